@@ -1,0 +1,129 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ROLES, type Role } from '@leasehold/contract';
+import {
+  CONFIG_TABLE,
+  createAccount,
+  createApiKey,
+  databaseConfigOf,
+  loadConfig,
+  migrateToLatest,
+  openDatabase,
+  openServices,
+  serve,
+  systemClock,
+  UlidGenerator,
+} from '@leasehold/server';
+
+/**
+ * `leasehold` — the operator's command line. Commands that touch data open the database named by
+ * the same environment as the server (DATABASE_URL or LEASEHOLD_DATA_DIR), so they work on a
+ * stopped server and in automation.
+ */
+const program = new Command()
+  .name('leasehold')
+  .description('Leasehold licensing server: serve, migrate, manage API keys')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the server (applies migrations; creates the first account on an empty database)')
+  .addHelpText(
+    'after',
+    '\nEnvironment:\n' + CONFIG_TABLE.map((c) => `  ${c.name.padEnd(22)} ${c.meaning} (default ${c.default})`).join('\n'),
+  )
+  .action(async () => {
+    const server = await serve(loadConfig());
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      if (++signals > 1) process.exit(1);
+      process.stderr.write(`\n${signal}: finishing in-flight requests…\n`);
+      server.stop().then(
+        () => process.exit(0),
+        (err) => {
+          process.stderr.write(`shutdown failed: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations and exit')
+  .action(async () => {
+    const database = openDatabase(databaseConfigOf(loadConfig()));
+    try {
+      const applied = await migrateToLatest(database);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+    } finally {
+      await database.close();
+    }
+  });
+
+function role(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+  return value as Role;
+}
+
+const apiKeys = program.command('api-keys').description('Manage API keys directly in the database');
+apiKeys
+  .command('create')
+  .description('Create an API key and print it (shown once)')
+  .requiredOption('--name <name>', 'what the key is for')
+  .option('--role <role>', `one of ${ROLES.join(', ')}`, role, 'admin' as Role)
+  .option('--product <id-or-code>', 'limit the key to one product')
+  .option('--account <id>', 'the account (default: the only one)')
+  .action(async (opts: { name: string; role: Role; product?: string; account?: string }) => {
+    const started = await openServices(loadConfig());
+    try {
+      const { services } = started;
+      const accountId = opts.account ?? (await onlyAccount(services.store));
+      const ctx = {
+        store: services.store.forAccount({ accountId, productId: null }),
+        clock: services.clock,
+        ids: services.ids,
+        secrets: services.secrets,
+        actor: { type: 'system' as const, id: 'cli' },
+        requestId: null,
+      };
+      const { record, token } = await createApiKey(ctx, { name: opts.name, role: opts.role, productId: opts.product ?? null });
+      process.stdout.write(`${token}\n`);
+      process.stderr.write(
+        `created ${record.id} (${record.role}${record.productId ? `, product ${record.productId}` : ''}) in ${accountId}\n`,
+      );
+    } finally {
+      await started.close();
+    }
+  });
+
+program
+  .command('accounts')
+  .description('Manage accounts (tenants)')
+  .command('create')
+  .description('Create an account and print its first admin key')
+  .requiredOption('--name <name>', 'the vendor name')
+  .action(async (opts: { name: string }) => {
+    const started = await openServices(loadConfig());
+    try {
+      const clock = systemClock;
+      const account = await createAccount({ ...started.services, clock, ids: new UlidGenerator(clock) }, opts.name);
+      process.stdout.write(`${account.adminKey}\n`);
+      process.stderr.write(`created account ${account.accountId}\n`);
+    } finally {
+      await started.close();
+    }
+  });
+
+async function onlyAccount(store: { accountIds(limit: number): Promise<string[]> }): Promise<string> {
+  const ids = await store.accountIds(2);
+  if (ids.length !== 1)
+    throw new Error(ids.length === 0 ? 'there is no account yet; start the server once' : 'there are several accounts; pass --account');
+  return ids[0]!;
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`leasehold: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

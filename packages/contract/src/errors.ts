@@ -1,0 +1,49 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Every error code the API can answer with, and its HTTP status. This is the one place where codes
+ * meet statuses: the server maps a DomainError to a response through this table and nothing else.
+ */
+export const ERROR_STATUS = {
+  // malformed or unauthorized requests
+  INVALID_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  // refused writes: the request was understood, a rule said no
+  DUPLICATE_CODE: 409,
+  DUPLICATE_EXTERNAL_REF: 409,
+  IN_USE: 409,
+  INVALID_STATE: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  LAST_ADMIN_KEY: 409,
+  UNKNOWN_REFERENCE: 422,
+  UNKNOWN_FEATURE: 422,
+  INVALID_FEATURE_VALUE: 422,
+  PRODUCT_MISMATCH: 422,
+  NOT_RENEWABLE: 422,
+  // server side
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable UPPER_SNAKE_CASE code', enum: ERROR_CODES }),
+      message: Type.String({ description: 'A sentence for humans; may change between versions' }),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      requestId: Type.Optional(Type.String()),
+    }),
+  },
+  { description: 'Every error the API returns has this shape' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;

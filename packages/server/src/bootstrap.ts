@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { systemClock, type Clock } from './foundation/clock.js';
+import { UlidGenerator, type IdGenerator } from './foundation/ids.js';
+import { loadMasterKey, type MasterKey } from './secrets/master-key.js';
+import { isAcceptableSeedToken } from './secrets/api-key-tokens.js';
+import { migrateToLatest, openDatabase, type DatabaseConfig } from './store/database.js';
+import { Store } from './store/store.js';
+import { createAccount, type NewAccount } from './domain/access/accounts.js';
+import { ApiKeyUsage, type Services } from './http/services.js';
+import type { Config } from './config.js';
+
+export function databaseConfigOf(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'>): DatabaseConfig {
+  return config.databaseUrl
+    ? { dialect: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize }
+    : { dialect: 'sqlite', file: join(config.dataDir, 'leasehold.db') };
+}
+
+/** Refuses to run with a master key other than the one the data was written with. */
+async function checkMasterKey(store: Store, key: MasterKey): Promise<void> {
+  const stored = await store.getSetting('master_key_check');
+  if (stored === undefined) {
+    if (await store.claimSetting('master_key_check', key.checkValue())) return;
+    return checkMasterKey(store, key);
+  }
+  if (!key.matches(stored)) {
+    throw new Error(
+      'This database was set up with a different master key. Start with the original LEASEHOLD_MASTER_KEY ' +
+        '(or the original master.key file in the data directory); without it, license and signing keys cannot be read.',
+    );
+  }
+}
+
+/**
+ * Creates the first account and its admin key when the database has none. Only one process wins
+ * (the `bootstrapped` setting is claimed first), so several servers starting together create one.
+ */
+async function bootstrapFirstAccount(services: Services, seedKey: string | null): Promise<NewAccount | null> {
+  if ((await services.store.accountCount()) > 0) return null;
+  if (seedKey !== null && !isAcceptableSeedToken(seedKey)) {
+    throw new Error('LEASEHOLD_ADMIN_KEY must be 24 to 200 printable characters without spaces.');
+  }
+  if (!(await services.store.claimSetting('bootstrapped', new Date(services.clock.now()).toISOString()))) return null;
+  return createAccount(services, 'Default account', seedKey ?? undefined);
+}
+
+export interface Started {
+  services: Services;
+  /** Set on the first start of an empty server: the admin key to print once. */
+  firstAccount: NewAccount | null;
+  masterKeySource: string;
+  migrations: string[];
+  close(): Promise<void>;
+}
+
+export async function openServices(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'>,
+  deps: { clock?: Clock; ids?: IdGenerator } = {},
+): Promise<Started> {
+  const clock = deps.clock ?? systemClock;
+  const { key: secrets, source } = loadMasterKey(config.masterKey ?? undefined, config.dataDir);
+  const database = openDatabase(databaseConfigOf(config));
+  try {
+    const migrations = await migrateToLatest(database);
+    const store = new Store(database);
+    await checkMasterKey(store, secrets);
+    const services: Services = { store, clock, ids: deps.ids ?? new UlidGenerator(clock), secrets, apiKeyUsage: new ApiKeyUsage(store) };
+    const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
+    return {
+      services,
+      firstAccount,
+      masterKeySource: source,
+      migrations,
+      close: async () => {
+        await services.apiKeyUsage.flush().catch(() => {});
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

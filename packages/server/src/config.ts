@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+
+/** Every setting comes from the environment; README.md has the same table for operators. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | null;
+  adminKey: string | null;
+  masterKey: string | null;
+  logLevel: string;
+  bodyLimit: number;
+  pgPoolSize: number;
+}
+
+export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: string }> = [
+  { name: 'HOST', default: '127.0.0.1', meaning: 'Interface to listen on (0.0.0.0 for all)' },
+  { name: 'PORT', default: '8080', meaning: 'TCP port' },
+  { name: 'LEASEHOLD_DATA_DIR', default: './data', meaning: 'Where the embedded SQLite database and the generated master key live' },
+  { name: 'DATABASE_URL', default: '(unset)', meaning: 'postgres://… to use PostgreSQL instead of the embedded SQLite' },
+  {
+    name: 'LEASEHOLD_ADMIN_KEY',
+    default: '(unset)',
+    meaning: 'On first start of an empty server, use this as the first admin API key instead of generating one',
+  },
+  {
+    name: 'LEASEHOLD_MASTER_KEY',
+    default: '(generated)',
+    meaning: '32 bytes (hex or base64) protecting license and signing keys; required to be the same on every process sharing a database',
+  },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
+  { name: 'LEASEHOLD_BODY_LIMIT', default: '262144', meaning: 'Largest request body accepted, in bytes' },
+  { name: 'LEASEHOLD_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
+];
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    host: env['HOST'] || '127.0.0.1',
+    port: integer('PORT', env['PORT'], 8080, 0, 65535),
+    dataDir: resolve(env['LEASEHOLD_DATA_DIR'] || './data'),
+    databaseUrl: env['DATABASE_URL'] || null,
+    adminKey: env['LEASEHOLD_ADMIN_KEY'] || null,
+    masterKey: env['LEASEHOLD_MASTER_KEY'] || null,
+    logLevel: env['LOG_LEVEL'] || 'info',
+    bodyLimit: integer('LEASEHOLD_BODY_LIMIT', env['LEASEHOLD_BODY_LIMIT'], 256 * 1024, 1024, 64 * 1024 * 1024),
+    pgPoolSize: integer('LEASEHOLD_PG_POOL', env['LEASEHOLD_PG_POOL'], 10, 1, 500),
+  };
+}

@@ -1,0 +1,88 @@
+import type { FeatureCreate, FeaturePatch } from '@leasehold/contract';
+import type { Context } from '../context.js';
+import { DomainError, notFound } from '../errors.js';
+import type { FeatureRecord, Page } from '../model.js';
+import { recordEvent } from '../events/record.js';
+import { definedOnly, requireProduct } from './products.js';
+import type { PageRequest } from '../../store/repositories/paging.js';
+import type { Tx } from '../../store/store.js';
+
+async function requireFeature(tx: Tx, productRef: string, ref: string): Promise<FeatureRecord> {
+  const product = await requireProduct(tx, productRef);
+  const feature = await tx.features.find(product.id, ref);
+  if (!feature) throw notFound('feature', ref);
+  return feature;
+}
+
+export function getFeature(ctx: Context, productRef: string, ref: string): Promise<FeatureRecord> {
+  return ctx.store.read((tx) => requireFeature(tx, productRef, ref));
+}
+
+export function listFeatures(ctx: Context, productRef: string, page: PageRequest): Promise<Page<FeatureRecord>> {
+  return ctx.store.read(async (tx) => tx.features.list((await requireProduct(tx, productRef)).id, page));
+}
+
+export function createFeature(ctx: Context, productRef: string, input: FeatureCreate): Promise<FeatureRecord> {
+  return ctx.store.write(async (tx) => {
+    const product = await requireProduct(tx, productRef);
+    const now = ctx.clock.now();
+    const feature: FeatureRecord = {
+      id: ctx.ids.next('feature'),
+      productId: product.id,
+      code: input.code,
+      name: input.name,
+      type: input.type,
+      unit: input.unit ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.features.insert(feature);
+    await recordEvent(tx, ctx, {
+      type: 'feature.created',
+      subjectType: 'feature',
+      subjectId: feature.id,
+      productId: product.id,
+      after: feature,
+    });
+    return feature;
+  });
+}
+
+export function updateFeature(ctx: Context, productRef: string, ref: string, patch: FeaturePatch): Promise<FeatureRecord> {
+  return ctx.store.write(async (tx) => {
+    const before = await requireFeature(tx, productRef, ref);
+    const after: FeatureRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
+    await tx.features.update(after);
+    await recordEvent(tx, ctx, {
+      type: 'feature.updated',
+      subjectType: 'feature',
+      subjectId: after.id,
+      productId: after.productId,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/** A feature that an offering grants cannot be deleted: remove it from those offerings first. */
+export function deleteFeature(ctx: Context, productRef: string, ref: string): Promise<void> {
+  return ctx.store.write(async (tx) => {
+    const feature = await requireFeature(tx, productRef, ref);
+    const users = await tx.offerings.usingFeature(feature.productId, feature.code);
+    if (users.length > 0) {
+      throw new DomainError('IN_USE', `Offerings still set feature ${JSON.stringify(feature.code)}.`, {
+        offerings: users.map((o) => o.code),
+        resolve: 'Remove the feature from these offerings first.',
+      });
+    }
+    await tx.features.delete(feature.id);
+    await recordEvent(tx, ctx, {
+      type: 'feature.deleted',
+      subjectType: 'feature',
+      subjectId: feature.id,
+      productId: feature.productId,
+      before: feature,
+    });
+  });
+}

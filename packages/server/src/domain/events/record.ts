@@ -1,0 +1,50 @@
+import type { Context } from '../context.js';
+import type { Tx } from '../../store/store.js';
+
+export interface Change {
+  type: string;
+  subjectType: string;
+  subjectId: string;
+  customerId?: string | null;
+  entitlementId?: string | null;
+  productId?: string | null;
+  before?: object | null;
+  after?: object | null;
+}
+
+/**
+ * Appends the event for a change, inside the change's own transaction. For updates only the fields
+ * that changed are kept, before and after, so the event is its own diff.
+ */
+export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise<void> {
+  let before = (change.before ?? null) as Record<string, unknown> | null;
+  let after = (change.after ?? null) as Record<string, unknown> | null;
+  if (before && after) [before, after] = diff(before, after);
+  await tx.events.append({
+    id: ctx.ids.next('event'),
+    type: change.type,
+    subjectType: change.subjectType,
+    subjectId: change.subjectId,
+    customerId: change.customerId ?? null,
+    entitlementId: change.entitlementId ?? null,
+    productId: change.productId ?? null,
+    actor: ctx.actor,
+    requestId: ctx.requestId,
+    before,
+    after,
+    at: ctx.clock.now(),
+  });
+}
+
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>): [Record<string, unknown>, Record<string, unknown>] {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (key === 'updatedAt' || key === 'version') continue;
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      b[key] = before[key] ?? null;
+      a[key] = after[key] ?? null;
+    }
+  }
+  return [b, a];
+}

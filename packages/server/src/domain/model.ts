@@ -1,0 +1,110 @@
+import type { EntitlementState, FeatureType, FeatureValues, LicenseModel, Metadata, Overrides, Role, SeatModel } from '@leasehold/contract';
+
+/**
+ * The records domain rules work on. Times are milliseconds since the epoch; the HTTP layer turns
+ * them into ISO strings.
+ */
+export interface ProductRecord {
+  id: string;
+  code: string;
+  name: string;
+  metadata: Metadata;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface FeatureRecord {
+  id: string;
+  productId: string;
+  code: string;
+  name: string;
+  type: FeatureType;
+  unit: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface OfferingRecord {
+  id: string;
+  productId: string;
+  code: string;
+  name: string;
+  licenseModel: LicenseModel;
+  seatModel: SeatModel;
+  seats: number;
+  term: string | null;
+  leasePeriod: string;
+  features: FeatureValues;
+  rehostLimit: number | null;
+  maintenanceTerm: string | null;
+  metadata: Metadata;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CustomerRecord {
+  id: string;
+  name: string;
+  email: string | null;
+  externalRef: string | null;
+  metadata: Metadata;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EntitlementRecord {
+  id: string;
+  customerId: string;
+  offeringId: string;
+  productId: string;
+  orderRef: string | null;
+  externalRef: string | null;
+  state: EntitlementState;
+  startsAt: number;
+  endsAt: number | null;
+  maintenanceUntil: number | null;
+  overrides: Overrides;
+  metadata: Metadata;
+  keyHash: string;
+  keySealed: string;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  role: Role;
+  productId: string | null;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface ActorRef {
+  type: 'api_key' | 'user' | 'system' | 'license';
+  id: string | null;
+}
+
+export interface EventRecord {
+  id: string;
+  type: string;
+  subjectType: string;
+  subjectId: string;
+  customerId: string | null;
+  entitlementId: string | null;
+  productId: string | null;
+  actor: ActorRef;
+  requestId: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  at: number;
+}
+
+/** A page of a keyset-paginated list: items, and the id to continue after (or null at the end). */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}

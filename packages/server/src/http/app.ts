@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ERROR_CODES } from '@leasehold/contract';
+import { installManagementAuth } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { installIdempotency } from './idempotency.js';
+import { validatorCompiler } from './validation.js';
+import type { App } from './route-kit.js';
+import type { Services } from './services.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { customerRoutes } from './routes/customers.js';
+import { entitlementRoutes } from './routes/entitlements.js';
+import { eventRoutes } from './routes/events.js';
+import { featureRoutes } from './routes/features.js';
+import { healthRoutes } from './routes/health.js';
+import { offeringRoutes } from './routes/offerings.js';
+import { productRoutes } from './routes/products.js';
+
+export interface AppOptions {
+  logger?: FastifyBaseLogger;
+  bodyLimit?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * The HTTP application, without opening a port: tests drive it with `inject()`, `serve()` listens.
+ */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // A caller's request id is kept when it looks like one, so logs join across systems.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(10).toString('hex')}`;
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  installErrorHandling(app, (e) => services.store.database.isUnavailable(e));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Leasehold API',
+        version: '0.1.0',
+        description:
+          'Software licensing and dynamic entitlements. Errors are `{"error": {code, message, details, requestId}}`; ' +
+          `codes: ${ERROR_CODES.join(', ')}.`,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer lh_…' },
+        },
+      },
+      tags: [
+        { name: 'catalog', description: 'Products, features and offerings' },
+        { name: 'customers' },
+        { name: 'entitlements', description: 'What customers hold, with overrides and effective rights' },
+        { name: 'events', description: 'The audit log' },
+        { name: 'access', description: 'API keys' },
+        { name: 'operations' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  installManagementAuth(app, services);
+  installIdempotency(app, services);
+
+  healthRoutes(app, services);
+  productRoutes(app, services);
+  featureRoutes(app, services);
+  offeringRoutes(app, services);
+  customerRoutes(app, services);
+  entitlementRoutes(app, services);
+  eventRoutes(app, services);
+  apiKeyRoutes(app, services);
+
+  await app.ready();
+  return app;
+}

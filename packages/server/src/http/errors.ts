@@ -1,0 +1,74 @@
+import { ERROR_STATUS, type ErrorCode } from '@leasehold/contract';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, details?: Record<string, unknown>): FastifyReply {
+  return reply
+    .code(ERROR_STATUS[code])
+    .type('application/json; charset=utf-8')
+    .send({ error: { code, message, ...(details ? { details } : {}), requestId: reply.request.id } });
+}
+
+interface AjvProblem {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** `/overrides/seats` → `overrides.seats`; a missing or unknown property names the property itself. */
+function fieldOf(problem: AjvProblem, part: string | undefined): string {
+  const base = (problem.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const extra = (problem.params?.['missingProperty'] ?? problem.params?.['additionalProperty']) as string | undefined;
+  const field = [base, extra].filter(Boolean).join('.');
+  return field || (part ?? 'body');
+}
+
+/**
+ * The one place that turns failures into responses: domain errors keep their code; Fastify's
+ * validation and parsing errors become INVALID_REQUEST and friends; anything unexpected is a 500
+ * with a generic message, the real error going to the log with the request id.
+ */
+export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: unknown) => boolean): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof DomainError) return sendError(reply, error.code, error.message, error.details);
+    if (error.validation) {
+      const problem = error.validation[0] as AjvProblem;
+      const field = fieldOf(problem, error.validationContext);
+      const message = `${field}: ${problem.message ?? 'is invalid'}`;
+      return sendError(reply, 'INVALID_REQUEST', message, { field, in: error.validationContext, rule: problem.keyword, ...problem.params });
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 'PAYLOAD_TOO_LARGE', 'The request body is larger than this server accepts.', {
+          limitBytes: app.initialConfig.bodyLimit,
+        });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json.', {
+          contentType: request.headers['content-type'] ?? null,
+        });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendError(reply, 'INVALID_REQUEST', 'The body is empty but Content-Type says JSON.', { field: 'body', reason: 'empty' });
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return sendError(reply, 'INVALID_REQUEST', 'Content-Length does not match the body.', { field: 'body' });
+    }
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return sendError(reply, 'INVALID_REQUEST', 'The body is not valid JSON.', { field: 'body', reason: 'malformed JSON' });
+    }
+    if (isUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return sendError(reply, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly.');
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.info({ err: error }, 'client error');
+      return sendError(reply, 'INVALID_REQUEST', error.message, { field: 'request' });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(reply, 'INTERNAL', 'Something went wrong on our side; the request id identifies it in the server log.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, { route: request.url.split('?')[0] }),
+  );
+}

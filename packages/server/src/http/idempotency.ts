@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import type { Services } from './services.js';
+
+const KEEP_MS = 24 * 60 * 60 * 1000;
+const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: { key: string; accountId: string } | null;
+  }
+}
+
+function fingerprintOf(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('hex');
+}
+
+/**
+ * `Idempotency-Key` on writes: the first request with a key runs and its response is kept for a day;
+ * a repeat with the same key and body gets that response again (header `idempotent-replayed: true`),
+ * a repeat with another body is refused, and one that arrives while the first still runs gets 409.
+ */
+export function installIdempotency(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('idempotency', null);
+
+  app.addHook('preHandler', async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    if (typeof key !== 'string' || !WRITES.has(request.method) || !request.apiKey) return;
+    if (key.length < 1 || key.length > 255) {
+      throw new DomainError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 characters.', { field: 'Idempotency-Key' });
+    }
+    const scope = { accountId: request.apiKey.accountId, productId: null };
+    const store = services.store.forAccount(scope);
+    const fingerprint = fingerprintOf(request);
+    const now = services.clock.now();
+    const replay = await store.write(async (tx) => {
+      const existing = await tx.idempotency.find(key);
+      if (existing && existing.createdAt < now - KEEP_MS) await tx.idempotency.release(key);
+      else if (existing) return existing;
+      await tx.idempotency.claim(key, fingerprint, now);
+      return null;
+    });
+    if (!replay) {
+      request.idempotency = { key, accountId: scope.accountId };
+      return;
+    }
+    if (replay.fingerprint !== fingerprint) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {
+        field: 'Idempotency-Key',
+      });
+    }
+    if (replay.statusCode === null || replay.response === null) {
+      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly.', {
+        field: 'Idempotency-Key',
+      });
+    }
+    reply.header('idempotent-replayed', 'true');
+    reply.code(replay.statusCode).type('application/json; charset=utf-8');
+    return reply.serializer((payload: unknown) => payload as string).send(replay.response);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claim = request.idempotency;
+    if (!claim) return payload;
+    request.idempotency = null;
+    const store = services.store.forAccount({ accountId: claim.accountId, productId: null });
+    if (reply.statusCode >= 500) {
+      // A failure on our side is not a result: let the client retry with the same key.
+      await store.write((tx) => tx.idempotency.release(claim.key));
+    } else {
+      const body = typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload);
+      await store.write((tx) => tx.idempotency.complete(claim.key, reply.statusCode, body));
+    }
+    return payload;
+  });
+}

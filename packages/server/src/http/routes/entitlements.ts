@@ -1,0 +1,123 @@
+import {
+  ENTITLEMENT_STATES,
+  Entitlement,
+  EntitlementCreate,
+  EntitlementPatch,
+  EntitlementReason,
+  EntitlementRenew,
+  IdParams,
+  ListOf,
+  ListQuery,
+} from '@leasehold/contract';
+import { Type, type TSchema } from 'typebox';
+import {
+  createEntitlement,
+  getEntitlement,
+  listEntitlements,
+  renewEntitlement,
+  resumeEntitlement,
+  revokeEntitlement,
+  suspendEntitlement,
+  updateEntitlement,
+} from '../../domain/entitlements/entitlements.js';
+import { contextOf } from '../auth.js';
+import { answers, bearer, type App } from '../route-kit.js';
+import type { Services } from '../services.js';
+import { entitlementOut, pageOut } from '../wire.js';
+
+const tags = ['entitlements'];
+const Ref = Type.String({ maxLength: 200 });
+const EntitlementQuery = Type.Object({
+  ...ListQuery.properties,
+  customerId: Type.Optional(Ref),
+  offeringId: Type.Optional(Ref),
+  productId: Type.Optional(Ref),
+  state: Type.Optional(Type.Enum(ENTITLEMENT_STATES)),
+  orderRef: Type.Optional(Ref),
+});
+const OptionalReason = Type.Union([EntitlementReason, Type.Null()]);
+const OptionalRenew = Type.Union([EntitlementRenew, Type.Null()]);
+
+export function entitlementRoutes(app: App, services: Services): void {
+  app.get('/v1/entitlements', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'List entitlements',
+      querystring: EntitlementQuery,
+      response: answers(200, ListOf(Entitlement)),
+    },
+    handler: async (req) => {
+      const q = req.query;
+      const filter = { customer: q.customerId, offering: q.offeringId, product: q.productId, state: q.state, orderRef: q.orderRef };
+      return pageOut(await listEntitlements(contextOf(services, req), filter, { limit: q.limit ?? 50, cursor: q.cursor }), entitlementOut);
+    },
+  });
+
+  app.post('/v1/entitlements', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Grant an offering to a customer; the response carries the license key',
+      body: EntitlementCreate,
+      response: answers(201, Entitlement),
+    },
+    handler: async (req, reply) => reply.code(201).send(entitlementOut(await createEntitlement(contextOf(services, req), req.body))),
+  });
+
+  app.get('/v1/entitlements/:id', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Read an entitlement with its effective rights',
+      params: IdParams,
+      response: answers(200, Entitlement),
+    },
+    handler: async (req) => entitlementOut(await getEntitlement(contextOf(services, req), req.params.id)),
+  });
+
+  app.patch('/v1/entitlements/:id', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Change an entitlement: overrides (null removes one), dates, references',
+      params: IdParams,
+      body: EntitlementPatch,
+      response: answers(200, Entitlement),
+    },
+    handler: async (req) => entitlementOut(await updateEntitlement(contextOf(services, req), req.params.id, req.body)),
+  });
+
+  type ActionBody = { reason?: string; term?: string } | null;
+  const action = (
+    name: string,
+    summary: string,
+    run: (ctx: ReturnType<typeof contextOf>, id: string, body: ActionBody) => ReturnType<typeof getEntitlement>,
+    body: TSchema = OptionalReason,
+  ) =>
+    app.post(`/v1/entitlements/:id/${name}`, {
+      config: { permission: 'entitlements:write' },
+      schema: { tags, security: bearer, summary, params: IdParams, body, response: answers(200, Entitlement) },
+      // Actions take an optional body: a bare POST is the same as `{}`.
+      preValidation: async (req) => {
+        if (req.body === undefined) req.body = null;
+      },
+      handler: async (req) => entitlementOut(await run(contextOf(services, req), req.params.id, req.body as ActionBody)),
+    });
+
+  action('suspend', 'Suspend: the next refresh or validation fails with SUSPENDED', (ctx, id, body) =>
+    suspendEntitlement(ctx, id, body?.reason),
+  );
+  action('resume', 'Resume a suspended entitlement', (ctx, id) => resumeEntitlement(ctx, id));
+  action(
+    'renew',
+    'Extend by the term from the end (or from now when expired)',
+    (ctx, id, body) => renewEntitlement(ctx, id, body?.term),
+    OptionalRenew,
+  );
+  action('revoke', 'Revoke for good: no lease is issued again', (ctx, id, body) => revokeEntitlement(ctx, id, body?.reason));
+}

@@ -1,0 +1,32 @@
+import type { Clock } from '../foundation/clock.js';
+import type { IdGenerator } from '../foundation/ids.js';
+import type { MasterKey } from '../secrets/master-key.js';
+import type { Store } from '../store/store.js';
+import type { ApiKeyRecord } from '../domain/model.js';
+
+/** Last-used stamps for API keys, collected in memory and written in one batch now and then. */
+export class ApiKeyUsage {
+  private pending = new Map<string, { accountId: string; at: number }>();
+
+  constructor(private readonly store: Store) {}
+
+  stamp(key: ApiKeyRecord, at: number): void {
+    this.pending.set(key.id, { accountId: key.accountId, at });
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    await this.store.touchApiKeys(batch);
+  }
+}
+
+/** Everything the HTTP layer hands to domain services; built once per process. */
+export interface Services {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  secrets: MasterKey;
+  apiKeyUsage: ApiKeyUsage;
+}

@@ -1,0 +1,27 @@
+import { Ajv, type Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+
+function makeAjv(options: Options): Ajv {
+  const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, removeAdditional: false, ...options });
+  addFormats(ajv);
+  return ajv;
+}
+
+/**
+ * Bodies are validated strictly: `"5"` is not a number and unknown fields are refused, so a typo in
+ * a field name is an error rather than a silently ignored value. Query strings and path parameters
+ * arrive as text and are coerced (`?limit=10`).
+ */
+const bodies = makeAjv({ coerceTypes: false });
+const params = makeAjv({ coerceTypes: 'array' });
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodies : params;
+  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+};

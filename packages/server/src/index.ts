@@ -1,0 +1,11 @@
+export { buildApp } from './http/app.js';
+export { openServices, databaseConfigOf } from './bootstrap.js';
+export { serve, type RunningServer } from './serve.js';
+export { loadConfig, CONFIG_TABLE, type Config } from './config.js';
+export { ManualClock, systemClock, type Clock } from './foundation/clock.js';
+export { UlidGenerator } from './foundation/ids.js';
+export { migrateToLatest, openDatabase } from './store/database.js';
+export { Store } from './store/store.js';
+export { createAccount } from './domain/access/accounts.js';
+export { createApiKey } from './domain/access/api-keys.js';
+export type { Services } from './http/services.js';

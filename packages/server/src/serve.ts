@@ -1,0 +1,60 @@
+import pino from 'pino';
+import { buildApp } from './http/app.js';
+import { openServices } from './bootstrap.js';
+import type { Config } from './config.js';
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the store, applies migrations, creates the first account on an empty server (printing its
+ * admin key once, to stdout and never to the log), and listens. SIGINT/SIGTERM close gracefully:
+ * stop accepting, finish in-flight requests, flush batched writes, close the database.
+ */
+export async function serve(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], remove: true },
+  });
+  const started = await openServices(config);
+  const { services } = started;
+  const app = await buildApp(services, { logger, bodyLimit: config.bodyLimit });
+  const flushTimer = setInterval(
+    () => void services.apiKeyUsage.flush().catch((err) => logger.warn({ err }, 'flushing key usage failed')),
+    10_000,
+  );
+  flushTimer.unref();
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = address.replace('[::1]', 'localhost');
+  logger.info(
+    { url, store: services.store.database.dialect, masterKey: started.masterKeySource, migrations: started.migrations },
+    'leasehold is listening',
+  );
+
+  if (started.firstAccount) {
+    out.write(
+      [
+        '',
+        '  Leasehold created the first account. Its admin API key, shown only this once:',
+        '',
+        `    ${started.firstAccount.adminKey}`,
+        '',
+        `  Try: curl -H "Authorization: Bearer ${started.firstAccount.adminKey}" ${url}/v1/products`,
+        `  API reference: ${url}/docs`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(flushTimer);
+      await app.close();
+      await started.close();
+    })());
+  return { url, stop };
+}

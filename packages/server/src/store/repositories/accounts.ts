@@ -1,0 +1,10 @@
+import type { RepoContext } from './context.js';
+
+/** The account row of the current scope. */
+export class AccountRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  async insert(name: string, at: number): Promise<void> {
+    await this.ctx.db.insertInto('accounts').values({ id: this.ctx.scope.accountId, name, created_at: at }).execute();
+  }
+}

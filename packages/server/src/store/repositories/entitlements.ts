@@ -1,0 +1,133 @@
+import type { Selectable } from 'kysely';
+import type { EntitlementState } from '@leasehold/contract';
+import { DomainError } from '../../domain/errors.js';
+import type { EntitlementRecord, Page } from '../../domain/model.js';
+import type { EntitlementsTable } from '../schema.js';
+import { uniquely, type RepoContext } from './context.js';
+import { paginate, parseJson, type PageRequest } from './paging.js';
+
+export const entitlementFromRow = (r: Selectable<EntitlementsTable>): EntitlementRecord => ({
+  id: r.id,
+  customerId: r.customer_id,
+  offeringId: r.offering_id,
+  productId: r.product_id,
+  orderRef: r.order_ref,
+  externalRef: r.external_ref,
+  state: r.state as EntitlementState,
+  startsAt: r.starts_at,
+  endsAt: r.ends_at,
+  maintenanceUntil: r.maintenance_until,
+  overrides: parseJson(r.overrides),
+  metadata: parseJson(r.metadata),
+  keyHash: r.key_hash,
+  keySealed: r.key_sealed,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toRow = (e: EntitlementRecord) => ({
+  customer_id: e.customerId,
+  offering_id: e.offeringId,
+  product_id: e.productId,
+  order_ref: e.orderRef,
+  external_ref: e.externalRef,
+  state: e.state,
+  starts_at: e.startsAt,
+  ends_at: e.endsAt,
+  maintenance_until: e.maintenanceUntil,
+  overrides: JSON.stringify(e.overrides),
+  metadata: JSON.stringify(e.metadata),
+  version: e.version,
+  updated_at: e.updatedAt,
+});
+
+export interface EntitlementFilter {
+  customerId?: string | undefined;
+  offeringId?: string | undefined;
+  productId?: string | undefined;
+  state?: EntitlementState | undefined;
+  orderRef?: string | undefined;
+}
+
+export class EntitlementRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  private scoped() {
+    const { accountId, productId } = this.ctx.scope;
+    let q = this.ctx.db.selectFrom('entitlements').selectAll().where('account_id', '=', accountId);
+    if (productId) q = q.where('product_id', '=', productId);
+    return q;
+  }
+
+  /** By id or externalRef. With `lock`, the row stays locked until the transaction ends. */
+  async find(ref: string, opts: { lock?: boolean } = {}): Promise<EntitlementRecord | undefined> {
+    let q = this.scoped().where((eb) => eb.or([eb('id', '=', ref), eb('external_ref', '=', ref)]));
+    if (opts.lock) q = this.ctx.database.forUpdate(q);
+    const row = await q.executeTakeFirst();
+    return row && entitlementFromRow(row);
+  }
+
+  list(filter: EntitlementFilter, page: PageRequest): Promise<Page<EntitlementRecord>> {
+    let q = this.scoped();
+    if (filter.customerId) q = q.where('customer_id', '=', filter.customerId);
+    if (filter.offeringId) q = q.where('offering_id', '=', filter.offeringId);
+    if (filter.productId) q = q.where('product_id', '=', filter.productId);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.orderRef) q = q.where('order_ref', '=', filter.orderRef);
+    return paginate(q, 'id', page, entitlementFromRow);
+  }
+
+  async countFor(column: 'customer_id' | 'offering_id', id: string): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('entitlements')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where(column, '=', id)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insert(e: EntitlementRecord): Promise<void> {
+    await uniquely(
+      this.ctx,
+      () =>
+        this.ctx.db
+          .insertInto('entitlements')
+          .values({
+            account_id: this.ctx.scope.accountId,
+            id: e.id,
+            key_hash: e.keyHash,
+            key_sealed: e.keySealed,
+            created_at: e.createdAt,
+            ...toRow(e),
+          })
+          .execute(),
+      () => conflictOf(e),
+    );
+  }
+
+  async update(e: EntitlementRecord): Promise<void> {
+    await uniquely(
+      this.ctx,
+      () =>
+        this.ctx.db
+          .updateTable('entitlements')
+          .set(toRow(e))
+          .where('account_id', '=', this.ctx.scope.accountId)
+          .where('id', '=', e.id)
+          .execute(),
+      () => conflictOf(e),
+    );
+  }
+}
+
+/** The unique columns are the external reference and the key hash; say which one clashed. */
+function conflictOf(e: EntitlementRecord): DomainError {
+  return e.externalRef
+    ? new DomainError('DUPLICATE_EXTERNAL_REF', 'An entitlement with this externalRef or license key already exists.', {
+        field: 'externalRef',
+        externalRef: e.externalRef,
+      })
+    : new DomainError('DUPLICATE_CODE', 'An entitlement with this license key already exists.', { field: 'key' });
+}

@@ -1,0 +1,122 @@
+import type { Selectable } from 'kysely';
+import type { LicenseModel, SeatModel } from '@leasehold/contract';
+import { DomainError } from '../../domain/errors.js';
+import type { OfferingRecord, Page } from '../../domain/model.js';
+import type { OfferingsTable } from '../schema.js';
+import { uniquely, type RepoContext } from './context.js';
+import { paginate, parseJson, type PageRequest } from './paging.js';
+
+const toRecord = (r: Selectable<OfferingsTable>): OfferingRecord => ({
+  id: r.id,
+  productId: r.product_id,
+  code: r.code,
+  name: r.name,
+  licenseModel: r.license_model as LicenseModel,
+  seatModel: r.seat_model as SeatModel,
+  seats: r.seats,
+  term: r.term,
+  leasePeriod: r.lease_period,
+  features: parseJson(r.features),
+  rehostLimit: r.rehost_limit,
+  maintenanceTerm: r.maintenance_term,
+  metadata: parseJson(r.metadata),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toRow = (o: OfferingRecord) => ({
+  code: o.code,
+  name: o.name,
+  license_model: o.licenseModel,
+  seat_model: o.seatModel,
+  seats: o.seats,
+  term: o.term,
+  lease_period: o.leasePeriod,
+  features: JSON.stringify(o.features),
+  rehost_limit: o.rehostLimit,
+  maintenance_term: o.maintenanceTerm,
+  metadata: JSON.stringify(o.metadata),
+  updated_at: o.updatedAt,
+});
+
+const duplicate = (code: string) =>
+  new DomainError('DUPLICATE_CODE', `An offering with code ${JSON.stringify(code)} already exists.`, { field: 'code', code });
+
+export interface OfferingFilter {
+  productId?: string | undefined;
+}
+
+export class OfferingRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  private scoped() {
+    const { accountId, productId } = this.ctx.scope;
+    let q = this.ctx.db.selectFrom('offerings').selectAll().where('account_id', '=', accountId);
+    if (productId) q = q.where('product_id', '=', productId);
+    return q;
+  }
+
+  async find(ref: string): Promise<OfferingRecord | undefined> {
+    const row = await this.scoped()
+      .where((eb) => eb.or([eb('id', '=', ref), eb('code', '=', ref)]))
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  list(filter: OfferingFilter, page: PageRequest): Promise<Page<OfferingRecord>> {
+    let q = this.scoped();
+    if (filter.productId) q = q.where('product_id', '=', filter.productId);
+    return paginate(q, 'id', page, toRecord);
+  }
+
+  async countForProduct(productId: string): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('offerings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('product_id', '=', productId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Offerings of the product whose feature values name this feature code. */
+  async usingFeature(productId: string, code: string): Promise<OfferingRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom('offerings')
+      .selectAll()
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('product_id', '=', productId)
+      .execute();
+    return rows.map(toRecord).filter((o) => Object.hasOwn(o.features, code));
+  }
+
+  async insert(o: OfferingRecord): Promise<void> {
+    await uniquely(
+      this.ctx,
+      () =>
+        this.ctx.db
+          .insertInto('offerings')
+          .values({ account_id: this.ctx.scope.accountId, id: o.id, product_id: o.productId, created_at: o.createdAt, ...toRow(o) })
+          .execute(),
+      () => duplicate(o.code),
+    );
+  }
+
+  async update(o: OfferingRecord): Promise<void> {
+    await uniquely(
+      this.ctx,
+      () =>
+        this.ctx.db
+          .updateTable('offerings')
+          .set(toRow(o))
+          .where('account_id', '=', this.ctx.scope.accountId)
+          .where('id', '=', o.id)
+          .execute(),
+      () => duplicate(o.code),
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.ctx.db.deleteFrom('offerings').where('account_id', '=', this.ctx.scope.accountId).where('id', '=', id).execute();
+  }
+}

@@ -1,0 +1,145 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The database, as one TypeScript interface. Conventions that hold for every table:
+ * - `account_id` leads every key, so data can be sharded by account;
+ * - times are integer milliseconds since the epoch (UTC) — the same on SQLite and PostgreSQL;
+ * - JSON is stored as text, booleans as 0/1 — no dialect-specific column types.
+ */
+export interface DB {
+  settings: SettingsTable;
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  products: ProductsTable;
+  features: FeaturesTable;
+  offerings: OfferingsTable;
+  customers: CustomersTable;
+  entitlements: EntitlementsTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  account_id: string;
+  id: string;
+  name: string;
+  role: string;
+  product_id: string | null;
+  token_hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ProductsTable {
+  account_id: string;
+  id: string;
+  code: string;
+  name: string;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FeaturesTable {
+  account_id: string;
+  id: string;
+  product_id: string;
+  code: string;
+  name: string;
+  type: string;
+  unit: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OfferingsTable {
+  account_id: string;
+  id: string;
+  product_id: string;
+  code: string;
+  name: string;
+  license_model: string;
+  seat_model: string;
+  seats: number;
+  term: string | null;
+  lease_period: string;
+  features: string;
+  rehost_limit: number | null;
+  maintenance_term: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CustomersTable {
+  account_id: string;
+  id: string;
+  name: string;
+  email: string | null;
+  external_ref: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EntitlementsTable {
+  account_id: string;
+  id: string;
+  customer_id: string;
+  offering_id: string;
+  product_id: string;
+  order_ref: string | null;
+  external_ref: string | null;
+  state: string;
+  starts_at: number;
+  ends_at: number | null;
+  maintenance_until: number | null;
+  overrides: string;
+  metadata: string;
+  key_hash: string;
+  key_sealed: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  account_id: string;
+  id: string;
+  type: string;
+  subject_type: string;
+  subject_id: string;
+  customer_id: string | null;
+  entitlement_id: string | null;
+  product_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  request_id: string | null;
+  before: string | null;
+  after: string | null;
+  at: number;
+}
+
+export interface IdempotencyKeysTable {
+  account_id: string;
+  key: string;
+  fingerprint: string;
+  status_code: number | null;
+  response: string | null;
+  created_at: number;
+}
+
+export type Seq = Generated<number>;

@@ -1,0 +1,123 @@
+import type { Kysely } from 'kysely';
+import type { ApiKeyRecord } from '../domain/model.js';
+import type { Database } from './database.js';
+import type { DB } from './schema.js';
+import type { Scope } from './scope.js';
+import { AccountRepository } from './repositories/accounts.js';
+import { ApiKeyRepository, apiKeyFromRow } from './repositories/api-keys.js';
+import { CustomerRepository } from './repositories/customers.js';
+import { EntitlementRepository } from './repositories/entitlements.js';
+import { EventRepository } from './repositories/events.js';
+import { FeatureRepository } from './repositories/features.js';
+import { IdempotencyRepository } from './repositories/idempotency.js';
+import { OfferingRepository } from './repositories/offerings.js';
+import { ProductRepository } from './repositories/products.js';
+
+/** The repositories of one account, on one connection or transaction. */
+export class Tx {
+  readonly account: AccountRepository;
+  readonly products: ProductRepository;
+  readonly features: FeatureRepository;
+  readonly offerings: OfferingRepository;
+  readonly customers: CustomerRepository;
+  readonly entitlements: EntitlementRepository;
+  readonly events: EventRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly idempotency: IdempotencyRepository;
+
+  constructor(db: Kysely<DB>, database: Database, scope: Scope) {
+    const ctx = { db, database, scope };
+    this.account = new AccountRepository(ctx);
+    this.products = new ProductRepository(ctx);
+    this.features = new FeatureRepository(ctx);
+    this.offerings = new OfferingRepository(ctx);
+    this.customers = new CustomerRepository(ctx);
+    this.entitlements = new EntitlementRepository(ctx);
+    this.events = new EventRepository(ctx);
+    this.apiKeys = new ApiKeyRepository(ctx);
+    this.idempotency = new IdempotencyRepository(ctx);
+  }
+}
+
+/** One account's data. Every query made through it is scoped to the account (and product). */
+export class AccountStore {
+  constructor(
+    private readonly database: Database,
+    readonly scope: Scope,
+  ) {}
+
+  /** Reads outside a transaction: each statement sees committed data. */
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return fn(new Tx(this.database.db, this.database, this.scope));
+  }
+
+  /** One transaction: the change and its event commit together or not at all. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.database.db.transaction().execute((trx) => fn(new Tx(trx, this.database, this.scope)));
+  }
+}
+
+/** The store: account-scoped access, plus the few lookups that happen before an account is known. */
+export class Store {
+  constructor(readonly database: Database) {}
+
+  forAccount(scope: Scope): AccountStore {
+    return new AccountStore(this.database, scope);
+  }
+
+  /** Authentication: an API key by the hash of its token, across accounts. */
+  async findApiKeyByHash(tokenHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.database.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row && apiKeyFromRow(row);
+  }
+
+  /** Last-used stamps are written in batches, off the request path. */
+  async touchApiKeys(stamps: Map<string, { accountId: string; at: number }>): Promise<void> {
+    for (const [id, { accountId, at }] of stamps) {
+      await this.database.db
+        .updateTable('api_keys')
+        .set({ last_used_at: at })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .execute();
+    }
+  }
+
+  async accountCount(): Promise<number> {
+    const row = await this.database.db
+      .selectFrom('accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async accountIds(limit: number): Promise<string[]> {
+    const rows = await this.database.db.selectFrom('accounts').select('id').orderBy('id').limit(limit).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    const row = await this.database.db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst();
+    return row?.value;
+  }
+
+  /** Inserts the setting unless it exists; true when this call wrote it. */
+  async claimSetting(name: string, value: string): Promise<boolean> {
+    try {
+      await this.database.db.insertInto('settings').values({ name, value }).execute();
+      return true;
+    } catch (error) {
+      if (this.database.isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}
