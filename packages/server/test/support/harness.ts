@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/http/app.js';
+import { openServices } from '../../src/bootstrap.js';
+import { ManualClock } from '../../src/foundation/clock.js';
+import { UlidGenerator } from '../../src/foundation/ids.js';
+import { createAccount } from '../../src/domain/access/accounts.js';
+import type { Services } from '../../src/http/services.js';
+import type { App } from '../../src/http/route-kit.js';
+import { createPostgresDatabase, type StoreKind } from './stores.js';
+
+export interface Harness {
+  kind: StoreKind;
+  app: App;
+  services: Services;
+  clock: ManualClock;
+  /** The first account's admin key. */
+  adminKey: string;
+  accountId: string;
+  /** A request through the real router (no socket), as the given key (default: the admin key). */
+  call(method: string, url: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string> }): Promise<Reply>;
+  /** A second account, for tenancy checks. */
+  newAccount(name?: string): Promise<{ accountId: string; adminKey: string }>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: LightMyRequestResponse['headers'];
+  raw: LightMyRequestResponse;
+}
+
+export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+
+/** A server on a fresh database of the given kind, with a manual clock starting at T0. */
+export async function createHarness(kind: StoreKind): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leasehold-test-'));
+  const pgDb = kind === 'postgres' ? await createPostgresDatabase() : null;
+  const clock = new ManualClock(T0);
+  const adminKey = `lh_test_${randomBytes(16).toString('hex')}`;
+  const started = await openServices(
+    { dataDir, databaseUrl: pgDb?.url ?? null, pgPoolSize: 5, masterKey: null, adminKey },
+    { clock, ids: new UlidGenerator(clock) },
+  );
+  const services = started.services;
+  const app = await buildApp(services);
+  const accountId = started.firstAccount!.accountId;
+
+  const call: Harness['call'] = async (method, url, body, opts = {}) => {
+    const key = opts.key === undefined ? adminKey : opts.key;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (key !== null) headers['authorization'] = `Bearer ${key}`;
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+    });
+    let parsed: unknown = undefined;
+    if (res.body) {
+      try {
+        parsed = JSON.parse(res.body);
+      } catch {
+        parsed = res.body;
+      }
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers, raw: res };
+  };
+
+  return {
+    kind,
+    app,
+    services,
+    clock,
+    adminKey,
+    accountId,
+    call,
+    newAccount: async (name = 'Other vendor') => {
+      const a = await createAccount(services, name);
+      return { accountId: a.accountId, adminKey: a.adminKey };
+    },
+    close: async () => {
+      await app.close();
+      await started.close();
+      await pgDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A product with two features and a subscription offering, as most tests need. */
+export async function seedCatalog(h: Harness, opts: { key?: string } = {}) {
+  const k = { key: opts.key };
+  const product = (await h.call('POST', '/v1/products', { code: 'studio', name: 'Studio' }, k)).body;
+  await h.call('POST', `/v1/products/${product.id}/features`, { code: 'export', name: 'Export', type: 'boolean' }, k);
+  await h.call('POST', `/v1/products/${product.id}/features`, { code: 'projects', name: 'Projects', type: 'numeric', unit: 'projects' }, k);
+  const offering = (
+    await h.call(
+      'POST',
+      '/v1/offerings',
+      {
+        productId: 'studio',
+        code: 'studio-pro',
+        name: 'Studio Pro',
+        licenseModel: 'subscription',
+        seatModel: 'node_locked',
+        seats: 5,
+        term: 'P1Y',
+        leasePeriod: 'P7D',
+        features: { export: true, projects: 10 },
+      },
+      k,
+    )
+  ).body;
+  const customer = (await h.call('POST', '/v1/customers', { name: 'Acme Corp', email: 'it@acme.test', externalRef: 'crm-1' }, k)).body;
+  return { product, offering, customer };
+}
