@@ -7,3 +7,5 @@ export * from './resources/customers.js';
 export * from './resources/entitlements.js';
 export * from './resources/events.js';
 export * from './resources/api-keys.js';
+export * from './validation-codes.js';
+export * from './resources/client.js';

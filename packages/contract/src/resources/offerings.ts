@@ -9,6 +9,38 @@ export type SeatModel = (typeof SEAT_MODELS)[number];
 
 export const LicenseModelSchema = Type.Enum(LICENSE_MODELS);
 export const SeatModelSchema = Type.Enum(SEAT_MODELS);
+export const ENFORCEMENT_MODES = ['enforce', 'warn', 'log'] as const;
+export type EnforcementMode = (typeof ENFORCEMENT_MODES)[number];
+export const EPHEMERAL_COUNTING = ['instance', 'host'] as const;
+export type EphemeralCounting = (typeof EPHEMERAL_COUNTING)[number];
+
+/**
+ * Rules checked when a device activates, each refusing with RULE_UNSATISFIED and naming itself:
+ * - `requires`: the customer must hold an active entitlement to this product or offering (an add-on needs its base);
+ * - `max_activations_per_customer`: at most `limit` activations across the customer's entitlements of this product;
+ * - `excludes`: the customer may not have devices active on any of these offerings at the same time.
+ */
+export const ActivationRule = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('requires'),
+      productId: Type.Optional(IdOrCode),
+      offeringId: Type.Optional(IdOrCode),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('max_activations_per_customer'), limit: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('excludes'), offeringIds: Type.Array(IdOrCode, { minItems: 1, maxItems: 50 }) },
+    { additionalProperties: false },
+  ),
+]);
+export type ActivationRule = Static<typeof ActivationRule>;
+export const ActivationRules = Type.Array(ActivationRule, { maxItems: 20 });
+
 export const Seats = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Seats (devices, concurrent users or named users)' });
 export const RehostLimit = Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Rehosts allowed per year; null for no limit' });
 
@@ -26,6 +58,15 @@ export const Offering = Type.Object(
     features: FeatureValues,
     rehostLimit: Type.Union([Type.Integer(), Type.Null()]),
     maintenanceTerm: Type.Union([Type.String(), Type.Null()]),
+    rehostPeriod: Type.String({ description: 'The window rehostLimit counts over' }),
+    heartbeatWindow: Type.String({ description: 'Floating and ephemeral seats are held while heartbeats arrive within this window' }),
+    borrowLimit: Type.Union([Type.String(), Type.Null()], {
+      description: 'Longest a floating seat may be borrowed for offline use; null: no borrowing',
+    }),
+    maxDevicesPerUser: Type.Integer({ description: 'Named-user seats: devices one user may use' }),
+    ephemeralCounting: Type.Enum(EPHEMERAL_COUNTING),
+    enforcementMode: Type.Enum(ENFORCEMENT_MODES),
+    activationRules: ActivationRules,
     metadata: Metadata,
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -47,6 +88,13 @@ export const OfferingCreate = Type.Object(
     features: Type.Optional(FeatureValues),
     rehostLimit: Type.Optional(Type.Union([RehostLimit, Type.Null()])),
     maintenanceTerm: Type.Optional(Type.Union([Duration, Type.Null()])),
+    rehostPeriod: Type.Optional(Duration),
+    heartbeatWindow: Type.Optional(Duration),
+    borrowLimit: Type.Optional(Type.Union([Duration, Type.Null()])),
+    maxDevicesPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
+    enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),
+    activationRules: Type.Optional(ActivationRules),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -66,6 +114,13 @@ export const OfferingPatch = Type.Object(
     features: Type.Optional(FeatureValues),
     rehostLimit: Type.Optional(Type.Union([RehostLimit, Type.Null()])),
     maintenanceTerm: Type.Optional(Type.Union([Duration, Type.Null()])),
+    rehostPeriod: Type.Optional(Duration),
+    heartbeatWindow: Type.Optional(Duration),
+    borrowLimit: Type.Optional(Type.Union([Duration, Type.Null()])),
+    maxDevicesPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
+    enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),
+    activationRules: Type.Optional(ActivationRules),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Code, Metadata, Name, Timestamp } from '../common.js';
+import { Code, IdOrCode, Metadata, Name, Timestamp } from '../common.js';
 
 export const Product = Type.Object(
   {
@@ -7,6 +7,7 @@ export const Product = Type.Object(
     code: Type.String(),
     name: Type.String(),
     metadata: Metadata,
+    trialOfferingId: Type.Union([Type.String(), Type.Null()], { description: 'The offering POST /v1/client/trial grants' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -18,7 +19,12 @@ export const ProductCreate = Type.Object({ code: Code, name: Name, metadata: Typ
 export type ProductCreate = Static<typeof ProductCreate>;
 
 export const ProductPatch = Type.Object(
-  { code: Type.Optional(Code), name: Type.Optional(Name), metadata: Type.Optional(Metadata) },
+  {
+    code: Type.Optional(Code),
+    name: Type.Optional(Name),
+    metadata: Type.Optional(Metadata),
+    trialOfferingId: Type.Optional(Type.Union([IdOrCode, Type.Null()])),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 export type ProductPatch = Static<typeof ProductPatch>;

@@ -1,4 +1,18 @@
-import type { EntitlementState, FeatureType, FeatureValues, LicenseModel, Metadata, Overrides, Role, SeatModel } from '@leasehold/contract';
+import type {
+  ActivationRule,
+  ActivationState,
+  EnforcementMode,
+  EntitlementState,
+  EphemeralCounting,
+  FeatureType,
+  FeatureValues,
+  LicenseModel,
+  Metadata,
+  Overrides,
+  Role,
+  SeatKind,
+  SeatModel,
+} from '@leasehold/contract';
 
 /**
  * The records domain rules work on. Times are milliseconds since the epoch; the HTTP layer turns
@@ -9,6 +23,7 @@ export interface ProductRecord {
   code: string;
   name: string;
   metadata: Metadata;
+  trialOfferingId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -37,6 +52,13 @@ export interface OfferingRecord {
   features: FeatureValues;
   rehostLimit: number | null;
   maintenanceTerm: string | null;
+  rehostPeriod: string;
+  heartbeatWindow: string;
+  borrowLimit: string | null;
+  maxDevicesPerUser: number;
+  ephemeralCounting: EphemeralCounting;
+  enforcementMode: EnforcementMode;
+  activationRules: ActivationRule[];
   metadata: Metadata;
   createdAt: number;
   updatedAt: number;
@@ -107,4 +129,47 @@ export interface EventRecord {
 export interface Page<T> {
   items: T[];
   next: string | null;
+}
+
+export interface ActivationRecord {
+  id: string;
+  entitlementId: string;
+  customerId: string;
+  productId: string;
+  fingerprint: string;
+  seatKind: SeatKind;
+  state: ActivationState;
+  name: string | null;
+  platform: string | null;
+  hostname: string | null;
+  user: string | null;
+  host: string | null;
+  meta: Metadata;
+  pinned: boolean;
+  heartbeatDeadline: number | null;
+  borrowedUntil: number | null;
+  createdAt: number;
+  lastSeenAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+}
+
+export interface LeaseRecord {
+  id: string;
+  activationId: string;
+  entitlementId: string;
+  kid: string;
+  issuedAt: number;
+  expiresAt: number;
+  refreshAfter: number;
+}
+
+export interface SigningKeyRecord {
+  id: string;
+  algorithm: 'EdDSA';
+  state: 'active' | 'retired';
+  publicJwk: { kty: string; crv: string; x: string; kid: string; alg: string; use: string };
+  privateSealed: string;
+  createdAt: number;
+  retiredAt: number | null;
 }

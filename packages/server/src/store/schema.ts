@@ -17,6 +17,10 @@ export interface DB {
   entitlements: EntitlementsTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  activations: ActivationsTable;
+  leases: LeasesTable;
+  signing_keys: SigningKeysTable;
+  trials: TrialsTable;
 }
 
 export interface SettingsTable {
@@ -49,6 +53,7 @@ export interface ProductsTable {
   code: string;
   name: string;
   metadata: string;
+  trial_offering_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -79,6 +84,13 @@ export interface OfferingsTable {
   features: string;
   rehost_limit: number | null;
   maintenance_term: string | null;
+  rehost_period: string;
+  heartbeat_window: string;
+  borrow_limit: string | null;
+  max_devices_per_user: number;
+  ephemeral_counting: string;
+  enforcement_mode: string;
+  activation_rules: string;
   metadata: string;
   created_at: number;
   updated_at: number;
@@ -139,6 +151,60 @@ export interface IdempotencyKeysTable {
   fingerprint: string;
   status_code: number | null;
   response: string | null;
+  created_at: number;
+}
+
+export interface ActivationsTable {
+  account_id: string;
+  id: string;
+  entitlement_id: string;
+  customer_id: string;
+  product_id: string;
+  fingerprint: string;
+  seat_kind: string;
+  state: string;
+  name: string | null;
+  platform: string | null;
+  hostname: string | null;
+  named_user: string | null;
+  host: string | null;
+  meta: string;
+  pinned: number;
+  heartbeat_deadline: number | null;
+  borrowed_until: number | null;
+  created_at: number;
+  last_seen_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+export interface LeasesTable {
+  account_id: string;
+  id: string;
+  activation_id: string;
+  entitlement_id: string;
+  kid: string;
+  issued_at: number;
+  expires_at: number;
+  refresh_after: number;
+}
+
+export interface SigningKeysTable {
+  account_id: string;
+  id: string;
+  algorithm: string;
+  state: string;
+  public_jwk: string;
+  private_sealed: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface TrialsTable {
+  account_id: string;
+  product_id: string;
+  fingerprint: string;
+  entitlement_id: string;
   created_at: number;
 }
 

@@ -1,4 +1,4 @@
-import type { OfferingCreate, OfferingPatch } from '@leasehold/contract';
+import type { ActivationRule, OfferingCreate, OfferingPatch } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import { DomainError, invalid, notFound } from '../errors.js';
 import type { OfferingRecord, Page } from '../model.js';
@@ -11,6 +11,8 @@ import type { Tx } from '../../store/store.js';
 
 /** Used when an offering does not say: a week offline at most between refreshes. */
 export const DEFAULT_LEASE_PERIOD = 'P7D';
+/** Floating and ephemeral seats are freed ten minutes after their last heartbeat unless told otherwise. */
+export const DEFAULT_HEARTBEAT_WINDOW = 'PT10M';
 
 export async function requireOffering(tx: Tx, ref: string): Promise<OfferingRecord> {
   const offering = await tx.offerings.find(ref);
@@ -31,7 +33,7 @@ export function listOfferings(ctx: Context, filter: { product?: string | undefin
 
 /** The rules an offering must satisfy as a whole, whatever wrote it. */
 export function checkOffering(o: OfferingRecord): void {
-  for (const field of ['term', 'leasePeriod', 'maintenanceTerm'] as const) {
+  for (const field of ['term', 'leasePeriod', 'maintenanceTerm', 'rehostPeriod', 'heartbeatWindow', 'borrowLimit'] as const) {
     const value = o[field];
     if (value !== null && !isPositiveDuration(value)) throw invalid(field, `${field} must be a positive ISO 8601 duration.`);
   }
@@ -62,12 +64,20 @@ export function createOffering(ctx: Context, input: OfferingCreate): Promise<Off
       features: input.features ?? {},
       rehostLimit: input.rehostLimit ?? null,
       maintenanceTerm: input.maintenanceTerm ?? null,
+      rehostPeriod: input.rehostPeriod ?? 'P1Y',
+      heartbeatWindow: input.heartbeatWindow ?? DEFAULT_HEARTBEAT_WINDOW,
+      borrowLimit: input.borrowLimit ?? null,
+      maxDevicesPerUser: input.maxDevicesPerUser ?? 1,
+      ephemeralCounting: input.ephemeralCounting ?? 'instance',
+      enforcementMode: input.enforcementMode ?? 'enforce',
+      activationRules: input.activationRules ?? [],
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,
     };
     checkOffering(offering);
     checkFeatureValues(offering.features, await tx.features.allOf(product.id), 'features');
+    offering.activationRules = await resolveRules(tx, offering.activationRules);
     await tx.offerings.insert(offering);
     await recordEvent(tx, ctx, {
       type: 'offering.created',
@@ -90,6 +100,7 @@ export function updateOffering(ctx: Context, ref: string, patch: OfferingPatch):
     const after: OfferingRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
     checkOffering(after);
     if (patch.features) checkFeatureValues(after.features, await tx.features.allOf(after.productId), 'features');
+    if (patch.activationRules) after.activationRules = await resolveRules(tx, patch.activationRules);
     await tx.offerings.update(after);
     await recordEvent(tx, ctx, {
       type: 'offering.updated',
@@ -122,4 +133,37 @@ export function deleteOffering(ctx: Context, ref: string): Promise<void> {
       before: offering,
     });
   });
+}
+
+/** Rules name products and offerings by id or code; they are stored by id so renaming a code breaks nothing. */
+async function resolveRules(tx: Tx, rules: ActivationRule[]): Promise<ActivationRule[]> {
+  const resolved: ActivationRule[] = [];
+  for (const [i, rule] of rules.entries()) {
+    const field = `activationRules.${i}`;
+    const unknown = (what: string, ref: string) =>
+      new DomainError('UNKNOWN_REFERENCE', `${field} names ${what} ${JSON.stringify(ref)}, which does not exist.`, { field, ref });
+    if (rule.type === 'requires') {
+      if (!rule.productId === !rule.offeringId) throw invalid(field, 'A requires rule names exactly one of productId or offeringId.');
+      if (rule.productId) {
+        const p = await tx.products.find(rule.productId);
+        if (!p) throw unknown('product', rule.productId);
+        resolved.push({ type: 'requires', productId: p.id });
+      } else {
+        const o = await tx.offerings.find(rule.offeringId!);
+        if (!o) throw unknown('offering', rule.offeringId!);
+        resolved.push({ type: 'requires', offeringId: o.id });
+      }
+    } else if (rule.type === 'excludes') {
+      const ids: string[] = [];
+      for (const ref of rule.offeringIds) {
+        const o = await tx.offerings.find(ref);
+        if (!o) throw unknown('offering', ref);
+        ids.push(o.id);
+      }
+      resolved.push({ type: 'excludes', offeringIds: ids });
+    } else {
+      resolved.push(rule);
+    }
+  }
+  return resolved;
 }

@@ -31,6 +31,7 @@ export function createProduct(ctx: Context, input: ProductCreate): Promise<Produ
       code: input.code,
       name: input.name,
       metadata: input.metadata ?? {},
+      trialOfferingId: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -50,6 +51,13 @@ export function updateProduct(ctx: Context, ref: string, patch: ProductPatch): P
   return ctx.store.write(async (tx) => {
     const before = await requireProduct(tx, ref);
     const after: ProductRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
+    if (patch.trialOfferingId) {
+      const offering = await tx.offerings.find(patch.trialOfferingId);
+      if (!offering || offering.productId !== before.id) {
+        throw new DomainError('UNKNOWN_REFERENCE', 'trialOfferingId must name an offering of this product.', { field: 'trialOfferingId' });
+      }
+      after.trialOfferingId = offering.id;
+    }
     await tx.products.update(after);
     await recordEvent(tx, ctx, {
       type: 'product.updated',

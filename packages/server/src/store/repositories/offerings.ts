@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { LicenseModel, SeatModel } from '@leasehold/contract';
+import type { EnforcementMode, EphemeralCounting, LicenseModel, SeatModel } from '@leasehold/contract';
 import { DomainError } from '../../domain/errors.js';
 import type { OfferingRecord, Page } from '../../domain/model.js';
 import type { OfferingsTable } from '../schema.js';
@@ -19,6 +19,13 @@ const toRecord = (r: Selectable<OfferingsTable>): OfferingRecord => ({
   features: parseJson(r.features),
   rehostLimit: r.rehost_limit,
   maintenanceTerm: r.maintenance_term,
+  rehostPeriod: r.rehost_period,
+  heartbeatWindow: r.heartbeat_window,
+  borrowLimit: r.borrow_limit,
+  maxDevicesPerUser: r.max_devices_per_user,
+  ephemeralCounting: r.ephemeral_counting as EphemeralCounting,
+  enforcementMode: r.enforcement_mode as EnforcementMode,
+  activationRules: parseJson(r.activation_rules),
   metadata: parseJson(r.metadata),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -35,6 +42,13 @@ const toRow = (o: OfferingRecord) => ({
   features: JSON.stringify(o.features),
   rehost_limit: o.rehostLimit,
   maintenance_term: o.maintenanceTerm,
+  rehost_period: o.rehostPeriod,
+  heartbeat_window: o.heartbeatWindow,
+  borrow_limit: o.borrowLimit,
+  max_devices_per_user: o.maxDevicesPerUser,
+  ephemeral_counting: o.ephemeralCounting,
+  enforcement_mode: o.enforcementMode,
+  activation_rules: JSON.stringify(o.activationRules),
   metadata: JSON.stringify(o.metadata),
   updated_at: o.updatedAt,
 });

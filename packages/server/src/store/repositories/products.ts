@@ -10,6 +10,7 @@ const toRecord = (r: Selectable<ProductsTable>): ProductRecord => ({
   code: r.code,
   name: r.name,
   metadata: parseJson(r.metadata),
+  trialOfferingId: r.trial_offering_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -51,6 +52,7 @@ export class ProductRepository {
             code: p.code,
             name: p.name,
             metadata: JSON.stringify(p.metadata),
+            trial_offering_id: p.trialOfferingId,
             created_at: p.createdAt,
             updated_at: p.updatedAt,
           })
@@ -65,7 +67,13 @@ export class ProductRepository {
       () =>
         this.ctx.db
           .updateTable('products')
-          .set({ code: p.code, name: p.name, metadata: JSON.stringify(p.metadata), updated_at: p.updatedAt })
+          .set({
+            code: p.code,
+            name: p.name,
+            metadata: JSON.stringify(p.metadata),
+            trial_offering_id: p.trialOfferingId,
+            updated_at: p.updatedAt,
+          })
           .where('account_id', '=', this.ctx.scope.accountId)
           .where('id', '=', p.id)
           .execute(),
