@@ -10,8 +10,10 @@ import {
   openDatabase,
   openServices,
   serve,
+  Store,
   systemClock,
   UlidGenerator,
+  type Config,
 } from '@leasehold/server';
 
 /**
@@ -76,7 +78,9 @@ apiKeys
   .option('--product <id-or-code>', 'limit the key to one product')
   .option('--account <id>', 'the account (default: the only one)')
   .action(async (opts: { name: string; role: Role; product?: string; account?: string }) => {
-    const started = await openServices(loadConfig());
+    const config = loadConfig();
+    await requireAnAccount(config);
+    const started = await openServices(config);
     try {
       const { services } = started;
       const accountId = opts.account ?? (await onlyAccount(services.store));
@@ -105,7 +109,9 @@ program
   .description('Create an account and print its first admin key')
   .requiredOption('--name <name>', 'the vendor name')
   .action(async (opts: { name: string }) => {
-    const started = await openServices(loadConfig());
+    const config = loadConfig();
+    await requireAnAccount(config);
+    const started = await openServices(config);
     try {
       const clock = systemClock;
       const account = await createAccount({ ...started.services, clock, ids: new UlidGenerator(clock) }, opts.name);
@@ -115,6 +121,26 @@ program
       await started.close();
     }
   });
+
+/**
+ * Opening the services on an empty database creates the first account, whose generated admin key
+ * only `serve` prints; a command run before the first start would lose that key, so it refuses
+ * instead (unless LEASEHOLD_ADMIN_KEY names the key to seed).
+ */
+async function requireAnAccount(config: Config): Promise<void> {
+  if (config.adminKey !== null) return;
+  const database = openDatabase(databaseConfigOf(config));
+  try {
+    await migrateToLatest(database);
+    if ((await new Store(database).accountCount()) === 0) {
+      throw new Error(
+        'there is no account yet: start the server once (npm start or leasehold serve); it creates the first account and prints its admin key',
+      );
+    }
+  } finally {
+    await database.close();
+  }
+}
 
 async function onlyAccount(store: { accountIds(limit: number): Promise<string[]> }): Promise<string> {
   const ids = await store.accountIds(2);
