@@ -6,7 +6,8 @@ import { isAcceptableSeedToken } from './secrets/api-key-tokens.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig } from './store/database.js';
 import { Store } from './store/store.js';
 import { createAccount, type NewAccount } from './domain/access/accounts.js';
-import { ApiKeyUsage, type Services } from './http/services.js';
+import { ActivityStamps, ApiKeyUsage, type Services } from './http/services.js';
+import { Keyring } from './domain/leases/keyring.js';
 import type { Config } from './config.js';
 
 export function databaseConfigOf(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'>): DatabaseConfig {
@@ -63,7 +64,16 @@ export async function openServices(
     const migrations = await migrateToLatest(database);
     const store = new Store(database);
     await checkMasterKey(store, secrets);
-    const services: Services = { store, clock, ids: deps.ids ?? new UlidGenerator(clock), secrets, apiKeyUsage: new ApiKeyUsage(store) };
+    const ids = deps.ids ?? new UlidGenerator(clock);
+    const services: Services = {
+      store,
+      clock,
+      ids,
+      secrets,
+      apiKeyUsage: new ApiKeyUsage(store),
+      activity: new ActivityStamps(store),
+      keyring: new Keyring(secrets, clock, ids),
+    };
     const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
     return {
       services,
@@ -72,6 +82,7 @@ export async function openServices(
       migrations,
       close: async () => {
         await services.apiKeyUsage.flush().catch(() => {});
+        await services.activity.flush().catch(() => {});
         await database.close();
       },
     };

@@ -11,6 +11,9 @@ import { validatorCompiler } from './validation.js';
 import type { App } from './route-kit.js';
 import type { Services } from './services.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { activationRoutes } from './routes/activations.js';
+import { clientRoutes } from './routes/client.js';
+import { installLicenseAuth } from './license-auth.js';
 import { customerRoutes } from './routes/customers.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 import { eventRoutes } from './routes/events.js';
@@ -65,6 +68,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer lh_…' },
+          licenseKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'The license key: Authorization: License XXXXX-XXXXX-…',
+          },
         },
       },
       tags: [
@@ -72,7 +81,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         { name: 'customers' },
         { name: 'entitlements', description: 'What customers hold, with overrides and effective rights' },
         { name: 'events', description: 'The audit log' },
-        { name: 'access', description: 'API keys' },
+        { name: 'activations', description: 'Devices and the leases they hold' },
+        { name: 'client', description: 'What the application calls through the SDK' },
+        { name: 'access', description: 'API keys and signing keys' },
         { name: 'operations' },
       ],
     },
@@ -82,6 +93,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installManagementAuth(app, services);
+  installLicenseAuth(app, services);
   installIdempotency(app, services);
 
   healthRoutes(app, services);
@@ -92,6 +104,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   entitlementRoutes(app, services);
   eventRoutes(app, services);
   apiKeyRoutes(app, services);
+  activationRoutes(app, services);
+  clientRoutes(app, services);
 
   await app.ready();
   return app;

@@ -2,7 +2,8 @@ import type { Clock } from '../foundation/clock.js';
 import type { IdGenerator } from '../foundation/ids.js';
 import type { MasterKey } from '../secrets/master-key.js';
 import type { Store } from '../store/store.js';
-import type { ApiKeyRecord } from '../domain/model.js';
+import type { ActivationRecord, ApiKeyRecord } from '../domain/model.js';
+import type { Keyring } from '../domain/leases/keyring.js';
 
 /** Last-used stamps for API keys, collected in memory and written in one batch now and then. */
 export class ApiKeyUsage {
@@ -22,6 +23,24 @@ export class ApiKeyUsage {
   }
 }
 
+/** Devices' last-seen times from validations and refreshes, batched the same way. */
+export class ActivityStamps {
+  private pending = new Map<string, { accountId: string; at: number }>();
+
+  constructor(private readonly store: Store) {}
+
+  stamp(accountId: string, activation: ActivationRecord, at: number): void {
+    this.pending.set(activation.id, { accountId, at });
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    await this.store.touchActivations(batch);
+  }
+}
+
 /** Everything the HTTP layer hands to domain services; built once per process. */
 export interface Services {
   store: Store;
@@ -29,4 +48,6 @@ export interface Services {
   ids: IdGenerator;
   secrets: MasterKey;
   apiKeyUsage: ApiKeyUsage;
+  activity: ActivityStamps;
+  keyring: Keyring;
 }

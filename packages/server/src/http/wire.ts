@@ -1,5 +1,17 @@
-import type { ApiKey, Customer, Entitlement, Event, Feature, Offering, Product } from '@leasehold/contract';
-import type { ApiKeyRecord, CustomerRecord, EventRecord, FeatureRecord, OfferingRecord, Page, ProductRecord } from '../domain/model.js';
+import type { Activation, ApiKey, Customer, Entitlement, Event, Feature, LeaseGrant, Offering, Product } from '@leasehold/contract';
+import type { IssuedLease } from '../domain/leases/issue.js';
+import type { PublishedKey } from '../domain/leases/signing-keys.js';
+import type {
+  ActivationRecord,
+  LeaseRecord,
+  ApiKeyRecord,
+  CustomerRecord,
+  EventRecord,
+  FeatureRecord,
+  OfferingRecord,
+  Page,
+  ProductRecord,
+} from '../domain/model.js';
 import type { EntitlementView } from '../domain/entitlements/entitlements.js';
 import { encodeCursor } from '../store/repositories/paging.js';
 
@@ -54,3 +66,53 @@ export function pageOut<T, W>(page: Page<T>, map: (item: T) => W): { data: W[]; 
 }
 
 export { encodeCursor };
+
+export const activationOut = (a: ActivationRecord): Activation => ({
+  id: a.id,
+  entitlementId: a.entitlementId,
+  customerId: a.customerId,
+  fingerprint: a.fingerprint,
+  seatKind: a.seatKind,
+  state: a.state,
+  name: a.name,
+  platform: a.platform,
+  hostname: a.hostname,
+  user: a.user,
+  host: a.host,
+  meta: a.meta,
+  pinned: a.pinned,
+  heartbeatDeadline: isoOrNull(a.heartbeatDeadline),
+  borrowedUntil: isoOrNull(a.borrowedUntil),
+  createdAt: iso(a.createdAt),
+  lastSeenAt: iso(a.lastSeenAt),
+  endedAt: isoOrNull(a.endedAt),
+  endReason: a.endReason,
+});
+
+export const leaseGrantOut = (l: IssuedLease): LeaseGrant => ({
+  id: l.record.id,
+  token: l.token,
+  issuedAt: iso(l.record.issuedAt),
+  expiresAt: iso(l.record.expiresAt),
+  refreshAfter: iso(l.record.refreshAfter),
+});
+
+export const leaseOut = (l: LeaseRecord) => ({
+  id: l.id,
+  activationId: l.activationId,
+  entitlementId: l.entitlementId,
+  kid: l.kid,
+  issuedAt: iso(l.issuedAt),
+  expiresAt: iso(l.expiresAt),
+  refreshAfter: iso(l.refreshAfter),
+});
+
+export const signingKeyOut = ({ record, publishedUntil }: PublishedKey) => ({
+  id: record.id,
+  algorithm: record.algorithm,
+  state: record.state,
+  publicJwk: record.publicJwk,
+  createdAt: iso(record.createdAt),
+  retiredAt: isoOrNull(record.retiredAt),
+  publishedUntil: isoOrNull(publishedUntil),
+});

@@ -1,9 +1,14 @@
 import type { Kysely } from 'kysely';
-import type { ApiKeyRecord } from '../domain/model.js';
+import type { ApiKeyRecord, EntitlementRecord } from '../domain/model.js';
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
 import type { Scope } from './scope.js';
 import { AccountRepository } from './repositories/accounts.js';
+import { ActivationRepository } from './repositories/activations.js';
+import { LeaseRepository } from './repositories/leases.js';
+import { SigningKeyRepository } from './repositories/signing-keys.js';
+import { TrialRepository } from './repositories/trials.js';
+import { entitlementFromRow } from './repositories/entitlements.js';
 import { ApiKeyRepository, apiKeyFromRow } from './repositories/api-keys.js';
 import { CustomerRepository } from './repositories/customers.js';
 import { EntitlementRepository } from './repositories/entitlements.js';
@@ -24,6 +29,10 @@ export class Tx {
   readonly events: EventRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly activations: ActivationRepository;
+  readonly leases: LeaseRepository;
+  readonly signingKeys: SigningKeyRepository;
+  readonly trials: TrialRepository;
 
   constructor(db: Kysely<DB>, database: Database, scope: Scope) {
     const ctx = { db, database, scope };
@@ -36,6 +45,10 @@ export class Tx {
     this.events = new EventRepository(ctx);
     this.apiKeys = new ApiKeyRepository(ctx);
     this.idempotency = new IdempotencyRepository(ctx);
+    this.activations = new ActivationRepository(ctx);
+    this.leases = new LeaseRepository(ctx);
+    this.signingKeys = new SigningKeyRepository(ctx);
+    this.trials = new TrialRepository(ctx);
   }
 }
 
@@ -88,12 +101,42 @@ export class Store {
     }
   }
 
+  /** Last-seen stamps of devices, written in one batch now and then rather than per request. */
+  async touchActivations(stamps: Map<string, { accountId: string; at: number }>): Promise<void> {
+    if (stamps.size === 0) return;
+    await this.database.db.transaction().execute(async (trx) => {
+      for (const [id, { accountId, at }] of stamps) {
+        await trx
+          .updateTable('activations')
+          .set({ last_seen_at: at })
+          .where('account_id', '=', accountId)
+          .where('id', '=', id)
+          .where('last_seen_at', '<', at)
+          .execute();
+      }
+    });
+  }
+
   async accountCount(): Promise<number> {
     const row = await this.database.db
       .selectFrom('accounts')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /** A license key's entitlement, by the keyed hash of the key, across accounts (clients send only the key). */
+  async findEntitlementByKeyHash(keyHash: string): Promise<{ accountId: string; entitlement: EntitlementRecord } | undefined> {
+    const row = await this.database.db.selectFrom('entitlements').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    return row && { accountId: row.account_id, entitlement: entitlementFromRow(row) };
+  }
+
+  /** The account that owns a product id, or the only account when given a code on a one-account server. */
+  async accountOfProduct(ref: string): Promise<string | undefined> {
+    const byId = await this.database.db.selectFrom('products').select('account_id').where('id', '=', ref).executeTakeFirst();
+    if (byId) return byId.account_id;
+    const byCode = await this.database.db.selectFrom('products').select('account_id').where('code', '=', ref).limit(2).execute();
+    return byCode.length === 1 ? byCode[0]!.account_id : undefined;
   }
 
   async accountIds(limit: number): Promise<string[]> {

@@ -23,27 +23,29 @@ export function listCustomers(ctx: Context, filter: CustomerFilter, page: PageRe
 }
 
 export function createCustomer(ctx: Context, input: CustomerCreate): Promise<CustomerRecord> {
-  return ctx.store.write(async (tx) => {
-    const now = ctx.clock.now();
-    const customer: CustomerRecord = {
-      id: ctx.ids.next('customer'),
-      name: input.name,
-      email: input.email ?? null,
-      externalRef: input.externalRef ?? null,
-      metadata: input.metadata ?? {},
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.customers.insert(customer);
-    await recordEvent(tx, ctx, {
-      type: 'customer.created',
-      subjectType: 'customer',
-      subjectId: customer.id,
-      customerId: customer.id,
-      after: customer,
-    });
-    return customer;
+  return ctx.store.write((tx) => insertCustomer(tx, ctx, input));
+}
+
+export async function insertCustomer(tx: Tx, ctx: Context, input: CustomerCreate): Promise<CustomerRecord> {
+  const now = ctx.clock.now();
+  const customer: CustomerRecord = {
+    id: ctx.ids.next('customer'),
+    name: input.name,
+    email: input.email ?? null,
+    externalRef: input.externalRef ?? null,
+    metadata: input.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  await tx.customers.insert(customer);
+  await recordEvent(tx, ctx, {
+    type: 'customer.created',
+    subjectType: 'customer',
+    subjectId: customer.id,
+    customerId: customer.id,
+    after: customer,
   });
+  return customer;
 }
 
 export function updateCustomer(ctx: Context, ref: string, patch: CustomerPatch): Promise<CustomerRecord> {

@@ -111,42 +111,45 @@ function checkDates(startsAt: number, endsAt: number | null): void {
 }
 
 export function createEntitlement(ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
-  return ctx.store.write(async (tx) => {
-    const customer = await referenced(requireCustomer(tx, input.customerId), 'customerId', input.customerId);
-    const offering = await referenced(requireOffering(tx, input.offeringId), 'offeringId', input.offeringId);
-    await checkOverrides(tx, offering, input.overrides);
-    const overrides = applyOverrides({}, input.overrides ?? {});
-    const now = ctx.clock.now();
-    const startsAt = input.startsAt ? Date.parse(input.startsAt) : now;
-    const term = overrides.term ?? offering.term;
-    const endsAt =
-      input.endsAt !== undefined ? (input.endsAt === null ? null : Date.parse(input.endsAt)) : term ? addDuration(startsAt, term) : null;
-    checkDates(startsAt, endsAt);
-    const maintenanceTerm = overrides.maintenanceTerm ?? offering.maintenanceTerm;
-    const key = input.key ?? generateLicenseKey();
-    const record: EntitlementRecord = {
-      id: ctx.ids.next('entitlement'),
-      customerId: customer.id,
-      offeringId: offering.id,
-      productId: offering.productId,
-      orderRef: input.orderRef ?? null,
-      externalRef: input.externalRef ?? null,
-      state: 'active',
-      startsAt,
-      endsAt,
-      maintenanceUntil: maintenanceTerm ? addDuration(startsAt, maintenanceTerm) : null,
-      overrides,
-      metadata: input.metadata ?? {},
-      keyHash: licenseKeyHash(ctx, key),
-      keySealed: ctx.secrets.encrypt(LICENSE_KEY_PURPOSE, key),
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.entitlements.insert(record);
-    await recordEvent(tx, ctx, { ...about(record), type: 'entitlement.created', after: snapshot(record) });
-    return view(ctx, record, offering);
-  });
+  return ctx.store.write((tx) => insertEntitlement(tx, ctx, input));
+}
+
+/** Creates an entitlement inside the caller's transaction (trials and imports reuse it). */
+export async function insertEntitlement(tx: Tx, ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
+  const customer = await referenced(requireCustomer(tx, input.customerId), 'customerId', input.customerId);
+  const offering = await referenced(requireOffering(tx, input.offeringId), 'offeringId', input.offeringId);
+  await checkOverrides(tx, offering, input.overrides);
+  const overrides = applyOverrides({}, input.overrides ?? {});
+  const now = ctx.clock.now();
+  const startsAt = input.startsAt ? Date.parse(input.startsAt) : now;
+  const term = overrides.term ?? offering.term;
+  const endsAt =
+    input.endsAt !== undefined ? (input.endsAt === null ? null : Date.parse(input.endsAt)) : term ? addDuration(startsAt, term) : null;
+  checkDates(startsAt, endsAt);
+  const maintenanceTerm = overrides.maintenanceTerm ?? offering.maintenanceTerm;
+  const key = input.key ?? generateLicenseKey();
+  const record: EntitlementRecord = {
+    id: ctx.ids.next('entitlement'),
+    customerId: customer.id,
+    offeringId: offering.id,
+    productId: offering.productId,
+    orderRef: input.orderRef ?? null,
+    externalRef: input.externalRef ?? null,
+    state: 'active',
+    startsAt,
+    endsAt,
+    maintenanceUntil: maintenanceTerm ? addDuration(startsAt, maintenanceTerm) : null,
+    overrides,
+    metadata: input.metadata ?? {},
+    keyHash: licenseKeyHash(ctx, key),
+    keySealed: ctx.secrets.encrypt(LICENSE_KEY_PURPOSE, key),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await tx.entitlements.insert(record);
+  await recordEvent(tx, ctx, { ...about(record), type: 'entitlement.created', after: snapshot(record) });
+  return view(ctx, record, offering);
 }
 
 function about(e: EntitlementRecord) {
@@ -260,4 +263,25 @@ export function renewEntitlement(ctx: Context, ref: string, term?: string): Prom
     }
     return { ...e, maintenanceUntil: addDuration(Math.max(e.maintenanceUntil ?? now, now), maintenanceTerm) };
   });
+}
+
+/**
+ * The customer gives the license back: every seat is released, no lease is issued again, and
+ * the entitlement stays on record as returned.
+ */
+export function returnEntitlement(ctx: Context, ref: string, reason?: string): Promise<EntitlementView> {
+  return mutate(
+    ctx,
+    ref,
+    'entitlement.returned',
+    async (e, _offering, tx) => {
+      requireState(e, ['active', 'suspended'], 'returned');
+      const now = ctx.clock.now();
+      for (const activation of await tx.activations.liveOf(e.id)) {
+        await tx.activations.update({ ...activation, state: 'released', endedAt: now, endReason: 'returned' });
+      }
+      return { ...e, state: 'returned' };
+    },
+    reason ? { reason } : undefined,
+  );
 }

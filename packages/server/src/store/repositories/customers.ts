@@ -55,6 +55,11 @@ export class CustomerRepository {
     return paginate(q, 'id', page, toRecord);
   }
 
+  /** Holds the customer's row until the transaction ends (decisions that count across entitlements). */
+  async lock(id: string): Promise<void> {
+    await this.ctx.database.forUpdate(this.scoped().where('id', '=', id)).executeTakeFirst();
+  }
+
   async insert(c: CustomerRecord): Promise<void> {
     await uniquely(
       this.ctx,

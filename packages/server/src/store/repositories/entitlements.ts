@@ -78,6 +78,17 @@ export class EntitlementRepository {
     return paginate(q, 'id', page, entitlementFromRow);
   }
 
+  /** Every entitlement of a customer, across products (the facts activation rules check). */
+  async ofCustomer(customerId: string): Promise<EntitlementRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom('entitlements')
+      .selectAll()
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('customer_id', '=', customerId)
+      .execute();
+    return rows.map(entitlementFromRow);
+  }
+
   async countFor(column: 'customer_id' | 'offering_id', id: string): Promise<number> {
     const row = await this.ctx.db
       .selectFrom('entitlements')

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import type { ClientContext } from '../domain/activations/client.js';
+import { licenseKeyHash } from '../domain/entitlements/entitlements.js';
+import { hasTypo } from '../secrets/license-keys.js';
+import type { Services } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Client routes: `required` answers 401 without a good license key; `optional` lets the handler decide. */
+    license?: 'required' | 'optional';
+  }
+  interface FastifyRequest {
+    license: { accountId: string; entitlementId: string } | null;
+  }
+}
+
+/**
+ * `Authorization: License <key>` for the client API: the key is normalised and looked up by its
+ * keyed hash, so the database never sees it and a typo is told apart from an unknown key.
+ */
+export function installLicenseAuth(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('license', null);
+
+  app.addHook('onRequest', async (request) => {
+    const mode = request.routeOptions.config?.license;
+    if (!mode) return;
+    const header = request.headers.authorization;
+    const match = header && /^License\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      if (mode === 'optional') return;
+      throw new DomainError('UNAUTHENTICATED', 'Send the license key as "Authorization: License <key>".');
+    }
+    const key = match[1]!;
+    const found = await services.store.findEntitlementByKeyHash(licenseKeyHash(services, key));
+    if (found) {
+      request.license = { accountId: found.accountId, entitlementId: found.entitlement.id };
+      return;
+    }
+    if (mode === 'optional') return;
+    throw new DomainError(
+      'LICENSE_KEY_INVALID',
+      hasTypo(key) ? 'The license key has a typo (its check character does not match).' : 'No license has this key.',
+      { typo: hasTypo(key) },
+    );
+  });
+}
+
+export function clientContextOf(services: Services, request: FastifyRequest): ClientContext {
+  const license = request.license;
+  if (!license) throw new Error('clientContextOf called without a license');
+  return {
+    store: services.store.forAccount({ accountId: license.accountId, productId: null }),
+    clock: services.clock,
+    ids: services.ids,
+    secrets: services.secrets,
+    keyring: services.keyring,
+    actor: { type: 'license', id: license.entitlementId },
+    requestId: request.id,
+    entitlementId: license.entitlementId,
+    stamps: (activation, at) => services.activity.stamp(license.accountId, activation, at),
+  };
+}

@@ -1,0 +1,151 @@
+import type { Selectable } from 'kysely';
+import type { ActivationState, SeatKind } from '@leasehold/contract';
+import type { ActivationRecord, Page } from '../../domain/model.js';
+import type { ActivationsTable } from '../schema.js';
+import type { RepoContext } from './context.js';
+import { paginate, parseJson, type PageRequest } from './paging.js';
+
+const toRecord = (r: Selectable<ActivationsTable>): ActivationRecord => ({
+  id: r.id,
+  entitlementId: r.entitlement_id,
+  customerId: r.customer_id,
+  productId: r.product_id,
+  fingerprint: r.fingerprint,
+  seatKind: r.seat_kind as SeatKind,
+  state: r.state as ActivationState,
+  name: r.name,
+  platform: r.platform,
+  hostname: r.hostname,
+  user: r.named_user,
+  host: r.host,
+  meta: parseJson(r.meta),
+  pinned: r.pinned === 1,
+  heartbeatDeadline: r.heartbeat_deadline,
+  borrowedUntil: r.borrowed_until,
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
+});
+
+export class ActivationRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  private scoped() {
+    const { accountId, productId } = this.ctx.scope;
+    let q = this.ctx.db.selectFrom('activations').selectAll().where('account_id', '=', accountId);
+    if (productId) q = q.where('product_id', '=', productId);
+    return q;
+  }
+
+  async find(id: string): Promise<ActivationRecord | undefined> {
+    const row = await this.scoped().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** The live activation of a device on an entitlement, if any. */
+  async findLive(entitlementId: string, fingerprint: string): Promise<ActivationRecord | undefined> {
+    const row = await this.scoped()
+      .where('entitlement_id', '=', entitlementId)
+      .where('fingerprint', '=', fingerprint)
+      .where('state', '=', 'active')
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Every live activation of an entitlement: the facts a seat decision is made from. */
+  async liveOf(entitlementId: string): Promise<ActivationRecord[]> {
+    const rows = await this.scoped().where('entitlement_id', '=', entitlementId).where('state', '=', 'active').orderBy('id').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Live activations of a customer, optionally on one product. */
+  async liveOfCustomer(customerId: string, productId?: string): Promise<ActivationRecord[]> {
+    let q = this.scoped().where('customer_id', '=', customerId).where('state', '=', 'active');
+    if (productId) q = q.where('product_id', '=', productId);
+    return (await q.execute()).map(toRecord);
+  }
+
+  list(entitlementId: string, filter: { state?: ActivationState | undefined }, page: PageRequest): Promise<Page<ActivationRecord>> {
+    let q = this.scoped().where('entitlement_id', '=', entitlementId);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    return paginate(q, 'id', page, toRecord);
+  }
+
+  /** Deactivations the customer made themselves, since `since`: what rehost limits count. */
+  async countRehostsSince(entitlementId: string, since: number): Promise<{ count: number; oldest: number | null }> {
+    const rows = await this.ctx.db
+      .selectFrom('activations')
+      .select('ended_at')
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('entitlement_id', '=', entitlementId)
+      .where('end_reason', '=', 'rehost')
+      .where('ended_at', '>=', since)
+      .orderBy('ended_at')
+      .execute();
+    return { count: rows.length, oldest: rows[0]?.ended_at ?? null };
+  }
+
+  async insert(a: ActivationRecord): Promise<void> {
+    await this.ctx.db
+      .insertInto('activations')
+      .values({
+        account_id: this.ctx.scope.accountId,
+        id: a.id,
+        entitlement_id: a.entitlementId,
+        customer_id: a.customerId,
+        product_id: a.productId,
+        fingerprint: a.fingerprint,
+        seat_kind: a.seatKind,
+        state: a.state,
+        name: a.name,
+        platform: a.platform,
+        hostname: a.hostname,
+        named_user: a.user,
+        host: a.host,
+        meta: JSON.stringify(a.meta),
+        pinned: a.pinned ? 1 : 0,
+        heartbeat_deadline: a.heartbeatDeadline,
+        borrowed_until: a.borrowedUntil,
+        created_at: a.createdAt,
+        last_seen_at: a.lastSeenAt,
+        ended_at: a.endedAt,
+        end_reason: a.endReason,
+      })
+      .execute();
+  }
+
+  async update(a: ActivationRecord): Promise<void> {
+    await this.ctx.db
+      .updateTable('activations')
+      .set({
+        state: a.state,
+        name: a.name,
+        platform: a.platform,
+        hostname: a.hostname,
+        meta: JSON.stringify(a.meta),
+        pinned: a.pinned ? 1 : 0,
+        heartbeat_deadline: a.heartbeatDeadline,
+        borrowed_until: a.borrowedUntil,
+        last_seen_at: a.lastSeenAt,
+        ended_at: a.endedAt,
+        end_reason: a.endReason,
+      })
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('id', '=', a.id)
+      .execute();
+  }
+
+  /** Floating and ephemeral seats whose heartbeat deadline has passed (and are not borrowed). */
+  async dead(now: number, limit: number): Promise<ActivationRecord[]> {
+    const rows = await this.scoped()
+      .where('state', '=', 'active')
+      .where('heartbeat_deadline', '<', now)
+      .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', now)]))
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+}
+
+export { toRecord as activationFromRow };
