@@ -176,21 +176,32 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
   return { activation: candidate, lease: await lease(tx, ctx, license, candidate), warnings, created: true };
 }
 
-async function requireLiveActivation(tx: Tx, ctx: Context, license: License, fingerprint: string): Promise<ActivationRecord> {
+/**
+ * The device's live activation. A heartbeat-held seat past its deadline is released here and
+ * reported as HEARTBEAT_DEAD — after the release has committed, so the seat really is free.
+ */
+async function liveActivationOf(tx: Tx, ctx: Context, license: License, fingerprint: string): Promise<ActivationRecord | DomainError> {
   const activation = await tx.activations.findLive(license.entitlement.id, fingerprint);
   if (!activation) {
-    throw new DomainError('NOT_ACTIVATED', 'This device is not activated for the license (or was deactivated).', {
+    return new DomainError('NOT_ACTIVATED', 'This device is not activated for the license (or was deactivated).', {
       resolve: 'Activate the license on this device.',
     });
   }
   if (!holdsSeat(activation, ctx.clock.now())) {
     await releaseDead(tx, ctx, license, [activation]);
-    throw new DomainError('HEARTBEAT_DEAD', 'This device stopped sending heartbeats and its seat was freed.', {
+    return new DomainError('HEARTBEAT_DEAD', 'This device stopped sending heartbeats and its seat was freed.', {
       heartbeatDeadline: new Date(activation.heartbeatDeadline!).toISOString(),
       resolve: 'Activate again.',
     });
   }
   return activation;
+}
+
+/** Runs a write whose refusal must still commit what it did (releasing a dead seat), then throws. */
+async function writeThenRefuse<T>(ctx: Context, fn: (tx: Tx) => Promise<T | DomainError>): Promise<T> {
+  const out = await ctx.store.write(fn);
+  if (out instanceof DomainError) throw out;
+  return out;
 }
 
 /**
@@ -202,11 +213,12 @@ export function refresh(
   request: { fingerprint: string; product?: string | undefined },
   opts: { heartbeat?: boolean } = {},
 ): Promise<{ lease: IssuedLease; activation: ActivationRecord; warnings: Warning[] }> {
-  return ctx.store.write(async (tx) => {
+  return writeThenRefuse(ctx, async (tx) => {
     const now = ctx.clock.now();
     const license = await loadLicense(tx, ctx, false);
     requireUsable(license, request.product, now);
-    const activation = await requireLiveActivation(tx, ctx, license, request.fingerprint);
+    const activation = await liveActivationOf(tx, ctx, license, request.fingerprint);
+    if (activation instanceof DomainError) return activation;
     if (opts.heartbeat && !isHeartbeatHeld(activation)) {
       throw new DomainError('INVALID_REQUEST', 'This activation holds a device seat; heartbeats are for floating and ephemeral seats.', {
         field: 'fingerprint',
@@ -227,11 +239,12 @@ export function refresh(
 
 /** Borrows a floating seat for offline use, up to the offering's borrow limit (and lease period). */
 export function borrow(ctx: ClientContext, request: BorrowRequest): Promise<{ lease: IssuedLease; activation: ActivationRecord }> {
-  return ctx.store.write(async (tx) => {
+  return writeThenRefuse(ctx, async (tx) => {
     const now = ctx.clock.now();
     const license = await loadLicense(tx, ctx, true);
     requireUsable(license, undefined, now);
-    const activation = await requireLiveActivation(tx, ctx, license, request.fingerprint);
+    const activation = await liveActivationOf(tx, ctx, license, request.fingerprint);
+    if (activation instanceof DomainError) return activation;
     const limit = license.offering.borrowLimit;
     if (activation.seatKind !== 'floating' || limit === null) {
       throw new DomainError('BORROW_NOT_ALLOWED', 'This license does not allow borrowing seats for offline use.', {

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { storeKinds } from '../support/stores.js';
+import { fp, licensed, verifyLease } from '../support/client.js';
+
+const DAY = 24 * 3600_000;
+
+describe.each(await storeKinds())('signing keys and races on %s', (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(kind);
+  });
+  afterAll(() => h.close());
+
+  it('50 simultaneous activations from different devices take exactly the 10 seats there are', async () => {
+    const { client, entitlement } = await licensed(h, { seats: 10 });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client('activate', { fingerprint: fp(`race-${i}`) })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(40);
+    const live = (await h.call('GET', `/v1/entitlements/${entitlement.id}/activations?state=active&limit=100`)).body.data;
+    expect(live).toHaveLength(10);
+  });
+
+  it('the same device activating twice at once gets one activation', async () => {
+    const { client, entitlement } = await licensed(h, { seats: 5 });
+    const results = await Promise.all(Array.from({ length: 8 }, () => client('activate', { fingerprint: fp('twice') })));
+    expect(new Set(results.map((r) => r.body.activation.id)).size).toBe(1);
+    const live = (await h.call('GET', `/v1/entitlements/${entitlement.id}/activations`)).body.data;
+    expect(live).toHaveLength(1);
+  });
+
+  it('rotation keeps the retired key in the JWKS until its last lease expires', async () => {
+    const { client, product } = await licensed(h, { leasePeriod: 'P3D' });
+    const before = await client('activate', { fingerprint: fp('rot') });
+    const oldKid = JSON.parse(Buffer.from(before.body.lease.token.split('.')[0], 'base64url').toString()).kid;
+
+    const rotated = await h.call('POST', '/v1/signing-keys/rotate');
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.id).not.toBe(oldKid);
+
+    const after = await client('refresh', { fingerprint: fp('rot') });
+    const newKid = JSON.parse(Buffer.from(after.body.lease.token.split('.')[0], 'base64url').toString()).kid;
+    expect(newKid).toBe(rotated.body.id);
+    // Both leases verify against the published keys.
+    await verifyLease(h, before.body.lease.token, product.code);
+    await verifyLease(h, after.body.lease.token, product.code);
+    const kids = async () =>
+      (await h.call('GET', '/.well-known/jwks.json', undefined, { key: null })).body.keys.map((k: { kid: string }) => k.kid);
+    expect(await kids()).toEqual(expect.arrayContaining([oldKid, newKid]));
+
+    const keys = (await h.call('GET', '/v1/signing-keys')).body.data;
+    const retired = keys.find((k: { id: string }) => k.id === oldKid);
+    expect(retired.state).toBe('retired');
+    expect(retired.publishedUntil).toBeTruthy();
+
+    h.clock.advance(8 * DAY); // every lease the old key signed (here up to P7D) has expired
+    expect(await kids()).not.toContain(oldKid);
+    expect(await kids()).toContain(newKid);
+    h.clock.advance(-8 * DAY);
+  });
+
+  it('the JWKS holds public keys only', async () => {
+    const jwks = (await h.call('GET', '/.well-known/jwks.json', undefined, { key: null })).body;
+    for (const k of jwks.keys) {
+      expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+      expect(k.d).toBeUndefined();
+    }
+  });
+});

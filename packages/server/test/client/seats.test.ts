@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { storeKinds } from '../support/stores.js';
+import { fp, licensed, verifyLease } from '../support/client.js';
+
+const MIN = 60_000;
+
+describe.each(await storeKinds())('floating, named-user and ephemeral seats on %s', (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(kind);
+  });
+  afterAll(() => h.close());
+
+  it('a floating seat is held while heartbeats arrive and freed when they stop', async () => {
+    const { client, product } = await licensed(h, { seatModel: 'floating', seats: 1, heartbeatWindow: 'PT5M', leasePeriod: 'P1D' });
+    const a = await client('activate', { fingerprint: fp('f1') });
+    expect(a.body.activation.seatKind).toBe('floating');
+    // The lease of a floating seat ends with its heartbeat deadline, not the lease period.
+    const claims = await verifyLease(h, a.body.lease.token, product.code);
+    expect(claims.exp - claims.iat).toBe(5 * 60);
+
+    for (let i = 0; i < 3; i++) {
+      h.clock.advance(4 * MIN);
+      const hb = await client('heartbeat', { fingerprint: fp('f1') });
+      expect(hb.status).toBe(200);
+      expect((await client('activate', { fingerprint: fp('f2') })).body.error.code).toBe('SEAT_LIMIT_REACHED');
+    }
+
+    h.clock.advance(6 * MIN); // heartbeats stopped
+    const other = await client('activate', { fingerprint: fp('f2') });
+    expect(other.status).toBe(201);
+    const late = await client('heartbeat', { fingerprint: fp('f1') });
+    expect(late.status).toBe(404);
+    expect(late.body.error.code).toBe('NOT_ACTIVATED');
+    const v = await client('validate', { fingerprint: fp('f1') });
+    expect(v.body.code).not.toBe('VALID');
+  });
+
+  it('a heartbeat that arrives after the deadline is refused with HEARTBEAT_DEAD and the seat is freed', async () => {
+    const { client, entitlement } = await licensed(h, { seatModel: 'floating', seats: 1, heartbeatWindow: 'PT5M' });
+    await client('activate', { fingerprint: fp('dead') });
+    h.clock.advance(6 * MIN);
+    const v = await client('validate', { fingerprint: fp('dead') });
+    expect(v.body).toMatchObject({ valid: false, code: 'HEARTBEAT_DEAD' });
+    const hb = await client('heartbeat', { fingerprint: fp('dead') });
+    expect(hb.status).toBe(409);
+    expect(hb.body.error.code).toBe('HEARTBEAT_DEAD');
+    const acts = (await h.call('GET', `/v1/entitlements/${entitlement.id}/activations`)).body.data;
+    expect(acts[0]).toMatchObject({ state: 'released', endReason: 'heartbeat_missed' });
+  });
+
+  it('a borrowed floating seat stays held offline up to the borrow limit', async () => {
+    const { client, product } = await licensed(h, {
+      seatModel: 'floating',
+      seats: 1,
+      heartbeatWindow: 'PT5M',
+      leasePeriod: 'P7D',
+      borrowLimit: 'P2D',
+    });
+    await client('activate', { fingerprint: fp('b1') });
+    const tooLong = await client('borrow', { fingerprint: fp('b1'), duration: 'P3D' });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error).toMatchObject({ code: 'BORROW_NOT_ALLOWED', details: { borrowLimit: 'P2D' } });
+    const b = await client('borrow', { fingerprint: fp('b1'), duration: 'P1D' });
+    expect(b.status).toBe(200);
+    const claims = await verifyLease(h, b.body.lease.token, product.code);
+    expect(claims.exp - claims.iat).toBe(24 * 3600);
+
+    h.clock.advance(12 * 60 * MIN); // offline half a day: no heartbeats, still holding the seat
+    expect((await client('activate', { fingerprint: fp('b2') })).body.error.code).toBe('SEAT_LIMIT_REACHED');
+    h.clock.advance(13 * 60 * MIN); // the borrow has ended
+    expect((await client('activate', { fingerprint: fp('b2') })).status).toBe(201);
+  });
+
+  it('borrowing is refused where the offering allows none', async () => {
+    const { client } = await licensed(h, { seatModel: 'floating', seats: 1 });
+    await client('activate', { fingerprint: fp('nb') });
+    const r = await client('borrow', { fingerprint: fp('nb'), duration: 'PT1H' });
+    expect(r.body.error.code).toBe('BORROW_NOT_ALLOWED');
+  });
+
+  it('named-user seats count users, each allowed a number of devices', async () => {
+    const { client } = await licensed(h, { seatModel: 'named_user', seats: 2, maxDevicesPerUser: 2 });
+    expect((await client('activate', { fingerprint: fp('n1') })).body.error.details.field).toBe('user');
+    expect((await client('activate', { fingerprint: fp('n1'), user: 'ana@acme.test' })).status).toBe(201);
+    expect((await client('activate', { fingerprint: fp('n2'), user: 'ana@acme.test' })).status).toBe(201);
+    const third = await client('activate', { fingerprint: fp('n3'), user: 'ana@acme.test' });
+    expect(third.status).toBe(409);
+    expect(third.body.error.details).toMatchObject({ rule: 'max_devices_per_user', limit: 2, user: 'ana@acme.test' });
+    expect((await client('activate', { fingerprint: fp('n4'), user: 'bo@acme.test' })).status).toBe(201);
+    const thirdUser = await client('activate', { fingerprint: fp('n5'), user: 'cy@acme.test' });
+    expect(thirdUser.body.error).toMatchObject({ code: 'SEAT_LIMIT_REACHED', details: { rule: 'seats', limit: 2, used: 2 } });
+  });
+
+  it('ephemeral instances never use up node-locked seats: they are held by heartbeat and freed on restart', async () => {
+    const { client } = await licensed(h, { seats: 2, heartbeatWindow: 'PT2M' });
+    expect((await client('activate', { fingerprint: fp('desk') })).status).toBe(201);
+    // A container restarting ten times, each time with a new fingerprint.
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) h.clock.advance(3 * MIN); // the previous instance is gone, without saying goodbye
+      const pod = await client('activate', { fingerprint: fp(`pod-${i}`), ephemeral: true });
+      expect(pod.status, `restart ${i}`).toBe(201);
+      expect(pod.body.activation.seatKind).toBe('ephemeral');
+    }
+    // The desk machine and one live pod hold the two seats.
+    expect((await client('activate', { fingerprint: fp('pod-extra'), ephemeral: true })).body.error.code).toBe('SEAT_LIMIT_REACHED');
+  });
+
+  it('ephemeral instances counted per host share their host’s seat', async () => {
+    const { client } = await licensed(h, { seats: 1, ephemeralCounting: 'host' });
+    for (let i = 0; i < 4; i++) {
+      expect((await client('activate', { fingerprint: fp(`c-${i}`), ephemeral: true, host: 'node-a' })).status).toBe(201);
+    }
+    const otherHost = await client('activate', { fingerprint: fp('c-b'), ephemeral: true, host: 'node-b' });
+    expect(otherHost.body.error).toMatchObject({ code: 'SEAT_LIMIT_REACHED', details: { limit: 1 } });
+  });
+
+  it('in warn mode an activation over the limit goes through with a warning and an event', async () => {
+    const { client, entitlement, product } = await licensed(h, { seats: 1, enforcementMode: 'warn' });
+    await client('activate', { fingerprint: fp('w1') });
+    const over = await client('activate', { fingerprint: fp('w2') });
+    expect(over.status).toBe(201);
+    expect(over.body.warnings[0]).toMatchObject({ code: 'SEAT_LIMIT_EXCEEDED' });
+    const claims = await verifyLease(h, over.body.lease.token, product.code);
+    expect(claims.mode).toBe('warn');
+    const events = (await h.call('GET', `/v1/events?entitlement=${entitlement.id}&type=activation.over_limit`)).body.data;
+    expect(events).toHaveLength(1);
+    const v = await client('validate', { fingerprint: fp('w2') });
+    expect(v.body).toMatchObject({ valid: true, code: 'VALID', enforcement: 'warn' });
+    expect(v.body.warnings.map((w: { code: string }) => w.code)).toContain('ENFORCEMENT_RELAXED');
+  });
+});
