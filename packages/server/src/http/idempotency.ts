@@ -18,6 +18,11 @@ function fingerprintOf(request: FastifyRequest): string {
     .digest('hex');
 }
 
+const inProgress = () =>
+  new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly.', {
+    field: 'Idempotency-Key',
+  });
+
 /**
  * `Idempotency-Key` on writes: the first request with a key runs and its response is kept for a day;
  * a repeat with the same key and body gets that response again (header `idempotent-replayed: true`),
@@ -40,7 +45,8 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
       const existing = await tx.idempotency.find(key);
       if (existing && existing.createdAt < now - KEEP_MS) await tx.idempotency.release(key);
       else if (existing) return existing;
-      await tx.idempotency.claim(key, fingerprint, now);
+      // Losing the race to claim means a twin request is running right now: it must not run twice.
+      if (!(await tx.idempotency.claim(key, fingerprint, now))) throw inProgress();
       return null;
     });
     if (!replay) {
@@ -52,11 +58,7 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
         field: 'Idempotency-Key',
       });
     }
-    if (replay.statusCode === null || replay.response === null) {
-      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly.', {
-        field: 'Idempotency-Key',
-      });
-    }
+    if (replay.statusCode === null || replay.response === null) throw inProgress();
     reply.header('idempotent-replayed', 'true');
     reply.code(replay.statusCode).type('application/json; charset=utf-8');
     return reply.serializer((payload: unknown) => payload as string).send(replay.response);
