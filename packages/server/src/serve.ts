@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { buildApp } from './http/app.js';
 import { openServices } from './bootstrap.js';
+import { releaseDeadSeats } from './domain/activations/sweeper.js';
 import type { Config } from './config.js';
 
 export interface RunningServer {
@@ -21,11 +22,16 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
   const started = await openServices(config);
   const { services } = started;
   const app = await buildApp(services, { logger, bodyLimit: config.bodyLimit });
-  const flushTimer = setInterval(
-    () => void services.apiKeyUsage.flush().catch((err) => logger.warn({ err }, 'flushing key usage failed')),
-    10_000,
-  );
+  // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
+  const flushTimer = setInterval(() => {
+    void services.apiKeyUsage.flush().catch((err) => logger.warn({ err }, 'flushing key usage failed'));
+    void services.activity.flush().catch((err) => logger.warn({ err }, 'flushing device activity failed'));
+  }, 5_000);
   flushTimer.unref();
+  const sweepTimer = setInterval(() => {
+    void releaseDeadSeats(services).catch((err) => logger.warn({ err }, 'releasing dead seats failed'));
+  }, 30_000);
+  sweepTimer.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -53,6 +59,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(flushTimer);
+      clearInterval(sweepTimer);
       await app.close();
       await started.close();
     })());

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { ApiKeyRecord, EntitlementRecord } from '../domain/model.js';
+import type { ActivationRecord, ApiKeyRecord, EntitlementRecord } from '../domain/model.js';
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
 import type { Scope } from './scope.js';
 import { AccountRepository } from './repositories/accounts.js';
-import { ActivationRepository } from './repositories/activations.js';
+import { ActivationRepository, activationFromRow } from './repositories/activations.js';
 import { LeaseRepository } from './repositories/leases.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TrialRepository } from './repositories/trials.js';
@@ -115,6 +115,20 @@ export class Store {
           .execute();
       }
     });
+  }
+
+  /** Dead heartbeat-held seats across accounts, oldest deadline first, for the sweeper. */
+  async deadSeats(now: number, limit: number): Promise<Array<{ accountId: string; activation: ActivationRecord }>> {
+    const rows = await this.database.db
+      .selectFrom('activations')
+      .selectAll()
+      .where('state', '=', 'active')
+      .where('heartbeat_deadline', '<', now)
+      .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', now)]))
+      .orderBy('heartbeat_deadline')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ accountId: r.account_id, activation: activationFromRow(r) }));
   }
 
   async accountCount(): Promise<number> {

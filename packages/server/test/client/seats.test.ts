@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { fp, licensed, verifyLease } from '../support/client.js';
+import { releaseDeadSeats } from '../../src/domain/activations/sweeper.js';
 
 const MIN = 60_000;
 
@@ -129,5 +130,35 @@ describe.each(await storeKinds())('floating, named-user and ephemeral seats on %
     const v = await client('validate', { fingerprint: fp('w2') });
     expect(v.body).toMatchObject({ valid: true, code: 'VALID', enforcement: 'warn' });
     expect(v.body.warnings.map((w: { code: string }) => w.code)).toContain('ENFORCEMENT_RELAXED');
+  });
+
+  it('the sweeper releases dead seats once, with an event, even before anyone else activates', async () => {
+    const { client, entitlement } = await licensed(h, { seatModel: 'floating', seats: 2, heartbeatWindow: 'PT5M' });
+    await releaseDeadSeats(h.services); // what earlier tests left behind
+    await client('activate', { fingerprint: fp('sw-1') });
+    await client('activate', { fingerprint: fp('sw-2') });
+    h.clock.advance(3 * MIN);
+    await client('heartbeat', { fingerprint: fp('sw-2') });
+    h.clock.advance(3 * MIN); // sw-1 is past its deadline, sw-2 is not
+    expect(await releaseDeadSeats(h.services)).toBeGreaterThanOrEqual(1); // ours, and any other test's that died meanwhile
+    expect(await releaseDeadSeats(h.services)).toBe(0);
+    const acts = (await h.call('GET', `/v1/entitlements/${entitlement.id}/activations`)).body.data;
+    const byFp = Object.fromEntries(acts.map((a: { fingerprint: string; state: string }) => [a.fingerprint, a.state]));
+    expect(byFp).toEqual({ [fp('sw-1')]: 'released', [fp('sw-2')]: 'active' });
+    const events = (await h.call('GET', `/v1/events?entitlement=${entitlement.id}&type=activation.released`)).body.data;
+    expect(events).toHaveLength(1);
+    expect(events[0].actor).toEqual({ type: 'system', id: 'sweeper' });
+  });
+
+  it('validations stamp last-seen in a batch, not per request', async () => {
+    const { client } = await licensed(h, {});
+    const a = (await client('activate', { fingerprint: fp('seen') })).body.activation;
+    h.clock.advance(7 * MIN);
+    await client('validate', { fingerprint: fp('seen') });
+    const before = (await h.call('GET', `/v1/activations/${a.id}`)).body;
+    expect(before.lastSeenAt).toBe(a.lastSeenAt);
+    await h.services.activity.flush();
+    const after = (await h.call('GET', `/v1/activations/${a.id}`)).body;
+    expect(after.lastSeenAt).toBe(new Date(h.clock.now()).toISOString());
   });
 });

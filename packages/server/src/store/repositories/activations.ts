@@ -136,6 +136,23 @@ export class ActivationRepository {
       .execute();
   }
 
+  /**
+   * Releases a heartbeat-held seat if it is still dead; false when it was already released or a
+   * heartbeat arrived meanwhile (several processes may sweep at once: exactly one wins).
+   */
+  async releaseIfDead(id: string, now: number): Promise<boolean> {
+    const result = await this.ctx.db
+      .updateTable('activations')
+      .set({ state: 'released', ended_at: now, end_reason: 'heartbeat_missed' })
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('id', '=', id)
+      .where('state', '=', 'active')
+      .where('heartbeat_deadline', '<', now)
+      .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Floating and ephemeral seats whose heartbeat deadline has passed (and are not borrowed). */
   async dead(now: number, limit: number): Promise<ActivationRecord[]> {
     const rows = await this.scoped()
