@@ -8,6 +8,7 @@ const T = (iso: string) => Date.parse(iso);
 const START = T('2026-01-01T00:00:00Z');
 const END = T('2027-01-01T00:00:00Z');
 
+// Only the fields rights are made of; the rest of the record does not matter here.
 const offering = {
   licenseModel: 'subscription',
   seatModel: 'floating',
@@ -16,7 +17,7 @@ const offering = {
   leasePeriod: 'P7D',
   rehostLimit: 3,
   features: { export: true, projects: 10 },
-} as OfferingRecord;
+} as Partial<OfferingRecord> as OfferingRecord;
 
 const terms = (overrides: Overrides = {}, extra: Partial<EntitlementTerms> = {}): EntitlementTerms => ({
   state: 'active',
