@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root, where `node --import tsx packages/cli/src/main.ts` resolves. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
 const MAIN = join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
+/** The installed `leasehold` command: a plain-JS wrapper that runs MAIN through tsx. */
+const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'leasehold.js');
 
 /** Settings a developer's shell may carry that would point a child at the wrong database or port. */
 const INHERITED_SETTINGS = [
@@ -102,9 +104,14 @@ export function keyFromBanner(stdout: string): string | null {
  * Runs `leasehold serve` as a real process on a free port and waits until /readyz answers 200.
  * Rejects with the process's output when it exits first or is not ready within `readyTimeoutMs`.
  */
-export async function startServer(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  opts: { readyTimeoutMs?: number; viaBin?: boolean } = {},
+): Promise<ServerProcess> {
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+  const args = opts.viaBin ? [BIN, 'serve'] : ['--import', 'tsx', MAIN, 'serve'];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
