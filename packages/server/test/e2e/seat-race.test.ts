@@ -47,7 +47,10 @@ describe.skipIf(!withPostgres)('seat limits across two server processes on one P
         method: 'POST',
         headers: { authorization: `License ${entitlement.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ fingerprint: `race-device-${i}` }),
-      }).then(async (res) => ({ status: res.status, body: await res.json() })),
+      }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { error: { code: string }; lease: { token: string }; activation: { id: string } },
+      })),
     );
     const results = await Promise.all(attempts);
     const statuses = results.map((r) => r.status);
