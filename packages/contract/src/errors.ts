@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   INVALID_FEATURE_VALUE: 422,
   PRODUCT_MISMATCH: 422,
   NOT_RENEWABLE: 422,
+  CHANGE_NOT_ALLOWED: 422,
   // client (license) endpoints: the license may not do this now
   LICENSE_KEY_INVALID: 401,
   SUSPENDED: 403,

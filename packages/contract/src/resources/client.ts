@@ -30,6 +30,7 @@ export const Activation = Type.Object(
     hostname: Type.Union([Type.String(), Type.Null()]),
     user: Type.Union([Type.String(), Type.Null()]),
     host: Type.Union([Type.String(), Type.Null()], { description: 'Ephemeral instances: the host they run on' }),
+    version: Type.Union([Type.String(), Type.Null()], { description: 'The application version the device last reported' }),
     meta: Metadata,
     pinned: Type.Boolean(),
     heartbeatDeadline: Type.Union([Timestamp, Type.Null()], {
@@ -93,6 +94,9 @@ export const ActivateRequest = Type.Object(
       Type.Boolean({ description: 'Containers, CI runners, autoscaled pods: held by heartbeat, freed when it stops' }),
     ),
     host: Type.Optional(Type.String({ maxLength: 255, description: 'Ephemeral instances: the host, when the offering counts per host' })),
+    version: Type.Optional(
+      Type.String({ maxLength: 64, description: 'The application version (migrations can target devices by version)' }),
+    ),
     meta: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -222,3 +226,12 @@ export const SigningKey = Type.Object(
   },
   { title: 'SigningKey' },
 );
+
+export const ActivationPatch = Type.Object(
+  {
+    pinned: Type.Optional(Type.Boolean({ description: 'Pinned devices never lose their seat when seats are cut' })),
+    name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ActivationPatch = Static<typeof ActivationPatch>;

@@ -134,3 +134,52 @@ export const EntitlementRenew = Type.Object(
   },
 );
 export type EntitlementRenew = Static<typeof EntitlementRenew>;
+
+export const ChangeOfferingRequest = Type.Object(
+  {
+    offeringId: IdOrCode,
+    removeSeats: Type.Optional(Type.Boolean({ description: 'Remove every activation (all devices activate again)' })),
+    dryRun: Type.Optional(Type.Boolean({ description: 'Answer what would happen, change nothing' })),
+  },
+  { additionalProperties: false },
+);
+export type ChangeOfferingRequest = Static<typeof ChangeOfferingRequest>;
+
+const RemovedActivation = Type.Object({
+  id: Type.String(),
+  fingerprint: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  lastSeenAt: Timestamp,
+  pinned: Type.Boolean(),
+});
+
+export const ChangeOfferingResult = Type.Object(
+  {
+    entitlement: Entitlement,
+    removedActivations: Type.Array(RemovedActivation),
+    keptOverrides: Type.Array(Type.String(), { description: 'Overridden fields that kept their values' }),
+    droppedOverrides: Type.Array(Type.String(), { description: "Feature overrides the new offering's product does not have" }),
+    datesChanged: Type.Boolean({ description: 'True when a change of license model restarted the term' }),
+    warnings: Type.Array(
+      Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+    ),
+    dryRun: Type.Boolean(),
+  },
+  { title: 'ChangeOfferingResult' },
+);
+
+export const HistoryEntry = Type.Object(
+  {
+    version: Type.Integer(),
+    at: Timestamp,
+    change: Type.String({ description: 'The event type of the change' }),
+    actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]) }),
+    requestId: Type.Union([Type.String(), Type.Null()]),
+    offeringId: Type.String(),
+    before: Type.Record(Type.String(), Type.Unknown()),
+    after: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { title: 'EntitlementVersion' },
+);
+
+export const RevertRequest = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });

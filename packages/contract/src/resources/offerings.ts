@@ -41,6 +41,9 @@ export const ActivationRule = Type.Union([
 export type ActivationRule = Static<typeof ActivationRule>;
 export const ActivationRules = Type.Array(ActivationRule, { maxItems: 20 });
 
+export const EVICTION_ORDERS = ['least_recently_seen', 'newest_first'] as const;
+export type EvictionOrder = (typeof EVICTION_ORDERS)[number];
+
 export const Seats = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Seats (devices, concurrent users or named users)' });
 export const RehostLimit = Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Rehosts allowed per year; null for no limit' });
 
@@ -67,6 +70,11 @@ export const Offering = Type.Object(
     ephemeralCounting: Type.Enum(EPHEMERAL_COUNTING),
     enforcementMode: Type.Enum(ENFORCEMENT_MODES),
     activationRules: ActivationRules,
+    upgradePaths: Type.Array(Type.String(), {
+      description: 'Offerings an entitlement may change to from this one (any product); empty: any offering of the same product',
+    }),
+    evictionOrder: Type.Enum(EVICTION_ORDERS, { description: 'Which devices lose their seat when seats are cut; pinned devices never do' }),
+    version: Type.Integer(),
     metadata: Metadata,
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -95,6 +103,8 @@ export const OfferingCreate = Type.Object(
     ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
     enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),
     activationRules: Type.Optional(ActivationRules),
+    upgradePaths: Type.Optional(Type.Array(IdOrCode, { maxItems: 100 })),
+    evictionOrder: Type.Optional(Type.Enum(EVICTION_ORDERS)),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -121,6 +131,8 @@ export const OfferingPatch = Type.Object(
     ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
     enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),
     activationRules: Type.Optional(ActivationRules),
+    upgradePaths: Type.Optional(Type.Array(IdOrCode, { maxItems: 100 })),
+    evictionOrder: Type.Optional(Type.Enum(EVICTION_ORDERS)),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false, minProperties: 1 },

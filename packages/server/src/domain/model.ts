@@ -3,6 +3,7 @@ import type {
   ActivationState,
   EnforcementMode,
   EntitlementState,
+  EvictionOrder,
   EphemeralCounting,
   FeatureType,
   FeatureValues,
@@ -59,6 +60,9 @@ export interface OfferingRecord {
   ephemeralCounting: EphemeralCounting;
   enforcementMode: EnforcementMode;
   activationRules: ActivationRule[];
+  upgradePaths: string[];
+  evictionOrder: EvictionOrder;
+  version: number;
   metadata: Metadata;
   createdAt: number;
   updatedAt: number;
@@ -144,6 +148,7 @@ export interface ActivationRecord {
   hostname: string | null;
   user: string | null;
   host: string | null;
+  version: string | null;
   meta: Metadata;
   pinned: boolean;
   heartbeatDeadline: number | null;

@@ -12,6 +12,7 @@ import type { App } from './route-kit.js';
 import type { Services } from './services.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { activationRoutes } from './routes/activations.js';
+import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
 import { clientRoutes } from './routes/client.js';
 import { installLicenseAuth } from './license-auth.js';
 import { customerRoutes } from './routes/customers.js';
@@ -105,6 +106,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   eventRoutes(app, services);
   apiKeyRoutes(app, services);
   activationRoutes(app, services);
+  entitlementChangeRoutes(app, services);
   clientRoutes(app, services);
 
   await app.ready();

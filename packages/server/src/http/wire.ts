@@ -79,6 +79,7 @@ export const activationOut = (a: ActivationRecord): Activation => ({
   hostname: a.hostname,
   user: a.user,
   host: a.host,
+  version: a.version,
   meta: a.meta,
   pinned: a.pinned,
   heartbeatDeadline: isoOrNull(a.heartbeatDeadline),

@@ -21,6 +21,11 @@ export interface DB {
   leases: LeasesTable;
   signing_keys: SigningKeysTable;
   trials: TrialsTable;
+  entitlement_versions: EntitlementVersionsTable;
+  offering_versions: OfferingVersionsTable;
+  retired_license_keys: RetiredLicenseKeysTable;
+  migrations: MigrationsTable;
+  migration_items: MigrationItemsTable;
 }
 
 export interface SettingsTable {
@@ -91,6 +96,9 @@ export interface OfferingsTable {
   ephemeral_counting: string;
   enforcement_mode: string;
   activation_rules: string;
+  upgrade_paths: string;
+  eviction_order: string;
+  version: number;
   metadata: string;
   created_at: number;
   updated_at: number;
@@ -168,6 +176,7 @@ export interface ActivationsTable {
   hostname: string | null;
   named_user: string | null;
   host: string | null;
+  app_version: string | null;
   meta: string;
   pinned: number;
   heartbeat_deadline: number | null;
@@ -206,6 +215,67 @@ export interface TrialsTable {
   fingerprint: string;
   entitlement_id: string;
   created_at: number;
+}
+
+export interface EntitlementVersionsTable {
+  account_id: string;
+  entitlement_id: string;
+  version: number;
+  snapshot: string;
+  change: string;
+  actor_type: string;
+  actor_id: string | null;
+  request_id: string | null;
+  at: number;
+}
+
+export interface OfferingVersionsTable {
+  account_id: string;
+  offering_id: string;
+  version: number;
+  snapshot: string;
+  at: number;
+}
+
+export interface RetiredLicenseKeysTable {
+  account_id: string;
+  entitlement_id: string;
+  key_hash: string;
+  key_sealed: string;
+  valid_until: number;
+  retired_at: number;
+}
+
+export interface MigrationsTable {
+  account_id: string;
+  id: string;
+  source_offering_id: string;
+  target_offering_id: string;
+  selection: string;
+  options: string;
+  state: string;
+  impact: string;
+  total: number;
+  done: number;
+  failed: number;
+  actor_type: string;
+  actor_id: string | null;
+  request_id: string | null;
+  locked_by: string | null;
+  locked_until: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface MigrationItemsTable {
+  account_id: string;
+  migration_id: string;
+  entitlement_id: string;
+  state: string;
+  result: string | null;
+  done_at: number | null;
 }
 
 export type Seq = Generated<number>;

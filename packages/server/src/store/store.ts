@@ -8,6 +8,7 @@ import { ActivationRepository, activationFromRow } from './repositories/activati
 import { LeaseRepository } from './repositories/leases.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TrialRepository } from './repositories/trials.js';
+import { VersionRepository } from './repositories/versions.js';
 import { entitlementFromRow } from './repositories/entitlements.js';
 import { ApiKeyRepository, apiKeyFromRow } from './repositories/api-keys.js';
 import { CustomerRepository } from './repositories/customers.js';
@@ -33,6 +34,7 @@ export class Tx {
   readonly leases: LeaseRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly trials: TrialRepository;
+  readonly versions: VersionRepository;
 
   constructor(db: Kysely<DB>, database: Database, scope: Scope) {
     const ctx = { db, database, scope };
@@ -49,6 +51,7 @@ export class Tx {
     this.leases = new LeaseRepository(ctx);
     this.signingKeys = new SigningKeyRepository(ctx);
     this.trials = new TrialRepository(ctx);
+    this.versions = new VersionRepository(ctx);
   }
 }
 

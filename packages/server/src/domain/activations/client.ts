@@ -121,6 +121,7 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
     const refreshed: ActivationRecord = {
       ...existing,
       lastSeenAt: now,
+      version: request.version ?? existing.version,
       heartbeatDeadline: isHeartbeatHeld(existing) ? addDuration(now, offering.heartbeatWindow) : null,
     };
     await tx.activations.update(refreshed);
@@ -144,6 +145,7 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
     hostname: request.hostname ?? null,
     user: request.user ?? null,
     host: request.host ?? null,
+    version: request.version ?? null,
     meta: request.meta ?? {},
     pinned: false,
     heartbeatDeadline:

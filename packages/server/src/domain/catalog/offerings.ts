@@ -71,6 +71,9 @@ export function createOffering(ctx: Context, input: OfferingCreate): Promise<Off
       ephemeralCounting: input.ephemeralCounting ?? 'instance',
       enforcementMode: input.enforcementMode ?? 'enforce',
       activationRules: input.activationRules ?? [],
+      upgradePaths: [],
+      evictionOrder: input.evictionOrder ?? 'least_recently_seen',
+      version: 1,
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,
@@ -78,6 +81,7 @@ export function createOffering(ctx: Context, input: OfferingCreate): Promise<Off
     checkOffering(offering);
     checkFeatureValues(offering.features, await tx.features.allOf(product.id), 'features');
     offering.activationRules = await resolveRules(tx, offering.activationRules);
+    offering.upgradePaths = await resolveUpgradePaths(tx, input.upgradePaths ?? []);
     await tx.offerings.insert(offering);
     await recordEvent(tx, ctx, {
       type: 'offering.created',
@@ -101,6 +105,8 @@ export function updateOffering(ctx: Context, ref: string, patch: OfferingPatch):
     checkOffering(after);
     if (patch.features) checkFeatureValues(after.features, await tx.features.allOf(after.productId), 'features');
     if (patch.activationRules) after.activationRules = await resolveRules(tx, patch.activationRules);
+    if (patch.upgradePaths) after.upgradePaths = await resolveUpgradePaths(tx, patch.upgradePaths);
+    after.version = before.version + 1;
     await tx.offerings.update(after);
     await recordEvent(tx, ctx, {
       type: 'offering.updated',
@@ -166,4 +172,19 @@ async function resolveRules(tx: Tx, rules: ActivationRule[]): Promise<Activation
     }
   }
   return resolved;
+}
+
+/** Upgrade paths name offerings by id or code; they are stored by id. */
+async function resolveUpgradePaths(tx: Tx, refs: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const o = await tx.offerings.find(ref);
+    if (!o)
+      throw new DomainError('UNKNOWN_REFERENCE', `upgradePaths.${i} names offering ${JSON.stringify(ref)}, which does not exist.`, {
+        field: `upgradePaths.${i}`,
+        ref,
+      });
+    ids.push(o.id);
+  }
+  return [...new Set(ids)];
 }

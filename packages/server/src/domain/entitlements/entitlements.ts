@@ -27,7 +27,7 @@ export function licenseKeyHash(ctx: Pick<Context, 'secrets'>, key: string): stri
   return ctx.secrets.lookupHash(LICENSE_KEY_PURPOSE, normalizeLicenseKey(key));
 }
 
-function view(ctx: Context, record: EntitlementRecord, offering: OfferingRecord): EntitlementView {
+export function view(ctx: Context, record: EntitlementRecord, offering: OfferingRecord): EntitlementView {
   return {
     record,
     key: ctx.secrets.decrypt(LICENSE_KEY_PURPOSE, record.keySealed),
@@ -36,7 +36,7 @@ function view(ctx: Context, record: EntitlementRecord, offering: OfferingRecord)
 }
 
 /** What the audit log keeps of an entitlement: everything but the key material. */
-function snapshot(e: EntitlementRecord): Omit<EntitlementRecord, 'keyHash' | 'keySealed'> {
+export function snapshot(e: EntitlementRecord): Omit<EntitlementRecord, 'keyHash' | 'keySealed'> {
   const { keyHash: _h, keySealed: _s, ...rest } = e;
   return rest;
 }
@@ -148,8 +148,21 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
     updatedAt: now,
   };
   await tx.entitlements.insert(record);
+  await keepVersion(tx, ctx, record, 'entitlement.created');
   await recordEvent(tx, ctx, { ...about(record), type: 'entitlement.created', after: snapshot(record) });
   return view(ctx, record, offering);
+}
+
+/** Keeps this version of the entitlement, beside its event, in the same transaction. */
+async function keepVersion(tx: Tx, ctx: Context, record: EntitlementRecord, change: string): Promise<void> {
+  await tx.versions.appendEntitlement({
+    version: record.version,
+    snapshot: snapshot(record),
+    change,
+    actor: ctx.actor,
+    requestId: ctx.requestId,
+    at: record.updatedAt,
+  });
 }
 
 function about(e: EntitlementRecord) {
@@ -160,12 +173,12 @@ function about(e: EntitlementRecord) {
  * Loads the entitlement under a row lock, applies `change`, writes it with a new version and records
  * the event — the one path every entitlement mutation takes.
  */
-async function mutate(
+export async function mutate(
   ctx: Context,
   ref: string,
   type: string,
   change: (current: EntitlementRecord, offering: OfferingRecord, tx: Tx) => Promise<EntitlementRecord> | EntitlementRecord,
-  extra?: Record<string, unknown>,
+  extra?: Record<string, unknown> | (() => Record<string, unknown> | undefined),
 ): Promise<EntitlementView> {
   return ctx.store.write(async (tx) => {
     const before = await requireEntitlement(tx, ref, { lock: true });
@@ -173,8 +186,14 @@ async function mutate(
     const changed = await change(before, offering, tx);
     const after: EntitlementRecord = { ...changed, version: before.version + 1, updatedAt: ctx.clock.now() };
     await tx.entitlements.update(after);
-    await recordEvent(tx, ctx, { ...about(after), type, before: snapshot(before), after: { ...snapshot(after), ...extra } });
-    return view(ctx, after, offering);
+    await keepVersion(tx, ctx, after, type);
+    await recordEvent(tx, ctx, {
+      ...about(after),
+      type,
+      before: snapshot(before),
+      after: { ...snapshot(after), ...(typeof extra === 'function' ? extra() : extra) },
+    });
+    return view(ctx, after, after.offeringId === offering.id ? offering : await requireOffering(tx, after.offeringId));
   });
 }
 
@@ -193,7 +212,7 @@ export function updateEntitlement(ctx: Context, ref: string, patch: EntitlementP
   });
 }
 
-function requireState(e: EntitlementRecord, allowed: EntitlementState[], action: string): void {
+export function requireState(e: EntitlementRecord, allowed: EntitlementState[], action: string): void {
   if (!allowed.includes(e.state)) {
     throw new DomainError('INVALID_STATE', `An entitlement that is ${e.state} cannot be ${action}.`, {
       state: e.state,

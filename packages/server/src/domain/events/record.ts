@@ -17,8 +17,8 @@ export interface Change {
  * that changed are kept, before and after, so the event is its own diff.
  */
 export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise<void> {
-  let before = (change.before ?? null) as Record<string, unknown> | null;
-  let after = (change.after ?? null) as Record<string, unknown> | null;
+  let before = isoTimes(change.before ?? null);
+  let after = isoTimes(change.after ?? null);
   if (before && after) [before, after] = diff(before, after);
   await tx.events.append({
     id: ctx.ids.next('event'),
@@ -47,4 +47,15 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
     }
   }
   return [b, a];
+}
+
+/**
+ * Events are read by people and other systems: times in them (fields named …At or …Until, held as
+ * milliseconds in records) are written as ISO 8601 strings, like everywhere else in the API.
+ */
+function isoTimes(value: object | null): Record<string, unknown> | null {
+  if (value === null) return null;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'number' && /(At|Until)$/.test(k) ? new Date(v).toISOString() : v]),
+  );
 }

@@ -8,6 +8,7 @@ import {
   IdParams,
   ListOf,
   ListQuery,
+  Timestamp,
 } from '@leasehold/contract';
 import { Type, type TSchema } from 'typebox';
 import {
@@ -20,6 +21,7 @@ import {
   suspendEntitlement,
   updateEntitlement,
 } from '../../domain/entitlements/entitlements.js';
+import { entitlementAsOf } from '../../domain/entitlements/history.js';
 import { contextOf } from '../auth.js';
 import { answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
@@ -72,11 +74,19 @@ export function entitlementRoutes(app: App, services: Services): void {
     schema: {
       tags,
       security: bearer,
-      summary: 'Read an entitlement with its effective rights',
+      summary: 'Read an entitlement with its effective rights; with asOf, as it stood at that moment',
       params: IdParams,
+      querystring: Type.Object({ asOf: Type.Optional(Timestamp) }),
       response: answers(200, Entitlement),
     },
-    handler: async (req) => entitlementOut(await getEntitlement(contextOf(services, req), req.params.id)),
+    handler: async (req) => {
+      const ctx = contextOf(services, req);
+      if (req.query.asOf) {
+        const then = await entitlementAsOf(ctx, req.params.id, Date.parse(req.query.asOf));
+        return entitlementOut({ record: { ...then.record, keyHash: '', keySealed: '' }, key: then.key, effective: then.effective });
+      }
+      return entitlementOut(await getEntitlement(ctx, req.params.id));
+    },
   });
 
   app.patch('/v1/entitlements/:id', {

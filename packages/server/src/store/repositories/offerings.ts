@@ -1,10 +1,11 @@
 import type { Selectable } from 'kysely';
-import type { EnforcementMode, EphemeralCounting, LicenseModel, SeatModel } from '@leasehold/contract';
+import type { EnforcementMode, EphemeralCounting, EvictionOrder, LicenseModel, SeatModel } from '@leasehold/contract';
 import { DomainError } from '../../domain/errors.js';
 import type { OfferingRecord, Page } from '../../domain/model.js';
 import type { OfferingsTable } from '../schema.js';
 import { uniquely, type RepoContext } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
+import { VersionRepository } from './versions.js';
 
 const toRecord = (r: Selectable<OfferingsTable>): OfferingRecord => ({
   id: r.id,
@@ -26,6 +27,9 @@ const toRecord = (r: Selectable<OfferingsTable>): OfferingRecord => ({
   ephemeralCounting: r.ephemeral_counting as EphemeralCounting,
   enforcementMode: r.enforcement_mode as EnforcementMode,
   activationRules: parseJson(r.activation_rules),
+  upgradePaths: parseJson(r.upgrade_paths),
+  evictionOrder: r.eviction_order as EvictionOrder,
+  version: r.version,
   metadata: parseJson(r.metadata),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -49,6 +53,9 @@ const toRow = (o: OfferingRecord) => ({
   ephemeral_counting: o.ephemeralCounting,
   enforcement_mode: o.enforcementMode,
   activation_rules: JSON.stringify(o.activationRules),
+  upgrade_paths: JSON.stringify(o.upgradePaths),
+  eviction_order: o.evictionOrder,
+  version: o.version,
   metadata: JSON.stringify(o.metadata),
   updated_at: o.updatedAt,
 });
@@ -60,8 +67,13 @@ export interface OfferingFilter {
   productId?: string | undefined;
 }
 
+/** Offerings; every write also keeps the offering's version, so past rights can be recomputed. */
 export class OfferingRepository {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly versions: VersionRepository;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.versions = new VersionRepository(ctx);
+  }
 
   private scoped() {
     const { accountId, productId } = this.ctx.scope;
@@ -104,6 +116,11 @@ export class OfferingRepository {
     return rows.map(toRecord).filter((o) => Object.hasOwn(o.features, code));
   }
 
+  /** The offering as it stood at `at`. */
+  versionAsOf(offeringId: string, at: number): Promise<OfferingRecord | undefined> {
+    return this.versions.offeringAsOf(offeringId, at);
+  }
+
   async insert(o: OfferingRecord): Promise<void> {
     await uniquely(
       this.ctx,
@@ -114,6 +131,7 @@ export class OfferingRepository {
           .execute(),
       () => duplicate(o.code),
     );
+    await this.versions.appendOffering(o, o.updatedAt);
   }
 
   async update(o: OfferingRecord): Promise<void> {
@@ -128,6 +146,7 @@ export class OfferingRepository {
           .execute(),
       () => duplicate(o.code),
     );
+    await this.versions.appendOffering(o, o.updatedAt);
   }
 
   async delete(id: string): Promise<void> {

@@ -1,0 +1,94 @@
+import {
+  ActivationPatch,
+  Activation,
+  ChangeOfferingRequest,
+  ChangeOfferingResult,
+  Entitlement,
+  HistoryEntry,
+  IdParams,
+  ListOf,
+  RevertRequest,
+} from '@leasehold/contract';
+import { changeOffering } from '../../domain/entitlements/change-offering.js';
+import { entitlementHistory, revertEntitlement } from '../../domain/entitlements/history.js';
+import { updateActivation } from '../../domain/activations/pin.js';
+import { contextOf } from '../auth.js';
+import { answers, bearer, type App } from '../route-kit.js';
+import type { Services } from '../services.js';
+import { activationOut, entitlementOut, iso } from '../wire.js';
+
+const tags = ['entitlements'];
+
+/** Moving entitlements between offerings, their history, and reverting to a version. */
+export function entitlementChangeRoutes(app: App, services: Services): void {
+  app.post('/v1/entitlements/:id/change-offering', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Upgrade, downgrade or cross-grade: overrides are kept, seats beyond the new count are cut; dryRun previews',
+      params: IdParams,
+      body: ChangeOfferingRequest,
+      response: answers(200, ChangeOfferingResult),
+    },
+    handler: async (req) => {
+      const out = await changeOffering(contextOf(services, req), req.params.id, req.body);
+      return {
+        entitlement: entitlementOut(out.entitlement),
+        removedActivations: out.removedActivations.map((a) => ({
+          id: a.id,
+          fingerprint: a.fingerprint,
+          name: a.name,
+          lastSeenAt: iso(a.lastSeenAt),
+          pinned: a.pinned,
+        })),
+        keptOverrides: out.keptOverrides,
+        droppedOverrides: out.droppedOverrides,
+        datesChanged: out.datesChanged,
+        warnings: out.warnings,
+        dryRun: out.dryRun,
+      };
+    },
+  });
+
+  app.get('/v1/entitlements/:id/history', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Every version of the entitlement with who changed what',
+      params: IdParams,
+      response: answers(200, ListOf(HistoryEntry)),
+    },
+    handler: async (req) => {
+      const entries = await entitlementHistory(contextOf(services, req), req.params.id);
+      return { data: entries.map((e) => ({ ...e, at: iso(e.at) })), nextCursor: null };
+    },
+  });
+
+  app.post('/v1/entitlements/:id/revert', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Go back to an earlier version with a compensating change (recorded like any other)',
+      params: IdParams,
+      body: RevertRequest,
+      response: answers(200, Entitlement),
+    },
+    handler: async (req) => entitlementOut(await revertEntitlement(contextOf(services, req), req.params.id, req.body.version)),
+  });
+
+  app.patch('/v1/activations/:id', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags: ['activations'],
+      security: bearer,
+      summary: 'Pin a device (never evicted when seats are cut) or rename it',
+      params: IdParams,
+      body: ActivationPatch,
+      response: answers(200, Activation),
+    },
+    handler: async (req) => activationOut(await updateActivation(contextOf(services, req), req.params.id, req.body)),
+  });
+}
