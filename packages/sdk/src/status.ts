@@ -1,0 +1,83 @@
+import type { EnforcementMode, EntitlementClaims, FeatureValue, FeatureValues, LeaseClaims, ValidationCode } from '@leasehold/contract';
+
+/** What the license allows now, as `License.status()` reports it. */
+export interface LicenseStatus {
+  /** The license is in force: a verified, unexpired lease, no refusal from the server, a believable clock. */
+  valid: boolean;
+  /** `VALID`, or why not: a server code (`SUSPENDED`, `REVOKED`, `NOT_ACTIVATED`, …) or an SDK code (`LEASE_EXPIRED`, `CACHE_TAMPERED`, `CLOCK_TAMPERED`, `SIGNATURE_INVALID`, `NO_LICENSE`). */
+  code: ValidationCode;
+  message: string;
+  /**
+   * The application may run: `valid`, or the lease's enforcement mode is `warn` or `log`, in
+   * which case the SDK keeps granting the lease's features and reports what it would have refused.
+   */
+  permitted: boolean;
+  /** The lease's enforcement mode; null without a lease. */
+  mode: EnforcementMode | null;
+  issuedAt: Date | null;
+  /** When the lease ends; the application works offline until then. */
+  expiresAt: Date | null;
+  /** When the SDK starts renewing the lease. */
+  refreshAfter: Date | null;
+  activationId: string | null;
+  seat: LeaseClaims['seat'] | null;
+  /** The rights the lease carries (customer, offering, term, seats, features). */
+  entitlement: EntitlementClaims | null;
+  /** The features granted now: the lease's, or none when the license is not permitted. */
+  features: FeatureValues;
+  /** Whether the last call to the server got an answer; null before the first call. */
+  online: boolean | null;
+  lastContactAt: Date | null;
+  fingerprint: string;
+}
+
+const MESSAGES: Partial<Record<ValidationCode, string>> = {
+  VALID: 'The license is valid.',
+  NO_LICENSE: 'This device holds no license: activate one.',
+  LEASE_EXPIRED: 'The lease expired without a refresh: connect to the license server.',
+  CACHE_TAMPERED: 'The license cache was changed, damaged or copied from another device: activate again.',
+  CLOCK_TAMPERED: 'The system clock is earlier than a time already seen: correct the clock, or connect to the license server.',
+  SIGNATURE_INVALID: 'The lease is not signed by a key this application trusts.',
+  SUSPENDED: 'The license is suspended.',
+  EXPIRED: 'The license term has ended.',
+  REVOKED: 'The license was revoked.',
+  RETURNED: 'The license was returned.',
+  NOT_STARTED: 'The license term has not started yet.',
+  NOT_ACTIVATED: 'This device is no longer activated for the license.',
+  HEARTBEAT_DEAD: 'The floating seat was freed because heartbeats stopped.',
+  NOT_FOUND: 'The license key is not valid.',
+  FINGERPRINT_MISMATCH: 'The license is bound to another device.',
+  PRODUCT_MISMATCH: 'The license is for another product.',
+};
+
+export function messageFor(code: ValidationCode): string {
+  return MESSAGES[code] ?? code;
+}
+
+/** Whether a feature value grants the feature: `true`, a positive number, or a quota above zero. */
+export function grants(value: FeatureValue | undefined): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  if (typeof value === 'number') return value > 0;
+  return value.limit > 0;
+}
+
+/** Server answers that take a license out of force until the server grants a lease again. */
+export const REFUSALS: ReadonlySet<string> = new Set([
+  'SUSPENDED',
+  'EXPIRED',
+  'REVOKED',
+  'RETURNED',
+  'NOT_STARTED',
+  'NOT_ACTIVATED',
+  'HEARTBEAT_DEAD',
+  'FINGERPRINT_MISMATCH',
+  'PRODUCT_MISMATCH',
+  'NOT_FOUND',
+  'LICENSE_KEY_INVALID',
+]);
+
+/** The validation code for a server error code: an unknown key is `NOT_FOUND`, as `/v1/client/validate` says it. */
+export function refusalCode(code: string): ValidationCode {
+  return (code === 'LICENSE_KEY_INVALID' ? 'NOT_FOUND' : code) as ValidationCode;
+}

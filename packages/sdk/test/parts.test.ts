@@ -1,0 +1,235 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  backoffDelay,
+  deviceFingerprint,
+  LeaseCache,
+  LeaseRejected,
+  machineId,
+  ManualClock,
+  TrustedKeys,
+  verifyLease,
+  type CachedState,
+  type MachineIdProbes,
+} from '../src/index.js';
+import { Signer } from './support/fake-server.js';
+import { tempDir } from './support/open.js';
+
+describe('backoff', () => {
+  const policy = { initialMs: 1_000, ceilingMs: 60_000 };
+  it.each([
+    [0, 0, 500],
+    [0, 1, 1_000],
+    [3, 0, 4_000],
+    [3, 1, 8_000],
+    [10, 0, 30_000],
+    [10, 1, 60_000],
+    [1_000, 1, 60_000],
+  ])('retry %i with random %d waits %i ms', (attempt, random, expected) => {
+    expect(backoffDelay(policy, attempt, () => random)).toBe(expected);
+  });
+
+  it('never exceeds the ceiling, even when the server asks for longer', () => {
+    for (let attempt = 0; attempt < 100; attempt++) expect(backoffDelay(policy, attempt, Math.random)).toBeLessThanOrEqual(60_000);
+    expect(backoffDelay(policy, 0, () => 0, 3_600_000)).toBe(60_000);
+    expect(backoffDelay(policy, 0, () => 0, 20_000)).toBe(20_000);
+  });
+});
+
+describe('ManualClock', () => {
+  it('fires timers in order at their own time as it moves, and none when wound back', () => {
+    const clock = new ManualClock(0);
+    const fired: Array<[string, number]> = [];
+    clock.setTimer(() => fired.push(['b', clock.now()]), 200);
+    clock.setTimer(() => fired.push(['a', clock.now()]), 100);
+    const c = clock.setTimer(() => fired.push(['c', clock.now()]), 150);
+    c.cancel();
+    clock.set(-1000);
+    expect(fired).toEqual([]);
+    clock.set(0);
+    clock.advance(1000);
+    expect(fired).toEqual([
+      ['a', 100],
+      ['b', 200],
+    ]);
+    expect(clock.now()).toBe(1000);
+  });
+});
+
+describe('the encrypted cache', () => {
+  const state: CachedState = {
+    licenseKey: 'AAAAA-BBBBB-CCCCC-DDDDD-EEEEE',
+    activationId: 'act_1',
+    token: 'x.y.z',
+    refusal: null,
+    trustedTime: 1_000,
+    skewMs: 0,
+    lastContactAt: null,
+    pendingOffline: null,
+  };
+
+  it('round-trips, owner-only, replacing the file atomically without leaving temporary files', () => {
+    const dir = join(tempDir(), 'nested');
+    const cache = new LeaseCache(dir, 'studio', 'device-0001');
+    expect(cache.read()).toEqual({ kind: 'missing' });
+    cache.write(state);
+    cache.write({ ...state, trustedTime: 2_000 });
+    expect(cache.read()).toEqual({ kind: 'ok', state: { ...state, trustedTime: 2_000 } });
+    expect(statSync(cache.file).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readdirSync(dir)).toEqual(['studio.lease']);
+    const text = readFileSync(cache.file, 'utf8');
+    expect(text).not.toContain('act_1');
+    expect(text).not.toContain(state.licenseKey);
+  });
+
+  it('reads as tampered under another fingerprint or product, or with any byte changed', () => {
+    const dir = tempDir();
+    new LeaseCache(dir, 'studio', 'device-0001').write(state);
+    expect(new LeaseCache(dir, 'studio', 'device-0002').read().kind).toBe('tampered');
+    const file = join(dir, 'studio.lease');
+    const original = readFileSync(file, 'utf8');
+    const envelope = JSON.parse(original);
+    for (const box of ['keyBox', 'box'] as const) {
+      for (const field of ['iv', 'tag', 'data'] as const) {
+        const bytes = Buffer.from(envelope[box][field], 'base64');
+        bytes[0] = bytes[0]! ^ 0x80;
+        writeFileSync(file, JSON.stringify({ ...envelope, [box]: { ...envelope[box], [field]: bytes.toString('base64') } }));
+        expect(new LeaseCache(dir, 'studio', 'device-0001').read().kind).toBe('tampered');
+      }
+    }
+    // Boxes from two different caches do not mix.
+    const other = tempDir();
+    new LeaseCache(other, 'studio', 'device-0001').write({ ...state, licenseKey: 'OTHER-KEY' });
+    const foreign = JSON.parse(readFileSync(join(other, 'studio.lease'), 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...envelope, keyBox: foreign.keyBox }));
+    expect(new LeaseCache(dir, 'studio', 'device-0001').read().kind).toBe('tampered');
+  });
+});
+
+describe('lease verification', () => {
+  const signer = new Signer();
+  const keys = new TrustedKeys(signer.jwks);
+  const claims = {
+    iss: 'acc_1',
+    sub: 'act_1',
+    aud: 'studio',
+    jti: 'lse_1',
+    iat: 1,
+    exp: 2,
+    refreshAfter: 1,
+    fingerprint: 'device-0001',
+    mode: 'enforce',
+    seat: { kind: 'device', heartbeatDeadline: null, borrowedUntil: null },
+    entitlement: { features: { export: true } },
+  };
+  const expect1 = { product: 'studio', fingerprint: 'device-0001', activationId: 'act_1', account: 'acc_1' };
+  const reason = (token: string, e: Partial<typeof expect1> = {}) => {
+    try {
+      verifyLease(token, keys, { ...expect1, ...e });
+      return 'OK';
+    } catch (error) {
+      return (error as LeaseRejected).reason;
+    }
+  };
+
+  it('accepts a lease signed by a pinned key for this product, device, activation and account', () => {
+    expect(verifyLease(signer.sign(claims), keys, expect1).claims.entitlement.features).toEqual({ export: true });
+  });
+
+  it.each([
+    ['an unknown key', () => new Signer().sign(claims), {}, 'UNKNOWN_KEY'],
+    ['a pinned kid but another key', () => new Signer().sign(claims, { kid: signer.kid }), {}, 'BAD_SIGNATURE'],
+    ['an edited payload', () => edit(signer.sign(claims), { entitlement: { features: { export: true, all: true } } }), {}, 'BAD_SIGNATURE'],
+    ['alg none', () => signer.sign(claims, { alg: 'none' }), {}, 'MALFORMED'],
+    ['another typ', () => signer.sign(claims, { typ: 'JWT' }), {}, 'MALFORMED'],
+    ['garbage', () => 'not-a-jws', {}, 'MALFORMED'],
+    ['another product', () => signer.sign(claims), { product: 'other' }, 'WRONG_PRODUCT'],
+    ['another device', () => signer.sign(claims), { fingerprint: 'device-0002' }, 'WRONG_DEVICE'],
+    ['another activation', () => signer.sign(claims), { activationId: 'act_2' }, 'WRONG_ACTIVATION'],
+    ['another account', () => signer.sign(claims), { account: 'acc_2' }, 'WRONG_ISSUER'],
+    ['missing claims', () => signer.sign({ aud: 'studio' }), {}, 'MALFORMED'],
+  ])('refuses %s', (_, token, e, expected) => {
+    expect(reason(token(), e)).toBe(expected);
+  });
+
+  it('refuses a JWKS without Ed25519 keys', () => {
+    expect(() => new TrustedKeys({ keys: [] })).toThrow(/no Ed25519 key/);
+  });
+});
+
+function edit(token: string, patch: object): string {
+  const [h, p, s] = token.split('.') as [string, string, string];
+  const payload = { ...JSON.parse(Buffer.from(p, 'base64url').toString()), ...patch };
+  return `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+}
+
+describe('device fingerprint', () => {
+  const probes = (platform: NodeJS.Platform, files: Record<string, string>, commands: Record<string, string> = {}): MachineIdProbes => ({
+    platform,
+    readFile: (path) => {
+      if (path in files) return files[path]!;
+      throw new Error('ENOENT');
+    },
+    run: (command) => {
+      if (command in commands) return commands[command]!;
+      throw new Error('not found');
+    },
+  });
+
+  it.each([
+    [
+      'linux',
+      probes('linux', { '/etc/machine-id': '5f1c0e3d9b2a4c6e8f0a1b2c3d4e5f60\n' }),
+      '5f1c0e3d9b2a4c6e8f0a1b2c3d4e5f60',
+      'machine-id',
+    ],
+    [
+      'linux via D-Bus',
+      probes('linux', { '/var/lib/dbus/machine-id': 'abcdef0123456789abcdef0123456789' }),
+      'abcdef0123456789abcdef0123456789',
+      'machine-id',
+    ],
+    [
+      'macOS',
+      probes('darwin', {}, { ioreg: '  "IOPlatformUUID" = "8E1B7C2A-3D4F-5A6B-9C8D-7E6F5A4B3C2D"\n' }),
+      '8E1B7C2A-3D4F-5A6B-9C8D-7E6F5A4B3C2D',
+      'ioreg',
+    ],
+    [
+      'Windows',
+      probes(
+        'win32',
+        {},
+        {
+          reg: '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Cryptography\r\n    MachineGuid    REG_SZ    1b2c3d4e-5f60-7a8b-9c0d-e1f2a3b4c5d6\r\n',
+        },
+      ),
+      '1b2c3d4e-5f60-7a8b-9c0d-e1f2a3b4c5d6',
+      'registry',
+    ],
+  ])('reads the machine id on %s', (_, p, id, source) => {
+    expect(machineId(p)).toEqual({ id, source });
+  });
+
+  it('hashes the machine id with the product, so two products see unrelated ids', () => {
+    const p = probes('linux', { '/etc/machine-id': '5f1c0e3d9b2a4c6e8f0a1b2c3d4e5f60' });
+    const a = deviceFingerprint('studio', tempDir(), p);
+    const b = deviceFingerprint('mixer', tempDir(), p);
+    expect(a.value).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.value).not.toBe(b.value);
+    expect(a.value).not.toContain('5f1c0e3d');
+    expect(deviceFingerprint('studio', tempDir(), p).value).toBe(a.value);
+  });
+
+  it('falls back to a random id kept in the cache directory when the OS gives none', () => {
+    const dir = tempDir();
+    const none = probes('linux', { '/etc/machine-id': '\n' });
+    const first = deviceFingerprint('studio', dir, none);
+    expect(first.source).toBe('generated');
+    expect(deviceFingerprint('studio', dir, none).value).toBe(first.value);
+    expect(statSync(join(dir, 'device-id')).mode & 0o777).toBe(0o600);
+    expect(deviceFingerprint('studio', tempDir(), none).value).not.toBe(first.value);
+  });
+});
