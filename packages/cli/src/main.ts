@@ -1,14 +1,18 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { ROLES, type Role } from '@leasehold/contract';
 import {
+  answerOfflineActivation,
   CONFIG_TABLE,
   createAccount,
   createApiKey,
   databaseConfigOf,
   loadConfig,
   migrateToLatest,
+  offlineResponseFile,
   openDatabase,
   openServices,
+  type OfflineActivationRequest,
   serve,
   Store,
   systemClock,
@@ -117,6 +121,46 @@ program
       const account = await createAccount({ ...started.services, clock, ids: new UlidGenerator(clock) }, opts.name);
       process.stdout.write(`${account.adminKey}\n`);
       process.stderr.write(`created account ${account.accountId}\n`);
+    } finally {
+      await started.close();
+    }
+  });
+
+program
+  .command('offline')
+  .description('Offline activation for air-gapped devices')
+  .command('activate')
+  .description("Answer a device's activation request file (written by the SDK) with a signed response file")
+  .argument('<request-file>', 'the JSON file the SDK wrote (License.writeOfflineRequest)')
+  .option('--out <file>', 'where to write the response (default: standard output)')
+  .option('--account <id>', 'the account (default: the only one)')
+  .action(async (requestFile: string, opts: { out?: string; account?: string }) => {
+    const request = JSON.parse(readFileSync(requestFile, 'utf8')) as OfflineActivationRequest;
+    if (request?.format !== 'leasehold-offline-request' || request.v !== 1)
+      throw new Error(`${requestFile} is not an offline activation request`);
+    const config = loadConfig();
+    await requireAnAccount(config);
+    const started = await openServices(config);
+    try {
+      const { services } = started;
+      const accountId = opts.account ?? (await onlyAccount(services.store));
+      const ctx = {
+        store: services.store.forAccount({ accountId, productId: null }),
+        clock: services.clock,
+        ids: services.ids,
+        secrets: services.secrets,
+        keyring: services.keyring,
+        actor: { type: 'system' as const, id: 'cli' },
+        requestId: null,
+        findLicense: (hash: string) => services.store.findEntitlementByKeyHash(hash),
+      };
+      const answer = await answerOfflineActivation(ctx, request);
+      const file = JSON.stringify(offlineResponseFile(answer, services.clock.now()), null, 2) + '\n';
+      if (opts.out) writeFileSync(opts.out, file, { mode: 0o600 });
+      else process.stdout.write(file);
+      process.stderr.write(
+        `${answer.created ? 'activated' : 'renewed'} ${answer.activationId}; lease ${answer.lease.record.id} until ${new Date(answer.lease.record.expiresAt).toISOString()}\n`,
+      );
     } finally {
       await started.close();
     }

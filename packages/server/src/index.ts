@@ -9,3 +9,5 @@ export { Store } from './store/store.js';
 export { createAccount } from './domain/access/accounts.js';
 export { createApiKey } from './domain/access/api-keys.js';
 export type { Services } from './http/services.js';
+export { answerOfflineActivation, type OfflineActivationRequest } from './domain/activations/offline.js';
+export { offlineResponseFile } from './http/routes/offline.js';

@@ -14,6 +14,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { activationRoutes } from './routes/activations.js';
 import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
 import { clientRoutes } from './routes/client.js';
+import { offlineRoutes } from './routes/offline.js';
 import { installLicenseAuth } from './license-auth.js';
 import { customerRoutes } from './routes/customers.js';
 import { entitlementRoutes } from './routes/entitlements.js';
@@ -108,6 +109,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   activationRoutes(app, services);
   entitlementChangeRoutes(app, services);
   clientRoutes(app, services);
+  offlineRoutes(app, services);
 
   await app.ready();
   return app;
