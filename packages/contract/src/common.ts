@@ -59,6 +59,7 @@ export const ID_PREFIXES = {
   release: 'rel',
   artifact: 'art',
   webhook: 'whk',
+  migration: 'mig',
   apiKey: 'key',
   signingKey: 'key',
   request: 'req',

@@ -9,3 +9,4 @@ export * from './resources/events.js';
 export * from './resources/api-keys.js';
 export * from './validation-codes.js';
 export * from './resources/client.js';
+export * from './resources/migrations.js';

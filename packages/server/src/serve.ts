@@ -2,6 +2,7 @@ import pino from 'pino';
 import { buildApp } from './http/app.js';
 import { openServices } from './bootstrap.js';
 import { releaseDeadSeats } from './domain/activations/sweeper.js';
+import { runMigrations } from './domain/migrations/runner.js';
 import type { Config } from './config.js';
 
 export interface RunningServer {
@@ -32,6 +33,17 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     void releaseDeadSeats(services).catch((err) => logger.warn({ err }, 'releasing dead seats failed'));
   }, 30_000);
   sweepTimer.unref();
+  // Bulk migrations run here, a few seconds of work per turn; any process may pick one up.
+  const worker = `${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  let migrating = false;
+  const migrationTimer = setInterval(() => {
+    if (migrating) return;
+    migrating = true;
+    runMigrations(services, { worker, budgetMs: 5_000 })
+      .catch((err) => logger.error({ err }, 'a bulk migration batch failed; it will be retried'))
+      .finally(() => (migrating = false));
+  }, 1_000);
+  migrationTimer.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -60,6 +72,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     (stopping ??= (async () => {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
+      clearInterval(migrationTimer);
       await app.close();
       await started.close();
     })());

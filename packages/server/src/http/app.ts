@@ -13,6 +13,7 @@ import type { Services } from './services.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { activationRoutes } from './routes/activations.js';
 import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
+import { migrationRoutes } from './routes/migrations.js';
 import { clientRoutes } from './routes/client.js';
 import { offlineRoutes } from './routes/offline.js';
 import { installLicenseAuth } from './license-auth.js';
@@ -83,6 +84,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         { name: 'customers' },
         { name: 'entitlements', description: 'What customers hold, with overrides and effective rights' },
         { name: 'events', description: 'The audit log' },
+        { name: 'migrations', description: 'Bulk moves of entitlements between offerings' },
         { name: 'activations', description: 'Devices and the leases they hold' },
         { name: 'client', description: 'What the application calls through the SDK' },
         { name: 'access', description: 'API keys and signing keys' },
@@ -108,6 +110,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   apiKeyRoutes(app, services);
   activationRoutes(app, services);
   entitlementChangeRoutes(app, services);
+  migrationRoutes(app, services);
   clientRoutes(app, services);
   offlineRoutes(app, services);
 

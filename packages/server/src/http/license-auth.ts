@@ -32,9 +32,16 @@ export function installLicenseAuth(app: FastifyInstance, services: Services): vo
       throw new DomainError('UNAUTHENTICATED', 'Send the license key as "Authorization: License <key>".');
     }
     const key = match[1]!;
-    const found = await services.store.findEntitlementByKeyHash(licenseKeyHash(services, key));
+    const hash = licenseKeyHash(services, key);
+    const found = await services.store.findEntitlementByKeyHash(hash);
     if (found) {
       request.license = { accountId: found.accountId, entitlementId: found.entitlement.id };
+      return;
+    }
+    // A key replaced by a re-keying migration keeps working until its grace date.
+    const retired = await services.store.findRetiredKey(hash, services.clock.now());
+    if (retired) {
+      request.license = retired;
       return;
     }
     if (mode === 'optional') return;

@@ -264,6 +264,8 @@ export interface MigrationsTable {
   locked_by: string | null;
   locked_until: number | null;
   error: string | null;
+  result: string;
+  skipped: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;

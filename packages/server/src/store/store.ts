@@ -9,6 +9,7 @@ import { LeaseRepository } from './repositories/leases.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TrialRepository } from './repositories/trials.js';
 import { VersionRepository } from './repositories/versions.js';
+import { MigrationRepository } from './repositories/migrations.js';
 import { entitlementFromRow } from './repositories/entitlements.js';
 import { ApiKeyRepository, apiKeyFromRow } from './repositories/api-keys.js';
 import { CustomerRepository } from './repositories/customers.js';
@@ -35,6 +36,7 @@ export class Tx {
   readonly signingKeys: SigningKeyRepository;
   readonly trials: TrialRepository;
   readonly versions: VersionRepository;
+  readonly migrations: MigrationRepository;
 
   constructor(db: Kysely<DB>, database: Database, scope: Scope) {
     const ctx = { db, database, scope };
@@ -52,6 +54,7 @@ export class Tx {
     this.signingKeys = new SigningKeyRepository(ctx);
     this.trials = new TrialRepository(ctx);
     this.versions = new VersionRepository(ctx);
+    this.migrations = new MigrationRepository(ctx);
   }
 }
 
@@ -132,6 +135,65 @@ export class Store {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ accountId: r.account_id, activation: activationFromRow(r) }));
+  }
+
+  /**
+   * Takes the lock of one bulk migration that needs work (new, or whose worker stopped renewing).
+   * A conditional update, so of several processes asking at once exactly one gets it.
+   */
+  async claimMigration(worker: string, now: number, lockMs: number): Promise<{ accountId: string; id: string } | undefined> {
+    const candidates = await this.database.db
+      .selectFrom('migrations')
+      .select(['account_id', 'id', 'locked_until'])
+      .where('state', 'in', ['pending', 'running'])
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('created_at')
+      .limit(5)
+      .execute();
+    for (const c of candidates) {
+      const out = await this.database.db
+        .updateTable('migrations')
+        .set({ locked_by: worker, locked_until: now + lockMs })
+        .where('account_id', '=', c.account_id)
+        .where('id', '=', c.id)
+        .where((eb) => (c.locked_until === null ? eb('locked_until', 'is', null) : eb('locked_until', '=', c.locked_until)))
+        .executeTakeFirst();
+      if (Number(out.numUpdatedRows) === 1) return { accountId: c.account_id, id: c.id };
+    }
+    return undefined;
+  }
+
+  /** Extends this worker's lock; false when another worker has taken the migration over. */
+  async renewMigrationLock(accountId: string, id: string, worker: string, until: number): Promise<boolean> {
+    const out = await this.database.db
+      .updateTable('migrations')
+      .set({ locked_until: until })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .where('locked_by', '=', worker)
+      .executeTakeFirst();
+    return Number(out.numUpdatedRows) === 1;
+  }
+
+  async releaseMigrationLock(accountId: string, id: string, worker: string): Promise<void> {
+    await this.database.db
+      .updateTable('migrations')
+      .set({ locked_by: null, locked_until: null })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .where('locked_by', '=', worker)
+      .execute();
+  }
+
+  /** A retired license key still inside its grace period. */
+  async findRetiredKey(keyHash: string, now: number): Promise<{ accountId: string; entitlementId: string } | undefined> {
+    const row = await this.database.db
+      .selectFrom('retired_license_keys')
+      .select(['account_id', 'entitlement_id'])
+      .where('key_hash', '=', keyHash)
+      .where('valid_until', '>', now)
+      .executeTakeFirst();
+    return row && { accountId: row.account_id, entitlementId: row.entitlement_id };
   }
 
   async accountCount(): Promise<number> {

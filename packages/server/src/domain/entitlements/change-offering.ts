@@ -6,7 +6,7 @@ import { holdsSeat, seatsInUse } from '../activations/seats.js';
 import { recordEvent } from '../events/record.js';
 import { requireOffering } from '../catalog/offerings.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
-import { mutate, requireEntitlement, requireState, view, type EntitlementView } from './entitlements.js';
+import { mutateIn, requireEntitlement, requireState, view, type EntitlementView } from './entitlements.js';
 import { addDuration } from '../../foundation/durations.js';
 import type { Tx } from '../../store/store.js';
 
@@ -163,7 +163,7 @@ export interface OfferingChangeResult {
   dryRun: boolean;
 }
 
-async function loadPlan(tx: Tx, ctx: Context, entitlement: EntitlementRecord, targetRef: string, removeSeats: boolean) {
+export async function loadPlan(tx: Tx, ctx: Context, entitlement: EntitlementRecord, targetRef: string, removeSeats: boolean) {
   const current = await requireOffering(tx, entitlement.offeringId);
   const target = await tx.offerings.find(targetRef);
   if (!target)
@@ -211,13 +211,28 @@ export async function changeOffering(
       };
     });
   }
+  return ctx.store.write((tx) => changeOfferingIn(tx, ctx, ref, { offeringId: input.offeringId, removeSeats }));
+}
+
+/** The change itself, inside the caller's transaction; `extra` goes into the event (a migration's id). */
+export async function changeOfferingIn(
+  tx: Tx,
+  ctx: Context,
+  ref: string,
+  input: { offeringId: string; removeSeats: boolean; expectOfferingId?: string },
+  extra: Record<string, unknown> = {},
+): Promise<OfferingChangeResult> {
   let outcome: Omit<OfferingChangeResult, 'entitlement' | 'dryRun'> | undefined;
-  const entitlement = await mutate(
+  const entitlement = await mutateIn(
+    tx,
     ctx,
     ref,
     'entitlement.offering_changed',
-    async (current, _offering, tx) => {
-      const { plan } = await loadPlan(tx, ctx, current, input.offeringId, removeSeats);
+    async (current) => {
+      if (input.expectOfferingId && current.offeringId !== input.expectOfferingId) {
+        throw new DomainError('INVALID_STATE', 'The entitlement is no longer on the source offering.', { offeringId: current.offeringId });
+      }
+      const { plan } = await loadPlan(tx, ctx, current, input.offeringId, input.removeSeats);
       const now = ctx.clock.now();
       for (const activation of plan.evicted) {
         await tx.activations.update({ ...activation, state: 'deactivated', endedAt: now, endReason: 'seats_cut' });
@@ -229,7 +244,7 @@ export async function changeOffering(
           customerId: activation.customerId,
           productId: activation.productId,
           before: { state: 'active' },
-          after: { state: 'deactivated', reason: 'seats_cut' },
+          after: { state: 'deactivated', reason: 'seats_cut', ...extra },
         });
       }
       outcome = {
@@ -245,6 +260,7 @@ export async function changeOffering(
       removedActivations: outcome?.removedActivations.map((a) => a.id),
       keptOverrides: outcome?.keptOverrides,
       droppedOverrides: outcome?.droppedOverrides,
+      ...extra,
     }),
   );
   return { entitlement, ...outcome!, dryRun: false };

@@ -173,28 +173,38 @@ function about(e: EntitlementRecord) {
  * Loads the entitlement under a row lock, applies `change`, writes it with a new version and records
  * the event — the one path every entitlement mutation takes.
  */
-export async function mutate(
+export function mutate(
   ctx: Context,
   ref: string,
   type: string,
   change: (current: EntitlementRecord, offering: OfferingRecord, tx: Tx) => Promise<EntitlementRecord> | EntitlementRecord,
   extra?: Record<string, unknown> | (() => Record<string, unknown> | undefined),
 ): Promise<EntitlementView> {
-  return ctx.store.write(async (tx) => {
-    const before = await requireEntitlement(tx, ref, { lock: true });
-    const offering = await requireOffering(tx, before.offeringId);
-    const changed = await change(before, offering, tx);
-    const after: EntitlementRecord = { ...changed, version: before.version + 1, updatedAt: ctx.clock.now() };
-    await tx.entitlements.update(after);
-    await keepVersion(tx, ctx, after, type);
-    await recordEvent(tx, ctx, {
-      ...about(after),
-      type,
-      before: snapshot(before),
-      after: { ...snapshot(after), ...(typeof extra === 'function' ? extra() : extra) },
-    });
-    return view(ctx, after, after.offeringId === offering.id ? offering : await requireOffering(tx, after.offeringId));
+  return ctx.store.write((tx) => mutateIn(tx, ctx, ref, type, change, extra));
+}
+
+/** `mutate` inside the caller's transaction (bulk migrations change many entitlements in one). */
+export async function mutateIn(
+  tx: Tx,
+  ctx: Context,
+  ref: string,
+  type: string,
+  change: (current: EntitlementRecord, offering: OfferingRecord, tx: Tx) => Promise<EntitlementRecord> | EntitlementRecord,
+  extra?: Record<string, unknown> | (() => Record<string, unknown> | undefined),
+): Promise<EntitlementView> {
+  const before = await requireEntitlement(tx, ref, { lock: true });
+  const offering = await requireOffering(tx, before.offeringId);
+  const changed = await change(before, offering, tx);
+  const after: EntitlementRecord = { ...changed, version: before.version + 1, updatedAt: ctx.clock.now() };
+  await tx.entitlements.update(after);
+  await keepVersion(tx, ctx, after, type);
+  await recordEvent(tx, ctx, {
+    ...about(after),
+    type,
+    before: snapshot(before),
+    after: { ...snapshot(after), ...(typeof extra === 'function' ? extra() : extra) },
   });
+  return view(ctx, after, after.offeringId === offering.id ? offering : await requireOffering(tx, after.offeringId));
 }
 
 export function updateEntitlement(ctx: Context, ref: string, patch: EntitlementPatch): Promise<EntitlementView> {

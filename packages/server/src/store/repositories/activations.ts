@@ -44,13 +44,14 @@ export class ActivationRepository {
     return row && toRecord(row);
   }
 
-  /** The live activation of a device on an entitlement, if any. */
-  async findLive(entitlementId: string, fingerprint: string): Promise<ActivationRecord | undefined> {
-    const row = await this.scoped()
-      .where('entitlement_id', '=', entitlementId)
-      .where('fingerprint', '=', fingerprint)
-      .where('state', '=', 'active')
-      .executeTakeFirst();
+  /**
+   * The live activation of a device on an entitlement, if any. With `lock`, the row stays locked
+   * until the transaction ends, so a concurrent deactivation or release is waited for, not undone.
+   */
+  async findLive(entitlementId: string, fingerprint: string, opts: { lock?: boolean } = {}): Promise<ActivationRecord | undefined> {
+    let q = this.scoped().where('entitlement_id', '=', entitlementId).where('fingerprint', '=', fingerprint).where('state', '=', 'active');
+    if (opts.lock) q = this.ctx.database.forUpdate(q);
+    const row = await q.executeTakeFirst();
     return row && toRecord(row);
   }
 
@@ -58,6 +59,21 @@ export class ActivationRepository {
   async liveOf(entitlementId: string): Promise<ActivationRecord[]> {
     const rows = await this.scoped().where('entitlement_id', '=', entitlementId).where('state', '=', 'active').orderBy('id').execute();
     return rows.map(toRecord);
+  }
+
+  /** Live activations of many entitlements at once (impact previews over thousands of them). */
+  async liveOfMany(entitlementIds: string[]): Promise<ActivationRecord[]> {
+    if (entitlementIds.length === 0) return [];
+    const rows = await this.scoped().where('entitlement_id', 'in', entitlementIds).where('state', '=', 'active').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Entitlements with a live device matching a platform and/or application version. */
+  async entitlementsWithDevices(filter: { platform?: string | undefined; version?: string | undefined }): Promise<Set<string>> {
+    let q = this.scoped().clearSelect().select('entitlement_id').distinct().where('state', '=', 'active');
+    if (filter.platform) q = q.where('platform', '=', filter.platform);
+    if (filter.version) q = q.where('app_version', '=', filter.version);
+    return new Set((await q.execute()).map((r) => r.entitlement_id));
   }
 
   /** Live activations of a customer, optionally on one product. */

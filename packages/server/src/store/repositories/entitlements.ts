@@ -89,6 +89,42 @@ export class EntitlementRepository {
     return rows.map(entitlementFromRow);
   }
 
+  /** Ids of the entitlements on an offering that can still change (active or suspended), in id order. */
+  async idsOnOffering(offeringId: string, opts: { customerIds?: string[]; afterId?: string; limit: number }): Promise<Array<{ id: string; customerId: string }>> {
+    let q = this.scoped()
+      .clearSelect()
+      .select(['id', 'customer_id'])
+      .where('offering_id', '=', offeringId)
+      .where('state', 'in', ['active', 'suspended']);
+    if (opts.customerIds) q = q.where('customer_id', 'in', opts.customerIds.length ? opts.customerIds : ['-']);
+    if (opts.afterId) q = q.where('id', '>', opts.afterId);
+    const rows = await q.orderBy('id').limit(opts.limit).execute();
+    return rows.map((r) => ({ id: r.id, customerId: r.customer_id }));
+  }
+
+  async findMany(ids: string[]): Promise<EntitlementRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.scoped().where('id', 'in', ids).execute();
+    return rows.map(entitlementFromRow);
+  }
+
+  /** Replaces the license key (re-keying); the caller keeps the old one working until its grace date. */
+  async updateKey(id: string, keyHash: string, keySealed: string): Promise<void> {
+    await this.ctx.db
+      .updateTable('entitlements')
+      .set({ key_hash: keyHash, key_sealed: keySealed })
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async retireKey(e: EntitlementRecord, validUntil: number, at: number): Promise<void> {
+    await this.ctx.db
+      .insertInto('retired_license_keys')
+      .values({ account_id: this.ctx.scope.accountId, entitlement_id: e.id, key_hash: e.keyHash, key_sealed: e.keySealed, valid_until: validUntil, retired_at: at })
+      .execute();
+  }
+
   async countFor(column: 'customer_id' | 'offering_id', id: string): Promise<number> {
     const row = await this.ctx.db
       .selectFrom('entitlements')
