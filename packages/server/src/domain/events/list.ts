@@ -1,6 +1,17 @@
 import type { EventQuery } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import type { EventRecord, Page } from '../model.js';
+import type { Tx } from '../../store/store.js';
+
+const ID_SHAPE = /^[a-z]+_[0-9a-z]{26}$/;
+
+/** A subject named by code or external reference, as API.md allows anywhere an id is. */
+async function subjectId(tx: Tx, ref: string): Promise<string> {
+  if (ID_SHAPE.test(ref)) return ref;
+  const found =
+    (await tx.entitlements.find(ref)) ?? (await tx.customers.find(ref)) ?? (await tx.offerings.find(ref)) ?? (await tx.products.find(ref));
+  return found?.id ?? ref;
+}
 
 /** The audit log with its filters; customer and entitlement filters accept external references. */
 export function listEvents(ctx: Context, query: EventQuery): Promise<Page<EventRecord>> {
@@ -9,7 +20,7 @@ export function listEvents(ctx: Context, query: EventQuery): Promise<Page<EventR
     const entitlementId = query.entitlement ? ((await tx.entitlements.find(query.entitlement))?.id ?? query.entitlement) : undefined;
     return tx.events.list(
       {
-        subjectId: query.subject,
+        subjectId: query.subject ? await subjectId(tx, query.subject) : undefined,
         type: query.type,
         customerId,
         entitlementId,
@@ -19,4 +30,18 @@ export function listEvents(ctx: Context, query: EventQuery): Promise<Page<EventR
       { limit: query.limit ?? 50, cursor: query.cursor },
     );
   });
+}
+
+/** Every matching event, page after page, for exports (bounded so one request cannot run forever). */
+export async function* allEvents(ctx: Context, query: Omit<EventQuery, 'limit' | 'cursor'>, max: number): AsyncGenerator<EventRecord> {
+  let cursor: string | undefined;
+  let sent = 0;
+  do {
+    const page = await listEvents(ctx, { ...query, limit: 500, cursor });
+    for (const event of page.items) {
+      if (sent++ >= max) return;
+      yield event;
+    }
+    cursor = page.next ?? undefined;
+  } while (cursor);
 }
