@@ -13,10 +13,17 @@ export const Duration = Type.String({
   examples: ['P1Y', 'P7D', 'PT1H'],
 });
 
+/**
+ * The shape of a generated id (`ent_01jd…`). Codes and external references may not take it: lookups
+ * match an id or a code, and a code that looks like another record's id would make them ambiguous.
+ */
+export const ID_SHAPE = '^[a-z]+_[0-9a-z]{26}$';
+
 /** A vendor-chosen code: unique per account (features: per product), usable wherever an id is. */
 export const Code = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
-  description: 'Vendor-chosen code: letters, digits, dot, dash, underscore; up to 64 characters',
+  not: { pattern: ID_SHAPE },
+  description: 'Vendor-chosen code: letters, digits, dot, dash, underscore; up to 64 characters; not shaped like an id',
 });
 
 export const Name = Type.String({ minLength: 1, maxLength: 200 });

@@ -1,12 +1,13 @@
 import { Type, type Static } from 'typebox';
-import { Metadata, Name, Timestamp } from '../common.js';
+import { ID_SHAPE, Metadata, Name, Timestamp } from '../common.js';
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const ExternalRef = Type.String({
   minLength: 1,
   maxLength: 200,
   pattern: '^[^\\s/]+$',
-  description: "The customer's id in the vendor's CRM or billing system; unique per account, usable as an id",
+  not: { pattern: ID_SHAPE },
+  description: "The customer's id in the vendor's CRM or billing system; unique per account, usable as an id; not shaped like an id",
 });
 
 export const Customer = Type.Object(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { fp, licensed, verifyLease } from '../support/client.js';
+import { sql } from 'kysely';
 
 const DAY = 24 * 3600_000;
 
@@ -66,5 +67,53 @@ describe.each(await storeKinds())('signing keys and races on %s', (kind) => {
       expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
       expect(k.d).toBeUndefined();
     }
+  });
+
+  it('a new account’s first signing key is made once, even when its first requests arrive together', async () => {
+    const { accountId } = await h.newAccount('Fresh vendor');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => h.call('GET', `/.well-known/jwks.json?account=${accountId}`, undefined, { key: null })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const kids = new Set(results.flatMap((r) => r.body.keys.map((k: { kid: string }) => k.kid)));
+    expect(kids.size).toBe(1);
+  });
+
+  it('rotations racing each other leave one active key, and every key they report exists', async () => {
+    await h.call('GET', '/.well-known/jwks.json', undefined, { key: null });
+    const results = await Promise.all(Array.from({ length: 4 }, () => h.call('POST', '/v1/signing-keys/rotate')));
+    for (const r of results) expect([200, 409], JSON.stringify(r.body)).toContain(r.status);
+    const keys = (await h.call('GET', '/v1/signing-keys')).body.data as Array<{ id: string; state: string }>;
+    expect(keys.filter((k) => k.state === 'active')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 200)) expect(keys.map((k) => k.id)).toContain(r.body.id);
+  });
+
+  // SQLite runs one write transaction at a time, so only PostgreSQL can interleave these.
+  it.skipIf(kind !== 'postgres')('a heartbeat racing a deactivation waits for it instead of bringing the seat back', async () => {
+    const { client, entitlement } = await licensed(h, { seatModel: 'floating', seats: 1 });
+    const activation = (await client('activate', { fingerprint: fp('lost-update') })).body.activation;
+    const db = h.services.store.database.db;
+    let heartbeat: ReturnType<typeof client> | undefined;
+    // The vendor's deactivation holds the row while the device's heartbeat arrives.
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('activations')
+        .set({ state: 'deactivated', ended_at: h.clock.now(), end_reason: 'vendor' })
+        .where('id', '=', activation.id)
+        .execute();
+      heartbeat = client('heartbeat', { fingerprint: fp('lost-update') });
+      for (let i = 0; i < 200; i++) {
+        const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+        if (waiting.rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    });
+    const res = await heartbeat!;
+    expect(res.status, JSON.stringify(res.body)).toBe(404);
+    expect(res.body.error.code).toBe('NOT_ACTIVATED');
+    const after = (await h.call('GET', `/v1/activations/${activation.id}`)).body;
+    expect(after).toMatchObject({ state: 'deactivated', endReason: 'vendor' });
+    expect((await h.call('GET', `/v1/entitlements/${entitlement.id}/leases`)).body.data).toHaveLength(1);
   });
 });

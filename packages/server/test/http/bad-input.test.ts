@@ -104,6 +104,39 @@ const CASES: Case[] = [
     field: 'startsAt',
   },
   { name: 'a body that is an array', method: 'POST', url: '/v1/customers', body: [{ name: 'C' }], status: 400, code: 'INVALID_REQUEST' },
+  // codes and external references shaped like ids: a lookup by id or code could find the wrong record
+  ...(
+    [
+      ['a product code', 'POST', '/v1/products', { code: 'prod_01kjkb3q00mzjmz64wxc637p1p', name: 'P' }, 'code'],
+      ['a product code change', 'PATCH', '/v1/products/studio', { code: 'off_01kjkb3q00mzjmz64wxc637p1p' }, 'code'],
+      [
+        'a feature code',
+        'POST',
+        '/v1/products/studio/features',
+        { code: 'feat_01kjkb3q00mzjmz64wxc637p1p', name: 'F', type: 'boolean' },
+        'code',
+      ],
+      ['an offering code', 'POST', '/v1/offerings', offering({ code: 'off_01kjkb3q00mzjmz64wxc637p1p' }), 'code'],
+      ['a customer externalRef', 'POST', '/v1/customers', { name: 'C', externalRef: 'cus_01kjkb3q00mzjmz64wxc637p1p' }, 'externalRef'],
+      ['a customer externalRef change', 'PATCH', '/v1/customers/crm-1', { externalRef: 'ent_01kjkb3q00mzjmz64wxc637p1p' }, 'externalRef'],
+      ['an entitlement externalRef', 'POST', '/v1/entitlements', grant({ externalRef: 'ent_01kjkb3q00mzjmz64wxc637p1p' }), 'externalRef'],
+      [
+        'an entitlement externalRef change',
+        'PATCH',
+        '/v1/entitlements/{ent}',
+        { externalRef: 'cus_01kjkb3q00mzjmz64wxc637p1p' },
+        'externalRef',
+      ],
+    ] as const
+  ).map(([what, method, url, body, field]): Case => ({
+    name: `${what} shaped like an id`,
+    method,
+    url,
+    body,
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field,
+  })),
   // missing and unknown fields
   {
     name: 'a missing required field',
@@ -309,5 +342,17 @@ await describeBadInput('bad fields', CASES, (h) => {
     );
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'INVALID_FEATURE_VALUE', details: { field: 'features.renders' } });
+  });
+
+  it('accepts codes and externalRefs that only resemble ids', async () => {
+    for (const code of [
+      'prod_studio',
+      'PROD_01KJKB3Q00MZJMZ64WXC637P1P',
+      'prod_01kjkb3q00mzjmz64wxc637p1',
+      'prod-01kjkb3q00mzjmz64wxc637p1p',
+    ]) {
+      expect((await h().call('POST', '/v1/products', { code, name: 'P' })).status, code).toBe(201);
+    }
+    expect((await h().call('POST', '/v1/customers', { name: 'C', externalRef: 'cus_42' })).status).toBe(201);
   });
 });

@@ -158,6 +158,41 @@ describe.each(await storeKinds())('catalog on %s', (kind) => {
       expect(refused.body.error).toMatchObject({ code: 'IN_USE', details: { offerings: ['fd-1'] } });
       expect((await h.call('GET', '/v1/products/fd/features/held')).status).toBe(200);
     });
+
+    it('refuses to delete a feature an entitlement still overrides (IN_USE), naming the entitlements', async () => {
+      await product('fo');
+      await feature('fo', 'seat-pack', 'numeric');
+      await feature('fo', 'seat', 'boolean');
+      await feature('fo', 'pack', 'boolean');
+      await h.call('POST', '/v1/offerings', { productId: 'fo', code: 'fo-1', name: 'FO', licenseModel: 'perpetual' });
+      const customer = (await h.call('POST', '/v1/customers', { name: 'FO customer' })).body;
+      const grant = async (features: Record<string, unknown>) => {
+        const res = await h.call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: 'fo-1', overrides: { features } });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        return res.body.id as string;
+      };
+      const first = await grant({ 'seat-pack': 5 });
+      const second = await grant({ 'seat-pack': 2, pack: true });
+      await grant({ pack: true }); // names neither seat-pack nor seat
+
+      const before = await eventCount(h);
+      const refused = await h.call('DELETE', '/v1/products/fo/features/seat-pack');
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('IN_USE');
+      expect(refused.body.error.details.entitlements.sort()).toEqual([first, second].sort());
+      expect(refused.body.error.details.resolve).toBeTruthy();
+      expect((await h.call('GET', '/v1/products/fo/features/seat-pack')).status).toBe(200);
+      expect(await eventCount(h)).toBe(before);
+
+      // A code that only appears inside another feature's code is not in use.
+      expect((await h.call('DELETE', '/v1/products/fo/features/seat')).status).toBe(204);
+
+      // Once the overrides let go of it, the feature may go.
+      for (const id of [first, second]) {
+        expect((await h.call('PATCH', `/v1/entitlements/${id}`, { overrides: { features: { 'seat-pack': null } } })).status).toBe(200);
+      }
+      expect((await h.call('DELETE', '/v1/products/fo/features/seat-pack')).status).toBe(204);
+    });
   });
 
   describe('offerings', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { eventCount } from '../support/counts.js';
+import { asLicense, fp } from '../support/client.js';
 
 type Role = 'admin' | 'support' | 'readonly';
 type Area = 'read' | 'customers' | 'entitlements' | 'catalog' | 'keys';
@@ -28,6 +29,12 @@ const post = async (h: Harness, url: string, body: unknown) => {
   return res.body;
 };
 const freshEntitlement = async (h: Harness) => (await post(h, '/v1/entitlements', { customerId: 'crm-1', offeringId: 'studio-pro' })).id;
+const freshActivation = async (h: Harness, n: number) => {
+  const { key } = await post(h, '/v1/entitlements', { customerId: 'crm-1', offeringId: 'studio-pro' });
+  const res = await asLicense(h, key)('activate', { fingerprint: fp(`role-${n}`) });
+  if (res.status !== 201) throw new Error(`fixture activation: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.activation.id as string;
+};
 
 /** Every management endpoint, with the area its permission belongs to. */
 const ROWS: Row[] = [
@@ -42,6 +49,9 @@ const ROWS: Row[] = [
   { area: 'read', method: 'GET', request: async () => ({ url: '/v1/entitlements' }) },
   { area: 'read', method: 'GET', request: async (h) => ({ url: `/v1/entitlements/${await freshEntitlement(h)}` }) },
   { area: 'read', method: 'GET', request: async () => ({ url: '/v1/events' }) },
+  { area: 'read', method: 'GET', request: async (h) => ({ url: `/v1/entitlements/${await freshEntitlement(h)}/activations` }) },
+  { area: 'read', method: 'GET', request: async (h, n) => ({ url: `/v1/activations/${await freshActivation(h, n)}` }) },
+  { area: 'read', method: 'GET', request: async (h) => ({ url: `/v1/entitlements/${await freshEntitlement(h)}/leases` }) },
 
   { area: 'catalog', method: 'POST', request: async (_h, n) => ({ url: '/v1/products', body: { code: `p-${n}`, name: 'P' } }) },
   { area: 'catalog', method: 'PATCH', request: async () => ({ url: '/v1/products/studio', body: { name: 'Studio' } }) },
@@ -112,8 +122,16 @@ const ROWS: Row[] = [
   },
   { area: 'entitlements', method: 'POST', request: async (h) => ({ url: `/v1/entitlements/${await freshEntitlement(h)}/renew` }) },
   { area: 'entitlements', method: 'POST', request: async (h) => ({ url: `/v1/entitlements/${await freshEntitlement(h)}/revoke` }) },
+  { area: 'entitlements', method: 'DELETE', request: async (h, n) => ({ url: `/v1/activations/${await freshActivation(h, n)}` }) },
+  {
+    area: 'entitlements',
+    method: 'POST',
+    request: async (h) => ({ url: `/v1/entitlements/${await freshEntitlement(h)}/return`, body: { reason: 'moved to SaaS' } }),
+  },
 
   { area: 'keys', method: 'GET', request: async () => ({ url: '/v1/api-keys' }) },
+  { area: 'keys', method: 'GET', request: async () => ({ url: '/v1/signing-keys' }) },
+  { area: 'keys', method: 'POST', request: async () => ({ url: '/v1/signing-keys/rotate' }) },
   { area: 'keys', method: 'POST', request: async () => ({ url: '/v1/api-keys', body: { name: 'K', role: 'readonly' } }) },
   {
     area: 'keys',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { eventCount } from '../support/counts.js';
+import { asLicense, fp } from '../support/client.js';
 
 /** The ids of the first account's data that another account's key tries to reach. */
 interface Theirs {
@@ -19,6 +20,9 @@ interface Theirs {
   activeRef: string;
   suspended: string;
   apiKey: string;
+  /** A device activated on `active`, and the account's lease-signing key. */
+  activation: string;
+  signingKey: string;
   /** A product of the intruding account, to put a foreign feature id under. */
   ownProduct: string;
 }
@@ -60,6 +64,14 @@ const ID_ENDPOINTS: Endpoint[] = [
   ['POST', (t) => `/v1/entitlements/${t.active}/renew`],
   ['POST', (t) => `/v1/entitlements/${t.active}/revoke`, { reason: 'hostile' }],
   ['DELETE', (t) => `/v1/api-keys/${t.apiKey}`],
+  ['GET', (t) => `/v1/entitlements/${t.active}/activations`],
+  ['GET', (t) => `/v1/entitlements/${t.activeRef}/activations`],
+  ['GET', (t) => `/v1/activations/${t.activation}`],
+  ['DELETE', (t) => `/v1/activations/${t.activation}`],
+  ['GET', (t) => `/v1/entitlements/${t.active}/leases`],
+  ['GET', (t) => `/v1/entitlements/${t.activeRef}/leases`],
+  ['POST', (t) => `/v1/entitlements/${t.active}/return`, { reason: 'hostile' }],
+  ['POST', (t) => `/v1/entitlements/${t.activeRef}/return`],
 ];
 
 /** Filters naming the other account's ids: an empty list, never their data. */
@@ -88,6 +100,9 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
       `/v1/customers`,
       `/v1/entitlements`,
       `/v1/api-keys`,
+      `/v1/entitlements/${t.active}/activations`,
+      `/v1/entitlements/${t.active}/leases`,
+      `/v1/signing-keys`,
     ];
     return Promise.all(urls.map(async (u) => (await h.call('GET', u)).body));
   }
@@ -106,6 +121,8 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
     const suspended = (await h.call('POST', '/v1/entitlements', { customerId: 'crm-1', offeringId: 'studio-pro' })).body;
     await h.call('POST', `/v1/entitlements/${suspended.id}/suspend`);
     const apiKey = (await h.call('POST', '/v1/api-keys', { name: 'Second admin', role: 'admin' })).body;
+    const activation = (await asLicense(h, active.key)('activate', { fingerprint: fp('owner') })).body.activation;
+    const signingKey = (await h.call('GET', '/v1/signing-keys')).body.data[0];
 
     intruder = (await h.newAccount()).adminKey;
     const ownProduct = (await h.call('POST', '/v1/products', { code: 'mine', name: 'Mine' }, { key: intruder })).body;
@@ -124,6 +141,8 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
       activeRef: 'deal-1',
       suspended: suspended.id,
       apiKey: apiKey.id,
+      activation: activation.id,
+      signingKey: signingKey.id,
       ownProduct: ownProduct.id,
     };
   });
@@ -143,6 +162,7 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
     expect(await eventCount(h)).toBe(events);
     // The owner can still do what the intruder could not: the targets were live.
     expect((await h.call('POST', `/v1/entitlements/${t.suspended}/resume`)).status).toBe(200);
+    expect((await h.call('GET', `/v1/activations/${t.activation}`)).body.state).toBe('active');
   });
 
   it('filters naming another account’s ids find nothing', async () => {
@@ -154,10 +174,37 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
   });
 
   it('lists of another account show none of the first account’s data', async () => {
-    for (const url of ['/v1/products', '/v1/offerings', '/v1/customers', '/v1/entitlements', '/v1/events', '/v1/api-keys']) {
+    for (const url of [
+      '/v1/products',
+      '/v1/offerings',
+      '/v1/customers',
+      '/v1/entitlements',
+      '/v1/events',
+      '/v1/api-keys',
+      '/v1/signing-keys',
+    ]) {
       const text = JSON.stringify((await h.call('GET', url, undefined, { key: intruder })).body);
-      for (const id of [t.product, t.offering, t.customer, t.active, t.apiKey]) expect(text, url).not.toContain(id);
+      for (const id of [t.product, t.offering, t.customer, t.active, t.apiKey, t.activation, t.signingKey]) {
+        expect(text, url).not.toContain(id);
+      }
     }
+  });
+
+  it('rotating signing keys rotates only the caller’s account', async () => {
+    const jwks = async (accountId: string) =>
+      (await h.call('GET', `/.well-known/jwks.json?account=${accountId}`, undefined, { key: null })).body.keys.map(
+        (k: { kid: string }) => k.kid,
+      );
+    const owners = await jwks(h.accountId);
+    const events = await eventCount(h);
+    const rotated = await h.call('POST', '/v1/signing-keys/rotate', undefined, { key: intruder });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.id).not.toBe(t.signingKey);
+    expect(await jwks(h.accountId)).toEqual(owners);
+    expect(owners).not.toContain(rotated.body.id);
+    const own = (await h.call('GET', '/v1/signing-keys')).body.data;
+    expect(own.filter((k: { state: string }) => k.state === 'active').map((k: { id: string }) => k.id)).toEqual([t.signingKey]);
+    expect(await eventCount(h)).toBe(events);
   });
 
   it('refuses references to another account’s customer, offering or product with 422 UNKNOWN_REFERENCE', async () => {
@@ -190,7 +237,7 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
 
   describe('product-limited keys', () => {
     let limited: string;
-    let other: { product: string; offering: string; entitlement: string };
+    let other: { product: string; offering: string; entitlement: string; activation: string };
 
     beforeAll(async () => {
       const product = (await h.call('POST', '/v1/products', { code: 'other', name: 'Other' })).body;
@@ -199,7 +246,8 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
         await h.call('POST', '/v1/offerings', { productId: 'other', code: 'other-1', name: 'O', licenseModel: 'perpetual' })
       ).body;
       const entitlement = (await h.call('POST', '/v1/entitlements', { customerId: 'crm-1', offeringId: 'other-1' })).body;
-      other = { product: product.id, offering: offering.id, entitlement: entitlement.id };
+      const activation = (await asLicense(h, entitlement.key)('activate', { fingerprint: fp('other') })).body.activation;
+      other = { product: product.id, offering: offering.id, entitlement: entitlement.id, activation: activation.id };
       const created = await h.call('POST', '/v1/api-keys', { name: 'Studio team', role: 'admin', productId: 'studio' });
       expect(created.status).toBe(201);
       expect(created.body.productId).toBe(t.product);
@@ -237,6 +285,11 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
         ['PATCH', () => `/v1/entitlements/${other.entitlement}`, { overrides: { seats: 9 } }],
         ['POST', () => `/v1/entitlements/${other.entitlement}/suspend`],
         ['POST', () => `/v1/entitlements/${other.entitlement}/revoke`],
+        ['GET', () => `/v1/entitlements/${other.entitlement}/activations`],
+        ['GET', () => `/v1/entitlements/${other.entitlement}/leases`],
+        ['POST', () => `/v1/entitlements/${other.entitlement}/return`],
+        ['GET', () => `/v1/activations/${other.activation}`],
+        ['DELETE', () => `/v1/activations/${other.activation}`],
       ];
       for (const [method, path, body] of endpoints) {
         const res = await as(method, path(t), body);
@@ -264,6 +317,7 @@ describe.each(await storeKinds())('tenancy on %s', (kind) => {
         ['GET', '/v1/api-keys', undefined],
         ['POST', '/v1/api-keys', { name: 'Escalate', role: 'admin' }],
         ['DELETE', `/v1/api-keys/${t.apiKey}`, undefined],
+        ['POST', '/v1/signing-keys/rotate', undefined],
       ] as const) {
         const res = await as(method, url, body);
         expect(res.status, `${method} ${url}`).toBe(403);

@@ -1,6 +1,6 @@
 import type { ActivateRequest, BorrowRequest, ValidateRequest } from '@leasehold/contract';
 import type { Context } from '../context.js';
-import { DomainError } from '../errors.js';
+import { DomainError, invalid } from '../errors.js';
 import type { ActivationRecord, CustomerRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../model.js';
 import { recordEvent } from '../events/record.js';
 import { effectiveRights, type EffectiveRightsRecord } from '../entitlements/effective-rights.js';
@@ -183,7 +183,8 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
  * reported as HEARTBEAT_DEAD — after the release has committed, so the seat really is free.
  */
 async function liveActivationOf(tx: Tx, ctx: Context, license: License, fingerprint: string): Promise<ActivationRecord | DomainError> {
-  const activation = await tx.activations.findLive(license.entitlement.id, fingerprint);
+  // Locked: the refresh writes this row back, and must not resurrect a seat released meanwhile.
+  const activation = await tx.activations.findLive(license.entitlement.id, fingerprint, { lock: true });
   if (!activation) {
     return new DomainError('NOT_ACTIVATED', 'This device is not activated for the license (or was deactivated).', {
       resolve: 'Activate the license on this device.',
@@ -241,6 +242,9 @@ export function refresh(
 
 /** Borrows a floating seat for offline use, up to the offering's borrow limit (and lease period). */
 export function borrow(ctx: ClientContext, request: BorrowRequest): Promise<{ lease: IssuedLease; activation: ActivationRecord }> {
+  if (!isPositiveDuration(request.duration)) {
+    throw invalid('duration', 'duration must be a positive ISO 8601 duration of at most a thousand years.');
+  }
   return writeThenRefuse(ctx, async (tx) => {
     const now = ctx.clock.now();
     const license = await loadLicense(tx, ctx, true);
@@ -254,7 +258,7 @@ export function borrow(ctx: ClientContext, request: BorrowRequest): Promise<{ le
         borrowLimit: limit,
       });
     }
-    if (!isPositiveDuration(request.duration) || durationMillis(request.duration) > durationMillis(limit)) {
+    if (durationMillis(request.duration) > durationMillis(limit)) {
       throw new DomainError('BORROW_NOT_ALLOWED', `A seat may be borrowed for at most ${limit}.`, {
         field: 'duration',
         borrowLimit: limit,

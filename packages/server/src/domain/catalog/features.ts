@@ -65,7 +65,7 @@ export function updateFeature(ctx: Context, productRef: string, ref: string, pat
   });
 }
 
-/** A feature that an offering grants cannot be deleted: remove it from those offerings first. */
+/** A feature that an offering grants or an entitlement overrides cannot be deleted: remove it from those first. */
 export function deleteFeature(ctx: Context, productRef: string, ref: string): Promise<void> {
   return ctx.store.write(async (tx) => {
     const feature = await requireFeature(tx, productRef, ref);
@@ -74,6 +74,13 @@ export function deleteFeature(ctx: Context, productRef: string, ref: string): Pr
       throw new DomainError('IN_USE', `Offerings still set feature ${JSON.stringify(feature.code)}.`, {
         offerings: users.map((o) => o.code),
         resolve: 'Remove the feature from these offerings first.',
+      });
+    }
+    const overriding = await tx.entitlements.overridingFeature(feature.productId, feature.code, 20);
+    if (overriding.length > 0) {
+      throw new DomainError('IN_USE', `Entitlements still override feature ${JSON.stringify(feature.code)}.`, {
+        entitlements: overriding.map((e) => e.id),
+        resolve: 'Remove the feature from these entitlements’ overrides first ({"overrides": {"features": {"<code>": null}}}).',
       });
     }
     await tx.features.delete(feature.id);

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { SigningKeyRecord } from '../model.js';
 import { recordEvent } from '../events/record.js';
+import { DomainError, notFound } from '../errors.js';
 import type { Keyring } from './keyring.js';
 import type { AccountStore } from '../../store/store.js';
 
@@ -25,6 +26,8 @@ export async function publishedKeys(store: AccountStore, now: number): Promise<P
 
 /** The JWKS: the active key, and retired keys for as long as a lease they signed is still alive. */
 export async function jwks(store: AccountStore, keyring: Keyring, now: number): Promise<{ keys: SigningKeyRecord['publicJwk'][] }> {
+  // The account comes from an unauthenticated query string: never make keys for one that does not exist.
+  if (!(await store.read((tx) => tx.account.exists()))) throw notFound('account', store.scope.accountId);
   // Make sure a key exists, so a vendor can pin it before the first lease is issued.
   await store.write((tx) => keyring.activeKey(tx, store.scope.accountId));
   const keys = await publishedKeys(store, now);
@@ -37,7 +40,11 @@ export function rotateSigningKey(ctx: Context, keyring: Keyring): Promise<Signin
     const old = await tx.signingKeys.active();
     if (old) await tx.signingKeys.retire(old.id, ctx.clock.now());
     const created = keyring.generate();
-    await tx.signingKeys.insertActive(created);
+    if (!(await tx.signingKeys.insertActive(created))) {
+      throw new DomainError('INVALID_STATE', 'Another rotation of the signing keys finished first; nothing was changed.', {
+        resolve: 'See GET /v1/signing-keys for the active key.',
+      });
+    }
     keyring.forget(ctx.store.scope.accountId);
     await recordEvent(tx, ctx, {
       type: 'signing_key.rotated',

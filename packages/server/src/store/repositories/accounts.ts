@@ -7,4 +7,10 @@ export class AccountRepository {
   async insert(name: string, at: number): Promise<void> {
     await this.ctx.db.insertInto('accounts').values({ id: this.ctx.scope.accountId, name, created_at: at }).execute();
   }
+
+  async exists(): Promise<boolean> {
+    return (
+      (await this.ctx.db.selectFrom('accounts').select('id').where('id', '=', this.ctx.scope.accountId).executeTakeFirst()) !== undefined
+    );
+  }
 }

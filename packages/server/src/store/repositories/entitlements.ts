@@ -125,6 +125,36 @@ export class EntitlementRepository {
       .execute();
   }
 
+  /**
+   * Up to `limit` entitlements of the product whose overrides set feature `code`. The LIKE on the
+   * JSON text only narrows the rows (it may match elsewhere in the overrides); the check on the
+   * parsed overrides decides. Scanned in id order, a batch at a time.
+   */
+  async overridingFeature(productId: string, code: string, limit: number): Promise<EntitlementRecord[]> {
+    const found: EntitlementRecord[] = [];
+    const batch = 500;
+    let after = '';
+    for (;;) {
+      const rows = await this.ctx.db
+        .selectFrom('entitlements')
+        .selectAll()
+        .where('account_id', '=', this.ctx.scope.accountId)
+        .where('product_id', '=', productId)
+        .where('overrides', 'like', `%${JSON.stringify(code)}%`)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(batch)
+        .execute();
+      for (const row of rows) {
+        const e = entitlementFromRow(row);
+        if (e.overrides.features && Object.hasOwn(e.overrides.features, code)) found.push(e);
+        if (found.length >= limit) return found;
+      }
+      if (rows.length < batch) return found;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
   async countFor(column: 'customer_id' | 'offering_id', id: string): Promise<number> {
     const row = await this.ctx.db
       .selectFrom('entitlements')

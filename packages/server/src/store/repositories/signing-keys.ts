@@ -30,27 +30,27 @@ export class SigningKeyRepository {
     return (await this.scoped().orderBy('id', 'desc').execute()).map(toRecord);
   }
 
-  /** False when another process created the account's active key first (the unique index says so). */
+  /**
+   * False when another process created the account's active key first (the unique index says so).
+   * ON CONFLICT rather than catching the violation: on PostgreSQL a failed statement aborts the
+   * transaction, and the caller still has to read the winner's key in it.
+   */
   async insertActive(k: SigningKeyRecord): Promise<boolean> {
-    try {
-      await this.ctx.db
-        .insertInto('signing_keys')
-        .values({
-          account_id: this.ctx.scope.accountId,
-          id: k.id,
-          algorithm: k.algorithm,
-          state: 'active',
-          public_jwk: JSON.stringify(k.publicJwk),
-          private_sealed: k.privateSealed,
-          created_at: k.createdAt,
-          retired_at: null,
-        })
-        .execute();
-      return true;
-    } catch (error) {
-      if (this.ctx.database.isUniqueViolation(error)) return false;
-      throw error;
-    }
+    const result = await this.ctx.db
+      .insertInto('signing_keys')
+      .values({
+        account_id: this.ctx.scope.accountId,
+        id: k.id,
+        algorithm: k.algorithm,
+        state: 'active',
+        public_jwk: JSON.stringify(k.publicJwk),
+        private_sealed: k.privateSealed,
+        created_at: k.createdAt,
+        retired_at: null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   async retire(id: string, at: number): Promise<void> {
