@@ -753,8 +753,10 @@ export class License extends EventEmitter<LicenseEvents> {
     this.emit('changed', status);
   }
 
+  /** What the application can see: a renewed lease with the same rights is `refreshed`, not `changed`. */
   private notifyKey(s: LicenseStatus): string {
-    return `${s.code}|${this.lease?.claims.jti ?? ''}`;
+    const e = s.entitlement;
+    return JSON.stringify([s.code, s.mode, s.features, e?.status, e?.offering.id, e?.seats, e?.endsAt, s.seat?.kind, s.activationId]);
   }
 
   /** Records the time seen, unless the clock is behind it: then it is the clock that is wrong. */

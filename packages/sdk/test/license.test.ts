@@ -400,6 +400,24 @@ describe('floating seats', () => {
     await offline.close();
   });
 
+  it('a seat lost while the machine slept is taken again at the next heartbeat when one is free', async () => {
+    const w = world({ seatKind: 'floating', heartbeatSeconds: 300 });
+    const license = await w.open({ courtesy: { intervalMs: 0 } });
+    await license.activate(w.key);
+    w.server.outage = 'down';
+    w.clock.advance(10 * MINUTE); // asleep: heartbeats fail, the seat's deadline passes
+    await flush();
+    await license.settled();
+    expect(license.status().code).toBe('LEASE_EXPIRED');
+    w.server.outage = null;
+    w.clock.set(w.clock.nextTimerAt()!);
+    await flush();
+    await license.settled();
+    expect(license.status().code).toBe('VALID');
+    expect(w.server.activations.filter((a) => a.live)).toHaveLength(1);
+    await license.close();
+  });
+
   it('a borrow beyond the limit is refused with the server code', async () => {
     const w = world({ seatKind: 'floating', borrowLimitSeconds: 3600 });
     const license = await w.open();
