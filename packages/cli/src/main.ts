@@ -19,6 +19,7 @@ import {
   UlidGenerator,
   type Config,
 } from '@leasehold/server';
+import { registerMigrateOffering } from './migrate-offering.js';
 
 /**
  * `leasehold` — the operator's command line. Commands that touch data open the database named by
@@ -191,6 +192,11 @@ async function onlyAccount(store: { accountIds(limit: number): Promise<string[]>
   if (ids.length !== 1)
     throw new Error(ids.length === 0 ? 'there is no account yet; start the server once' : 'there are several accounts; pass --account');
   return ids[0]!;
+}
+
+{
+  const config = loadConfig();
+  registerMigrateOffering(program, process.env['LEASEHOLD_URL'] ?? `http://${config.host}:${config.port}`);
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -35,8 +35,8 @@ export interface RunOptions {
  * Returns true when it did any work.
  */
 export async function runMigrations(deps: RunnerDeps, options: RunOptions): Promise<boolean> {
-  const lockMs = options.lockMs ?? 60_000;
-  const batch = options.batch ?? 200;
+  const lockMs = options.lockMs ?? 15_000;
+  const batch = options.batch ?? 100;
   const started = deps.clock.now();
   const claim = await deps.store.claimMigration(options.worker, deps.clock.now(), lockMs);
   if (!claim) return false;
@@ -74,6 +74,9 @@ export async function runMigrations(deps: RunnerDeps, options: RunOptions): Prom
         return null;
       });
       if (finished) return true;
+      // Let waiting requests in between batches: on SQLite they share one connection, and without
+      // a turn of the event loop the next batch would take it again before them.
+      await new Promise((resolve) => setImmediate(resolve));
       const current = await store.read(async (tx) => (await tx.migrations.find(claim.id))!);
       await options.afterBatch?.(current);
       if (!(await deps.store.renewMigrationLock(claim.accountId, claim.id, options.worker, deps.clock.now() + lockMs))) return true;
