@@ -42,7 +42,9 @@ export function openDatabase(config: DatabaseConfig): Database {
 }
 
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  // Features land in parallel branches of work; a migration numbered below one already applied is
+  // still run rather than refused (each migration touches only its own tables and columns).
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
