@@ -67,6 +67,7 @@ export const ID_PREFIXES = {
   artifact: 'art',
   webhook: 'whk',
   migration: 'mig',
+  usage: 'use',
   apiKey: 'key',
   signingKey: 'key',
   request: 'req',

@@ -10,3 +10,4 @@ export * from './resources/api-keys.js';
 export * from './validation-codes.js';
 export * from './resources/client.js';
 export * from './resources/migrations.js';
+export * from './resources/usage.js';

@@ -3,6 +3,7 @@ import { buildApp } from './http/app.js';
 import { openServices } from './bootstrap.js';
 import { releaseDeadSeats } from './domain/activations/sweeper.js';
 import { runMigrations } from './domain/migrations/runner.js';
+import { closeEndedPeriods } from './domain/usage/statements.js';
 import type { Config } from './config.js';
 
 export interface RunningServer {
@@ -31,6 +32,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
   flushTimer.unref();
   const sweepTimer = setInterval(() => {
     void releaseDeadSeats(services).catch((err) => logger.warn({ err }, 'releasing dead seats failed'));
+    void closeEndedPeriods(services).catch((err) => logger.warn({ err }, 'closing usage periods failed'));
   }, 30_000);
   sweepTimer.unref();
   // Bulk migrations run here, a few seconds of work per turn; any process may pick one up.

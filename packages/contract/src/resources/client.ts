@@ -148,6 +148,15 @@ export const ValidationResult = Type.Object(
     enforcement: Type.Union([Type.Enum(ENFORCEMENT_MODES), Type.Null()]),
     entitlement: Type.Union([EntitlementClaims, Type.Null()]),
     activation: Type.Union([Type.Object({ id: Type.String(), seatKind: Type.String() }), Type.Null()]),
+    usage: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object({ used: Type.Integer(), limit: Type.Integer(), remaining: Type.Integer(), periodEndsAt: Timestamp }),
+        {
+          description: 'Consumption features: quota of the current period',
+        },
+      ),
+    ),
     serverTime: Timestamp,
   },
   { title: 'ValidationResult' },
@@ -201,6 +210,8 @@ export interface LeaseClaims {
   mode: (typeof ENFORCEMENT_MODES)[number];
   seat: { kind: SeatKind; heartbeatDeadline: number | null; borrowedUntil: number | null };
   entitlement: EntitlementClaims;
+  /** Consumption features: this period's quota when the lease was issued (periodEndsAt in seconds). */
+  usage?: Record<string, { used: number; limit: number; remaining: number; periodEndsAt: number }>;
 }
 
 export const Jwk = Type.Object({

@@ -14,6 +14,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { activationRoutes } from './routes/activations.js';
 import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
 import { migrationRoutes } from './routes/migrations.js';
+import { usageRoutes } from './routes/usage.js';
 import { clientRoutes } from './routes/client.js';
 import { offlineRoutes } from './routes/offline.js';
 import { installLicenseAuth } from './license-auth.js';
@@ -85,6 +86,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         { name: 'entitlements', description: 'What customers hold, with overrides and effective rights' },
         { name: 'events', description: 'The audit log' },
         { name: 'migrations', description: 'Bulk moves of entitlements between offerings' },
+        { name: 'usage', description: 'Metered usage, quotas and pay-per-use statements' },
         { name: 'activations', description: 'Devices and the leases they hold' },
         { name: 'client', description: 'What the application calls through the SDK' },
         { name: 'access', description: 'API keys and signing keys' },
@@ -111,6 +113,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   activationRoutes(app, services);
   entitlementChangeRoutes(app, services);
   migrationRoutes(app, services);
+  usageRoutes(app, services);
   clientRoutes(app, services);
   offlineRoutes(app, services);
 

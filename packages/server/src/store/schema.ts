@@ -26,6 +26,9 @@ export interface DB {
   retired_license_keys: RetiredLicenseKeysTable;
   migrations: MigrationsTable;
   migration_items: MigrationItemsTable;
+  usage_records: UsageRecordsTable;
+  usage_counters: UsageCountersTable;
+  pool_checkouts: PoolCheckoutsTable;
 }
 
 export interface SettingsTable {
@@ -278,6 +281,40 @@ export interface MigrationItemsTable {
   state: string;
   result: string | null;
   done_at: number | null;
+}
+
+export interface UsageRecordsTable {
+  account_id: string;
+  id: string;
+  entitlement_id: string;
+  activation_id: string;
+  customer_id: string;
+  product_id: string;
+  feature: string;
+  quantity: number;
+  at: number;
+  period_start: number;
+  recorded_at: number;
+  idempotency_key: string;
+}
+
+export interface UsageCountersTable {
+  account_id: string;
+  entitlement_id: string;
+  feature: string;
+  period_start: number;
+  period_end: number;
+  used: number;
+  closed: number;
+}
+
+export interface PoolCheckoutsTable {
+  account_id: string;
+  entitlement_id: string;
+  activation_id: string;
+  feature: string;
+  count: number;
+  updated_at: number;
 }
 
 export type Seq = Generated<number>;

@@ -10,6 +10,8 @@ import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TrialRepository } from './repositories/trials.js';
 import { VersionRepository } from './repositories/versions.js';
 import { MigrationRepository } from './repositories/migrations.js';
+import { UsageRepository } from './repositories/usage.js';
+import { PoolRepository } from './repositories/pools.js';
 import { entitlementFromRow } from './repositories/entitlements.js';
 import { ApiKeyRepository, apiKeyFromRow } from './repositories/api-keys.js';
 import { CustomerRepository } from './repositories/customers.js';
@@ -37,6 +39,8 @@ export class Tx {
   readonly trials: TrialRepository;
   readonly versions: VersionRepository;
   readonly migrations: MigrationRepository;
+  readonly usage: UsageRepository;
+  readonly pools: PoolRepository;
 
   constructor(db: Kysely<DB>, database: Database, scope: Scope) {
     const ctx = { db, database, scope };
@@ -55,6 +59,8 @@ export class Tx {
     this.trials = new TrialRepository(ctx);
     this.versions = new VersionRepository(ctx);
     this.migrations = new MigrationRepository(ctx);
+    this.usage = new UsageRepository(ctx);
+    this.pools = new PoolRepository(ctx);
   }
 }
 
@@ -194,6 +200,34 @@ export class Store {
       .where('valid_until', '>', now)
       .executeTakeFirst();
     return row && { accountId: row.account_id, entitlementId: row.entitlement_id };
+  }
+
+  /** Quota periods that ended and were not closed yet, across accounts. */
+  async endedUsagePeriods(now: number, limit: number) {
+    const rows = await this.database.db
+      .selectFrom('usage_counters')
+      .selectAll()
+      .where('closed', '=', 0)
+      .where('period_end', '<=', now)
+      .orderBy('period_end')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      entitlementId: r.entitlement_id,
+      feature: r.feature,
+      periodStart: Number(r.period_start),
+      periodEnd: Number(r.period_end),
+      used: Number(r.used),
+    }));
+  }
+
+  /** Marks a period closed inside `tx`; false when another process closed it first. */
+  async markUsagePeriodClosed(
+    tx: Tx,
+    c: { accountId: string; entitlementId: string; feature: string; periodStart: number },
+  ): Promise<boolean> {
+    return tx.usage.close(c.entitlementId, c.feature, c.periodStart);
   }
 
   async accountCount(): Promise<number> {

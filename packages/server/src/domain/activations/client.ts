@@ -7,6 +7,9 @@ import { effectiveRights, type EffectiveRightsRecord } from '../entitlements/eff
 import { issueLease, type IssuedLease } from '../leases/issue.js';
 import type { Keyring } from '../leases/keyring.js';
 import { validateLicense, type Verdict, type Warning } from '../validation/validate.js';
+import { quotaStatuses } from '../usage/record.js';
+import { poolUse } from '../usage/pools.js';
+import { ceiling as quotaCeiling, type QuotaStatus } from '../usage/quota.js';
 import { decideSeat, holdsSeat, isHeartbeatHeld, seatKindFor } from './seats.js';
 import { checkActivationRules, type CustomerFacts } from './rules.js';
 import { addDuration, durationMillis, isPositiveDuration } from '../../foundation/durations.js';
@@ -20,7 +23,7 @@ export interface ClientContext extends Context {
   stamps?: (activation: ActivationRecord, at: number) => void;
 }
 
-interface License {
+export interface License {
   entitlement: EntitlementRecord;
   offering: OfferingRecord;
   product: ProductRecord;
@@ -28,7 +31,7 @@ interface License {
   rights: EffectiveRightsRecord;
 }
 
-async function loadLicense(tx: Tx, ctx: ClientContext, lock: boolean): Promise<License> {
+export async function loadLicense(tx: Tx, ctx: ClientContext, lock: boolean): Promise<License> {
   const entitlement = await tx.entitlements.find(ctx.entitlementId, { lock });
   if (!entitlement) throw new DomainError('LICENSE_KEY_INVALID', 'The license key is not valid.');
   const offering = (await tx.offerings.find(entitlement.offeringId))!;
@@ -38,13 +41,17 @@ async function loadLicense(tx: Tx, ctx: ClientContext, lock: boolean): Promise<L
 }
 
 /** Refuses, with the validation code as the error code, when the license itself may not run. */
-function requireUsable(license: License, product: string | undefined, now: number): void {
+export function requireUsable(license: License, product: string | undefined, now: number): void {
   const verdict = validateLicense({ now, license, product, live: [] });
   if (!verdict.valid) throw new DomainError(verdict.code as 'SUSPENDED', verdict.message, verdict.details);
 }
 
 async function lease(tx: Tx, ctx: ClientContext, license: License, activation: ActivationRecord): Promise<IssuedLease> {
-  return issueLease(tx, ctx, ctx.keyring, { ...license, activation });
+  return issueLease(tx, ctx, ctx.keyring, { ...license, activation, usage: await quotaStatuses(tx, license, ctx.clock.now()) });
+}
+
+function ceilingOf(q: QuotaStatus): number {
+  return quotaCeiling({ limit: q.limit, period: 'P1M', overage: q.overage });
 }
 
 function about(license: License, activation: ActivationRecord) {
@@ -182,7 +189,12 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
  * The device's live activation. A heartbeat-held seat past its deadline is released here and
  * reported as HEARTBEAT_DEAD — after the release has committed, so the seat really is free.
  */
-async function liveActivationOf(tx: Tx, ctx: Context, license: License, fingerprint: string): Promise<ActivationRecord | DomainError> {
+export async function liveActivationOf(
+  tx: Tx,
+  ctx: Context,
+  license: License,
+  fingerprint: string,
+): Promise<ActivationRecord | DomainError> {
   // Locked: the refresh writes this row back, and must not resurrect a seat released meanwhile.
   const activation = await tx.activations.findLive(license.entitlement.id, fingerprint, { lock: true });
   if (!activation) {
@@ -201,7 +213,7 @@ async function liveActivationOf(tx: Tx, ctx: Context, license: License, fingerpr
 }
 
 /** Runs a write whose refusal must still commit what it did (releasing a dead seat), then throws. */
-async function writeThenRefuse<T>(ctx: Context, fn: (tx: Tx) => Promise<T | DomainError>): Promise<T> {
+export async function writeThenRefuse<T>(ctx: Context, fn: (tx: Tx) => Promise<T | DomainError>): Promise<T> {
   const out = await ctx.store.write(fn);
   if (out instanceof DomainError) throw out;
   return out;
@@ -329,11 +341,16 @@ export function deactivate(ctx: ClientContext, request: { fingerprint: string })
 export async function validate(
   ctx: ClientContext,
   request: ValidateRequest,
-): Promise<{ verdict: Verdict; license: License; activation: ActivationRecord | null }> {
+): Promise<{ verdict: Verdict; license: License; activation: ActivationRecord | null; usage: Record<string, QuotaStatus> }> {
   return ctx.store.read(async (tx) => {
     const now = ctx.clock.now();
     const license = await loadLicense(tx, ctx, false);
     const live = await tx.activations.liveOf(license.entitlement.id);
+    const usage = await quotaStatuses(tx, license, now);
+    const quotas = Object.fromEntries(
+      Object.entries(usage).map(([code, q]) => [code, { used: q.used, limit: q.limit, ceiling: ceilingOf(q) }]),
+    );
+    const pools = new Map([...poolUse(await tx.pools.holdings([license.entitlement.id]), live, now)].map(([k, v]) => [k, v.inUse]));
     const verdict = validateLicense({
       now,
       license,
@@ -341,9 +358,11 @@ export async function validate(
       fingerprint: request.fingerprint,
       live,
       features: request.features,
+      quotas,
+      pools,
     });
     const activation = request.fingerprint ? (live.find((a) => a.fingerprint === request.fingerprint) ?? null) : null;
     if (activation && verdict.valid) ctx.stamps?.(activation, now);
-    return { verdict, license, activation };
+    return { verdict, license, activation, usage };
   });
 }

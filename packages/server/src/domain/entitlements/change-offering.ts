@@ -8,6 +8,7 @@ import { requireOffering } from '../catalog/offerings.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
 import { mutateIn, requireEntitlement, requireState, view, type EntitlementView } from './entitlements.js';
 import { addDuration } from '../../foundation/durations.js';
+import { poolUse } from '../usage/pools.js';
 import type { Tx } from '../../store/store.js';
 
 export interface ChangeWarning {
@@ -99,6 +100,8 @@ export function planOfferingChange(f: {
   live: ActivationRecord[];
   removeSeats: boolean;
   now: number;
+  /** Elements in use per pool feature. */
+  poolsInUse?: Map<string, number>;
 }): OfferingChangePlan {
   const { entitlement, current, target, now } = f;
   const known = new Set(f.targetFeatures.map((x) => x.code));
@@ -150,6 +153,17 @@ export function planOfferingChange(f: {
       details: { dropped },
     });
   }
+  // Pools are never taken back: over a lower limit they accept check-ins only until back under.
+  for (const [feature, inUse] of f.poolsInUse ?? []) {
+    const limit = rights.features[feature];
+    if (typeof limit === 'number' && inUse > limit) {
+      warnings.push({
+        code: 'POOL_OVER_LIMIT',
+        message: `${feature}: ${inUse} in use, over the new limit of ${limit}; check-outs are refused and check-ins accepted until it is back under.`,
+        details: { feature, inUse, limit },
+      });
+    }
+  }
   return { next, rights, evicted, keptOverrides: overrideFields(overrides), droppedOverrides: dropped, datesChanged, warnings };
 }
 
@@ -172,14 +186,18 @@ export async function loadPlan(tx: Tx, ctx: Context, entitlement: EntitlementRec
       ref: targetRef,
     });
   checkChangeAllowed(entitlement, current, target);
+  const live = await tx.activations.liveOf(entitlement.id);
+  const now = ctx.clock.now();
+  const pools = poolUse(await tx.pools.holdings([entitlement.id]), live, now);
   const plan = planOfferingChange({
     entitlement,
     current,
     target,
     targetFeatures: await tx.features.allOf(target.productId),
-    live: await tx.activations.liveOf(entitlement.id),
+    live,
     removeSeats,
-    now: ctx.clock.now(),
+    now,
+    poolsInUse: new Map([...pools].map(([k, v]) => [k, v.inUse])),
   });
   return { current, target, plan };
 }

@@ -13,6 +13,8 @@ export interface LeaseFacts {
   rights: EffectiveRightsRecord;
   activation: ActivationRecord;
   now: number;
+  /** Quota status of consumption features, carried so the device can enforce quotas offline. */
+  usage?: Record<string, { used: number; limit: number; remaining: number; periodEndsAt: number }>;
 }
 
 export interface LeasePlan {
@@ -73,6 +75,12 @@ export function planLease(f: LeaseFacts): LeasePlan {
         borrowedUntil: activation.borrowedUntil === null ? null : Math.floor(activation.borrowedUntil / 1000),
       },
       entitlement,
+      usage: Object.fromEntries(
+        Object.entries(f.usage ?? {}).map(([code, q]) => [
+          code,
+          { used: q.used, limit: q.limit, remaining: q.remaining, periodEndsAt: Math.floor(q.periodEndsAt / 1000) },
+        ]),
+      ),
     },
   };
 }

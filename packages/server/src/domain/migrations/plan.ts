@@ -5,6 +5,7 @@ import { requireOffering } from '../catalog/offerings.js';
 import { requireCustomer } from '../customers/customers.js';
 import { checkChangeAllowed, planOfferingChange } from '../entitlements/change-offering.js';
 import type { Tx } from '../../store/store.js';
+import { poolUse } from '../usage/pools.js';
 
 export interface MigrationSelection {
   /** Only these customers' entitlements (ids or external references). */
@@ -107,8 +108,14 @@ export async function measureImpact(
     for (const a of await tx.activations.liveOfMany(page.map((e) => e.id))) {
       liveBy.set(a.entitlementId, [...(liveBy.get(a.entitlementId) ?? []), a]);
     }
+    const holdings = await tx.pools.holdings(page.map((e) => e.id));
     for (const entitlement of entitlements) {
       const live = liveBy.get(entitlement.id) ?? [];
+      const pools = poolUse(
+        holdings.filter((h) => h.entitlementId === entitlement.id),
+        live,
+        now,
+      );
       const plan = planOfferingChange({
         entitlement,
         current: resolved.source,
@@ -117,7 +124,9 @@ export async function measureImpact(
         live,
         removeSeats,
         now,
+        poolsInUse: new Map([...pools].map(([k, v]) => [k, v.inUse])),
       });
+      if (plan.warnings.some((w) => w.code === 'POOL_OVER_LIMIT')) impact.poolsOverLimit++;
       ids.push(entitlement.id);
       impact.entitlements++;
       impact.activations += live.length;

@@ -37,6 +37,10 @@ export interface ValidationFacts {
   /** The live activations of the entitlement. */
   live: ActivationRecord[];
   features?: string[] | undefined;
+  /** Quota status of consumption features now (absent: not loaded). */
+  quotas?: Record<string, { used: number; limit: number; ceiling: number }> | undefined;
+  /** Elements in use per pool feature (absent: not loaded). */
+  pools?: Map<string, number> | undefined;
 }
 
 /** Is a feature's value a grant? `true`, a positive limit, a positive quota or pool. */
@@ -113,6 +117,15 @@ export function validateLicense(f: ValidationFacts): Verdict {
     }
   }
 
+  const exhausted = (f.features ?? []).filter((code) => {
+    const q = f.quotas?.[code];
+    return q !== undefined && q.used >= q.ceiling;
+  });
+  if (exhausted.length > 0) {
+    return refuse('QUOTA_EXHAUSTED', `The quota of ${exhausted.join(', ')} is used up for this period.`, {
+      exhausted: Object.fromEntries(exhausted.map((code) => [code, f.quotas![code]])),
+    });
+  }
   const missing = (f.features ?? []).filter((code) => !grants(rights.features[code]));
   if (missing.length > 0) {
     return refuse('FEATURE_MISSING', `The license does not include ${missing.join(', ')}.`, { missing, granted: rights.features });
@@ -132,6 +145,16 @@ export function validateLicense(f: ValidationFacts): Verdict {
       message: 'Maintenance has ended: updates released since are not covered.',
       details: { maintenanceUntil: new Date(rights.maintenanceUntil).toISOString() },
     });
+  }
+  for (const [feature, inUse] of f.pools ?? []) {
+    const limit = rights.features[feature];
+    if (typeof limit === 'number' && inUse > limit) {
+      warnings.push({
+        code: 'POOL_OVER_LIMIT',
+        message: `${feature}: ${inUse} in use, over the limit of ${limit}; only check-ins are accepted until it is back under.`,
+        details: { feature, inUse, limit },
+      });
+    }
   }
   if (offering.enforcementMode !== 'enforce') {
     warnings.push({

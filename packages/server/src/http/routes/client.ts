@@ -16,6 +16,7 @@ import { jwks } from '../../domain/leases/signing-keys.js';
 import { startTrial } from '../../domain/trials/start-trial.js';
 import { DomainError } from '../../domain/errors.js';
 import { clientContextOf } from '../license-auth.js';
+import { quotaOut } from './usage.js';
 import { answers, errorResponses, noContent, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { activationOut, iso, leaseGrantOut } from '../wire.js';
@@ -67,7 +68,7 @@ export function clientRoutes(app: App, services: Services): void {
         };
       }
       const ctx = clientContextOf(services, req);
-      const { verdict, license: l, activation } = await validate(ctx, req.body);
+      const { verdict, license: l, activation, usage } = await validate(ctx, req.body);
       return {
         ...verdict,
         enforcement: l.offering.enforcementMode,
@@ -86,6 +87,7 @@ export function clientRoutes(app: App, services: Services): void {
           maintenanceUntil: l.rights.maintenanceUntil === null ? null : iso(l.rights.maintenanceUntil),
         },
         activation: activation ? { id: activation.id, seatKind: activation.seatKind } : null,
+        usage: quotaOut(usage),
         serverTime: now(),
       };
     },

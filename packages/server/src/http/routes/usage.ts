@@ -1,0 +1,108 @@
+import {
+  ListOf,
+  PoolAnswer,
+  PoolCheckRequest,
+  Statement,
+  StatementQuery,
+  UsageAnswer,
+  UsageGroupOut,
+  UsageReport,
+  UsageReportQuery,
+} from '@leasehold/contract';
+import { Type } from 'typebox';
+import { stringify } from 'csv-stringify/sync';
+import { recordUsage } from '../../domain/usage/record.js';
+import { movePoolElements } from '../../domain/usage/pools.js';
+import { usageReport, usageStatement } from '../../domain/usage/statements.js';
+import type { QuotaStatus } from '../../domain/usage/quota.js';
+import { contextOf } from '../auth.js';
+import { clientContextOf } from '../license-auth.js';
+import { answers, bearer, type App } from '../route-kit.js';
+import type { Services } from '../services.js';
+import { iso } from '../wire.js';
+
+const license = [{ licenseKey: [] }];
+const PoolParams = Type.Object({ feature: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const quotaOut = (usage: Record<string, QuotaStatus>) =>
+  Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, { ...v, periodEndsAt: iso(v.periodEndsAt) }]));
+
+/** Metered usage and element pools: reported by devices, read back by the vendor. */
+export function usageRoutes(app: App, services: Services): void {
+  app.post('/v1/client/usage', {
+    config: { license: 'required' },
+    schema: {
+      tags: ['client'],
+      security: license,
+      summary: 'Report usage of consumption features; each idempotency key counts once; quotas hold under parallel reports',
+      body: UsageReport,
+      response: answers(200, UsageAnswer),
+    },
+    handler: async (req) => {
+      const out = await recordUsage(clientContextOf(services, req), req.body);
+      return { ...out, usage: quotaOut(out.usage) };
+    },
+  });
+
+  for (const direction of ['checkout', 'checkin'] as const) {
+    app.post(`/v1/client/pools/:feature/${direction}`, {
+      config: { license: 'required' },
+      schema: {
+        tags: ['client'],
+        security: license,
+        summary:
+          direction === 'checkout'
+            ? 'Take elements from a pool (POOL_EXHAUSTED at the limit)'
+            : 'Return elements to a pool (always accepted)',
+        params: PoolParams,
+        body: PoolCheckRequest,
+        response: answers(200, PoolAnswer),
+      },
+      handler: async (req) => ({ pool: await movePoolElements(clientContextOf(services, req), req.params.feature, req.body, direction) }),
+    });
+  }
+
+  app.get('/v1/usage', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['usage'],
+      security: bearer,
+      summary: 'Usage summed by feature, customer, device or entitlement over a time range',
+      querystring: UsageReportQuery,
+      response: answers(200, ListOf(UsageGroupOut)),
+    },
+    handler: async (req) => {
+      const q = req.query;
+      const rows = await usageReport(
+        contextOf(services, req),
+        { from: Date.parse(q.from), to: Date.parse(q.to), customer: q.customer, entitlement: q.entitlement, feature: q.feature },
+        q.groupBy ?? 'feature',
+      );
+      return { data: rows, nextCursor: null };
+    },
+  });
+
+  app.get('/v1/usage/statements', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['usage'],
+      security: bearer,
+      summary: "A customer's usage statement per entitlement, feature and period (JSON, or CSV with format=csv) for billing",
+      querystring: StatementQuery,
+      response: answers(200, Statement),
+    },
+    handler: async (req, reply) => {
+      const q = req.query;
+      const s = await usageStatement(contextOf(services, req), q.customer, Date.parse(q.from), Date.parse(q.to));
+      const lines = s.lines.map((l) => ({ ...l, periodStart: iso(l.periodStart), periodEnd: iso(l.periodEnd) }));
+      if (q.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="usage-${s.customerId}.csv"`)
+          .serializer((p: unknown) => p as string)
+          .send(stringify(lines, { header: true }) as never);
+      }
+      return { customerId: s.customerId, from: q.from, to: q.to, lines };
+    },
+  });
+}
