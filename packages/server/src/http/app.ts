@@ -25,6 +25,7 @@ import { featureRoutes } from './routes/features.js';
 import { healthRoutes } from './routes/health.js';
 import { offeringRoutes } from './routes/offerings.js';
 import { productRoutes } from './routes/products.js';
+import { netlicensingRoutes } from './compat/netlicensing/routes.js';
 
 export interface AppOptions {
   logger?: FastifyBaseLogger;
@@ -116,6 +117,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   usageRoutes(app, services);
   clientRoutes(app, services);
   offlineRoutes(app, services);
+  netlicensingRoutes(app, services);
 
   await app.ready();
   return app;

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { NetLicensingTables } from './repositories/netlicensing-schema.js';
 
 /**
  * The database, as one TypeScript interface. Conventions that hold for every table:
@@ -6,7 +7,7 @@ import type { Generated } from 'kysely';
  * - times are integer milliseconds since the epoch (UTC) — the same on SQLite and PostgreSQL;
  * - JSON is stored as text, booleans as 0/1 — no dialect-specific column types.
  */
-export interface DB {
+export interface DB extends NetLicensingTables {
   settings: SettingsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;

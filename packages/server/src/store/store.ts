@@ -21,6 +21,7 @@ import { FeatureRepository } from './repositories/features.js';
 import { IdempotencyRepository } from './repositories/idempotency.js';
 import { OfferingRepository } from './repositories/offerings.js';
 import { ProductRepository } from './repositories/products.js';
+import { NetLicensingRepository } from './repositories/netlicensing.js';
 
 /** The repositories of one account, on one connection or transaction. */
 export class Tx {
@@ -41,6 +42,7 @@ export class Tx {
   readonly migrations: MigrationRepository;
   readonly usage: UsageRepository;
   readonly pools: PoolRepository;
+  readonly netlicensing: NetLicensingRepository;
 
   constructor(db: Kysely<DB>, database: Database, scope: Scope) {
     const ctx = { db, database, scope };
@@ -61,6 +63,7 @@ export class Tx {
     this.migrations = new MigrationRepository(ctx);
     this.usage = new UsageRepository(ctx);
     this.pools = new PoolRepository(ctx);
+    this.netlicensing = new NetLicensingRepository(ctx);
   }
 }
 
