@@ -50,14 +50,12 @@ export function migrationRoutes(app: App, services: Services): void {
         rekeyGraceUntil: b.rekeyGraceUntil ? Date.parse(b.rekeyGraceUntil) : undefined,
       });
       if (out.dryRun) return reply.code(200).send({ dryRun: true, impact: out.impact, samples: samplesOut(out.samples), migration: null });
-      return reply
-        .code(202)
-        .send({
-          dryRun: false,
-          impact: out.migration.impact as unknown as Impact,
-          samples: samplesOut(out.samples),
-          migration: migrationOut(out.migration),
-        });
+      return reply.code(202).send({
+        dryRun: false,
+        impact: out.migration.impact as unknown as Impact,
+        samples: samplesOut(out.samples),
+        migration: migrationOut(out.migration),
+      });
     },
   });
 

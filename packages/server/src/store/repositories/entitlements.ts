@@ -90,7 +90,10 @@ export class EntitlementRepository {
   }
 
   /** Ids of the entitlements on an offering that can still change (active or suspended), in id order. */
-  async idsOnOffering(offeringId: string, opts: { customerIds?: string[]; afterId?: string; limit: number }): Promise<Array<{ id: string; customerId: string }>> {
+  async idsOnOffering(
+    offeringId: string,
+    opts: { customerIds?: string[]; afterId?: string; limit: number },
+  ): Promise<Array<{ id: string; customerId: string }>> {
     let q = this.scoped()
       .clearSelect()
       .select(['id', 'customer_id'])
@@ -121,7 +124,14 @@ export class EntitlementRepository {
   async retireKey(e: EntitlementRecord, validUntil: number, at: number): Promise<void> {
     await this.ctx.db
       .insertInto('retired_license_keys')
-      .values({ account_id: this.ctx.scope.accountId, entitlement_id: e.id, key_hash: e.keyHash, key_sealed: e.keySealed, valid_until: validUntil, retired_at: at })
+      .values({
+        account_id: this.ctx.scope.accountId,
+        entitlement_id: e.id,
+        key_hash: e.keyHash,
+        key_sealed: e.keySealed,
+        valid_until: validUntil,
+        retired_at: at,
+      })
       .execute();
   }
 
