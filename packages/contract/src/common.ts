@@ -70,6 +70,7 @@ export const ID_PREFIXES = {
   usage: 'use',
   apiKey: 'key',
   signingKey: 'key',
+  staffUser: 'usr',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

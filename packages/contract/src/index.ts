@@ -10,4 +10,5 @@ export * from './resources/api-keys.js';
 export * from './validation-codes.js';
 export * from './resources/client.js';
 export * from './resources/migrations.js';
+export * from './resources/staff-users.js';
 export * from './resources/usage.js';

@@ -25,6 +25,9 @@ import { featureRoutes } from './routes/features.js';
 import { healthRoutes } from './routes/health.js';
 import { offeringRoutes } from './routes/offerings.js';
 import { productRoutes } from './routes/products.js';
+import { sessionRoutes } from './routes/session.js';
+import { staffUserRoutes } from './routes/staff-users.js';
+import { consoleSite } from './console.js';
 import { netlicensingRoutes } from './compat/netlicensing/routes.js';
 
 export interface AppOptions {
@@ -79,6 +82,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
             name: 'Authorization',
             description: 'The license key: Authorization: License XXXXX-XXXXX-…',
           },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'leasehold_session',
+            description: 'A console session (writes also send x-csrf-token)',
+          },
         },
       },
       tags: [
@@ -117,6 +126,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   usageRoutes(app, services);
   clientRoutes(app, services);
   offlineRoutes(app, services);
+  sessionRoutes(app, services);
+  staffUserRoutes(app, services);
+  await consoleSite(app);
   netlicensingRoutes(app, services);
 
   await app.ready();

@@ -5,14 +5,19 @@ import type { ApiKeyRecord } from '../domain/model.js';
 import type { Context } from '../domain/context.js';
 import { hashApiKeyToken } from '../secrets/api-key-tokens.js';
 import type { Services } from './services.js';
+import { authenticateStaff, type StaffPrincipal } from './staff-auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission a management route needs; every /v1 route outside /v1/client must name one. */
     permission?: Permission;
+    /** A /v1 route open to everyone (console sign-in and first-user setup); it checks what it needs itself. */
+    public?: boolean;
   }
   interface FastifyRequest {
     apiKey: ApiKeyRecord | null;
+    /** Set instead of apiKey when a console user's session cookie authenticated the request. */
+    staff: StaffPrincipal | null;
   }
 }
 
@@ -23,9 +28,10 @@ declare module 'fastify' {
  */
 export function installManagementAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('apiKey', null);
+  app.decorateRequest('staff', null);
 
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/v1/') && !route.url.startsWith('/v1/client/') && !route.config?.permission) {
+    if (route.url.startsWith('/v1/') && !route.url.startsWith('/v1/client/') && !route.config?.permission && !route.config?.public) {
       throw new Error(`route ${route.method} ${route.url} declares no permission`);
     }
   });
@@ -34,6 +40,18 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
     const permission = request.routeOptions.config?.permission;
     if (!permission) return;
     const header = request.headers.authorization;
+    // Without an Authorization header, a console session cookie may stand in for a key.
+    const staff = header ? undefined : await authenticateStaff(services, request);
+    if (staff) {
+      request.staff = staff;
+      if (!can(staff.user.role, permission)) {
+        throw new DomainError('FORBIDDEN', `A ${staff.user.role} user cannot do this (needs ${permission}).`, {
+          role: staff.user.role,
+          permission,
+        });
+      }
+      return;
+    }
     const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       throw new DomainError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".');
@@ -51,13 +69,16 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
 /** The domain context for a management request: its account (and product) scope, actor and id. */
 export function contextOf(services: Services, request: FastifyRequest): Context {
   const key = request.apiKey;
-  if (!key) throw new Error('contextOf called on an unauthenticated request');
+  const user = request.staff?.user;
+  if (!key && !user) throw new Error('contextOf called on an unauthenticated request');
   return {
-    store: services.store.forAccount({ accountId: key.accountId, productId: key.productId }),
+    store: services.store.forAccount(
+      key ? { accountId: key.accountId, productId: key.productId } : { accountId: user!.accountId, productId: null },
+    ),
     clock: services.clock,
     ids: services.ids,
     secrets: services.secrets,
-    actor: { type: 'api_key', id: key.id },
+    actor: key ? { type: 'api_key', id: key.id } : { type: 'user', id: user!.id },
     requestId: request.id,
   };
 }

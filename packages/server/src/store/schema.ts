@@ -27,6 +27,8 @@ export interface DB extends NetLicensingTables {
   retired_license_keys: RetiredLicenseKeysTable;
   migrations: MigrationsTable;
   migration_items: MigrationItemsTable;
+  staff_users: StaffUsersTable;
+  staff_sessions: StaffSessionsTable;
   usage_records: UsageRecordsTable;
   usage_counters: UsageCountersTable;
   pool_checkouts: PoolCheckoutsTable;
@@ -319,3 +321,25 @@ export interface PoolCheckoutsTable {
 }
 
 export type Seq = Generated<number>;
+
+export interface StaffUsersTable {
+  account_id: string;
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number | null;
+  disabled_at: number | null;
+}
+
+export interface StaffSessionsTable {
+  token_hash: string;
+  account_id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  user_agent: string | null;
+}

@@ -21,6 +21,7 @@ import { FeatureRepository } from './repositories/features.js';
 import { IdempotencyRepository } from './repositories/idempotency.js';
 import { OfferingRepository } from './repositories/offerings.js';
 import { ProductRepository } from './repositories/products.js';
+import { StaffDirectory, StaffUserRepository } from './repositories/staff-users.js';
 import { NetLicensingRepository } from './repositories/netlicensing.js';
 
 /** The repositories of one account, on one connection or transaction. */
@@ -40,6 +41,7 @@ export class Tx {
   readonly trials: TrialRepository;
   readonly versions: VersionRepository;
   readonly migrations: MigrationRepository;
+  readonly staffUsers: StaffUserRepository;
   readonly usage: UsageRepository;
   readonly pools: PoolRepository;
   readonly netlicensing: NetLicensingRepository;
@@ -61,6 +63,7 @@ export class Tx {
     this.trials = new TrialRepository(ctx);
     this.versions = new VersionRepository(ctx);
     this.migrations = new MigrationRepository(ctx);
+    this.staffUsers = new StaffUserRepository(ctx);
     this.usage = new UsageRepository(ctx);
     this.pools = new PoolRepository(ctx);
     this.netlicensing = new NetLicensingRepository(ctx);
@@ -88,6 +91,11 @@ export class AccountStore {
 /** The store: account-scoped access, plus the few lookups that happen before an account is known. */
 export class Store {
   constructor(readonly database: Database) {}
+
+  /** Console sign-in and sessions, looked up before an account is known. */
+  get staff(): StaffDirectory {
+    return new StaffDirectory(this.database);
+  }
 
   forAccount(scope: Scope): AccountStore {
     return new AccountStore(this.database, scope);

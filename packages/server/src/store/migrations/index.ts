@@ -4,6 +4,7 @@ import * as m0002 from './0002_activations_leases.js';
 import * as m0003 from './0003_history_migrations.js';
 import * as m0004 from './0004_migration_results.js';
 import * as m0005 from './0005_usage_pools.js';
+import * as m0007 from './0007_staff_users.js';
 import * as m0006 from './0006_netlicensing.js';
 
 /** The one migration history, in order; it runs unchanged on SQLite and PostgreSQL. */
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_history_migrations': m0003,
   '0004_migration_results': m0004,
   '0005_usage_pools': m0005,
+  '0007_staff_users': m0007,
   '0006_netlicensing': m0006,
 };
 

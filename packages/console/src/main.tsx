@@ -1,0 +1,53 @@
+import '@mantine/core/styles.css';
+import { MantineProvider, createTheme } from '@mantine/core';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { SessionGate } from './session';
+import { Layout } from './Layout';
+import { Dashboard } from './pages/Dashboard';
+import { ProductPage, Products } from './pages/Products';
+import { OfferingEdit, Offerings } from './pages/Offerings';
+import { CustomerPage, Customers } from './pages/Customers';
+import { Entitlements } from './pages/Entitlements';
+import { EntitlementPage } from './pages/Entitlement';
+import { Migrations } from './pages/Migrations';
+import { Events } from './pages/Events';
+import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
+
+const theme = createTheme({
+  primaryColor: 'teal',
+  defaultRadius: 'md',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <BrowserRouter basename="/console">
+        <SessionGate>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route index element={<Dashboard />} />
+              <Route path="products" element={<Products />} />
+              <Route path="products/:id" element={<ProductPage />} />
+              <Route path="offerings" element={<Offerings />} />
+              <Route path="offerings/new" element={<OfferingEdit />} />
+              <Route path="offerings/:id" element={<OfferingEdit />} />
+              <Route path="customers" element={<Customers />} />
+              <Route path="customers/:id" element={<CustomerPage />} />
+              <Route path="entitlements" element={<Entitlements />} />
+              <Route path="entitlements/:id" element={<EntitlementPage />} />
+              <Route path="migrations" element={<Migrations />} />
+              <Route path="events" element={<Events />} />
+              <Route path="api-keys" element={<ApiKeys />} />
+              <Route path="signing-keys" element={<SigningKeys />} />
+              <Route path="users" element={<StaffUsers />} />
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Route>
+          </Routes>
+        </SessionGate>
+      </BrowserRouter>
+    </MantineProvider>
+  </StrictMode>,
+);

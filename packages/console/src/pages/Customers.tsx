@@ -1,0 +1,182 @@
+import { Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { useNavigate, useParams } from 'react-router-dom';
+import { all, get, post, type Customer, type Entitlement, type Offering } from '../api';
+import { useSession } from '../session';
+import { fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
+
+export function Customers() {
+  const { can } = useSession();
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <PageHeader
+        title="Customers"
+        subtitle="Who holds your licenses"
+        actions={can('write') && <Button onClick={() => setOpen(true)}>New customer</Button>}
+      />
+      <PagedTable<Customer>
+        label="Customers"
+        path="/v1/customers"
+        searchParam="q"
+        searchLabel="Search name, email or reference"
+        href={(c) => `/customers/${c.id}`}
+        empty="No customers found."
+        columns={[
+          { label: 'Name', render: (c) => c.name },
+          { label: 'Email', render: (c) => c.email ?? '—' },
+          { label: 'Reference', render: (c) => c.externalRef ?? '—' },
+          { label: 'Since', render: (c) => fmtDay(c.createdAt) },
+        ]}
+      />
+      <CustomerForm opened={open} onClose={() => setOpen(false)} />
+    </>
+  );
+}
+
+function CustomerForm({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [externalRef, setExternalRef] = useState('');
+  const form = useFormErrors();
+  return (
+    <Modal opened={opened} onClose={onClose} title="New customer">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void form.submit(async () => {
+            const c = await post<Customer>('/v1/customers', {
+              name,
+              ...(email ? { email } : {}),
+              ...(externalRef ? { externalRef } : {}),
+            });
+            onClose();
+            navigate(`/customers/${c.id}`);
+          });
+        }}
+      >
+        <Stack>
+          <TextInput
+            label="Name"
+            required
+            data-autofocus
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={form.fields['name']}
+          />
+          <TextInput label="Email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={form.fields['email']} />
+          <TextInput
+            label="External reference"
+            description="The customer's id in your CRM or billing system"
+            value={externalRef}
+            onChange={(e) => setExternalRef(e.currentTarget.value)}
+            error={form.fields['externalRef']}
+          />
+          <form.FormError />
+          <Group justify="flex-end">
+            <Button type="submit" loading={form.busy}>
+              Create customer
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function CustomerPage() {
+  const { id } = useParams();
+  const { can } = useSession();
+  const [version, setVersion] = useState(0);
+  const state = useLoad(async () => {
+    const [customer, offerings] = await Promise.all([get<Customer>(`/v1/customers/${id}`), all<Offering>('/v1/offerings')]);
+    return { customer, offerings };
+  }, [id]);
+  return (
+    <Loaded state={state}>
+      {({ customer, offerings }) => {
+        const offeringName = new Map(offerings.map((o) => [o.id, o.name]));
+        return (
+          <>
+            <PageHeader title={customer.name} subtitle={[customer.email, customer.externalRef].filter(Boolean).join(' · ') || 'Customer'} />
+            <Stack>
+              <Card withBorder>
+                <Title order={4} mb="sm">
+                  Entitlements
+                </Title>
+                <PagedTable<Entitlement>
+                  label="Entitlements of the customer"
+                  path={`/v1/entitlements?customerId=${customer.id}`}
+                  version={version}
+                  href={(e) => `/entitlements/${e.id}`}
+                  empty="This customer holds no entitlements yet."
+                  columns={[
+                    { label: 'Offering', render: (e) => offeringName.get(e.offeringId) ?? e.offeringId },
+                    { label: 'Order', render: (e) => e.orderRef ?? '—' },
+                    { label: 'Status', render: (e) => <StatusBadge status={e.effective.status} /> },
+                    { label: 'Seats', render: (e) => e.effective.seats },
+                    { label: 'Ends', render: (e) => fmtDay(e.effective.endsAt) },
+                  ]}
+                />
+              </Card>
+              {can('write') && (
+                <EntitlementForm customerId={customer.id} offerings={offerings} onCreated={() => setVersion((v) => v + 1)} />
+              )}
+            </Stack>
+          </>
+        );
+      }}
+    </Loaded>
+  );
+}
+
+function EntitlementForm({ customerId, offerings, onCreated }: { customerId: string; offerings: Offering[]; onCreated: () => void }) {
+  const navigate = useNavigate();
+  const [offeringId, setOfferingId] = useState<string | null>(null);
+  const [orderRef, setOrderRef] = useState('');
+  const form = useFormErrors();
+  return (
+    <Card withBorder>
+      <form
+        aria-label="New entitlement"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void form.submit(async () => {
+            const ent = await post<Entitlement>('/v1/entitlements', { customerId, offeringId, ...(orderRef ? { orderRef } : {}) });
+            onCreated();
+            navigate(`/entitlements/${ent.id}`);
+          });
+        }}
+      >
+        <Title order={4} mb="xs">
+          New entitlement
+        </Title>
+        <Text size="sm" c="dimmed" mb="sm">
+          Grants the offering's rights and issues a license key.
+        </Text>
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <Select
+            label="Offering"
+            required
+            searchable
+            data={offerings.map((o) => ({ value: o.id, label: `${o.name} (${o.code})` }))}
+            value={offeringId}
+            onChange={setOfferingId}
+            error={form.fields['offeringId']}
+          />
+          <TextInput
+            label="Order reference"
+            value={orderRef}
+            onChange={(e) => setOrderRef(e.currentTarget.value)}
+            error={form.fields['orderRef']}
+          />
+          <Button type="submit" mt={{ sm: 25 }} loading={form.busy}>
+            Create entitlement
+          </Button>
+        </SimpleGrid>
+        <form.FormError />
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,183 @@
+import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Link } from 'react-router-dom';
+import { all, get, qs, type Customer, type Entitlement, type EventRecord, type Page, type Product } from '../api';
+import { Empty, fmtDay, Loaded, PageHeader, StatusBadge, useLoad } from '../ui';
+import { EventTable } from './Events';
+
+const DAY = 86_400_000;
+
+async function loadDashboard() {
+  const since = new Date(Date.now() - 30 * DAY).toISOString();
+  const [products, entitlements, activationEvents, recent, customers] = await Promise.all([
+    all<Product>('/v1/products'),
+    all<Entitlement>('/v1/entitlements'),
+    all<EventRecord>(`/v1/events${qs({ type: 'activation.*', from: since })}`, 5000),
+    get<Page<EventRecord>>('/v1/events?limit=8'),
+    all<Customer>('/v1/customers'),
+  ]);
+  const productName = new Map(products.map((p) => [p.id, p.name]));
+  const customerName = new Map(customers.map((c) => [c.id, c.name]));
+
+  const byProduct = new Map<string, { product: string; entitlements: number; activations: number }>();
+  const row = (id: string | null) => {
+    const key = id ?? 'none';
+    let r = byProduct.get(key);
+    if (!r) byProduct.set(key, (r = { product: productName.get(key) ?? key, entitlements: 0, activations: 0 }));
+    return r;
+  };
+  for (const e of entitlements) if (e.effective.status === 'active') row(e.productId).entitlements++;
+  for (const ev of activationEvents) if (ev.type === 'activation.created') row(ev.productId).activations++;
+
+  const days: { day: string; activations: number; deactivations: number }[] = [];
+  const start = Math.floor((Date.now() - 29 * DAY) / DAY) * DAY;
+  for (let t = start; t <= Date.now(); t += DAY)
+    days.push({ day: new Date(t).toISOString().slice(5, 10), activations: 0, deactivations: 0 });
+  for (const ev of activationEvents) {
+    const i = Math.floor((Date.parse(ev.at) - start) / DAY);
+    const d = days[i];
+    if (!d) continue;
+    if (ev.type === 'activation.created') d.activations++;
+    if (ev.type === 'activation.deactivated' || ev.type === 'activation.released') d.deactivations++;
+  }
+
+  const soon = Date.now() + 30 * DAY;
+  const ending = entitlements
+    .filter((e) => e.effective.status === 'active' && e.effective.endsAt && Date.parse(e.effective.endsAt) < soon)
+    .sort((a, b) => Date.parse(a.effective.endsAt!) - Date.parse(b.effective.endsAt!))
+    .slice(0, 10);
+
+  return {
+    byProduct: [...byProduct.values()],
+    days,
+    ending,
+    recent: recent.data,
+    customerName,
+    totals: {
+      products: products.length,
+      customers: customers.length,
+      entitlements: entitlements.filter((e) => e.effective.status === 'active').length,
+      activations30: activationEvents.filter((e) => e.type === 'activation.created').length,
+    },
+  };
+}
+
+export function Dashboard() {
+  const state = useLoad(loadDashboard, []);
+  return (
+    <>
+      <PageHeader title="Dashboard" subtitle="Rights held, devices in use and what changed lately" />
+      <Loaded state={state}>
+        {(d) => (
+          <Stack>
+            <SimpleGrid cols={{ base: 2, md: 4 }}>
+              {(
+                [
+                  ['Products', d.totals.products],
+                  ['Customers', d.totals.customers],
+                  ['Active entitlements', d.totals.entitlements],
+                  ['Activations (30 days)', d.totals.activations30],
+                ] as const
+              ).map(([label, value]) => (
+                <Card withBorder key={label}>
+                  <Text size="sm" c="dimmed">
+                    {label}
+                  </Text>
+                  <Text fw={700} size="xl">
+                    {value}
+                  </Text>
+                </Card>
+              ))}
+            </SimpleGrid>
+            <SimpleGrid cols={{ base: 1, lg: 2 }}>
+              <Card withBorder>
+                <Title order={4} mb="sm">
+                  Activations over 30 days
+                </Title>
+                <div style={{ height: 240 }} aria-label="Activations per day chart">
+                  <ResponsiveContainer>
+                    <LineChart data={d.days}>
+                      <CartesianGrid strokeDasharray="3 3" />
+                      <XAxis dataKey="day" fontSize={11} />
+                      <YAxis allowDecimals={false} fontSize={11} width={30} />
+                      <Tooltip />
+                      <Legend />
+                      <Line type="monotone" dataKey="activations" stroke="#0ca678" strokeWidth={2} dot={false} isAnimationActive={false} />
+                      <Line type="monotone" dataKey="deactivations" stroke="#868e96" dot={false} isAnimationActive={false} />
+                    </LineChart>
+                  </ResponsiveContainer>
+                </div>
+              </Card>
+              <Card withBorder>
+                <Title order={4} mb="sm">
+                  By product
+                </Title>
+                {d.byProduct.length === 0 ? (
+                  <Empty>No products with entitlements yet.</Empty>
+                ) : (
+                  <div style={{ height: 240 }} aria-label="Entitlements and activations by product chart">
+                    <ResponsiveContainer>
+                      <BarChart data={d.byProduct}>
+                        <CartesianGrid strokeDasharray="3 3" />
+                        <XAxis dataKey="product" fontSize={11} />
+                        <YAxis allowDecimals={false} fontSize={11} width={30} />
+                        <Tooltip />
+                        <Legend />
+                        <Bar dataKey="entitlements" name="active entitlements" fill="#1098ad" isAnimationActive={false} />
+                        <Bar dataKey="activations" name="activations (30 d)" fill="#0ca678" isAnimationActive={false} />
+                      </BarChart>
+                    </ResponsiveContainer>
+                  </div>
+                )}
+              </Card>
+            </SimpleGrid>
+            <Card withBorder>
+              <Title order={4} mb="sm">
+                Terms ending in the next 30 days
+              </Title>
+              {d.ending.length === 0 ? (
+                <Empty>No active entitlement ends in the next 30 days.</Empty>
+              ) : (
+                <Table>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Entitlement</Table.Th>
+                      <Table.Th>Customer</Table.Th>
+                      <Table.Th>Ends</Table.Th>
+                      <Table.Th>Status</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {d.ending.map((e) => (
+                      <Table.Tr key={e.id}>
+                        <Table.Td>
+                          <Anchor component={Link} to={`/entitlements/${e.id}`}>
+                            {e.orderRef ?? e.id}
+                          </Anchor>
+                        </Table.Td>
+                        <Table.Td>{d.customerName.get(e.customerId) ?? e.customerId}</Table.Td>
+                        <Table.Td>{fmtDay(e.effective.endsAt)}</Table.Td>
+                        <Table.Td>
+                          <StatusBadge status={e.effective.status} />
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              )}
+            </Card>
+            <Card withBorder>
+              <Group justify="space-between" mb="sm">
+                <Title order={4}>Recent events</Title>
+                <Anchor component={Link} to="/events" size="sm">
+                  All events
+                </Anchor>
+              </Group>
+              <EventTable events={d.recent} />
+            </Card>
+          </Stack>
+        )}
+      </Loaded>
+    </>
+  );
+}

@@ -1,0 +1,262 @@
+import { Alert, Badge, Button, Center, Group, Loader, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { ApiError, get, type Page } from './api';
+
+/** Loads something when the inputs change; `reload` loads again (after a write). */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const seq = useRef(0);
+  const run = useCallback(() => {
+    const n = ++seq.current;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    load().then(
+      (data) => n === seq.current && setState({ data, error: null, loading: false }),
+      (error: unknown) => n === seq.current && setState({ data: null, error, loading: false }),
+    );
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+export const message = (error: unknown): string =>
+  error instanceof ApiError ? `${error.body.message} (${error.body.code})` : error instanceof Error ? error.message : String(error);
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <Center py="xl" role="status" aria-live="polite">
+      <Group gap="xs">
+        <Loader size="sm" />
+        <Text c="dimmed">{label}</Text>
+      </Group>
+    </Center>
+  );
+}
+
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  return (
+    <Alert color="red" title="Something went wrong" role="alert">
+      <Stack gap="xs">
+        <Text size="sm">{message(error)}</Text>
+        {onRetry && (
+          <Group>
+            <Button size="xs" variant="light" color="red" onClick={onRetry}>
+              Try again
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </Alert>
+  );
+}
+
+/** Shows loading and error states around what a useLoad returned. */
+export function Loaded<T>({ state, children }: { state: ReturnType<typeof useLoad<T>>; children: (data: T) => ReactNode }) {
+  if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
+  if (state.data === null) return <Loading />;
+  return <>{children(state.data)}</>;
+}
+
+export function PageHeader({ title, actions, subtitle }: { title: ReactNode; actions?: ReactNode; subtitle?: ReactNode }) {
+  return (
+    <Group justify="space-between" align="flex-end" mb="md" wrap="wrap">
+      <div>
+        <Title order={2}>{title}</Title>
+        {subtitle && (
+          <Text c="dimmed" size="sm">
+            {subtitle}
+          </Text>
+        )}
+      </div>
+      {actions && <Group gap="xs">{actions}</Group>}
+    </Group>
+  );
+}
+
+/** A form's server errors: the one for each field the server named, and the rest for the form. */
+export function useFormErrors() {
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setFields({});
+    setGeneral(null);
+    try {
+      await fn();
+    } catch (error) {
+      if (error instanceof ApiError && error.field && !['body', 'request'].includes(error.field)) {
+        setFields({ [error.field]: error.body.message });
+      } else setGeneral(message(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const FormError = () =>
+    general ? (
+      <Alert color="red" role="alert" py="xs">
+        {general}
+      </Alert>
+    ) : null;
+  return { fields, general, busy, submit, FormError, reset: () => (setFields({}), setGeneral(null)) };
+}
+
+export const fmtDate = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
+export const fmtDay = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleDateString() : '—');
+
+export function ago(iso: string | null): string {
+  if (!iso) return '—';
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  if (s < 60) return `${Math.max(0, s)} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+const STATUS_COLOR: Record<string, string> = {
+  active: 'green',
+  suspended: 'orange',
+  revoked: 'red',
+  returned: 'gray',
+  expired: 'red',
+  not_started: 'blue',
+  deactivated: 'gray',
+  released: 'gray',
+  completed: 'green',
+  running: 'blue',
+  pending: 'gray',
+  failed: 'red',
+  retired: 'gray',
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <Badge color={STATUS_COLOR[status] ?? 'gray'} variant="light">
+      {status.replace('_', ' ')}
+    </Badge>
+  );
+}
+
+export interface Column<T> {
+  label: string;
+  render: (row: T) => ReactNode;
+}
+
+/**
+ * A server-paged table: `path` with its filters, Previous/Next over cursors, an optional search box
+ * sent as `searchParam`, and rows that open `href(row)` on click or Enter.
+ */
+export function PagedTable<T extends { id: string }>(props: {
+  path: string;
+  columns: Column<T>[];
+  href?: (row: T) => string;
+  searchParam?: string;
+  searchLabel?: string;
+  pageSize?: number;
+  empty?: ReactNode;
+  version?: number;
+  label: string;
+}) {
+  const navigate = useNavigate();
+  const [search, setSearch] = useState('');
+  const [applied, setApplied] = useState('');
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const size = props.pageSize ?? 25;
+  useEffect(() => setCursors([null]), [props.path, applied]);
+  const state = useLoad(() => {
+    const sep = props.path.includes('?') ? '&' : '?';
+    const params = new URLSearchParams({ limit: String(size) });
+    if (cursor) params.set('cursor', cursor);
+    if (applied && props.searchParam) params.set(props.searchParam, applied);
+    return get<Page<T>>(`${props.path}${sep}${params}`);
+  }, [props.path, cursor, applied, props.version]);
+
+  return (
+    <Stack gap="sm">
+      {props.searchParam && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setApplied(search.trim());
+          }}
+        >
+          <Group gap="xs">
+            <TextInput
+              aria-label={props.searchLabel ?? 'Search'}
+              placeholder={props.searchLabel ?? 'Search'}
+              value={search}
+              onChange={(e) => setSearch(e.currentTarget.value)}
+              style={{ flex: 1, maxWidth: 420 }}
+            />
+            <Button type="submit" variant="light">
+              Search
+            </Button>
+            {applied && (
+              <Button variant="subtle" onClick={() => (setSearch(''), setApplied(''))}>
+                Clear
+              </Button>
+            )}
+          </Group>
+        </form>
+      )}
+      {state.error ? (
+        <ErrorState error={state.error} onRetry={state.reload} />
+      ) : !state.data ? (
+        <Loading />
+      ) : state.data.data.length === 0 ? (
+        <Text c="dimmed" py="md">
+          {props.empty ?? 'Nothing here yet.'}
+        </Text>
+      ) : (
+        <Table.ScrollContainer minWidth={640}>
+          <Table highlightOnHover={!!props.href} aria-label={props.label} verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                {props.columns.map((c) => (
+                  <Table.Th key={c.label}>{c.label}</Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {state.data.data.map((row) => (
+                <Table.Tr
+                  key={row.id}
+                  tabIndex={props.href ? 0 : undefined}
+                  style={props.href ? { cursor: 'pointer' } : undefined}
+                  onClick={props.href ? () => navigate(props.href!(row)) : undefined}
+                  onKeyDown={props.href ? (e) => e.key === 'Enter' && navigate(props.href!(row)) : undefined}
+                >
+                  {props.columns.map((c) => (
+                    <Table.Td key={c.label}>{c.render(row)}</Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      <Group justify="flex-end" gap="xs">
+        <Button size="xs" variant="default" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Previous
+        </Button>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!state.data?.nextCursor}
+          onClick={() => state.data?.nextCursor && setCursors((c) => [...c, state.data!.nextCursor])}
+        >
+          Next
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return (
+    <Text c="dimmed" size="sm" py="sm">
+      {children}
+    </Text>
+  );
+}

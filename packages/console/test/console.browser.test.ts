@@ -1,0 +1,263 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Leasehold, type OpenOptions } from '../../sdk/src/index.js';
+import { killAll, removeDir, REPO_ROOT, startServer, tempDataDir, type ServerProcess } from '../../server/test/support/processes.js';
+
+/**
+ * A vendor's day in the console, in Debian's Chromium driven by playwright-core: first sign-in, a
+ * product with features and two offerings, a customer and an entitlement, a device activating
+ * through the SDK, an offering change with its preview, a suspension, and every step in the event log.
+ * Screenshots of the main pages go to test-results/console/.
+ */
+const CHROMIUM = process.env['LEASEHOLD_CHROMIUM'] ?? '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'test-results', 'console');
+const available = existsSync(CHROMIUM);
+if (!available && process.env['CI'] === 'true') {
+  throw new Error(`${CHROMIUM} is missing: the console's browser tests need Debian's chromium (apt-get install chromium).`);
+}
+if (!available) console.warn(`skipping the console browser tests: ${CHROMIUM} is missing`);
+
+describe.skipIf(!available)('the console, in a browser', () => {
+  let server: ServerProcess;
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  const cacheDir = tempDataDir();
+  let licenseKey = '';
+  let entitlementUrl = '';
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const nav = (label: string) => page.getByRole('navigation').getByRole('link', { name: label }).click();
+  const field = (name: RegExp | string) => page.getByRole('textbox', { name: typeof name === 'string' ? new RegExp(`^${name}`) : name });
+  const choose = async (label: RegExp, option: RegExp) => {
+    await page.getByRole('textbox', { name: label }).click();
+    await page.getByRole('option', { name: option }).click();
+  };
+
+  beforeAll(async () => {
+    const build = spawnSync(process.execPath, [join(REPO_ROOT, 'packages', 'console', 'build-if-needed.js')], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the console failed');
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = tempDataDir();
+    server = await startServer({ LEASEHOLD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // A laptop-sized window; the tablet check below narrows it.
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.setDefaultTimeout(10_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    killAll();
+    if (dataDir) removeDir(dataDir);
+    removeDir(cacheDir);
+  });
+
+  it('the first user sets up the server and lands on the dashboard', async () => {
+    await page.goto(`${server.url}/console/`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Welcome to Leasehold' }).isVisible()).toBe(true);
+    await field('Your name').fill('Ada Vendor');
+    await field('Email').fill('ada@vendor.test');
+    await page.getByLabel(/^Password/).fill('short');
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    // The server's validation message appears next to the password field.
+    await expect
+      .poll(() =>
+        page
+          .getByText(/must NOT have fewer than 10 characters|at least 10/i)
+          .first()
+          .isVisible(),
+      )
+      .toBe(true);
+    await page.getByLabel(/^Password/).fill('a long vendor passphrase');
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect(await page.getByTestId('signed-in-as').textContent()).toContain('Ada Vendor');
+  });
+
+  it('creates a product with two features', async () => {
+    await nav('Products & features');
+    await page.getByRole('button', { name: 'New product' }).click();
+    await field('Name').fill('Studio');
+    await field('Code').fill('studio');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByRole('heading', { name: 'Studio' }).waitFor();
+    for (const [name, code, type] of [
+      ['Export', 'export', null],
+      ['Projects', 'projects', /^numeric$/],
+    ] as const) {
+      await field('Feature name').fill(name);
+      await field('Feature code').fill(code);
+      if (type) await choose(/^Type/, type);
+      await page.getByRole('button', { name: 'Add feature' }).click();
+      await page.getByRole('table', { name: 'Features' }).getByRole('cell', { name, exact: true }).waitFor();
+    }
+    await shot('product');
+  });
+
+  it('creates two offerings, showing a server validation error next to its field', async () => {
+    for (const o of [
+      { name: 'Studio Pro', code: 'studio-pro', seats: '3', projects: '10', exportOn: true },
+      { name: 'Studio Basic', code: 'studio-basic', seats: '1', projects: '3', exportOn: false },
+    ]) {
+      await nav('Products & features');
+      await page
+        .getByRole('row', { name: /Studio/ })
+        .first()
+        .click();
+      await page.getByRole('link', { name: 'New offering' }).click();
+      await page.getByRole('heading', { name: 'New offering' }).waitFor();
+      await field('Name').fill(o.name);
+      await field('Code').fill(o.code);
+      await page.getByRole('textbox', { name: /^Seats/ }).fill(o.seats);
+      await page.getByRole('textbox', { name: /^Projects/ }).fill(o.projects);
+      if (o.exportOn) await page.getByRole('checkbox', { name: /Export/ }).check();
+      if (o.code === 'studio-pro') {
+        await field('Lease period').fill('seven days');
+        await page.getByRole('button', { name: 'Create offering' }).click();
+        const error = page.locator('[id$="-error"]').filter({ hasText: /leasePeriod|pattern/ });
+        await error.first().waitFor();
+        await field('Lease period').fill('P7D');
+      }
+      await page.getByRole('button', { name: 'Create offering' }).click();
+      await page.getByRole('button', { name: 'Save offering' }).waitFor();
+    }
+    await shot('offering');
+    await nav('Offerings');
+    await page.getByRole('cell', { name: 'Studio Basic' }).waitFor();
+    await shot('offerings');
+  });
+
+  it('creates a customer, finds it by search, and gives it an entitlement', async () => {
+    await nav('Customers');
+    await page.getByRole('button', { name: 'New customer' }).click();
+    await field('Name').fill('Acme Corp');
+    await field('Email').fill('it@acme.test');
+    await field('External reference').fill('crm-acme');
+    await page.getByRole('button', { name: 'Create customer' }).click();
+    await page.getByRole('heading', { name: 'Acme Corp' }).waitFor();
+    await nav('Customers');
+    await field(/Search name/).fill('acme');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('row', { name: /Acme Corp/ }).click();
+    await choose(/^Offering/, /Studio Pro/);
+    await field('Order reference').fill('SO-1001');
+    await page.getByRole('button', { name: 'Create entitlement' }).click();
+    await page.getByTestId('license-key').waitFor();
+    licenseKey = (await page.getByTestId('license-key').textContent())!.trim();
+    entitlementUrl = page.url();
+    expect(licenseKey).toMatch(/^[A-Z0-9-]{16,}$/);
+    const seats = page.getByRole('table', { name: 'Rights' }).locator('tr[data-right="Seats"]');
+    expect(await seats.textContent()).toContain('3');
+  });
+
+  it('a device activated through the SDK appears on the entitlement page', async () => {
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as OpenOptions['publicKeys'];
+    const license = await Leasehold.open({
+      serverUrl: server.url,
+      product: 'studio',
+      publicKeys: jwks,
+      cacheDir,
+      fingerprint: 'f'.repeat(64),
+      device: { name: 'Ada’s laptop', platform: 'linux', hostname: 'ada-laptop' },
+    });
+    try {
+      await license.activate(licenseKey);
+      expect(license.hasFeature('export')).toBe(true);
+    } finally {
+      await license.close();
+    }
+    await page.reload();
+    const activations = page.getByRole('table', { name: 'Activations' });
+    await activations.getByText('Ada’s laptop').waitFor();
+    expect(await activations.textContent()).toContain('linux');
+    await page.getByRole('table', { name: 'Leases' }).waitFor();
+    await shot('entitlement');
+  });
+
+  it('changes the offering after previewing its impact', async () => {
+    await page.getByRole('button', { name: 'Change offering' }).click();
+    await choose(/^New offering/, /Studio Basic/);
+    await page.getByRole('button', { name: 'Preview impact' }).click();
+    const preview = page.getByLabel('Impact preview');
+    await preview.waitFor();
+    expect(await preview.textContent()).toMatch(/Seats31/);
+    await shot('change-offering-preview');
+    await page.getByRole('button', { name: 'Confirm change' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect
+      .poll(async () => page.getByRole('table', { name: 'Rights' }).locator('tr[data-right="Seats"]').textContent())
+      .toMatch(/^Seats11$/);
+  });
+
+  it('suspends the entitlement', async () => {
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await field('Reason').fill('Invoice overdue');
+    await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toContain('suspended');
+  });
+
+  it('finds every step in the event log, and filters it', async () => {
+    await nav('Event log');
+    const log = page.getByRole('table', { name: 'Event log' });
+    await log.waitFor();
+    const types = async () => log.locator('[data-event-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type')));
+    await expect
+      .poll(types)
+      .toEqual(
+        expect.arrayContaining([
+          'staff_user.created',
+          'product.created',
+          'feature.created',
+          'offering.created',
+          'customer.created',
+          'entitlement.created',
+          'activation.created',
+          'entitlement.offering_changed',
+          'entitlement.suspended',
+        ]),
+      );
+    expect(await log.textContent()).toContain('user usr_');
+    await shot('events');
+    await field('Type').fill('entitlement.*');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect
+      .poll(async () => new Set(await types()))
+      .toEqual(new Set(['entitlement.created', 'entitlement.offering_changed', 'entitlement.suspended']));
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    expect(href).toContain('type=entitlement.*');
+  });
+
+  it('the dashboard charts activations and the layout fits a tablet', async () => {
+    await nav('Dashboard');
+    await page.getByText('Activations over 30 days').waitFor();
+    await page.locator('.recharts-surface').first().waitFor();
+    await shot('dashboard');
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.goto(entitlementUrl);
+    await page.getByRole('table', { name: 'Rights' }).waitFor();
+    // Nothing wider than the screen: no sideways scrolling on a tablet.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await shot('api-keys-tablet');
+  });
+});
