@@ -350,7 +350,13 @@ export async function validate(
     const quotas = Object.fromEntries(
       Object.entries(usage).map(([code, q]) => [code, { used: q.used, limit: q.limit, ceiling: ceilingOf(q) }]),
     );
-    const pools = new Map([...poolUse(await tx.pools.holdings([license.entitlement.id]), live, now)].map(([k, v]) => [k, v.inUse]));
+    // Pool holdings are read only for licenses that grant a pool (most validations skip the query).
+    const hasPools =
+      Object.values(license.rights.features).some((v) => typeof v === 'number') &&
+      (await tx.features.allOf(license.product.id)).some((f) => f.type === 'pool');
+    const pools = hasPools
+      ? new Map([...poolUse(await tx.pools.holdings([license.entitlement.id]), live, now)].map(([k, v]) => [k, v.inUse]))
+      : undefined;
     const verdict = validateLicense({
       now,
       license,

@@ -17,7 +17,8 @@ export interface UsageOutcome {
 
 /** Quota status of every consumption feature of the license, for the period running at `at`. */
 export async function quotaStatuses(tx: Tx, license: License, at: number): Promise<Record<string, QuotaStatus>> {
-  const features = await tx.features.allOf(license.product.id);
+  const features = (await tx.features.allOf(license.product.id)).filter((f) => f.type === 'consumption');
+  if (features.length === 0) return {};
   const current = await tx.usage.currentUse(license.entitlement.id, at);
   const out: Record<string, QuotaStatus> = {};
   for (const f of features) {
