@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValidationCode } from '@leasehold/contract';
+import type { QueuedUsage, QuotaSnapshot } from './usage.js';
 
 /** What the SDK keeps between runs. The lease inside is re-verified on every load. */
 export interface CachedState {
@@ -18,6 +19,16 @@ export interface CachedState {
   lastContactAt: number | null;
   /** The offline activation request this device is waiting on. */
   pendingOffline: { nonce: string; createdAt: number } | null;
+  /**
+   * Usage recorded on this device that the server has not acknowledged yet, oldest first. A record
+   * leaves the queue only with the server's answer to a request that carried it, so a crash in
+   * between sends it again under the same idempotency key, which the server counts once.
+   */
+  usageQueue?: QueuedUsage[];
+  /** The server's latest word on the quotas (from a lease, a usage answer or a validation). */
+  quotas?: QuotaSnapshot | null;
+  /** Pool elements this device holds, as the server last said (server time, ms). */
+  pools?: Record<string, { held: number; inUse: number; limit: number; at: number }>;
 }
 
 export type CacheRead = { kind: 'missing' } | { kind: 'tampered'; reason: string } | { kind: 'ok'; state: CachedState };

@@ -2,7 +2,8 @@
  * An operation the SDK could not do. `code` is the server's error code (`SEAT_LIMIT_REACHED`,
  * `SUSPENDED`, `LICENSE_KEY_INVALID`, …) or one of the SDK's: `OFFLINE` (no answer from the
  * server), `SIGNATURE_INVALID` (the server's lease does not verify against the pinned keys),
- * `NO_LICENSE`, `OFFLINE_RESPONSE_INVALID`, `CLOSED`.
+ * `NO_LICENSE`, `OFFLINE_RESPONSE_INVALID`, `CLOSED`; from metered usage `QUOTA_EXHAUSTED`,
+ * `FEATURE_MISSING`, `CACHE_UNWRITABLE`; from `startTrial` `ALREADY_ACTIVATED`.
  *
  * @example
  * import { LeaseholdError } from '@leasehold/sdk';

@@ -12,3 +12,13 @@ export { LeaseCache, type CachedState, type CacheRead } from './cache.js';
 export { TrustedKeys, verifyLease, LeaseRejected, type VerifiedLease, type LeaseExpectations } from './lease.js';
 export type { OfflineActivationRequest, OfflineActivationResponse } from './offline.js';
 export type { Fetch } from './transport.js';
+export type {
+  OverageRule,
+  PoolStatus,
+  QueuedUsage,
+  QuotaSnapshot,
+  UsageFlushOutcome,
+  UsageReceipt,
+  UsageRejection,
+  UsageStatus,
+} from './usage.js';

@@ -20,6 +20,18 @@ import { LeaseRejected, TrustedKeys, verifyLease, type VerifiedLease } from './l
 import { isOfflineResponse, type OfflineActivationRequest, type OfflineActivationResponse } from './offline.js';
 import { grants, messageFor, REFUSALS, refusalCode, type LicenseStatus } from './status.js';
 import { ClientApi, type Fetch } from './transport.js';
+import {
+  checkUsageInput,
+  snapshotOf,
+  usageStatusOf,
+  type PoolStatus,
+  type QueuedUsage,
+  type QuotaSnapshot,
+  type UsageFlushOutcome,
+  type UsageReceipt,
+  type UsageRejection,
+  type UsageStatus,
+} from './usage.js';
 
 /** How to open a license. Only `product`, `publicKeys` and `cacheDir` are required. */
 export interface OpenOptions {
@@ -47,6 +59,12 @@ export interface OpenOptions {
   checkpointMs?: number;
   /** Per request (ms). Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * Recorded usage is sent this long after the first unsent record while the server is reachable,
+   * batching what comes in between (ms; 0: only with refreshes and `flushUsage()`). Default 1 minute.
+   * Offline, records wait for the next refresh, which backs off.
+   */
+  usageFlushMs?: number;
   /** Sent with an activation, for the vendor's device list. */
   device?: { name?: string; platform?: string; hostname?: string; user?: string; meta?: Record<string, unknown> };
   /** Injected time and timers; default the system clock. */
@@ -91,10 +109,40 @@ export interface LicenseEvents {
   online: [];
   /** `warn` and `log` modes: what `enforce` would have refused; the application keeps working. */
   violation: [Violation];
+  /** Usage records reached the server: how many it counted, had already counted, refused; how many are still queued. */
+  usageSent: [{ accepted: number; duplicates: number; rejected: number; pending: number }];
+  /** The server refused these usage records (`QUOTA_EXHAUSTED`, `FEATURE_MISSING`, …); they are not sent again. */
+  usageRejected: [UsageRejection[]];
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/** Records per usage request (the server takes up to 1,000). */
+const USAGE_BATCH = 500;
+/** How far ahead of the server's clock the server accepts a record's time. */
+const USAGE_FUTURE_TOLERANCE = 5 * MINUTE;
+/** Refusals a usage or pool call may bring that take the license out of force (not NOT_FOUND: an older server without the route says that). */
+const CALL_REFUSALS: ReadonlySet<string> = new Set([...REFUSALS].filter((code) => code !== 'NOT_FOUND'));
+
+interface UsageAnswerBody {
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ idempotencyKey: string; code: string; message: string }>;
+  usage: Record<string, { used: number; limit: number; remaining: number; periodEndsAt: string }>;
+}
+
+interface TrialAnswerBody {
+  key: string;
+  entitlementId: string;
+  activation: ActivateResponse['activation'];
+  lease: ActivateResponse['lease'];
+}
+
+interface UsageTotals {
+  accepted: number;
+  duplicates: number;
+  rejected: UsageRejection[];
+}
 
 /**
  * Opens the license of `product` on this device from its encrypted cache, without waiting for the
@@ -145,6 +193,7 @@ export class License extends EventEmitter<LicenseEvents> {
   private readonly courtesyEvery: number;
   private readonly backoff: BackoffPolicy;
   private readonly checkpointEvery: number;
+  private readonly usageFlushEvery: number;
   private readonly options: OpenOptions;
 
   private state: CachedState | null = null;
@@ -165,6 +214,9 @@ export class License extends EventEmitter<LicenseEvents> {
   private renewTimer: Timer | null = null;
   private expiryTimers: Timer[] = [];
   private checkpointTimer: Timer | null = null;
+  private usageTimer: Timer | null = null;
+  /** Usage flushes run one after another, so a record is never in two requests at once. */
+  private usageChain: Promise<unknown> = Promise.resolve();
   private lastNotified = '';
   private lastViolation: ValidationCode | null = null;
 
@@ -181,6 +233,7 @@ export class License extends EventEmitter<LicenseEvents> {
     this.courtesyEvery = options.courtesy?.intervalMs ?? HOUR;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.checkpointEvery = options.checkpointMs ?? 10 * MINUTE;
+    this.usageFlushEvery = options.usageFlushMs ?? MINUTE;
     if (options.fingerprint !== undefined) {
       if (!isValidFingerprint(options.fingerprint)) throw new TypeError('fingerprint must be 8–256 printable ASCII characters');
       this.fingerprint = options.fingerprint;
@@ -212,6 +265,7 @@ export class License extends EventEmitter<LicenseEvents> {
       if (read.state.token) {
         try {
           this.lease = this.verify(read.state.token, read.state.activationId);
+          if (read.state.quotas === undefined) this.adoptQuotas(snapshotOf(this.lease.claims.usage, this.lease.claims.iat * 1000));
         } catch {
           this.problem = 'SIGNATURE_INVALID';
         }
@@ -333,6 +387,7 @@ export class License extends EventEmitter<LicenseEvents> {
     };
     const answer = await this.contact(() => api.post<ActivateResponse>('/v1/client/activate', key, body));
     const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id);
+    await this.settleQueueBefore(key);
     this.install(key, lease, answer.serverTime);
     return this.status();
   }
@@ -373,6 +428,7 @@ export class License extends EventEmitter<LicenseEvents> {
         }),
       );
       const result = answer.body;
+      this.adoptQuotas(snapshotOf(result.usage, answer.serverTime ?? this.serverNow()));
       if (!result.valid && REFUSALS.has(result.code)) this.refuse(result.code, result.message);
       else if (result.valid && (this.state?.refusal || !this.lease)) await this.renew('forced');
       return { ...this.status(), server: result };
@@ -416,11 +472,15 @@ export class License extends EventEmitter<LicenseEvents> {
     const key = this.state?.licenseKey;
     if (key) {
       const api = this.requireApi();
+      // Usage recorded here is sent first: the server takes records only from a live activation.
+      const unsent = await this.flushUsage();
+      if (unsent.error?.transient) throw unsent.error;
       try {
         await this.contact(() => api.post('/v1/client/deactivate', key, { fingerprint: this.fingerprint, product: this.product }));
       } catch (error) {
         if (!(error instanceof LeaseholdError) || (error.code !== 'NOT_ACTIVATED' && error.code !== 'HEARTBEAT_DEAD')) throw error;
       }
+      this.dropQueue(unsent.code, 'The device was deactivated before the server took this record.');
     }
     this.cache.remove();
     this.state = null;
@@ -428,6 +488,304 @@ export class License extends EventEmitter<LicenseEvents> {
     this.problem = null;
     this.rearm();
     this.notify();
+  }
+
+  // ---------------------------------------------------------------- metered usage
+
+  /**
+   * Records `quantity` uses of a consumption feature (exports, render minutes, API calls). Works
+   * offline: the record gets a unique idempotency key and is written to the encrypted cache before
+   * this returns; it is sent with the next refresh (or within `usageFlushMs` while the server
+   * answers, or by {@link License.flushUsage}) and leaves the cache only once the server has
+   * answered for it — so it is counted exactly once, across crashes and restarts.
+   *
+   * The quota is enforced here too, conservatively: what the server last said was used, plus
+   * everything still queued on this device. Throws a {@link LeaseholdError}:
+   * `QUOTA_EXHAUSTED` when the record would pass the overage rule (`block`: the limit;
+   * `{allowPercent: n}`: the limit plus n %; `bill` never refuses — the excess is billed), in
+   * `enforce` mode (in `warn` and `log` the record is kept and a `violation` event fires);
+   * `FEATURE_MISSING` for a feature that is not metered by this license; the status code
+   * (`NO_LICENSE`, `LEASE_EXPIRED`, `SUSPENDED`, …) when the license is not in force;
+   * `CACHE_UNWRITABLE` when the record cannot be saved (it is then not recorded).
+   *
+   * `at` is when the use happened, on this device's clock (default now); it decides the quota
+   * period the record counts in.
+   *
+   * @example
+   * try {
+   *   license.recordUsage('exports', 1);
+   *   await renderExport();
+   * } catch (error) {
+   *   if (error instanceof LeaseholdError && error.code === 'QUOTA_EXHAUSTED') alert('No exports left this month.');
+   *   else throw error;
+   * }
+   */
+  recordUsage(feature: string, quantity = 1, options: { at?: Date | number } = {}): UsageReceipt {
+    const invalid = checkUsageInput(feature, quantity);
+    if (invalid) throw new LeaseholdError('INVALID_REQUEST', invalid, { details: { feature, quantity } });
+    if (this.closed) throw new LeaseholdError('CLOSED', 'The license was closed.');
+    const status = this.status();
+    const state = this.state;
+    const lease = this.lease;
+    if (!state || !lease || !status.permitted) throw new LeaseholdError(status.code, status.message);
+    const serverNow = this.serverNow();
+    const startsAt = Date.parse(lease.claims.entitlement.startsAt);
+    // "Now" is never before the license started, whatever the estimate of the server's clock says.
+    const at = options.at === undefined ? Math.max(serverNow, startsAt) : Number(options.at) + state.skewMs;
+    if (!Number.isFinite(at)) throw new LeaseholdError('INVALID_REQUEST', 'at must be a Date or a time in milliseconds.');
+    if (at > serverNow + USAGE_FUTURE_TOLERANCE) throw new LeaseholdError('INVALID_REQUEST', 'A use cannot be recorded in the future.');
+    if (at < startsAt) {
+      throw new LeaseholdError('INVALID_REQUEST', 'A use cannot be recorded before the license started.');
+    }
+    const before = this.usage(feature);
+    if (!before) {
+      throw new LeaseholdError('FEATURE_MISSING', `${feature} is not a metered feature of this license.`, { details: { feature } });
+    }
+    if (quantity > before.allowance) {
+      const message =
+        `${feature}: ${before.used + before.queued} of ${before.limit} used this period` +
+        (before.allowance > 0 ? `; only ${before.allowance} more may be recorded.` : '; the quota is exhausted.');
+      if (status.mode === 'enforce') {
+        throw new LeaseholdError('QUOTA_EXHAUSTED', message, {
+          details: {
+            feature,
+            requested: quantity,
+            allowance: before.allowance,
+            limit: before.limit,
+            used: before.used,
+            queued: before.queued,
+          },
+        });
+      }
+      this.emit('violation', { code: 'QUOTA_EXHAUSTED', message, mode: status.mode ?? 'warn', at: new Date(this.clock.now()) });
+    }
+    const record: QueuedUsage = { idempotencyKey: randomBytes(16).toString('base64url'), feature, quantity, at };
+    const previous = state;
+    this.state = { ...state, usageQueue: [...this.queue(), record] };
+    try {
+      this.cache.write(this.state);
+    } catch (cause) {
+      this.state = previous;
+      throw new LeaseholdError('CACHE_UNWRITABLE', `The usage could not be saved to ${this.cacheFile}, so it was not recorded.`, { cause });
+    }
+    this.scheduleUsageFlush();
+    const taken = before.used + before.queued;
+    const after = this.usage(feature)!;
+    return {
+      idempotencyKey: record.idempotencyKey,
+      feature,
+      quantity,
+      at: new Date(at),
+      remaining: after.remaining,
+      allowance: after.allowance,
+      overLimit: Math.max(0, taken + quantity - before.limit) - Math.max(0, taken - before.limit),
+    };
+  }
+
+  /**
+   * A consumption feature's quota as this device sees it now — the server's last `used` (from
+   * the lease, a usage answer or a validation) plus what is queued here — or null when the
+   * feature is not metered by this license. Computed offline.
+   *
+   * @example
+   * const u = license.usage('exports');
+   * if (u) label.text = `${u.remaining} of ${u.limit} exports left (${u.queued} not yet sent)`;
+   */
+  usage(feature: string): UsageStatus | null {
+    const lease = this.lease;
+    if (!lease) return null;
+    return usageStatusOf(
+      feature,
+      lease.claims.entitlement.features[feature],
+      this.state?.quotas ?? undefined,
+      this.queue(),
+      this.serverNow(),
+    );
+  }
+
+  /**
+   * How many more units of a consumption feature {@link License.recordUsage} accepts now: 0 when
+   * the feature is not metered or the license is not in force; `Infinity` under a `bill` overage
+   * rule; under `{allowPercent}` it includes the tolerated excess.
+   *
+   * @example
+   * exportButton.disabled = license.usageRemaining('exports') < 1;
+   */
+  usageRemaining(feature: string): number {
+    if (!this.status().permitted) return 0;
+    return this.usage(feature)?.allowance ?? 0;
+  }
+
+  /**
+   * Sends the queued usage records now and reports how it went; never throws. Records the server
+   * answered for (counted, already counted, or refused — refusals also fire `usageRejected`) leave
+   * the queue; offline, everything stays queued for later.
+   *
+   * @example
+   * const sent = await license.flushUsage();
+   * if (!sent.delivered) console.log(`${sent.pending} usage records wait for a connection (${sent.code})`);
+   */
+  async flushUsage(): Promise<UsageFlushOutcome> {
+    const totals: UsageTotals = { accepted: 0, duplicates: 0, rejected: [] };
+    const outcome = (code: string, error?: LeaseholdError): UsageFlushOutcome => ({
+      delivered: code === 'OK',
+      code,
+      ...totals,
+      pending: this.queue().length,
+      ...(error ? { error } : {}),
+    });
+    if (this.queue().length === 0) return outcome('OK');
+    if (!this.api || !this.state?.licenseKey || this.closed) return outcome('SKIPPED');
+    try {
+      await this.sendUsage(totals);
+      return outcome(this.queue().length === 0 ? 'OK' : 'PENDING');
+    } catch (caught) {
+      const error =
+        caught instanceof LeaseholdError ? caught : new LeaseholdError('INTERNAL', String((caught as Error)?.message ?? caught));
+      return outcome(error.code, error);
+    }
+  }
+
+  // ---------------------------------------------------------------- pools
+
+  /**
+   * Takes `count` elements of a pool feature (render nodes, instrument connections) for this
+   * device. Pools are counted by the server, so this needs a connection: offline it throws
+   * `OFFLINE`; at the pool's limit `POOL_EXHAUSTED` (its `details` name the holders). Elements
+   * stay with this activation — across restarts — until {@link License.checkin}, deactivation,
+   * or, for a floating seat, `close()` and a lost seat.
+   *
+   * @example
+   * const pool = await license.checkout('render-nodes', 2);
+   * console.log(`${pool.held} held here, ${pool.inUse} of ${pool.limit} in use`);
+   */
+  async checkout(feature: string, count = 1): Promise<PoolStatus> {
+    return this.movePool(feature, count, 'checkout');
+  }
+
+  /**
+   * Gives `count` elements of a pool back. Always accepted by the server (even when a downgrade
+   * left the pool over its limit), as long as this device holds that many; needs a connection.
+   *
+   * @example
+   * await license.checkin('render-nodes', 2);
+   */
+  async checkin(feature: string, count = 1): Promise<PoolStatus> {
+    return this.movePool(feature, count, 'checkin');
+  }
+
+  /**
+   * A pool as this device last heard of it: its size (from the lease), the elements held here and
+   * in use everywhere (from the last check-out or check-in). Null when the license grants no such
+   * pool. Computed offline.
+   *
+   * @example
+   * const pool = license.poolStatus('render-nodes');
+   * if (pool && pool.held > 0) await license.checkin('render-nodes', pool.held);
+   */
+  poolStatus(feature: string): PoolStatus | null {
+    const value = this.featureValue(feature);
+    const known = this.state?.pools?.[feature];
+    if (typeof value !== 'number' && !known) return null;
+    return {
+      feature,
+      limit: typeof value === 'number' ? value : known!.limit,
+      held: known?.held ?? 0,
+      inUse: known?.inUse ?? null,
+      asOf: known ? new Date(known.at) : null,
+    };
+  }
+
+  private async movePool(feature: string, count: number, direction: 'checkout' | 'checkin'): Promise<PoolStatus> {
+    if (typeof feature !== 'string' || feature.length < 1 || feature.length > 64) {
+      throw new LeaseholdError('INVALID_REQUEST', 'feature must be a feature code (1–64 characters).');
+    }
+    if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
+      throw new LeaseholdError('INVALID_REQUEST', 'count must be a whole number from 1 to 1,000,000.');
+    }
+    const key = this.state?.licenseKey;
+    if (!key || !this.lease) throw new LeaseholdError('NO_LICENSE', `Activate before checking ${feature} elements out or in.`);
+    const api = this.requireApi();
+    let answer;
+    try {
+      answer = await this.contact(() =>
+        api.post<{ pool: { feature: string; inUse: number; limit: number; held: number } }>(
+          `/v1/client/pools/${encodeURIComponent(feature)}/${direction}`,
+          key,
+          { fingerprint: this.fingerprint, count },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof LeaseholdError && error.transient) {
+        throw new LeaseholdError(
+          error.code,
+          `Pools are counted by the license server, which did not answer: ${direction} of ${feature} needs a connection.`,
+          {
+            ...error.options,
+            cause: error,
+          },
+        );
+      }
+      if (error instanceof LeaseholdError && CALL_REFUSALS.has(error.code)) this.refuse(refusalCode(error.code), error.message);
+      throw error;
+    }
+    const pool = answer.body.pool;
+    const at = answer.serverTime ?? this.serverNow();
+    if (this.state) {
+      this.state = {
+        ...this.state,
+        pools: { ...this.state.pools, [feature]: { held: pool.held, inUse: pool.inUse, limit: pool.limit, at } },
+      };
+      this.save();
+    }
+    return { feature, limit: pool.limit, held: pool.held, inUse: pool.inUse, asOf: new Date(at) };
+  }
+
+  // ---------------------------------------------------------------- trials
+
+  /**
+   * Starts a trial of this product on this device, without a license key: the server grants the
+   * product's trial offering to a new customer and activates this device, and the license then
+   * behaves like any activated one (the trial key is kept in the cache, for refreshes and
+   * restarts). One trial per device and product: a second one throws `TRIAL_ALREADY_USED`; a
+   * product without a trial `NO_TRIAL`; a device that holds a valid license `ALREADY_ACTIVATED`.
+   *
+   * @example
+   * if (license.status().code === 'NO_LICENSE') {
+   *   const status = await license.startTrial({ email: 'ada@example.com' });
+   *   console.log(`trial until ${status.entitlement?.endsAt}`);
+   * }
+   */
+  async startTrial(details: { name?: string; email?: string } = {}): Promise<LicenseStatus> {
+    const current = this.status();
+    if (current.valid)
+      throw new LeaseholdError('ALREADY_ACTIVATED', 'This device already holds a valid license; a trial would replace it.');
+    const api = this.requireApi();
+    const d = this.options.device ?? {};
+    const body = {
+      product: this.product,
+      fingerprint: this.fingerprint,
+      platform: d.platform ?? `${process.platform}-${process.arch}`,
+      hostname: d.hostname ?? osHostname(),
+      ...(this.options.account === undefined ? {} : { account: this.options.account }),
+      ...(details.name === undefined ? {} : { name: details.name }),
+      ...(details.email === undefined ? {} : { email: details.email }),
+    };
+    const answer = await this.contact(() => api.post<TrialAnswerBody>('/v1/client/trial', null, body));
+    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id);
+    await this.settleQueueBefore(answer.body.key);
+    this.install(answer.body.key, lease, answer.serverTime);
+    return this.status();
+  }
+
+  /**
+   * The license key this device holds (typed in, or issued by {@link License.startTrial}), or null.
+   *
+   * @example
+   * aboutDialog.licenseKey = license.licenseKey ?? 'not activated';
+   */
+  get licenseKey(): string | null {
+    return this.state?.licenseKey ?? null;
   }
 
   /**
@@ -504,7 +862,11 @@ export class License extends EventEmitter<LicenseEvents> {
    * await Promise.race([license.settled(), new Promise((r) => setTimeout(r, 2000))]);
    */
   async settled(): Promise<void> {
-    while (this.inflight) await this.inflight.catch(() => undefined);
+    for (;;) {
+      const pending = this.inflight ?? this.usageChain;
+      await pending.catch(() => undefined);
+      if (!this.inflight && pending === this.usageChain) return;
+    }
   }
 
   /**
@@ -525,13 +887,18 @@ export class License extends EventEmitter<LicenseEvents> {
     this.cancelTimers();
     this.checkpointTimer?.cancel();
     const key = this.state?.licenseKey;
+    // Queued usage goes out now when the server answers; otherwise it stays in the cache for the next run.
+    if (this.api && key && this.lease && this.queue().length > 0 && this.online !== false) {
+      await this.sendUsage().catch(() => undefined);
+    }
     if (this.api && key && this.lease && this.holdsByHeartbeat() && !this.isBorrowed()) {
       try {
         await this.api.post('/v1/client/deactivate', key, { fingerprint: this.fingerprint, product: this.product });
       } catch {
         // Unreachable: the server frees the seat when its heartbeat deadline passes.
       }
-      if (this.state) this.state = { ...this.state, token: null, activationId: null };
+      // The seat is gone, and with it the pool elements it held: the server returned them.
+      if (this.state) this.state = { ...this.state, token: null, activationId: null, pools: {} };
       this.lease = null;
     }
     this.observeTime();
@@ -556,6 +923,15 @@ export class License extends EventEmitter<LicenseEvents> {
     const heartbeat = this.holdsByHeartbeat();
     const path = heartbeat ? '/v1/client/heartbeat' : '/v1/client/refresh';
     try {
+      // Queued usage rides with every refresh, before the lease, so the new lease's quotas include it.
+      if (this.queue().length > 0) {
+        try {
+          await this.sendUsage();
+        } catch (error) {
+          if (!(error instanceof LeaseholdError) || error.transient || CALL_REFUSALS.has(error.code)) throw error;
+          // Any other answer to the usage request must not keep the lease from renewing; the records stay queued.
+        }
+      }
       const answer = await this.contact(() =>
         this.api!.post<LeaseResponse>(path, key, { fingerprint: this.fingerprint, product: this.product }),
       );
@@ -590,10 +966,10 @@ export class License extends EventEmitter<LicenseEvents> {
   }
 
   /** Runs one server call, keeping track of whether the server answers and of its clock. */
-  private async contact<T extends { serverTime: number | null }>(call: () => Promise<T>): Promise<T> {
+  private async contact<T extends { serverTime: number | null; serverTimeCoarse: boolean }>(call: () => Promise<T>): Promise<T> {
     try {
       const answer = await call();
-      this.markOnline(answer.serverTime);
+      this.markOnline(answer.serverTime, answer.serverTimeCoarse);
       return answer;
     } catch (error) {
       if (error instanceof LeaseholdError && error.transient) {
@@ -603,23 +979,29 @@ export class License extends EventEmitter<LicenseEvents> {
         }
       } else if (error instanceof LeaseholdError) {
         const serverTime = error.details.serverTime;
-        this.markOnline(typeof serverTime === 'number' ? serverTime : null);
+        this.markOnline(typeof serverTime === 'number' ? serverTime : null, error.details.serverTimeCoarse === true);
       }
       throw error;
     }
   }
 
-  private markOnline(serverTime: number | null): void {
+  private markOnline(serverTime: number | null, coarse: boolean): void {
     const was = this.online;
     this.online = true;
-    if (this.state && serverTime !== null) this.syncTime(serverTime);
+    if (this.state && serverTime !== null) this.syncTime(serverTime, coarse);
     if (was === false) this.emit('online');
   }
 
   /** The server's clock is the reference: adopt it, even when it is earlier than a time this device had recorded. */
-  private syncTime(serverTime: number): void {
+  private syncTime(serverTime: number, coarse = false): void {
     if (!this.state) return;
     const now = this.clock.now();
+    const estimate = now + this.state.skewMs;
+    if (coarse && estimate >= serverTime && estimate < serverTime + 1000) {
+      // A Date header (whole seconds) that agrees with the offset already known: keep the finer offset.
+      this.state = { ...this.state, trustedTime: estimate, lastContactAt: now };
+      return;
+    }
     this.state = { ...this.state, skewMs: serverTime - now, trustedTime: serverTime, lastContactAt: now };
   }
 
@@ -662,7 +1044,10 @@ export class License extends EventEmitter<LicenseEvents> {
       token: lease.token,
       refusal: null,
       pendingOffline: offlineIssuedAt === undefined ? base.pendingOffline : null,
+      // Pool elements belong to an activation: a new one (a seat taken again) holds none.
+      pools: base.activationId === lease.claims.sub ? (base.pools ?? {}) : {},
     };
+    this.adoptQuotas(snapshotOf(lease.claims.usage, lease.claims.iat * 1000));
     if (serverTime !== null) this.syncTime(serverTime);
     else this.state.trustedTime = Math.max(this.state.trustedTime, offlineIssuedAt ?? 0, lease.claims.iat * 1000);
     this.lease = lease;
@@ -691,6 +1076,9 @@ export class License extends EventEmitter<LicenseEvents> {
       skewMs: this.state?.skewMs ?? 0,
       lastContactAt: null,
       pendingOffline: null,
+      usageQueue: [],
+      quotas: null,
+      pools: {},
     };
   }
 
@@ -736,6 +1124,8 @@ export class License extends EventEmitter<LicenseEvents> {
     this.expiryTimers = [];
     this.renewTimer?.cancel();
     this.renewTimer = null;
+    this.usageTimer?.cancel();
+    this.usageTimer = null;
   }
 
   /** Emits `changed` (and `expired`, `violation`) when the status differs from the last one reported. */
@@ -785,6 +1175,112 @@ export class License extends EventEmitter<LicenseEvents> {
     } catch {
       // A read-only or full disk must not stop the application; the lease still holds in memory.
     }
+  }
+
+  // ---------------------------------------------------------------- usage queue
+
+  private queue(): readonly QueuedUsage[] {
+    return this.state?.usageQueue ?? [];
+  }
+
+  /** The server's clock now, as far as this device knows it. */
+  private serverNow(): number {
+    return this.clock.now() + (this.state?.skewMs ?? 0);
+  }
+
+  /** Takes the server's word on the quotas, unless a later word is already held. */
+  private adoptQuotas(snapshot: QuotaSnapshot | null): void {
+    if (!snapshot || !this.state) return;
+    const held = this.state.quotas;
+    if (held && held.asOf > snapshot.asOf) return;
+    this.state = { ...this.state, quotas: snapshot };
+  }
+
+  /** Sends the queue, after any flush already running (so no record is ever in two requests at once). */
+  private sendUsage(totals: UsageTotals = { accepted: 0, duplicates: 0, rejected: [] }): Promise<UsageTotals> {
+    const run = this.usageChain.then(() => this.sendUsageNow(totals));
+    this.usageChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendUsageNow(totals: UsageTotals): Promise<UsageTotals> {
+    const key = this.state?.licenseKey;
+    const api = this.api;
+    if (!api || !key) return totals;
+    const attempted = new Set<string>();
+    for (;;) {
+      if (this.state?.licenseKey !== key) return totals;
+      const batch = this.queue()
+        .filter((r) => !attempted.has(r.idempotencyKey))
+        .slice(0, USAGE_BATCH);
+      if (batch.length === 0) return totals;
+      for (const r of batch) attempted.add(r.idempotencyKey);
+      let answer;
+      try {
+        answer = await this.contact(() =>
+          api.post<UsageAnswerBody>('/v1/client/usage', key, {
+            fingerprint: this.fingerprint,
+            records: batch.map((r) => ({
+              feature: r.feature,
+              quantity: r.quantity,
+              at: new Date(r.at).toISOString(),
+              idempotencyKey: r.idempotencyKey,
+            })),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof LeaseholdError && CALL_REFUSALS.has(error.code)) this.refuse(refusalCode(error.code), error.message);
+        throw error;
+      }
+      // The server has answered for every record of the batch (counted, already counted, or refused): they leave the queue.
+      const sent = new Map(batch.map((r) => [r.idempotencyKey, r]));
+      const rejected: UsageRejection[] = [];
+      for (const r of answer.body.rejected ?? []) {
+        const record = sent.get(r.idempotencyKey);
+        if (record) rejected.push({ ...record, at: new Date(record.at), code: r.code, message: r.message });
+      }
+      if (this.state?.licenseKey === key) {
+        this.state = { ...this.state, usageQueue: this.queue().filter((r) => !sent.has(r.idempotencyKey)) };
+        this.adoptQuotas(snapshotOf(answer.body.usage, answer.serverTime ?? this.serverNow()));
+        this.save();
+      }
+      totals.accepted += answer.body.accepted ?? 0;
+      totals.duplicates += answer.body.duplicates ?? 0;
+      totals.rejected.push(...rejected);
+      this.emit('usageSent', {
+        accepted: answer.body.accepted ?? 0,
+        duplicates: answer.body.duplicates ?? 0,
+        rejected: rejected.length,
+        pending: this.queue().length,
+      });
+      if (rejected.length > 0) this.emit('usageRejected', rejected);
+    }
+  }
+
+  /** Sends recorded usage a little later, batching what comes in between — only while the server answers. */
+  private scheduleUsageFlush(): void {
+    if (this.usageTimer || this.usageFlushEvery <= 0 || !this.api || this.online === false || this.closed) return;
+    this.usageTimer = this.clock.setTimer(() => {
+      this.usageTimer = null;
+      void this.sendUsage().catch(() => undefined);
+    }, this.usageFlushEvery);
+  }
+
+  /** Before another license key replaces this one: its queued usage goes out if it can, and what cannot is reported. */
+  private async settleQueueBefore(newKey: string): Promise<void> {
+    if (!this.state || this.state.licenseKey === newKey || this.queue().length === 0) return;
+    const outcome = await this.flushUsage();
+    if (this.queue().length > 0)
+      this.dropQueue(outcome.code, 'Another license replaced the one this record was made under before the server took it.');
+  }
+
+  /** Gives up on the queued records (the license they belong to is going away), reporting them through `usageRejected`. */
+  private dropQueue(code: string, message: string): void {
+    const dropped = this.queue().map((r) => ({ ...r, at: new Date(r.at), code, message }));
+    if (dropped.length === 0 || !this.state) return;
+    this.state = { ...this.state, usageQueue: [] };
+    this.save();
+    this.emit('usageRejected', dropped);
   }
 
   private holdsByHeartbeat(): boolean {

@@ -8,9 +8,11 @@ export interface ServerAnswer<T> {
   body: T;
   /** The server's clock at the answer (ms), from `serverTime` or the Date header. */
   serverTime: number | null;
+  /** The time came from the Date header, which counts whole seconds: the server's clock was somewhere in [serverTime, serverTime + 1 s). */
+  serverTimeCoarse: boolean;
 }
 
-/** The client endpoints of a Leasehold server, called with `Authorization: License <key>`. */
+/** The client endpoints of a Leasehold server, called with `Authorization: License <key>` (or without a key: a trial). */
 export class ClientApi {
   constructor(
     private readonly serverUrl: string,
@@ -18,12 +20,14 @@ export class ClientApi {
     private readonly timeoutMs: number,
   ) {}
 
-  async post<T>(path: string, licenseKey: string, body: unknown): Promise<ServerAnswer<T>> {
+  async post<T>(path: string, licenseKey: string | null, body: unknown): Promise<ServerAnswer<T>> {
     let res: Response;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (licenseKey !== null) headers.authorization = `License ${licenseKey}`;
     try {
       res = await this.fetchFn(`${this.serverUrl.replace(/\/+$/, '')}${path}`, {
         method: 'POST',
-        headers: { authorization: `License ${licenseKey}`, 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -40,8 +44,8 @@ export class ClientApi {
     } catch {
       // not JSON: a proxy's error page, say
     }
-    const serverTime = serverTimeOf(parsed, res.headers.get('date'));
-    if (res.ok) return { status: res.status, body: parsed as T, serverTime };
+    const { serverTime, coarse } = serverTimeOf(parsed, res.headers.get('date'));
+    if (res.ok) return { status: res.status, body: parsed as T, serverTime, serverTimeCoarse: coarse };
 
     const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     const retryAfter = retryAfterMs(res.headers.get('retry-after'));
@@ -51,7 +55,7 @@ export class ClientApi {
       error?.message ?? `HTTP ${res.status}`,
       {
         status: res.status,
-        details: { ...(error?.details ?? {}), ...(serverTime === null ? {} : { serverTime }) },
+        details: { ...(error?.details ?? {}), ...(serverTime === null ? {} : { serverTime, serverTimeCoarse: coarse }) },
         transient,
         ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       },
@@ -59,10 +63,11 @@ export class ClientApi {
   }
 }
 
-function serverTimeOf(body: unknown, dateHeader: string | null): number | null {
+function serverTimeOf(body: unknown, dateHeader: string | null): { serverTime: number | null; coarse: boolean } {
   const iso = (body as { serverTime?: unknown } | null)?.serverTime;
-  const at = typeof iso === 'string' ? Date.parse(iso) : dateHeader ? Date.parse(dateHeader) : NaN;
-  return Number.isFinite(at) ? at : null;
+  const coarse = typeof iso !== 'string';
+  const at = !coarse ? Date.parse(iso) : dateHeader ? Date.parse(dateHeader) : NaN;
+  return { serverTime: Number.isFinite(at) ? at : null, coarse };
 }
 
 function retryAfterMs(header: string | null): number | undefined {

@@ -33,6 +33,12 @@ export interface FakeLicense {
   seatKind: 'device' | 'floating';
   heartbeatSeconds: number;
   borrowLimitSeconds: number | null;
+  /** Features counted as consumption when their value is a bare number (object values always are). */
+  metered: string[];
+  /** Features that are element pools (their value is the pool size). */
+  pools: string[];
+  /** When the current quota period ends (ms). */
+  periodEndsAt: number;
 }
 
 interface FakeActivation {
@@ -58,6 +64,19 @@ export class FakeServer {
   outage: 'down' | number | null = null;
   /** Signs leases with this signer instead (a server with the wrong key). */
   impostor: Signer | null = null;
+  /** Usage counted this period, per feature; the idempotency keys seen; every record counted. */
+  readonly used = new Map<string, number>();
+  readonly usageKeys = new Set<string>();
+  readonly usageRecords: Array<{ feature: string; quantity: number; at: string | undefined; idempotencyKey: string }> = [];
+  /** Usage requests as received (their idempotency keys), in order. */
+  readonly usageBatches: string[][] = [];
+  /** Called after a usage report is counted, before the answer leaves: a crash or a lost answer can be simulated here. */
+  afterUsage: (() => void) | null = null;
+  /** The answer to the next usage report is lost (the connection drops after the server counted it). */
+  loseUsageAnswers = 0;
+  /** Pool elements held, per activation and feature. */
+  readonly held = new Map<string, number>();
+  readonly trials = new Set<string>();
   private seq = 0;
 
   constructor(
@@ -74,6 +93,9 @@ export class FakeServer {
       seatKind: 'device',
       heartbeatSeconds: 300,
       borrowLimitSeconds: null,
+      metered: [],
+      pools: [],
+      periodEndsAt: clock.now() + 31 * 24 * 3600 * 1000,
       ...license,
     };
   }
@@ -92,11 +114,20 @@ export class FakeServer {
     if (this.outage === 'down') throw new TypeError('fetch failed: connect ECONNREFUSED');
     if (typeof this.outage === 'number')
       return json(this.outage, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down for maintenance' } });
-    const key = /^License (.+)$/.exec(String((init.headers as Record<string, string>).authorization))?.[1];
-    if (key !== this.license.key) return json(401, { error: { code: 'LICENSE_KEY_INVALID', message: 'No license has this key.' } });
-    const handler = this.routes[path];
+    const key = /^License (.+)$/.exec(String((init.headers as Record<string, string>).authorization ?? ''))?.[1];
+    if (key !== this.license.key && path !== '/v1/client/trial') {
+      return json(401, { error: { code: 'LICENSE_KEY_INVALID', message: 'No license has this key.' } });
+    }
+    const pool = /^\/v1\/client\/pools\/([^/]+)\/(checkout|checkin)$/.exec(path);
+    const handler = pool
+      ? (body: Record<string, unknown>) => this.movePool(decodeURIComponent(pool[1]!), pool[2]!, body)
+      : this.routes[path];
     if (!handler) return json(404, { error: { code: 'NOT_FOUND', message: path } });
     const out = handler(JSON.parse(String(init.body)), this.license);
+    if (path === '/v1/client/usage' && this.loseUsageAnswers > 0) {
+      this.loseUsageAnswers--;
+      throw new TypeError('fetch failed: socket hang up');
+    }
     return json(out.status, out.status === 204 ? null : { ...(out.body as object), serverTime: new Date(this.clock.now()).toISOString() });
   };
 
@@ -154,6 +185,9 @@ export class FakeServer {
         features: { ...l.features },
         maintenanceUntil: null,
       },
+      usage: Object.fromEntries(
+        Object.entries(this.quotas()).map(([code, q]) => [code, { ...q, periodEndsAt: Math.floor(q.periodEndsAt / 1000) }]),
+      ),
     };
     const token = (this.impostor ?? this.signer).sign(claims);
     return {
@@ -197,6 +231,60 @@ export class FakeServer {
       a.live = false;
       return { status: 204, body: null };
     },
+    '/v1/client/usage': (body) => {
+      const refused = this.refusal();
+      if (refused) return refused;
+      const a = this.find(body.fingerprint);
+      if (!('id' in a)) return a;
+      const records = body.records as Array<{ feature: string; quantity: number; at?: string; idempotencyKey: string }>;
+      this.usageBatches.push(records.map((r) => r.idempotencyKey));
+      const out = { accepted: 0, duplicates: 0, rejected: [] as Array<{ idempotencyKey: string; code: string; message: string }> };
+      for (const r of records) {
+        if (this.usageKeys.has(r.idempotencyKey)) {
+          out.duplicates++;
+          continue;
+        }
+        this.usageKeys.add(r.idempotencyKey);
+        const rule = this.ruleOf(r.feature);
+        if (!rule) {
+          out.rejected.push({ idempotencyKey: r.idempotencyKey, code: 'FEATURE_MISSING', message: `${r.feature} is not metered.` });
+          continue;
+        }
+        const used = this.used.get(r.feature) ?? 0;
+        if (used + r.quantity > rule.ceiling) {
+          out.rejected.push({
+            idempotencyKey: r.idempotencyKey,
+            code: 'QUOTA_EXHAUSTED',
+            message: `${r.feature}: ${used} of ${rule.limit} used.`,
+          });
+          continue;
+        }
+        this.used.set(r.feature, used + r.quantity);
+        this.usageRecords.push({ feature: r.feature, quantity: r.quantity, at: r.at, idempotencyKey: r.idempotencyKey });
+        out.accepted++;
+      }
+      this.afterUsage?.();
+      const usage = Object.fromEntries(
+        Object.entries(this.quotas()).map(([code, q]) => [code, { ...q, periodEndsAt: new Date(q.periodEndsAt).toISOString() }]),
+      );
+      return { status: 200, body: { ...out, usage } };
+    },
+    '/v1/client/trial': (body) => {
+      const fingerprint = String(body.fingerprint);
+      if (this.trials.has(fingerprint)) {
+        return {
+          status: 409,
+          body: { error: { code: 'TRIAL_ALREADY_USED', message: 'This device has already had a trial of this product.' } },
+        };
+      }
+      this.trials.add(fingerprint);
+      const a: FakeActivation = { id: `act_${++this.seq}`, fingerprint, heartbeatDeadline: null, borrowedUntil: null, live: true };
+      this.activations.push(a);
+      return {
+        status: 201,
+        body: { key: this.license.key, entitlementId: 'ent_1', activation: { id: a.id }, lease: this.lease(a), warnings: [] },
+      };
+    },
     '/v1/client/validate': (body) => {
       const a = this.activations.find((x) => x.live && x.fingerprint === body.fingerprint);
       const code = this.license.status === 'suspended' ? 'SUSPENDED' : a ? 'VALID' : 'NOT_ACTIVATED';
@@ -214,6 +302,62 @@ export class FakeServer {
       };
     },
   };
+
+  private ruleOf(feature: string): { limit: number; ceiling: number; overage: unknown } | null {
+    const value = this.license.features[feature];
+    let limit: number;
+    let overage: 'block' | 'bill' | { allowPercent: number } = 'block';
+    if (typeof value === 'object' && value !== null) {
+      limit = value.limit;
+      overage = value.overage ?? 'block';
+    } else if (typeof value === 'number' && this.license.metered.includes(feature)) limit = value;
+    else return null;
+    const ceiling = overage === 'bill' ? Infinity : overage === 'block' ? limit : Math.floor(limit * (1 + overage.allowPercent / 100));
+    return { limit, ceiling, overage };
+  }
+
+  /** The quota of every consumption feature now, as the server puts it in leases and usage answers. */
+  quotas(): Record<string, { used: number; limit: number; remaining: number; periodEndsAt: number }> {
+    const out: Record<string, { used: number; limit: number; remaining: number; periodEndsAt: number }> = {};
+    for (const code of Object.keys(this.license.features)) {
+      const rule = this.ruleOf(code);
+      if (!rule) continue;
+      const used = this.used.get(code) ?? 0;
+      out[code] = { used, limit: rule.limit, remaining: Math.max(0, rule.limit - used), periodEndsAt: this.license.periodEndsAt };
+    }
+    return out;
+  }
+
+  /** Starts a new quota period: nothing used, ending at `endsAt`. */
+  newPeriod(endsAt: number): void {
+    this.used.clear();
+    this.license.periodEndsAt = endsAt;
+  }
+
+  private movePool(feature: string, direction: string, body: Record<string, unknown>): { status: number; body: unknown } {
+    const refused = this.refusal();
+    if (refused) return refused;
+    const a = this.find(body.fingerprint);
+    if (!('id' in a)) return a;
+    const value = this.license.features[feature];
+    if (!this.license.pools.includes(feature) || typeof value !== 'number') {
+      return { status: 400, body: { error: { code: 'INVALID_REQUEST', message: `${feature} is not a pool feature.` } } };
+    }
+    const count = Number(body.count ?? 1);
+    const key = `${a.id}/${feature}`;
+    const held = this.held.get(key) ?? 0;
+    const inUse = [...this.held.entries()].filter(([k]) => k.endsWith(`/${feature}`)).reduce((n, [, c]) => n + c, 0);
+    if (direction === 'checkout') {
+      if (inUse + count > value) {
+        return { status: 409, body: { error: { code: 'POOL_EXHAUSTED', message: `${feature}: ${inUse} of ${value} in use.` } } };
+      }
+      this.held.set(key, held + count);
+      return { status: 200, body: { pool: { feature, inUse: inUse + count, limit: value, held: held + count } } };
+    }
+    if (count > held) return { status: 400, body: { error: { code: 'INVALID_REQUEST', message: `holds ${held}` } } };
+    this.held.set(key, held - count);
+    return { status: 200, body: { pool: { feature, inUse: inUse - count, limit: value, held: held - count } } };
+  }
 
   private renew(body: Record<string, unknown>) {
     const refused = this.refusal();
