@@ -156,7 +156,12 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
   });
 
   it('pay-per-use: a statement per customer and period bills all usage, CSV too, and each closed period is an event', async () => {
-    const { report, c, e } = await licenseWith({ minutes: { limit: 0, overage: 'bill' } }, { licenseModel: 'usage', term: null });
+    const { report, c, e, code, client } = await licenseWith(
+      { minutes: { limit: 0, overage: 'bill' } },
+      { licenseModel: 'usage', term: null },
+    );
+    // Nothing included, everything billed: the feature is granted all the same.
+    expect((await client('validate', { features: ['minutes'] })).body.code).toBe('VALID');
     await report([{ feature: 'minutes', quantity: 120, idempotencyKey: 'u1' }]);
     h.clock.set(T0 + 40 * DAY);
     await report([{ feature: 'minutes', quantity: 30, idempotencyKey: 'u2' }]);
@@ -165,6 +170,20 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
     expect(s.lines.map((l: { used: number; billable: number; periodStart: string }) => [l.periodStart, l.used, l.billable])).toEqual([
       ['2026-03-01T00:00:00.000Z', 120, 120],
       ['2026-04-01T00:00:00.000Z', 30, 30],
+    ]);
+    // Billed by the rights of the period: a later change of offering does not rewrite it.
+    await h.call('POST', '/v1/offerings', {
+      productId: 'render',
+      code: `${code}-flat`,
+      name: 'Flat',
+      licenseModel: 'usage',
+      features: { minutes: { limit: 1000, overage: 'block' } },
+    });
+    await h.call('POST', `/v1/entitlements/${e.id}/change-offering`, { offeringId: `${code}-flat` });
+    const again = (await h.call('GET', `/v1/usage/statements?${q}`)).body;
+    expect(again.lines.map((l: { billable: number; included: number }) => [l.billable, l.included])).toEqual([
+      [120, 0],
+      [30, 0],
     ]);
     const csv = await h.call('GET', `/v1/usage/statements?${q}&format=csv`);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);

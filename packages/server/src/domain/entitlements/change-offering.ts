@@ -25,6 +25,8 @@ export interface OfferingChangePlan {
   droppedOverrides: string[];
   datesChanged: boolean;
   warnings: ChangeWarning[];
+  /** Live devices on the entitlement when the change was planned. */
+  liveActivations: number;
 }
 
 /** May this entitlement move from `current` to `target`? Throws the reason it may not. */
@@ -164,7 +166,16 @@ export function planOfferingChange(f: {
       });
     }
   }
-  return { next, rights, evicted, keptOverrides: overrideFields(overrides), droppedOverrides: dropped, datesChanged, warnings };
+  return {
+    next,
+    rights,
+    evicted,
+    keptOverrides: overrideFields(overrides),
+    droppedOverrides: dropped,
+    datesChanged,
+    warnings,
+    liveActivations: f.live.filter((a) => a.state === 'active').length,
+  };
 }
 
 export interface OfferingChangeResult {
@@ -175,6 +186,7 @@ export interface OfferingChangeResult {
   datesChanged: boolean;
   warnings: ChangeWarning[];
   dryRun: boolean;
+  liveActivations: number;
 }
 
 export async function loadPlan(tx: Tx, ctx: Context, entitlement: EntitlementRecord, targetRef: string, removeSeats: boolean) {
@@ -226,6 +238,7 @@ export async function changeOffering(
         datesChanged: plan.datesChanged,
         warnings: plan.warnings,
         dryRun: true,
+        liveActivations: plan.liveActivations,
       };
     });
   }
@@ -271,6 +284,7 @@ export async function changeOfferingIn(
         droppedOverrides: plan.droppedOverrides,
         datesChanged: plan.datesChanged,
         warnings: plan.warnings,
+        liveActivations: plan.liveActivations,
       };
       return plan.next;
     },

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
 import type { EntitlementRecord } from '../model.js';
-import { diff } from '../events/record.js';
+import { diff, isoTimes } from '../events/record.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
 import { mutate, requireEntitlement, type EntitlementView } from './entitlements.js';
 import type { EntitlementSnapshot } from '../../store/repositories/versions.js';
@@ -24,7 +24,10 @@ export function entitlementHistory(ctx: Context, ref: string): Promise<HistoryEn
     const versions = await tx.versions.entitlementHistory(entitlement.id);
     return versions.map((v, i) => {
       const previous = i > 0 ? (versions[i - 1]!.snapshot as unknown as Record<string, unknown>) : {};
-      const [before, after] = diff(previous, v.snapshot as unknown as Record<string, unknown>);
+      const [before, after] = diff(previous, v.snapshot as unknown as Record<string, unknown>).map(isoTimes) as [
+        Record<string, unknown>,
+        Record<string, unknown>,
+      ];
       return {
         version: v.version,
         at: v.at,

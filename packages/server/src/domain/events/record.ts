@@ -53,7 +53,7 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
  * Events are read by people and other systems: times in them (fields named …At or …Until, held as
  * milliseconds in records) are written as ISO 8601 strings, like everywhere else in the API.
  */
-function isoTimes(value: object | null): Record<string, unknown> | null {
+export function isoTimes(value: object | null): Record<string, unknown> | null {
   if (value === null) return null;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k, typeof v === 'number' && /(At|Until)$/.test(k) ? new Date(v).toISOString() : v]),

@@ -71,7 +71,10 @@ export function createMigration(ctx: Context, request: MigrationRequest): Promis
         targetOfferingId: migration.targetOfferingId,
         total: migration.total,
         impact,
-        options: migration.options,
+        options: {
+          ...migration.options,
+          rekeyGraceUntil: migration.options.rekeyGraceUntil === null ? null : new Date(migration.options.rekeyGraceUntil).toISOString(),
+        },
       },
     });
     return { dryRun: false, migration, samples };

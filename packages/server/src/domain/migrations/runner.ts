@@ -54,6 +54,7 @@ export async function runMigrations(deps: RunnerDeps, options: RunOptions): Prom
         if (ids.length === 0) {
           migration.state = 'completed';
           migration.finishedAt = deps.clock.now();
+          migration.result['customers'] = await tx.migrations.customersMoved(migration.id);
           await tx.migrations.update(migration);
           await recordEvent(tx, ctx, {
             type: 'migration.completed',
@@ -114,6 +115,16 @@ async function moveOne(tx: Tx, ctx: Context, m: MigrationRecord, entitlementId: 
       const key = generateLicenseKey();
       await tx.entitlements.updateKey(entitlementId, licenseKeyHash(ctx, key), ctx.secrets.encrypt('license-key', key));
       rekeyed = true;
+      // The new key itself is never written to the log; that it changed, and until when the old one works, is.
+      await recordEvent(tx, ctx, {
+        type: 'entitlement.rekeyed',
+        subjectType: 'entitlement',
+        subjectId: entitlementId,
+        entitlementId,
+        customerId: current.customerId,
+        productId: current.productId,
+        after: { migrationId: m.id, oldKeyValidUntil: m.options.rekeyGraceUntil },
+      });
     }
     await tx.migrations.finishItem(
       m.id,
@@ -125,6 +136,7 @@ async function moveOne(tx: Tx, ctx: Context, m: MigrationRecord, entitlementId: 
     m.done++;
     m.result['entitlements'] = (m.result['entitlements'] ?? 0) + 1;
     m.result['seatsRemoved'] = (m.result['seatsRemoved'] ?? 0) + out.removedActivations.length;
+    m.result['activations'] = (m.result['activations'] ?? 0) + out.liveActivations;
     m.result['overridesKept'] = (m.result['overridesKept'] ?? 0) + (out.keptOverrides.length > 0 ? 1 : 0);
     if (rekeyed) m.result['rekeyed'] = (m.result['rekeyed'] ?? 0) + 1;
   } catch (error) {

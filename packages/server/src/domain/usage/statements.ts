@@ -40,8 +40,11 @@ export function usageStatement(
     const lines: StatementLine[] = [];
     const counters = await tx.usage.counters({ entitlementIds: entitlements.map((e) => e.id), from, to });
     for (const c of counters) {
-      const e = entitlements.find((x) => x.id === c.entitlementId)!;
-      const offering = (await tx.offerings.find(e.offeringId))!;
+      // A period is billed by the rights that applied in it, not today's: a later change of
+      // offering or override must not rewrite past statements.
+      const current = entitlements.find((x) => x.id === c.entitlementId)!;
+      const e = (await tx.versions.entitlementAsOf(current.id, c.periodStart)) ?? current;
+      const offering = (await tx.offerings.versionAsOf(e.offeringId, c.periodStart)) ?? (await tx.offerings.find(e.offeringId))!;
       const feature = (await tx.features.allOf(e.productId)).find((f) => f.code === c.feature);
       const rule = quotaRule({ ...offering.features, ...e.overrides.features }[c.feature]);
       const included = rule?.limit ?? 0;

@@ -47,7 +47,8 @@ export interface ValidationFacts {
 export function grants(value: FeatureValue | undefined): boolean {
   if (value === undefined || value === false) return false;
   if (typeof value === 'number') return value > 0;
-  if (typeof value === 'object') return value.limit > 0;
+  // Pay-per-use: a billed quota grants the feature even when nothing is included.
+  if (typeof value === 'object') return value.limit > 0 || value.overage === 'bill';
   return true;
 }
 

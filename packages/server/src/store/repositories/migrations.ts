@@ -154,6 +154,19 @@ export class MigrationRepository {
     return Number(out.numUpdatedRows) === 1;
   }
 
+  /** How many distinct customers the migration's finished items belong to. */
+  async customersMoved(migrationId: string): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('migration_items as i')
+      .innerJoin('entitlements as e', (j) => j.onRef('e.account_id', '=', 'i.account_id').onRef('e.id', '=', 'i.entitlement_id'))
+      .select((eb) => eb.fn.count<number>('e.customer_id').distinct().as('n'))
+      .where('i.account_id', '=', this.ctx.scope.accountId)
+      .where('i.migration_id', '=', migrationId)
+      .where('i.state', '=', 'done')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async itemCounts(migrationId: string): Promise<Record<string, number>> {
     const rows = await this.ctx.db
       .selectFrom('migration_items')
