@@ -33,11 +33,13 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    if (typeof key !== 'string' || !WRITES.has(request.method) || !request.apiKey) return;
+    // Keyed by account, whether an API key or a console session authenticated the write.
+    const accountId = request.apiKey?.accountId ?? request.staff?.user.accountId;
+    if (typeof key !== 'string' || !WRITES.has(request.method) || !accountId) return;
     if (key.length < 1 || key.length > 255) {
       throw new DomainError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 characters.', { field: 'Idempotency-Key' });
     }
-    const scope = { accountId: request.apiKey.accountId, productId: null };
+    const scope = { accountId, productId: null };
     const store = services.store.forAccount(scope);
     const fingerprint = fingerprintOf(request);
     const now = services.clock.now();

@@ -125,4 +125,16 @@ describe.each(await storeKinds())('console users and sessions on %s', (kind) => 
     }
     expect((await h.call('GET', '/console/assets/missing.js', undefined, { key: null })).status).toBe(404);
   });
+
+  it('a console write with an Idempotency-Key is replayed, not repeated', async () => {
+    const { who } = await signIn('owner@vendor.test', PASSWORD);
+    const headers = { cookie: who!.cookie, 'x-csrf-token': who!.csrf, 'idempotency-key': 'console-create-1' };
+    const first = await h.call('POST', '/v1/customers', { name: 'Once Only' }, { key: null, headers });
+    const again = await h.call('POST', '/v1/customers', { name: 'Once Only' }, { key: null, headers });
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const found = (await asUser(who!, 'GET', '/v1/customers?q=Once%20Only')).body.data;
+    expect(found).toHaveLength(1);
+  });
 });
