@@ -1,6 +1,8 @@
 /**
  * studio — a small command-line application licensed with @leasehold/sdk. It gates two features:
  * `export` (write a project to a file) and `cloud` (sync to the cloud); everything else is free.
+ * `render` is metered: each run records its minutes against the `render-minutes` quota, online or
+ * offline. `trial` starts a trial without a key.
  *
  *   STUDIO_SERVER   the Leasehold server (default http://127.0.0.1:8080; "none" for an air-gapped machine)
  *   STUDIO_JWKS     the vendor's public keys, shipped with the application (default: jwks.json beside this file)
@@ -47,6 +49,9 @@ async function main(): Promise<void> {
     courtesy: { intervalMs: 10_000 },
   });
   license.on('violation', (v) => console.error(`studio: license warning (${v.mode} mode): ${v.message}`));
+  license.on('usageRejected', (records) => {
+    for (const r of records) console.error(`studio: the server refused ${r.quantity} ${r.feature} from ${r.at.toISOString()}: ${r.code}`);
+  });
   try {
     switch (command) {
       case 'activate':
@@ -70,6 +75,24 @@ async function main(): Promise<void> {
         console.log(`exported to ${file}`);
         break;
       }
+      case 'render': {
+        // Metered: the minutes are queued in the encrypted cache at once and reach the server exactly once.
+        const minutes = Number(args[0] ?? 1);
+        const receipt = license.recordUsage('render-minutes', minutes);
+        console.log(`rendered for ${minutes} min; ${receipt.remaining} min left this period`);
+        break;
+      }
+      case 'usage': {
+        const sent = await license.flushUsage();
+        const u = license.usage('render-minutes');
+        if (!u) console.log('render-minutes: not in your plan');
+        else console.log(`render-minutes: ${u.used + u.queued} of ${u.limit} used, ${u.remaining} left (${u.queued} not sent yet)`);
+        if (!sent.delivered) console.log(`  not sent: ${sent.code}`);
+        break;
+      }
+      case 'trial':
+        console.log(describe(await license.startTrial({ email: args[0] })));
+        break;
       case 'sync':
         requireFeature(license, 'cloud');
         console.log('synced to the cloud');
@@ -106,7 +129,7 @@ async function main(): Promise<void> {
         break;
       default:
         console.error(
-          'usage: studio activate <key> | status | refresh | export [file] | sync | watch [seconds] | offline-request <key> [file] | offline-import [file] | deactivate',
+          'usage: studio activate <key> | trial [email] | status | refresh | export [file] | sync | render [minutes] | usage | watch [seconds] | offline-request <key> [file] | offline-import [file] | deactivate',
         );
         process.exitCode = 64;
     }

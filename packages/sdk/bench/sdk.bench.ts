@@ -1,11 +1,12 @@
 /**
  * `npm run bench:sdk` — what the SDK costs the application:
  * - hasFeature() on a hot license (target: under 1 µs), against a Map lookup;
- * - opening a cached license cold (target: under 5 ms), against reading the cache file.
+ * - opening a cached license cold (target: under 5 ms), against reading the cache file;
+ * - recordUsage() (no target: one encrypted, fsynced, atomic cache write), with up to 100 records queued.
  * Each figure is the median of several rounds; baselines are measured in the same run.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Leasehold, LeaseCache, deviceFingerprint, type License } from '../src/index.js';
@@ -17,10 +18,11 @@ const jwk = publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x
 const publicKeys = { keys: [{ ...jwk, kid: 'key_bench', alg: 'EdDSA', use: 'sig' }] };
 const fingerprint = deviceFingerprint(product, cacheDir);
 
-const features: Record<string, boolean | number> = {};
+const features: Record<string, boolean | number | { limit: number; overage: 'bill' }> = {};
 for (let i = 0; i < 50; i++) features[`feature-${i}`] = i % 3 !== 0;
 features.export = true;
 features.projects = 10;
+features.exports = { limit: 1_000_000, overage: 'bill' };
 const now = Math.floor(Date.now() / 1000);
 const claims = {
   iss: 'acc_bench',
@@ -47,6 +49,7 @@ const claims = {
     features,
     maintenanceUntil: null,
   },
+  usage: { exports: { used: 0, limit: 1_000_000, remaining: 1_000_000, periodEndsAt: now + 30 * 86400 } },
 };
 const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'key_bench', typ: 'leasehold-lease+jwt' })).toString('base64url');
 const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
@@ -115,6 +118,19 @@ const readNs = perCall(500, 7, () => readFileSync(file, 'utf8').length);
 await perOpen(20);
 const openNs = await perOpen(101);
 
+// Each round starts from the cache without a queue and records 100 uses, one by one.
+const pristine = readFileSync(file);
+const recordRounds: number[] = [];
+for (let r = 0; r < 7; r++) {
+  writeFileSync(file, pristine);
+  const metered = await Leasehold.open(openOptions);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < 100; i++) metered.recordUsage('exports', 1);
+  recordRounds.push(Number(process.hrtime.bigint() - start) / 100);
+  await metered.close();
+}
+const recordNs = median(recordRounds);
+
 const row = (what: string, ns: number, target: string, baseline: string, ratio: number) =>
   console.log(`${what.padEnd(36)} ${fmt(ns).padStart(10)}   target ${target.padEnd(7)} ${ratio.toFixed(1).padStart(6)}× ${baseline}`);
 const fmt = (ns: number) =>
@@ -127,6 +143,7 @@ console.log(`baseline: Map.get on the same features   ${fmt(mapNs)}`);
 console.log(`baseline: readFileSync of the cache file ${fmt(readNs)}\n`);
 row('hasFeature() on a hot license', hasFeatureNs, '< 1 µs', 'a Map lookup', hasFeatureNs / mapNs);
 row('open a cached license (cold)', openNs, '< 5 ms', 'reading the cache file', openNs / readNs);
+row('recordUsage() (0–100 queued)', recordNs, '—', 'reading the cache file', recordNs / readNs);
 console.log(`\n${hasFeatureNs < 1_000 ? 'PASS' : 'FAIL'} hasFeature < 1 µs; ${openNs < 5_000_000 ? 'PASS' : 'FAIL'} open < 5 ms`);
 rmSync(cacheDir, { recursive: true, force: true });
 if (hasFeatureNs >= 1_000 || openNs >= 5_000_000) process.exitCode = 1;

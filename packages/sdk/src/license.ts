@@ -559,9 +559,19 @@ export class License extends EventEmitter<LicenseEvents> {
       }
       this.emit('violation', { code: 'QUOTA_EXHAUSTED', message, mode: status.mode ?? 'warn', at: new Date(this.clock.now()) });
     }
-    const record: QueuedUsage = { idempotencyKey: randomBytes(16).toString('base64url'), feature, quantity, at };
+    let record: QueuedUsage = { idempotencyKey: randomBytes(16).toString('base64url'), feature, quantity, at };
+    const queue = [...this.queue()];
+    // Without a server nothing is ever sent, so records are only there for enforcement: one per feature and hour keeps the cache small.
+    const last = this.api ? -1 : queue.findLastIndex((r) => r.feature === feature);
+    const merged = last >= 0 ? queue[last]! : null;
+    if (merged && Math.floor(merged.at / HOUR) === Math.floor(at / HOUR) && merged.quantity + quantity <= 1_000_000_000) {
+      record = { ...merged, quantity: merged.quantity + quantity };
+      queue[last] = record;
+    } else {
+      queue.push(record);
+    }
     const previous = state;
-    this.state = { ...state, usageQueue: [...this.queue(), record] };
+    this.state = { ...state, usageQueue: queue };
     try {
       this.cache.write(this.state);
     } catch (cause) {
@@ -812,6 +822,7 @@ export class License extends EventEmitter<LicenseEvents> {
       hostname: d.hostname ?? osHostname(),
     };
     const keep = this.state?.licenseKey === request.licenseKey ? this.state : null;
+    if (!keep) this.dropQueue('LICENSE_CHANGED', 'Another license replaced the one this record was made under before the server took it.');
     this.state = {
       ...(keep ?? this.emptyState(request.licenseKey)),
       pendingOffline: { nonce: request.nonce, createdAt: now },
@@ -1270,8 +1281,9 @@ export class License extends EventEmitter<LicenseEvents> {
   private async settleQueueBefore(newKey: string): Promise<void> {
     if (!this.state || this.state.licenseKey === newKey || this.queue().length === 0) return;
     const outcome = await this.flushUsage();
+    const code = outcome.code === 'OK' || outcome.code === 'PENDING' ? 'LICENSE_CHANGED' : outcome.code;
     if (this.queue().length > 0)
-      this.dropQueue(outcome.code, 'Another license replaced the one this record was made under before the server took it.');
+      this.dropQueue(code, 'Another license replaced the one this record was made under before the server took it.');
   }
 
   /** Gives up on the queued records (the license they belong to is going away), reporting them through `usageRejected`. */

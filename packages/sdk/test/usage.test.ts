@@ -269,6 +269,43 @@ describe('quota enforcement on the device', () => {
   });
 });
 
+describe('an air-gapped device', () => {
+  it('enforces the quota from an offline activation, keeping one record per feature and hour', async () => {
+    const w = world({ features: { exports: quota(10) } });
+    const license = await w.open({ serverUrl: null });
+    const request = license.writeOfflineRequest(w.key, join(w.cacheDir, 'request.json'));
+    w.server.used.set('exports', 4);
+    const activated = (await (
+      await w.server.fetch('http://licensing.test/v1/client/activate', {
+        method: 'POST',
+        headers: { authorization: `License ${request.licenseKey}` },
+        body: JSON.stringify({ fingerprint: request.fingerprint }),
+      })
+    ).json()) as {
+      activation: { id: string };
+      lease: { token: string; id: string; issuedAt: string; expiresAt: string; refreshAfter: string };
+    };
+    license.importOfflineResponse({
+      format: 'leasehold-offline-response',
+      v: 1,
+      product: 'studio',
+      fingerprint: DEVICE,
+      nonce: request.nonce,
+      activationId: activated.activation.id,
+      lease: activated.lease,
+      serverTime: new Date(T0).toISOString(),
+    });
+    license.recordUsage('exports', 2);
+    license.recordUsage('exports', 1);
+    w.clock.advance(HOUR);
+    license.recordUsage('exports', 2);
+    expect(license.usage('exports')).toMatchObject({ used: 4, queued: 5, remaining: 1 });
+    expect(codeOf(() => license.recordUsage('exports', 2))).toBe('QUOTA_EXHAUSTED');
+    expect(await license.flushUsage()).toMatchObject({ code: 'SKIPPED', pending: 2 });
+    await license.close();
+  });
+});
+
 describe('pools', () => {
   it('checks elements out and in through the server, refuses at the limit, and remembers what this device holds', async () => {
     const w = world({ features: { export: true, nodes: 3 }, pools: ['nodes'] });
