@@ -112,29 +112,5 @@ export const OfferingCreate = Type.Object(
 export type OfferingCreate = Static<typeof OfferingCreate>;
 
 /** Everything but the product may change; the change reaches every entitlement at its next lease. */
-export const OfferingPatch = Type.Object(
-  {
-    code: Type.Optional(Code),
-    name: Type.Optional(Name),
-    licenseModel: Type.Optional(LicenseModelSchema),
-    seatModel: Type.Optional(SeatModelSchema),
-    seats: Type.Optional(Seats),
-    term: Type.Optional(Type.Union([Duration, Type.Null()])),
-    leasePeriod: Type.Optional(Duration),
-    features: Type.Optional(FeatureValues),
-    rehostLimit: Type.Optional(Type.Union([RehostLimit, Type.Null()])),
-    maintenanceTerm: Type.Optional(Type.Union([Duration, Type.Null()])),
-    rehostPeriod: Type.Optional(Duration),
-    heartbeatWindow: Type.Optional(Duration),
-    borrowLimit: Type.Optional(Type.Union([Duration, Type.Null()])),
-    maxDevicesPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
-    enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),
-    activationRules: Type.Optional(ActivationRules),
-    upgradePaths: Type.Optional(Type.Array(IdOrCode, { maxItems: 100 })),
-    evictionOrder: Type.Optional(Type.Enum(EVICTION_ORDERS)),
-    metadata: Type.Optional(Metadata),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+export const OfferingPatch = Type.Partial(Type.Omit(OfferingCreate, ['productId']), { additionalProperties: false, minProperties: 1 });
 export type OfferingPatch = Static<typeof OfferingPatch>;
