@@ -107,6 +107,34 @@ describe('recording usage offline', () => {
     await license.close();
   });
 
+  it('a suspension keeps the queue; after the resumption the records go out', async () => {
+    const { w, license } = await offlineWith({ exports: quota(100) });
+    license.recordUsage('exports', 2);
+    w.server.outage = null;
+    w.server.license.status = 'suspended';
+    expect(await license.flushUsage()).toMatchObject({ delivered: false, code: 'SUSPENDED', pending: 1 });
+    expect(license.status().code).toBe('SUSPENDED');
+    expect(codeOf(() => license.recordUsage('exports', 1))).toBe('SUSPENDED');
+    w.server.license.status = 'active';
+    expect((await license.refresh({ force: true })).refreshed).toBe(true);
+    expect(w.server.used.get('exports')).toBe(2);
+    expect(license.usage('exports')).toMatchObject({ used: 2, queued: 0 });
+    await license.close();
+  });
+
+  it('deactivate() sends the queue before giving the seat back; offline it refuses and keeps both', async () => {
+    const { w, license } = await offlineWith({ exports: quota(100) });
+    license.recordUsage('exports', 3);
+    expect(((await license.deactivate().catch((e: unknown) => e)) as LeaseholdError).code).toBe('OFFLINE');
+    expect(license.usage('exports')?.queued).toBe(3);
+    w.server.outage = null;
+    await license.deactivate();
+    expect(w.server.used.get('exports')).toBe(3);
+    expect(w.server.calls.slice(-2).map((c) => c.path)).toEqual(['/v1/client/usage', '/v1/client/deactivate']);
+    expect(license.status().code).toBe('NO_LICENSE');
+    await license.close();
+  });
+
   it('sends a large queue in batches the server accepts', async () => {
     const { w, license } = await offlineWith({ exports: quota(5000) });
     license.recordUsage('exports', 1);
