@@ -4,6 +4,7 @@ import { SERVER_VALIDATION_CODES } from '../validation-codes.js';
 import { FeatureValues } from './features.js';
 import { ENFORCEMENT_MODES, SeatModelSchema, LicenseModelSchema } from './offerings.js';
 import { EFFECTIVE_STATUSES } from './entitlements.js';
+import { QuotaStatusOut } from './usage.js';
 
 const Fingerprint = Type.String({
   minLength: 8,
@@ -149,13 +150,9 @@ export const ValidationResult = Type.Object(
     entitlement: Type.Union([EntitlementClaims, Type.Null()]),
     activation: Type.Union([Type.Object({ id: Type.String(), seatKind: Type.String() }), Type.Null()]),
     usage: Type.Optional(
-      Type.Record(
-        Type.String(),
-        Type.Object({ used: Type.Integer(), limit: Type.Integer(), remaining: Type.Integer(), periodEndsAt: Timestamp }),
-        {
-          description: 'Consumption features: quota of the current period',
-        },
-      ),
+      Type.Record(Type.String(), QuotaStatusOut, {
+        description: 'Consumption features: quota of the current period',
+      }),
     ),
     serverTime: Timestamp,
   },
@@ -211,7 +208,10 @@ export interface LeaseClaims {
   seat: { kind: SeatKind; heartbeatDeadline: number | null; borrowedUntil: number | null };
   entitlement: EntitlementClaims;
   /** Consumption features: this period's quota when the lease was issued (periodEndsAt in seconds). */
-  usage?: Record<string, { used: number; limit: number; remaining: number; periodEndsAt: number }>;
+  usage?: Record<
+    string,
+    { used: number; limit: number; remaining: number; periodEndsAt: number; overage?: 'block' | 'bill' | { allowPercent: number } }
+  >;
 }
 
 export const Jwk = Type.Object({

@@ -32,6 +32,7 @@ export const UsageAnswer = Type.Object({
   duplicates: Type.Integer(),
   rejected: Type.Array(Type.Object({ idempotencyKey: Type.String(), code: Type.String(), message: Type.String() })),
   usage: Type.Record(Type.String(), QuotaStatusOut),
+  serverTime: Timestamp,
 });
 
 export const PoolCheckRequest = Type.Object(
@@ -56,6 +57,18 @@ export const UsageReportQuery = Type.Object({
   customer: Type.Optional(Type.String({ maxLength: 200 })),
   entitlement: Type.Optional(Type.String({ maxLength: 200 })),
   feature: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const EntitlementUsageOut = Type.Object({
+  quotas: Type.Record(Type.String(), QuotaStatusOut, { description: 'Each consumption feature in the running period' }),
+  pools: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      inUse: Type.Integer(),
+      limit: Type.Integer(),
+      holders: Type.Array(Type.Object({ activationId: Type.String(), fingerprint: Type.String(), count: Type.Integer() })),
+    }),
+  ),
 });
 
 export const UsageGroupOut = Type.Object({ key: Type.String(), feature: Type.String(), quantity: Type.Integer(), records: Type.Integer() });

@@ -54,7 +54,8 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
     ]);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ accepted: 2, duplicates: 1, rejected: [] });
-    expect(first.body.usage.exports).toMatchObject({ used: 15, limit: 100, remaining: 85, periodEndsAt: '2026-04-01T00:00:00.000Z' });
+    expect(first.body.usage.exports).toMatchObject({ used: 15, limit: 100, remaining: 85, periodEndsAt: '2026-04-01T00:00:00.000Z', overage: 'block' });
+    expect(first.body.serverTime).toBe(new Date(h.clock.now()).toISOString());
     const again = await report([{ feature: 'exports', quantity: 10, idempotencyKey: 'a' }]);
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 });
     expect(again.body.usage.exports.used).toBe(15);
@@ -75,7 +76,8 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
     // The lease carries the quota, so the device can hold the line offline.
     const lease = (await client('refresh', { fingerprint: fp(`plan-${n}-0`) })).body.lease.token;
     const claims = JSON.parse(Buffer.from(lease.split('.')[1], 'base64url').toString());
-    expect(claims.usage.exports).toMatchObject({ used: 10, limit: 10, remaining: 0 });
+    expect(claims.usage.exports).toMatchObject({ used: 10, limit: 10, remaining: 0, overage: 'block' });
+    expect(v.body.usage.exports).toMatchObject({ used: 10, limit: 10, remaining: 0, overage: 'block' });
 
     h.clock.set(T0 + 31 * DAY); // 1 April: a new period
     const next = await report([{ feature: 'exports', quantity: 4, idempotencyKey: 'x4' }]);

@@ -14,7 +14,10 @@ export interface LeaseFacts {
   activation: ActivationRecord;
   now: number;
   /** Quota status of consumption features, carried so the device can enforce quotas offline. */
-  usage?: Record<string, { used: number; limit: number; remaining: number; periodEndsAt: number }>;
+  usage?: Record<
+    string,
+    { used: number; limit: number; remaining: number; periodEndsAt: number; overage: 'block' | 'bill' | { allowPercent: number } }
+  >;
 }
 
 export interface LeasePlan {
@@ -78,7 +81,7 @@ export function planLease(f: LeaseFacts): LeasePlan {
       usage: Object.fromEntries(
         Object.entries(f.usage ?? {}).map(([code, q]) => [
           code,
-          { used: q.used, limit: q.limit, remaining: q.remaining, periodEndsAt: Math.floor(q.periodEndsAt / 1000) },
+          { used: q.used, limit: q.limit, remaining: q.remaining, periodEndsAt: Math.floor(q.periodEndsAt / 1000), overage: q.overage },
         ]),
       ),
     },

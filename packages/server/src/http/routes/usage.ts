@@ -1,4 +1,6 @@
 import {
+  EntitlementUsageOut,
+  IdParams,
   ListOf,
   PoolAnswer,
   PoolCheckRequest,
@@ -14,6 +16,7 @@ import { stringify } from 'csv-stringify/sync';
 import { recordUsage } from '../../domain/usage/record.js';
 import { movePoolElements } from '../../domain/usage/pools.js';
 import { usageReport, usageStatement } from '../../domain/usage/statements.js';
+import { entitlementUsage } from '../../domain/usage/current.js';
 import type { QuotaStatus } from '../../domain/usage/quota.js';
 import { contextOf } from '../auth.js';
 import { clientContextOf } from '../license-auth.js';
@@ -40,7 +43,7 @@ export function usageRoutes(app: App, services: Services): void {
     },
     handler: async (req) => {
       const out = await recordUsage(clientContextOf(services, req), req.body);
-      return { ...out, usage: quotaOut(out.usage) };
+      return { ...out, usage: quotaOut(out.usage), serverTime: iso(services.clock.now()) };
     },
   });
 
@@ -79,6 +82,21 @@ export function usageRoutes(app: App, services: Services): void {
         q.groupBy ?? 'feature',
       );
       return { data: rows, nextCursor: null };
+    },
+  });
+
+  app.get('/v1/entitlements/:id/usage', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['usage'],
+      security: bearer,
+      summary: "An entitlement's usage now: each consumption feature's quota this period, each pool's size and holders",
+      params: IdParams,
+      response: answers(200, EntitlementUsageOut),
+    },
+    handler: async (req) => {
+      const u = await entitlementUsage(contextOf(services, req), req.params.id);
+      return { quotas: quotaOut(u.quotas), pools: u.pools };
     },
   });
 
