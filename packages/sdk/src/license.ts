@@ -1058,7 +1058,9 @@ export class License extends EventEmitter<LicenseEvents> {
       // Pool elements belong to an activation: a new one (a seat taken again) holds none.
       pools: base.activationId === lease.claims.sub ? (base.pools ?? {}) : {},
     };
-    this.adoptQuotas(snapshotOf(lease.claims.usage, lease.claims.iat * 1000));
+    // The lease's iat is whole seconds; the answer that carried it was sent after it was signed, so
+    // its time (milliseconds) orders the lease's quotas correctly against a usage answer of the same second.
+    this.adoptQuotas(snapshotOf(lease.claims.usage, Math.max(lease.claims.iat * 1000, serverTime ?? 0)));
     if (serverTime !== null) this.syncTime(serverTime);
     else this.state.trustedTime = Math.max(this.state.trustedTime, offlineIssuedAt ?? 0, lease.claims.iat * 1000);
     this.lease = lease;
