@@ -263,3 +263,30 @@ export interface SigningKey {
   retiredAt: string | null;
   publishedUntil: string | null;
 }
+export interface QuotaStatus {
+  used: number;
+  limit: number;
+  remaining: number;
+  periodEndsAt: string;
+  overage: 'block' | 'bill' | { allowPercent: number };
+}
+export interface EntitlementUsage {
+  quotas: Record<string, QuotaStatus>;
+  pools: { feature: string; inUse: number; limit: number; holders: { activationId: string; fingerprint: string; count: number }[] }[];
+}
+export interface UsageGroup {
+  key: string;
+  feature: string;
+  quantity: number;
+  records: number;
+}
+export interface HistoryEntry {
+  version: number;
+  at: string;
+  change: string;
+  actor: { type: string; id: string | null };
+  requestId: string | null;
+  offeringId: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}

@@ -1,7 +1,7 @@
-import { Alert, Badge, Button, Center, Group, Loader, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Center, Group, Loader, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { ApiError, get, type Page } from './api';
+import { ApiError, del, get, type Page } from './api';
 
 /** Loads something when the inputs change; `reload` loads again (after a write). */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -260,3 +260,82 @@ export function Empty({ children }: { children: ReactNode }) {
     </Text>
   );
 }
+
+/** A refusal to delete or change something still in use: the server's reason, what uses it, and the way out. */
+export function Refusal({ error }: { error: unknown }) {
+  if (!(error instanceof ApiError) || error.body.code !== 'IN_USE') return <ErrorState error={error} />;
+  const d = error.body.details ?? {};
+  const users = Object.entries(d).filter(([k, v]) => k !== 'resolve' && Array.isArray(v));
+  return (
+    <Alert color="orange" title="Still in use" role="alert" data-code="IN_USE">
+      <Stack gap={4}>
+        <Text size="sm">{error.body.message}</Text>
+        {users.map(([k, v]) => (
+          <Text size="sm" key={k}>
+            {k}: {(v as unknown[]).map(String).join(', ')}
+          </Text>
+        ))}
+        {typeof d['resolve'] === 'string' && (
+          <Text size="sm" fw={500}>
+            {d['resolve']}
+          </Text>
+        )}
+      </Stack>
+    </Alert>
+  );
+}
+
+/** Deleting after a confirmation; a refusal (IN_USE) stays in the dialog with what to do about it. */
+export function DeleteDialog(props: {
+  opened: boolean;
+  title: string;
+  path: string;
+  onClose: () => void;
+  onDeleted: () => void;
+  children?: ReactNode;
+}) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const close = () => (setError(null), props.onClose());
+  return (
+    <Modal opened={props.opened} onClose={close} title={props.title}>
+      <Stack>
+        {props.children ?? <Text size="sm">This cannot be undone.</Text>}
+        {error !== null && <Refusal error={error} />}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={close}>
+            Cancel
+          </Button>
+          <Button
+            color="red"
+            loading={busy}
+            disabled={error !== null}
+            onClick={() => {
+              setBusy(true);
+              del(props.path).then(
+                () => (setBusy(false), setError(null), props.onDeleted()),
+                (err: unknown) => (setBusy(false), setError(err)),
+              );
+            }}
+          >
+            Delete
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** A right's value in a table cell: on/off for booleans, JSON for objects, a dash for null. */
+export const show = (v: unknown): string =>
+  v === undefined
+    ? ''
+    : v === null
+      ? '—'
+      : typeof v === 'boolean'
+        ? v
+          ? 'on'
+          : 'off'
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);

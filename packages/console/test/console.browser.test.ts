@@ -91,7 +91,7 @@ describe.skipIf(!available)('the console, in a browser', () => {
     expect(await page.getByTestId('signed-in-as').textContent()).toContain('Ada Vendor');
   });
 
-  it('creates a product with two features', async () => {
+  it('creates a product with its features: on/off, numeric, metered and a pool', async () => {
     await nav('Products & features');
     await page.getByRole('button', { name: 'New product' }).click();
     await field('Name').fill('Studio');
@@ -101,6 +101,8 @@ describe.skipIf(!available)('the console, in a browser', () => {
     for (const [name, code, type] of [
       ['Export', 'export', null],
       ['Projects', 'projects', /^numeric$/],
+      ['Renders', 'renders', /^consumption$/],
+      ['Jobs', 'jobs', /^pool$/],
     ] as const) {
       await field('Feature name').fill(name);
       await field('Feature code').fill(code);
@@ -129,6 +131,10 @@ describe.skipIf(!available)('the console, in a browser', () => {
       await page.getByRole('textbox', { name: /^Projects/ }).fill(o.projects);
       if (o.exportOn) await page.getByRole('checkbox', { name: /Export/ }).check();
       if (o.code === 'studio-pro') {
+        await page.getByRole('textbox', { name: /^Renders/ }).fill('100');
+        await page.getByRole('textbox', { name: /^Jobs/ }).fill('2');
+      }
+      if (o.code === 'studio-pro') {
         await field('Lease period').fill('seven days');
         await page.getByRole('button', { name: 'Create offering' }).click();
         const error = page.locator('[id$="-error"]').filter({ hasText: /leasePeriod|pattern/ });
@@ -142,6 +148,21 @@ describe.skipIf(!available)('the console, in a browser', () => {
     await nav('Offerings');
     await page.getByRole('cell', { name: 'Studio Basic' }).waitFor();
     await shot('offerings');
+  });
+
+  it('refuses to delete a feature an offering still sets, saying which and what to do', async () => {
+    await nav('Products & features');
+    await page
+      .getByRole('row', { name: /Studio/ })
+      .first()
+      .click();
+    await page.getByRole('button', { name: 'Delete feature export' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    const refusal = page.getByRole('dialog').locator('[data-code="IN_USE"]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/studio-pro.*Remove the feature from these offerings first/);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('table', { name: 'Features' }).getByRole('cell', { name: 'Export', exact: true }).waitFor();
   });
 
   it('creates a customer, finds it by search, and gives it an entitlement', async () => {
@@ -191,7 +212,28 @@ describe.skipIf(!available)('the console, in a browser', () => {
     await shot('entitlement');
   });
 
+  it("shows this period's quota and the pool's holders once the device reports usage", async () => {
+    const client = (path: string, body: unknown) =>
+      fetch(`${server.url}/v1/client/${path}`, {
+        method: 'POST',
+        headers: { authorization: `License ${licenseKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ fingerprint: 'f'.repeat(64), ...(body as object) }),
+      });
+    const usage = await client('usage', { records: [{ feature: 'renders', quantity: 25, idempotencyKey: 'render-1' }] });
+    expect(usage.status).toBe(200);
+    expect((await client('pools/jobs/checkout', { count: 1 })).status).toBe(200);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => page.getByTestId('quota-renders').textContent()).toMatch(/^25 \/ 100/);
+    const quota = page.getByRole('table', { name: 'Quotas this period' }).locator('tr[data-quota="renders"]');
+    expect(await quota.textContent()).toMatch(/75/);
+    const pool = page.getByRole('table', { name: 'Pools' }).locator('tr[data-pool="jobs"]');
+    expect(await pool.textContent()).toMatch(/1 \/ 2.*Ada’s laptop × 1/);
+    await shot('entitlement-usage');
+  });
+
+  let beforeChange = new Date();
   it('changes the offering after previewing its impact', async () => {
+    beforeChange = new Date();
     await page.getByRole('button', { name: 'Change offering' }).click();
     await choose(/^New offering/, /Studio Basic/);
     await page.getByRole('button', { name: 'Preview impact' }).click();
@@ -206,12 +248,61 @@ describe.skipIf(!available)('the console, in a browser', () => {
       .toMatch(/^Seats11$/);
   });
 
+  it('shows the history, the rights as they stood before the change, and reverts it', async () => {
+    await page.getByRole('tab', { name: 'History' }).click();
+    const history = page.getByRole('table', { name: 'History' });
+    await history.waitFor();
+    expect(await history.locator('tr[data-version="2"]').textContent()).toMatch(
+      /user usr_.*entitlement\.offering_changed.*offeringId: Studio Pro → Studio Basic/,
+    );
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const b = beforeChange;
+    const local = `${b.getFullYear()}-${pad(b.getMonth() + 1)}-${pad(b.getDate())}T${pad(b.getHours())}:${pad(b.getMinutes())}:${pad(b.getSeconds())}`;
+    await page.getByLabel(/^As of/).fill(local);
+    await page.getByRole('button', { name: 'Show rights then' }).click();
+    const asOf = page.getByRole('table', { name: 'Rights as of' });
+    await asOf.waitFor();
+    expect(await asOf.locator('tr[data-right="Offering"]').textContent()).toContain('Studio Pro');
+    expect(await asOf.locator('tr[data-right="Seats"]').textContent()).toBe('Seats3');
+    await shot('entitlement-history');
+    await history.locator('tr[data-version="1"]').getByRole('button', { name: 'Revert to this version' }).click();
+    await page.getByRole('dialog', { name: 'Revert to version 1?' }).getByRole('button', { name: 'Revert' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => history.locator('tr[data-version="3"]').textContent()).toMatch(/entitlement\.reverted/);
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Rights' }).locator('tr[data-right="Seats"]').textContent())
+      .toMatch(/^Seats33$/);
+  });
+
   it('suspends the entitlement', async () => {
     await page.getByRole('button', { name: 'Suspend' }).click();
     await field('Reason').fill('Invoice overdue');
     await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
     await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toContain('suspended');
+  });
+
+  it('edits the customer, and refuses to delete one that holds an entitlement', async () => {
+    await page.getByRole('link', { name: 'customer', exact: true }).click();
+    await page.getByRole('button', { name: 'Edit customer' }).click();
+    await page.getByRole('dialog').getByRole('textbox', { name: /^Name/ }).fill('Acme Corporation');
+    await page
+      .getByRole('dialog')
+      .getByRole('textbox', { name: /^Email/ })
+      .fill('licensing@acme.test');
+    await page.getByRole('button', { name: 'Save customer' }).click();
+    await page.getByRole('heading', { name: 'Acme Corporation' }).waitFor();
+    expect(await page.getByText('licensing@acme.test · crm-acme').count()).toBe(1);
+    await page.getByRole('button', { name: 'Delete customer' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page
+      .getByRole('dialog')
+      .locator('[data-code="IN_USE"]')
+      .getByText(/holds 1 entitlement/)
+      .waitFor();
+    await shot('customer-delete-refused');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('finds every step in the event log, and filters it', async () => {
@@ -231,7 +322,9 @@ describe.skipIf(!available)('the console, in a browser', () => {
           'entitlement.created',
           'activation.created',
           'entitlement.offering_changed',
+          'entitlement.reverted',
           'entitlement.suspended',
+          'customer.updated',
         ]),
       );
     expect(await log.textContent()).toContain('user usr_');
@@ -240,7 +333,7 @@ describe.skipIf(!available)('the console, in a browser', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect
       .poll(async () => new Set(await types()))
-      .toEqual(new Set(['entitlement.created', 'entitlement.offering_changed', 'entitlement.suspended']));
+      .toEqual(new Set(['entitlement.created', 'entitlement.offering_changed', 'entitlement.reverted', 'entitlement.suspended']));
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     expect(href).toContain('type=entitlement.*');
   });

@@ -1,9 +1,9 @@
 import { Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import { all, get, post, type Customer, type Entitlement, type Offering } from '../api';
+import { all, get, patch, post, type Customer, type Entitlement, type Offering } from '../api';
 import { useSession } from '../session';
-import { fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
+import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 
 export function Customers() {
   const { can } = useSession();
@@ -34,18 +34,25 @@ export function Customers() {
   );
 }
 
-function CustomerForm({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+/** Creates a customer, or with `customer` edits it (an emptied email or reference is removed). */
+function CustomerForm(props: { opened: boolean; onClose: () => void; customer?: Customer; onSaved?: () => void }) {
+  const { opened, onClose, customer } = props;
   const navigate = useNavigate();
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [externalRef, setExternalRef] = useState('');
+  const [name, setName] = useState(customer?.name ?? '');
+  const [email, setEmail] = useState(customer?.email ?? '');
+  const [externalRef, setExternalRef] = useState(customer?.externalRef ?? '');
   const form = useFormErrors();
   return (
-    <Modal opened={opened} onClose={onClose} title="New customer">
+    <Modal opened={opened} onClose={onClose} title={customer ? 'Edit customer' : 'New customer'}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void form.submit(async () => {
+            if (customer) {
+              await patch(`/v1/customers/${customer.id}`, { name, email: email.trim() || null, externalRef: externalRef.trim() || null });
+              props.onSaved?.();
+              return;
+            }
             const c = await post<Customer>('/v1/customers', {
               name,
               ...(email ? { email } : {}),
@@ -76,7 +83,7 @@ function CustomerForm({ opened, onClose }: { opened: boolean; onClose: () => voi
           <form.FormError />
           <Group justify="flex-end">
             <Button type="submit" loading={form.busy}>
-              Create customer
+              {customer ? 'Save customer' : 'Create customer'}
             </Button>
           </Group>
         </Stack>
@@ -88,7 +95,9 @@ function CustomerForm({ opened, onClose }: { opened: boolean; onClose: () => voi
 export function CustomerPage() {
   const { id } = useParams();
   const { can } = useSession();
+  const navigate = useNavigate();
   const [version, setVersion] = useState(0);
+  const [dialog, setDialog] = useState<null | 'edit' | 'delete'>(null);
   const state = useLoad(async () => {
     const [customer, offerings] = await Promise.all([get<Customer>(`/v1/customers/${id}`), all<Offering>('/v1/offerings')]);
     return { customer, offerings };
@@ -99,7 +108,34 @@ export function CustomerPage() {
         const offeringName = new Map(offerings.map((o) => [o.id, o.name]));
         return (
           <>
-            <PageHeader title={customer.name} subtitle={[customer.email, customer.externalRef].filter(Boolean).join(' · ') || 'Customer'} />
+            <PageHeader
+              title={customer.name}
+              subtitle={[customer.email, customer.externalRef].filter(Boolean).join(' · ') || 'Customer'}
+              actions={
+                can('write') && (
+                  <>
+                    <Button variant="light" onClick={() => setDialog('edit')}>
+                      Edit customer
+                    </Button>
+                    <Button variant="light" color="red" onClick={() => setDialog('delete')}>
+                      Delete customer
+                    </Button>
+                  </>
+                )
+              }
+            />
+            {dialog === 'edit' && (
+              <CustomerForm opened customer={customer} onClose={() => setDialog(null)} onSaved={() => (setDialog(null), state.reload())} />
+            )}
+            <DeleteDialog
+              opened={dialog === 'delete'}
+              title={`Delete ${customer.name}?`}
+              path={`/v1/customers/${customer.id}`}
+              onClose={() => setDialog(null)}
+              onDeleted={() => navigate('/customers')}
+            >
+              <Text size="sm">Only a customer holding no entitlements can be deleted.</Text>
+            </DeleteDialog>
             <Stack>
               <Card withBorder>
                 <Title order={4} mb="sm">

@@ -15,6 +15,7 @@ import {
   SimpleGrid,
   Stack,
   Table,
+  Tabs,
   Text,
   TextInput,
   Title,
@@ -33,38 +34,29 @@ import {
   type Customer,
   type Entitlement,
   type EventRecord,
+  type Feature,
   type FeatureValue,
   type Lease,
   type Offering,
 } from '../api';
 import { useSession } from '../session';
-import { ago, fmtDate, Loaded, message, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
+import { ago, fmtDate, Loaded, message, PageHeader, show, StatusBadge, useFormErrors, useLoad } from '../ui';
 import { EventTable } from './Events';
-
-const show = (v: unknown): string =>
-  v === undefined
-    ? ''
-    : v === null
-      ? '—'
-      : typeof v === 'boolean'
-        ? v
-          ? 'on'
-          : 'off'
-        : typeof v === 'object'
-          ? JSON.stringify(v)
-          : String(v);
+import { HistoryTab } from './EntitlementHistory';
+import { UsagePanel } from './EntitlementUsage';
 
 async function loadEntitlement(id: string) {
   const entitlement = await get<Entitlement>(`/v1/entitlements/${id}`);
-  const [offering, customer, offerings, activations, leases, events] = await Promise.all([
+  const [offering, customer, offerings, activations, leases, events, features] = await Promise.all([
     get<Offering>(`/v1/offerings/${entitlement.offeringId}`),
     get<Customer>(`/v1/customers/${entitlement.customerId}`),
     all<Offering>('/v1/offerings'),
     all<Activation>(`/v1/entitlements/${id}/activations`, 500),
     get<{ data: Lease[] }>(`/v1/entitlements/${id}/leases?limit=20`),
     get<{ data: EventRecord[] }>(`/v1/events${qs({ entitlement: id, limit: 50 })}`),
+    all<Feature>(`/v1/products/${entitlement.productId}/features`),
   ]);
-  return { entitlement, offering, customer, offerings, activations, leases: leases.data, events: events.data };
+  return { entitlement, offering, customer, offerings, activations, leases: leases.data, events: events.data, features };
 }
 
 type Loaded = Awaited<ReturnType<typeof loadEntitlement>>;
@@ -151,51 +143,65 @@ function EntitlementView({ d, reload }: { d: Loaded; reload: () => void }) {
           {actionError}
         </Alert>
       )}
-      <Grid>
-        <Grid.Col span={{ base: 12, lg: 7 }}>
-          <Stack>
-            <Card withBorder>
-              <Group justify="space-between" mb="xs">
-                <Title order={4}>Rights</Title>
-                <Group gap="xs">
-                  <Text size="sm" c="dimmed">
-                    License key
-                  </Text>
-                  <Code data-testid="license-key">{e.key}</Code>
-                  <CopyButton value={e.key}>
-                    {({ copied, copy }) => (
-                      <Button size="compact-xs" variant="subtle" onClick={copy}>
-                        {copied ? 'Copied' : 'Copy'}
-                      </Button>
-                    )}
-                  </CopyButton>
-                </Group>
-              </Group>
-              <RightsTable d={d} />
-            </Card>
-            <Card withBorder>
-              <Title order={4} mb="xs">
-                Activations
-              </Title>
-              <Activations d={d} reload={reload} writable={writable} />
-            </Card>
-            <Card withBorder>
-              <Title order={4} mb="xs">
-                Leases
-              </Title>
-              <Leases d={d} />
-            </Card>
-          </Stack>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, lg: 5 }}>
-          <Card withBorder>
-            <Title order={4} mb="xs">
-              Timeline
-            </Title>
-            <EventTable events={d.events} compact />
-          </Card>
-        </Grid.Col>
-      </Grid>
+      <Tabs defaultValue="overview" keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="overview">Overview</Tabs.Tab>
+          <Tabs.Tab value="history">History</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="overview">
+          <Grid>
+            <Grid.Col span={{ base: 12, lg: 7 }}>
+              <Stack>
+                <Card withBorder>
+                  <Group justify="space-between" mb="xs">
+                    <Title order={4}>Rights</Title>
+                    <Group gap="xs">
+                      <Text size="sm" c="dimmed">
+                        License key
+                      </Text>
+                      <Code data-testid="license-key">{e.key}</Code>
+                      <CopyButton value={e.key}>
+                        {({ copied, copy }) => (
+                          <Button size="compact-xs" variant="subtle" onClick={copy}>
+                            {copied ? 'Copied' : 'Copy'}
+                          </Button>
+                        )}
+                      </CopyButton>
+                    </Group>
+                  </Group>
+                  <RightsTable d={d} />
+                </Card>
+                <Card withBorder>
+                  <UsagePanel e={e} features={d.features} activations={d.activations} />
+                </Card>
+                <Card withBorder>
+                  <Title order={4} mb="xs">
+                    Activations
+                  </Title>
+                  <Activations d={d} reload={reload} writable={writable} />
+                </Card>
+                <Card withBorder>
+                  <Title order={4} mb="xs">
+                    Leases
+                  </Title>
+                  <Leases d={d} />
+                </Card>
+              </Stack>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 5 }}>
+              <Card withBorder>
+                <Title order={4} mb="xs">
+                  Timeline
+                </Title>
+                <EventTable events={d.events} compact />
+              </Card>
+            </Grid.Col>
+          </Grid>
+        </Tabs.Panel>
+        <Tabs.Panel value="history">
+          <HistoryTab e={e} offerings={d.offerings} writable={writable} onReverted={reload} />
+        </Tabs.Panel>
+      </Tabs>
       <ReasonDialog
         opened={dialog === 'suspend' || dialog === 'revoke'}
         action={dialog === 'revoke' ? 'revoke' : 'suspend'}

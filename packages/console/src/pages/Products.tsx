@@ -1,9 +1,9 @@
-import { Anchor, Badge, Button, Card, Group, Modal, Select, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { all, get, post, type Feature, type Offering, type Product } from '../api';
+import { all, get, patch, post, type Feature, type Offering, type Product } from '../api';
 import { useSession } from '../session';
-import { Empty, fmtDay, Loaded, PagedTable, PageHeader, useFormErrors, useLoad } from '../ui';
+import { DeleteDialog, Empty, fmtDay, Loaded, PagedTable, PageHeader, useFormErrors, useLoad } from '../ui';
 
 export function Products() {
   const { can } = useSession();
@@ -31,17 +31,33 @@ export function Products() {
   );
 }
 
-function ProductForm({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+/** Creates a product, or with `product` edits its name and code. */
+function ProductForm({
+  opened,
+  onClose,
+  product,
+  onSaved,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  product?: Product;
+  onSaved?: () => void;
+}) {
   const navigate = useNavigate();
-  const [code, setCode] = useState('');
-  const [name, setName] = useState('');
+  const [code, setCode] = useState(product?.code ?? '');
+  const [name, setName] = useState(product?.name ?? '');
   const form = useFormErrors();
   return (
-    <Modal opened={opened} onClose={onClose} title="New product">
+    <Modal opened={opened} onClose={onClose} title={product ? 'Edit product' : 'New product'}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void form.submit(async () => {
+            if (product) {
+              await patch<Product>(`/v1/products/${product.id}`, { code, name });
+              onSaved?.();
+              return;
+            }
             const p = await post<Product>('/v1/products', { code, name });
             onClose();
             navigate(`/products/${p.id}`);
@@ -68,7 +84,7 @@ function ProductForm({ opened, onClose }: { opened: boolean; onClose: () => void
           <form.FormError />
           <Group justify="flex-end">
             <Button type="submit" loading={form.busy}>
-              Create product
+              {product ? 'Save product' : 'Create product'}
             </Button>
           </Group>
         </Stack>
@@ -80,6 +96,9 @@ function ProductForm({ opened, onClose }: { opened: boolean; onClose: () => void
 export function ProductPage() {
   const { id } = useParams();
   const { can } = useSession();
+  const navigate = useNavigate();
+  const [dialog, setDialog] = useState<null | 'edit' | 'delete'>(null);
+  const [feature, setFeature] = useState<{ f: Feature; action: 'edit' | 'delete' } | null>(null);
   const state = useLoad(async () => {
     const [product, features, offerings] = await Promise.all([
       get<Product>(`/v1/products/${id}`),
@@ -97,12 +116,49 @@ export function ProductPage() {
             subtitle={<code>{product.code}</code>}
             actions={
               can('catalog') && (
-                <Button component={Link} to={`/offerings/new?productId=${product.id}`}>
-                  New offering
-                </Button>
+                <>
+                  <Button variant="light" onClick={() => setDialog('edit')}>
+                    Edit product
+                  </Button>
+                  <Button variant="light" color="red" onClick={() => setDialog('delete')}>
+                    Delete product
+                  </Button>
+                  <Button component={Link} to={`/offerings/new?productId=${product.id}`}>
+                    New offering
+                  </Button>
+                </>
               )
             }
           />
+          {dialog === 'edit' && (
+            <ProductForm opened product={product} onClose={() => setDialog(null)} onSaved={() => (setDialog(null), state.reload())} />
+          )}
+          <DeleteDialog
+            opened={dialog === 'delete'}
+            title={`Delete ${product.name}?`}
+            path={`/v1/products/${product.id}`}
+            onClose={() => setDialog(null)}
+            onDeleted={() => navigate('/products')}
+          >
+            <Text size="sm">Only a product without offerings can be deleted; its features go with it.</Text>
+          </DeleteDialog>
+          {feature?.action === 'edit' && (
+            <FeatureEdit
+              productId={product.id}
+              feature={feature.f}
+              onClose={() => setFeature(null)}
+              onSaved={() => (setFeature(null), state.reload())}
+            />
+          )}
+          <DeleteDialog
+            opened={feature?.action === 'delete'}
+            title={`Delete feature ${feature?.f.code ?? ''}?`}
+            path={`/v1/products/${product.id}/features/${feature?.f.code ?? ''}`}
+            onClose={() => setFeature(null)}
+            onDeleted={() => (setFeature(null), state.reload())}
+          >
+            <Text size="sm">Only a feature no offering sets and no entitlement overrides can be deleted.</Text>
+          </DeleteDialog>
           <Stack>
             <Card withBorder>
               <Title order={4} mb="sm">
@@ -118,6 +174,7 @@ export function ProductPage() {
                       <Table.Th>Code</Table.Th>
                       <Table.Th>Type</Table.Th>
                       <Table.Th>Unit</Table.Th>
+                      {can('catalog') && <Table.Th />}
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
@@ -131,6 +188,29 @@ export function ProductPage() {
                           <Badge variant="light">{f.type}</Badge>
                         </Table.Td>
                         <Table.Td>{f.unit ?? '—'}</Table.Td>
+                        {can('catalog') && (
+                          <Table.Td>
+                            <Group gap={4} wrap="nowrap">
+                              <Button
+                                size="compact-xs"
+                                variant="default"
+                                aria-label={`Edit feature ${f.code}`}
+                                onClick={() => setFeature({ f, action: 'edit' })}
+                              >
+                                Edit
+                              </Button>
+                              <Button
+                                size="compact-xs"
+                                variant="light"
+                                color="red"
+                                aria-label={`Delete feature ${f.code}`}
+                                onClick={() => setFeature({ f, action: 'delete' })}
+                              >
+                                Delete
+                              </Button>
+                            </Group>
+                          </Table.Td>
+                        )}
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -215,5 +295,59 @@ function FeatureForm({ productId, onCreated }: { productId: string; onCreated: (
       </Group>
       <form.FormError />
     </form>
+  );
+}
+
+/** A feature's name and unit can change; its code and type cannot (offerings and devices rely on them). */
+function FeatureEdit({
+  productId,
+  feature,
+  onClose,
+  onSaved,
+}: {
+  productId: string;
+  feature: Feature;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const [name, setName] = useState(feature.name);
+  const [unit, setUnit] = useState(feature.unit ?? '');
+  const form = useFormErrors();
+  return (
+    <Modal opened onClose={onClose} title={`Edit feature ${feature.code}`}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void form.submit(async () => {
+            await patch(`/v1/products/${productId}/features/${feature.code}`, { name, unit: unit.trim() || null });
+            onSaved();
+          });
+        }}
+      >
+        <Stack>
+          <Text size="sm" c="dimmed">
+            The code ({feature.code}) and type ({feature.type}) stay: offerings and devices refer to them.
+          </Text>
+          <TextInput
+            label="Name"
+            required
+            data-autofocus
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={form.fields['name']}
+          />
+          <TextInput label="Unit" value={unit} onChange={(e) => setUnit(e.currentTarget.value)} error={form.fields['unit']} />
+          <form.FormError />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={form.busy}>
+              Save feature
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
   );
 }

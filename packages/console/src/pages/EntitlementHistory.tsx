@@ -1,0 +1,228 @@
+import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { get, post, type Entitlement, type HistoryEntry, type Offering, type Page } from '../api';
+import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../ui';
+
+/** Fields a reader cares about when the entitlement was created (the rest are ids and bookkeeping). */
+const CREATED = ['offeringId', 'orderRef', 'state', 'startsAt', 'endsAt', 'overrides'];
+
+/** What changed between two versions, one line per field: before → after (offerings by name). */
+function Diff({ v, offeringName }: { v: HistoryEntry; offeringName: Map<string, string> }) {
+  const created = v.version === 1;
+  const keys = [...new Set([...Object.keys(v.before), ...Object.keys(v.after)])].filter((k) =>
+    created ? CREATED.includes(k) && v.after[k] !== null && show(v.after[k]) !== '{}' : k !== 'version' && k !== 'updatedAt',
+  );
+  const val = (k: string, r: Record<string, unknown>) =>
+    !(k in r) ? '—' : k === 'offeringId' && typeof r[k] === 'string' ? (offeringName.get(r[k]) ?? r[k]) : show(r[k]);
+  if (keys.length === 0) return <Text size="xs">—</Text>;
+  return (
+    <Stack gap={2}>
+      {keys.map((k) => (
+        <Text size="xs" key={k} style={{ wordBreak: 'break-word' }}>
+          <b>{k}</b>: {created ? val(k, v.after) : `${val(k, v.before)} → ${val(k, v.after)}`}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
+/**
+ * Every version of the entitlement (who changed what, when), the rights as they stood at any moment,
+ * and going back to an earlier version — itself recorded as a new version.
+ */
+export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writable: boolean; onReverted: () => void }) {
+  const { e } = props;
+  const state = useLoad(() => get<Page<HistoryEntry>>(`/v1/entitlements/${e.id}/history`), [e.id, e.version]);
+  const [revert, setRevert] = useState<HistoryEntry | null>(null);
+  const offeringName = new Map(props.offerings.map((o) => [o.id, o.name]));
+  const live = e.state === 'active' || e.state === 'suspended';
+  return (
+    <Stack>
+      <AsOf e={e} offeringName={offeringName} />
+      <Card withBorder>
+        <Title order={4} mb="xs">
+          Versions
+        </Title>
+        <Loaded state={state}>
+          {(page) => {
+            const latest = Math.max(...page.data.map((v) => v.version));
+            return (
+              <Table.ScrollContainer minWidth={720}>
+                <Table aria-label="History" verticalSpacing="xs">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Version</Table.Th>
+                      <Table.Th>When</Table.Th>
+                      <Table.Th>Who</Table.Th>
+                      <Table.Th>Change</Table.Th>
+                      <Table.Th>Before → after</Table.Th>
+                      <Table.Th />
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {[...page.data].reverse().map((v) => (
+                      <Table.Tr key={v.version} data-version={v.version}>
+                        <Table.Td>
+                          {v.version} {v.version === latest && <Badge size="xs">current</Badge>}
+                        </Table.Td>
+                        <Table.Td>{fmtDate(v.at)}</Table.Td>
+                        <Table.Td>
+                          <Text size="xs">
+                            {v.actor.type} {v.actor.id ?? ''}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>
+                          <code>{v.change}</code>
+                          <Text size="xs" c="dimmed">
+                            {offeringName.get(v.offeringId) ?? v.offeringId}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td maw={360}>
+                          <Diff v={v} offeringName={offeringName} />
+                        </Table.Td>
+                        <Table.Td>
+                          {props.writable && live && v.version !== latest && (
+                            <Button size="compact-xs" variant="light" onClick={() => setRevert(v)}>
+                              Revert to this version
+                            </Button>
+                          )}
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            );
+          }}
+        </Loaded>
+      </Card>
+      {revert && (
+        <RevertDialog
+          e={e}
+          to={revert}
+          offering={offeringName.get(revert.offeringId) ?? revert.offeringId}
+          onClose={() => setRevert(null)}
+          onDone={() => (setRevert(null), props.onReverted())}
+        />
+      )}
+    </Stack>
+  );
+}
+
+function RevertDialog(props: { e: Entitlement; to: HistoryEntry; offering: string; onClose: () => void; onDone: () => void }) {
+  const form = useFormErrors();
+  return (
+    <Modal opened onClose={props.onClose} title={`Revert to version ${props.to.version}?`}>
+      <Stack>
+        <Text size="sm">
+          The entitlement goes back to its offering ({props.offering}), overrides, dates and references of version {props.to.version} (from{' '}
+          {fmtDate(props.to.at)}). This is recorded as a new version, version {props.e.version + 1}, so it can be reverted too. Devices get
+          the restored rights at their next refresh.
+        </Text>
+        <form.FormError />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onClose}>
+            Cancel
+          </Button>
+          <Button
+            loading={form.busy}
+            data-autofocus
+            onClick={() =>
+              void form.submit(async () => {
+                await post(`/v1/entitlements/${props.e.id}/revert`, { version: props.to.version });
+                props.onDone();
+              })
+            }
+          >
+            Revert
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** The rights at a moment: the entitlement's version then, with its offering's version then. */
+function AsOf({ e, offeringName }: { e: Entitlement; offeringName: Map<string, string> }) {
+  const [when, setWhen] = useState('');
+  const [then, setThen] = useState<{ at: string; entitlement: Entitlement } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const look = async () => {
+    if (!when) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const at = new Date(when).toISOString();
+      setThen({ at, entitlement: await get<Entitlement>(`/v1/entitlements/${e.id}?asOf=${encodeURIComponent(at)}`) });
+    } catch (err) {
+      setThen(null);
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const x = then?.entitlement.effective;
+  const rows: [string, unknown][] = x
+    ? [
+        ['Offering', offeringName.get(then.entitlement.offeringId) ?? then.entitlement.offeringId],
+        ['Version', then.entitlement.version],
+        ['Status', x.status],
+        ['Ends', x.endsAt ? fmtDate(x.endsAt) : 'never'],
+        ['License model', x.licenseModel],
+        ['Seat model', x.seatModel],
+        ['Seats', x.seats],
+        ['Term', x.term ?? 'perpetual'],
+        ['Lease period', x.leasePeriod],
+        ['Rehost limit', x.rehostLimit ?? 'none'],
+        ...Object.keys(x.features)
+          .sort()
+          .map((c): [string, unknown] => [`Feature ${c}`, x.features[c]]),
+      ]
+    : [];
+  return (
+    <Card withBorder>
+      <Title order={4} mb="xs">
+        Rights as of a moment
+      </Title>
+      <form
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void look();
+        }}
+      >
+        <Group align="flex-end" gap="xs">
+          <TextInput
+            type="datetime-local"
+            step={1}
+            label="As of (your time zone)"
+            value={when}
+            onChange={(ev) => setWhen(ev.currentTarget.value)}
+            required
+          />
+          <Button type="submit" variant="light" loading={busy}>
+            Show rights then
+          </Button>
+        </Group>
+      </form>
+      {error && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+      {then && (
+        <Table aria-label="Rights as of" mt="sm" striped>
+          <Table.Caption>As of {fmtDate(then.at)}</Table.Caption>
+          <Table.Tbody>
+            {rows.map(([label, value]) => (
+              <Table.Tr key={label} data-right={label}>
+                <Table.Td>{label}</Table.Td>
+                <Table.Td fw={600}>{show(value)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
