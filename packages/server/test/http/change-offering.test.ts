@@ -107,6 +107,9 @@ describe.each(await storeKinds())('change offering on %s', (kind) => {
     expect(r.body.error.code).toBe('NOT_ACTIVATED');
     const events = (await h.call('GET', `/v1/events?entitlement=${e.id}&type=entitlement.offering_changed`)).body.data;
     expect(events[0].after.removedActivations.sort()).toEqual([ids[0], ids[2], ids[4]].sort());
+    // Facts about the change sit in `after` only; the diff itself holds only fields that changed.
+    expect(events[0].before).not.toHaveProperty('removedActivations');
+    expect(Object.keys(events[0].before).sort()).toEqual(['offeringId']);
   });
 
   it('newest-first eviction and pinned devices beyond the count give a warning instead of an eviction', async () => {

@@ -202,7 +202,8 @@ export async function mutateIn(
     ...about(after),
     type,
     before: snapshot(before),
-    after: { ...snapshot(after), ...(typeof extra === 'function' ? extra() : extra) },
+    after: snapshot(after),
+    context: typeof extra === 'function' ? extra() : extra,
   });
   return view(ctx, after, after.offeringId === offering.id ? offering : await requireOffering(tx, after.offeringId));
 }

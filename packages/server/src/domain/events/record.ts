@@ -10,6 +10,8 @@ export interface Change {
   productId?: string | null;
   before?: object | null;
   after?: object | null;
+  /** Facts about the change itself (a reason, a migration id), added to `after` outside the diff. */
+  context?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -20,6 +22,7 @@ export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise
   let before = isoTimes(change.before ?? null);
   let after = isoTimes(change.after ?? null);
   if (before && after) [before, after] = diff(before, after);
+  if (change.context) after = { ...(after ?? {}), ...change.context };
   await tx.events.append({
     id: ctx.ids.next('event'),
     type: change.type,
