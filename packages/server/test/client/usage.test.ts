@@ -54,7 +54,13 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
     ]);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ accepted: 2, duplicates: 1, rejected: [] });
-    expect(first.body.usage.exports).toMatchObject({ used: 15, limit: 100, remaining: 85, periodEndsAt: '2026-04-01T00:00:00.000Z', overage: 'block' });
+    expect(first.body.usage.exports).toMatchObject({
+      used: 15,
+      limit: 100,
+      remaining: 85,
+      periodEndsAt: '2026-04-01T00:00:00.000Z',
+      overage: 'block',
+    });
     expect(first.body.serverTime).toBe(new Date(h.clock.now()).toISOString());
     const again = await report([{ feature: 'exports', quantity: 10, idempotencyKey: 'a' }]);
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 });
