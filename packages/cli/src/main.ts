@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { ROLES, type Role } from '@leasehold/contract';
@@ -7,6 +8,7 @@ import {
   createAccount,
   createApiKey,
   databaseConfigOf,
+  firstStartBanner,
   loadConfig,
   migrateToLatest,
   offlineResponseFile,
@@ -38,8 +40,11 @@ program
     'after',
     '\nEnvironment:\n' + CONFIG_TABLE.map((c) => `  ${c.name.padEnd(22)} ${c.meaning} (default ${c.default})`).join('\n'),
   )
-  .action(async () => {
-    const server = await serve(loadConfig());
+  .option('--workers <n>', 'server processes sharing the port (default LEASEHOLD_WORKERS, or 1)')
+  .action(async (opts: { workers?: string }) => {
+    const config = loadConfig(opts.workers === undefined ? process.env : { ...process.env, LEASEHOLD_WORKERS: opts.workers });
+    if (config.workers > 1 && cluster.isPrimary) return servePrimary(config);
+    const server = await serve(config);
     let signals = 0;
     const shutdown = (signal: string) => {
       if (++signals > 1) process.exit(1);
@@ -55,6 +60,57 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+/**
+ * `serve --workers N`: this process migrates and creates the first account once, then starts N
+ * workers (node:cluster) that each run the whole server (background jobs included, which are safe
+ * across processes) on the shared port. A worker that dies is replaced; SIGINT/SIGTERM reach every
+ * worker, which finish their in-flight requests.
+ */
+async function servePrimary(config: Config): Promise<void> {
+  const started = await openServices(config);
+  const adminKey = started.firstAccount?.adminKey ?? null;
+  await started.close();
+  let stopping = false;
+  let failed = false;
+  let listening = 0;
+  let live = 0;
+  const fork = () => {
+    live++;
+    cluster.fork();
+  };
+  cluster.on('listening', (_worker, address) => {
+    if (++listening !== config.workers) return;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${address.port}`;
+    process.stdout.write(`leasehold: ${config.workers} workers listening on ${url}\n`);
+    if (adminKey) process.stdout.write(firstStartBanner(adminKey, url));
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    live--;
+    if (stopping) {
+      if (live === 0) process.exit(failed ? 1 : 0);
+      return;
+    }
+    if (listening < config.workers) {
+      process.stderr.write(`a worker exited (${signal ?? code}) before the server was up; stopping\n`);
+      stopping = failed = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      if (live === 0) process.exit(1);
+      return;
+    }
+    process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+    fork();
+  });
+  // Ctrl-C reaches the workers through the terminal's process group; SIGTERM is passed on.
+  process.on('SIGINT', () => (stopping = true));
+  process.on('SIGTERM', () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+}
 
 program
   .command('migrate')

@@ -11,6 +11,8 @@ export interface Config {
   logLevel: string;
   bodyLimit: number;
   pgPoolSize: number;
+  /** Server processes sharing the port (node:cluster); 1 serves from this process alone. */
+  workers: number;
 }
 
 export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: string }> = [
@@ -31,6 +33,11 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
   { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
   { name: 'LEASEHOLD_BODY_LIMIT', default: '262144', meaning: 'Largest request body accepted, in bytes' },
   { name: 'LEASEHOLD_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
+  {
+    name: 'LEASEHOLD_WORKERS',
+    default: '1',
+    meaning: 'Server processes sharing the port (like `serve --workers N`); the first process migrates and sets up once, then starts them',
+  },
 ];
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -52,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env['LOG_LEVEL'] || 'info',
     bodyLimit: integer('LEASEHOLD_BODY_LIMIT', env['LEASEHOLD_BODY_LIMIT'], 256 * 1024, 1024, 64 * 1024 * 1024),
     pgPoolSize: integer('LEASEHOLD_PG_POOL', env['LEASEHOLD_PG_POOL'], 10, 1, 500),
+    workers: integer('LEASEHOLD_WORKERS', env['LEASEHOLD_WORKERS'], 1, 1, 64),
   };
 }

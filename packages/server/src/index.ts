@@ -1,6 +1,6 @@
 export { buildApp } from './http/app.js';
 export { openServices, databaseConfigOf } from './bootstrap.js';
-export { serve, type RunningServer } from './serve.js';
+export { firstStartBanner, serve, type RunningServer } from './serve.js';
 export { loadConfig, CONFIG_TABLE, type Config } from './config.js';
 export { ManualClock, systemClock, type Clock } from './foundation/clock.js';
 export { UlidGenerator } from './foundation/ids.js';

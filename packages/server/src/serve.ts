@@ -6,6 +6,22 @@ import { runMigrations } from './domain/migrations/runner.js';
 import { closeEndedPeriods } from './domain/usage/statements.js';
 import type { Config } from './config.js';
 
+/** What the first start of an empty server prints once: the first admin key. */
+export function firstStartBanner(adminKey: string, url: string): string {
+  return (
+    [
+      '',
+      '  Leasehold created the first account. Its admin API key, shown only this once:',
+      '',
+      `    ${adminKey}`,
+      '',
+      `  Try: curl -H "Authorization: Bearer ${adminKey}" ${url}/v1/products`,
+      `  API reference: ${url}/docs`,
+      '',
+    ].join('\n') + '\n'
+  );
+}
+
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
@@ -54,20 +70,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     'leasehold is listening',
   );
 
-  if (started.firstAccount) {
-    out.write(
-      [
-        '',
-        '  Leasehold created the first account. Its admin API key, shown only this once:',
-        '',
-        `    ${started.firstAccount.adminKey}`,
-        '',
-        `  Try: curl -H "Authorization: Bearer ${started.firstAccount.adminKey}" ${url}/v1/products`,
-        `  API reference: ${url}/docs`,
-        '',
-      ].join('\n') + '\n',
-    );
-  }
+  if (started.firstAccount) out.write(firstStartBanner(started.firstAccount.adminKey, url));
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
