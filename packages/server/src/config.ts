@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
 export interface Config {
@@ -13,6 +14,7 @@ export interface Config {
   pgPoolSize: number;
   /** Server processes sharing the port (node:cluster); 1 serves from this process alone. */
   workers: number;
+  rateLimits: RateLimits;
 }
 
 export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: string }> = [
@@ -38,6 +40,21 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     default: '1',
     meaning: 'Server processes sharing the port (like `serve --workers N`); the first process migrates and sets up once, then starts them',
   },
+  {
+    name: 'LEASEHOLD_RATE_CLIENT_KEY',
+    default: String(DEFAULT_RATE_LIMITS.clientPerKey),
+    meaning: 'Client API requests per minute per license key (bursts up to the same number; 0 for no limit)',
+  },
+  {
+    name: 'LEASEHOLD_RATE_CLIENT_ADDRESS',
+    default: String(DEFAULT_RATE_LIMITS.clientPerAddress),
+    meaning: 'Client API requests per minute per client address (0 for no limit)',
+  },
+  {
+    name: 'LEASEHOLD_RATE_SIGN_IN',
+    default: String(DEFAULT_RATE_LIMITS.signInPerAddress),
+    meaning: 'Console sign-in attempts per minute per client address, besides the limit on failed sign-ins (0 for no limit)',
+  },
 ];
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -60,5 +77,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: integer('LEASEHOLD_BODY_LIMIT', env['LEASEHOLD_BODY_LIMIT'], 256 * 1024, 1024, 64 * 1024 * 1024),
     pgPoolSize: integer('LEASEHOLD_PG_POOL', env['LEASEHOLD_PG_POOL'], 10, 1, 500),
     workers: integer('LEASEHOLD_WORKERS', env['LEASEHOLD_WORKERS'], 1, 1, 64),
+    rateLimits: {
+      clientPerKey: integer('LEASEHOLD_RATE_CLIENT_KEY', env['LEASEHOLD_RATE_CLIENT_KEY'], DEFAULT_RATE_LIMITS.clientPerKey, 0, 1_000_000),
+      clientPerAddress: integer(
+        'LEASEHOLD_RATE_CLIENT_ADDRESS',
+        env['LEASEHOLD_RATE_CLIENT_ADDRESS'],
+        DEFAULT_RATE_LIMITS.clientPerAddress,
+        0,
+        1_000_000,
+      ),
+      signInPerAddress: integer(
+        'LEASEHOLD_RATE_SIGN_IN',
+        env['LEASEHOLD_RATE_SIGN_IN'],
+        DEFAULT_RATE_LIMITS.signInPerAddress,
+        0,
+        1_000_000,
+      ),
+    },
   };
 }

@@ -39,7 +39,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
   });
   const started = await openServices(config);
   const { services } = started;
-  const app = await buildApp(services, { logger, bodyLimit: config.bodyLimit });
+  const app = await buildApp(services, { logger, bodyLimit: config.bodyLimit, rateLimits: config.rateLimits });
   // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
   const flushTimer = setInterval(() => {
     void services.apiKeyUsage.flush().catch((err) => logger.warn({ err }, 'flushing key usage failed'));

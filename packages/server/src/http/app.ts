@@ -5,8 +5,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ERROR_CODES } from '@leasehold/contract';
 import { installManagementAuth } from './auth.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkError, installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
+import { installInputLimits } from './input-limits.js';
+import { DEFAULT_RATE_LIMITS, installRateLimits, type RateLimits } from './rate-limit.js';
 import { validatorCompiler } from './validation.js';
 import type { App } from './route-kit.js';
 import type { Services } from './services.js';
@@ -33,6 +35,7 @@ import { netlicensingRoutes } from './compat/netlicensing/routes.js';
 export interface AppOptions {
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
+  rateLimits?: RateLimits;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -51,11 +54,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
+  installInputLimits(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
@@ -108,6 +113,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  installRateLimits(app, services, options.rateLimits ?? DEFAULT_RATE_LIMITS);
   installManagementAuth(app, services);
   installLicenseAuth(app, services);
   installIdempotency(app, services);

@@ -9,6 +9,19 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message: string,
     .send({ error: { code, message, ...(details ? { details } : {}), requestId: reply.request.id } });
 }
 
+/**
+ * Errors Fastify raises before routing (a bad percent escape, a path parameter over its length) get
+ * the standard shape too, instead of Fastify's own body.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ err: error }, 'bad url');
+  reply.header('x-request-id', request.id);
+  void sendError(reply, 'INVALID_REQUEST', 'The URL is not valid (a malformed percent escape or an overlong path segment).', {
+    field: 'url',
+    reason: error.code,
+  });
+}
+
 interface AjvProblem {
   instancePath?: string;
   message?: string;
@@ -31,7 +44,11 @@ function fieldOf(problem: AjvProblem, part: string | undefined): string {
  */
 export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: unknown) => boolean): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof DomainError) return sendError(reply, error.code, error.message, error.details);
+    if (error instanceof DomainError) {
+      const wait = error.details?.['retryAfterSeconds'];
+      if (error.code === 'TOO_MANY_REQUESTS' && typeof wait === 'number') reply.header('retry-after', String(wait));
+      return sendError(reply, error.code, error.message, error.details);
+    }
     if (error.validation) {
       const problem = error.validation[0] as AjvProblem;
       const field = fieldOf(problem, error.validationContext);
