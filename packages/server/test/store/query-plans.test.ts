@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { migrateToLatest, openDatabase, type Database } from '../../src/store/database.js';
+import { Tx } from '../../src/store/store.js';
+
+/**
+ * The hot-path queries must be index seeks, whatever the data: SQLite's planner once answered the
+ * live-activations lookup by walking the account's whole primary key, so every validation got
+ * slower with every activation in the account.
+ */
+describe('query plans of the validation hot path on SQLite', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = openDatabase({ dialect: 'sqlite', file: ':memory:' });
+    await migrateToLatest(database);
+  });
+  afterAll(() => database.close());
+
+  it('the live activations of an entitlement are read through their own index', async () => {
+    const tx = new Tx(database.db, database, { accountId: 'acc_x', productId: null });
+    // The query ActivationRepository.liveOf runs; SQLite is asked how it would run it.
+    const query = database.db
+      .selectFrom('activations')
+      .selectAll()
+      .where('account_id', '=', 'acc_x')
+      .where('entitlement_id', '=', 'ent_x')
+      .where('state', '=', 'active')
+      .orderBy('id')
+      .compile();
+    const plan = await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db);
+    expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(/USING INDEX activations_entitlement_live/);
+    expect(await tx.activations.liveOf('ent_x')).toEqual([]);
+  });
+});
