@@ -176,6 +176,9 @@ function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
       };
     case 'list':
       return { ...base, method: 'GET', paths: ['/v1/entitlements?limit=50'], variants: [{ headers: admin }] };
+    case 'healthz':
+      // The server's own floor: its cheapest route, through every hook a request passes.
+      return { ...base, method: 'GET', paths: ['/healthz'], variants: [{ headers: {} }] };
     case 'read':
       return {
         ...base,

@@ -11,7 +11,15 @@ export interface VerifiedLease {
 /** Why a lease was refused. */
 export class LeaseRejected extends Error {
   constructor(
-    readonly reason: 'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'WRONG_PRODUCT' | 'WRONG_DEVICE' | 'WRONG_ACTIVATION' | 'WRONG_ISSUER',
+    readonly reason:
+      | 'MALFORMED'
+      | 'UNKNOWN_KEY'
+      | 'BAD_SIGNATURE'
+      | 'WRONG_PRODUCT'
+      | 'WRONG_DEVICE'
+      | 'WRONG_ACTIVATION'
+      | 'WRONG_ISSUER'
+      | 'ISSUED_IN_FUTURE',
     message: string,
   ) {
     super(message);
@@ -58,13 +66,20 @@ export interface LeaseExpectations {
   activationId?: string | null;
   /** The account (lease `iss`) the lease must come from, when configured. */
   account?: string | null;
+  /**
+   * The latest issue time (`iat`, in ms) to accept, when given: the verifier's idea of the server's
+   * time now plus its clock tolerance. A lease issued later than that was not issued by the server
+   * that just answered, or this device's clock is far behind.
+   */
+  notIssuedAfter?: number | null;
 }
 
 /**
  * Checks a lease token: a compact JWS with `alg: EdDSA` and `typ: leasehold-lease+jwt`, signed by
  * one of the pinned keys, for this product (`aud`), this device (`fingerprint`), this activation
- * (`sub`, when known) and account (`iss`, when configured). Times are not checked here: whether
- * the lease is still running is a question for the moment of asking (see `License.status()`).
+ * (`sub`, when known) and account (`iss`, when configured), and not issued after `notIssuedAfter`
+ * (when given). Expiry is not checked here: whether the lease is still running is a question for the
+ * moment of asking (see `License.status()`).
  *
  * @example
  * import { TrustedKeys, verifyLease } from '@leasehold/sdk';
@@ -98,6 +113,12 @@ export function verifyLease(token: string, keys: TrustedKeys, expect: LeaseExpec
     throw new LeaseRejected('WRONG_ACTIVATION', 'The lease is for another activation.');
   }
   if (expect.account && claims.iss !== expect.account) throw new LeaseRejected('WRONG_ISSUER', 'The lease comes from another account.');
+  if (typeof expect.notIssuedAfter === 'number' && claims.iat * 1000 > expect.notIssuedAfter) {
+    throw new LeaseRejected(
+      'ISSUED_IN_FUTURE',
+      `The lease was issued at ${new Date(claims.iat * 1000).toISOString()}, after ${new Date(expect.notIssuedAfter).toISOString()}: it is not from the server that answered, or this device's clock is far behind.`,
+    );
+  }
   return { token, kid: header.kid, claims };
 }
 

@@ -386,7 +386,7 @@ export class License extends EventEmitter<LicenseEvents> {
       ...(d.meta === undefined ? {} : { meta: d.meta }),
     };
     const answer = await this.contact(() => api.post<ActivateResponse>('/v1/client/activate', key, body));
-    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id);
+    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id, answer.serverTime);
     await this.settleQueueBefore(key);
     this.install(key, lease, answer.serverTime);
     return this.status();
@@ -455,7 +455,7 @@ export class License extends EventEmitter<LicenseEvents> {
     const answer = await this.contact(() =>
       api.post<LeaseResponse>('/v1/client/borrow', key, { fingerprint: this.fingerprint, duration: iso }),
     );
-    this.install(key, this.verifyOrThrow(answer.body.lease.token, this.lease.claims.sub), answer.serverTime);
+    this.install(key, this.verifyOrThrow(answer.body.lease.token, this.lease.claims.sub, answer.serverTime), answer.serverTime);
     return this.status();
   }
 
@@ -782,7 +782,7 @@ export class License extends EventEmitter<LicenseEvents> {
       ...(details.email === undefined ? {} : { email: details.email }),
     };
     const answer = await this.contact(() => api.post<TrialAnswerBody>('/v1/client/trial', null, body));
-    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id);
+    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id, answer.serverTime);
     await this.settleQueueBefore(answer.body.key);
     this.install(answer.body.key, lease, answer.serverTime);
     return this.status();
@@ -946,7 +946,11 @@ export class License extends EventEmitter<LicenseEvents> {
       const answer = await this.contact(() =>
         this.api!.post<LeaseResponse>(path, key, { fingerprint: this.fingerprint, product: this.product }),
       );
-      const lease = this.verifyOrThrow(answer.body.lease.token, this.lease?.claims.sub ?? this.state?.activationId ?? null);
+      const lease = this.verifyOrThrow(
+        answer.body.lease.token,
+        this.lease?.claims.sub ?? this.state?.activationId ?? null,
+        answer.serverTime,
+      );
       this.failures = 0;
       this.install(key, lease, answer.serverTime);
       const status = this.status();
@@ -1307,18 +1311,23 @@ export class License extends EventEmitter<LicenseEvents> {
     return until !== null && until !== undefined && until * 1000 > this.clock.now() + (this.state?.skewMs ?? 0);
   }
 
-  private verify(token: string, activationId: string | null): VerifiedLease {
+  private verify(token: string, activationId: string | null, notIssuedAfter: number | null = null): VerifiedLease {
     return verifyLease(token, this.keys, {
       product: this.product,
       fingerprint: this.fingerprint,
       activationId,
       account: this.options.account ?? null,
+      notIssuedAfter,
     });
   }
 
-  private verifyOrThrow(token: string, activationId: string | null): VerifiedLease {
+  /**
+   * A lease just received: it must also not be issued later than the time of the answer that carried
+   * it (or, for an offline response, this device's time), give or take the clock tolerance.
+   */
+  private verifyOrThrow(token: string, activationId: string | null, answeredAt: number | null = null): VerifiedLease {
     try {
-      return this.verify(token, activationId);
+      return this.verify(token, activationId, (answeredAt ?? this.serverNow()) + this.tolerance);
     } catch (error) {
       if (error instanceof LeaseRejected) {
         throw new LeaseholdError('SIGNATURE_INVALID', `The server's lease was refused: ${error.message}`, {

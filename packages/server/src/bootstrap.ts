@@ -8,6 +8,7 @@ import { Store } from './store/store.js';
 import { createAccount, type NewAccount } from './domain/access/accounts.js';
 import { ActivityStamps, ApiKeyUsage, type Services } from './http/services.js';
 import { Keyring } from './domain/leases/keyring.js';
+import { LicenseCache } from './store/license-cache.js';
 import type { Config } from './config.js';
 
 export function databaseConfigOf(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'>): DatabaseConfig {
@@ -54,7 +55,7 @@ export interface Started {
 }
 
 export async function openServices(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'> & { cacheSize?: number },
   deps: { clock?: Clock; ids?: IdGenerator } = {},
 ): Promise<Started> {
   const clock = deps.clock ?? systemClock;
@@ -73,6 +74,7 @@ export async function openServices(
       apiKeyUsage: new ApiKeyUsage(store),
       activity: new ActivityStamps(store),
       keyring: new Keyring(secrets, clock, ids),
+      licenses: new LicenseCache(database, config.cacheSize ?? 100_000),
     };
     const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
     return {

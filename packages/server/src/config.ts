@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 
@@ -15,7 +16,15 @@ export interface Config {
   /** Server processes sharing the port (node:cluster); 1 serves from this process alone. */
   workers: number;
   rateLimits: RateLimits;
+  /** Fastify's trustProxy: whose X-Forwarded-For / -Proto to believe (false: nobody's). */
+  trustProxy: TrustProxy;
+  /** Strict-Transport-Security max-age in seconds; 0 sends none. */
+  hstsMaxAge: number;
+  /** Licenses each process keeps in memory for validation (0: none, every validation reads the database). */
+  cacheSize: number;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: string }> = [
   { name: 'HOST', default: '127.0.0.1', meaning: 'Interface to listen on (0.0.0.0 for all)' },
@@ -55,6 +64,23 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     default: String(DEFAULT_RATE_LIMITS.signInPerAddress),
     meaning: 'Console sign-in attempts per minute per client address, besides the limit on failed sign-ins (0 for no limit)',
   },
+  {
+    name: 'LEASEHOLD_TRUST_PROXY',
+    default: 'false',
+    meaning:
+      'Behind a reverse proxy: the proxy addresses or CIDRs to trust (comma-separated; also loopback, uniquelocal), a hop count, or true for any; the client address then comes from X-Forwarded-For',
+  },
+  {
+    name: 'LEASEHOLD_HSTS',
+    default: '0',
+    meaning: 'Strict-Transport-Security max-age in seconds; set it only when every client reaches the server over HTTPS (0 sends none)',
+  },
+  {
+    name: 'LEASEHOLD_CACHE_SIZE',
+    default: '100000',
+    meaning:
+      'Licenses each process keeps in memory to answer validations (about 2 KB each; 0 turns the cache off); changes from any process reach it within milliseconds',
+  },
 ];
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -63,6 +89,35 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * LEASEHOLD_TRUST_PROXY: `false` (the default: the connection's address is the client's), `true`
+ * (believe any X-Forwarded-For: only when nothing reaches the port but the proxy), a number of
+ * proxy hops, or a list of proxy addresses and CIDRs (or `loopback`, `linklocal`, `uniquelocal`).
+ */
+/** proxy-addr's names for the loopback, link-local and private ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return integer('LEASEHOLD_TRUST_PROXY', text, 0, 0, 100);
+  const entries = text.split(',').map((s) => s.trim());
+  for (const entry of entries) {
+    if (NAMED_RANGES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !bitsOk || extra !== undefined) {
+      throw new Error(
+        `LEASEHOLD_TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDRs separated by commas; ${JSON.stringify(entry)} is none of these`,
+      );
+    }
+  }
+  return entries;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -94,5 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1_000_000,
       ),
     },
+    trustProxy: parseTrustProxy(env['LEASEHOLD_TRUST_PROXY']),
+    hstsMaxAge: integer('LEASEHOLD_HSTS', env['LEASEHOLD_HSTS'], 0, 0, 2 * 365 * 24 * 3600),
+    cacheSize: integer('LEASEHOLD_CACHE_SIZE', env['LEASEHOLD_CACHE_SIZE'], 100_000, 0, 10_000_000),
   };
 }

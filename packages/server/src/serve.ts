@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { buildApp } from './http/app.js';
+import { LOG_REDACT, LOG_SERIALIZERS } from './http/log-redaction.js';
 import { openServices } from './bootstrap.js';
 import { releaseDeadSeats } from './domain/activations/sweeper.js';
 import { runMigrations } from './domain/migrations/runner.js';
@@ -33,24 +34,31 @@ export interface RunningServer {
  * stop accepting, finish in-flight requests, flush batched writes, close the database.
  */
 export async function serve(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
-  const logger = pino({
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], remove: true },
-  });
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACT, serializers: LOG_SERIALIZERS });
   const started = await openServices(config);
   const { services } = started;
-  const app = await buildApp(services, { logger, bodyLimit: config.bodyLimit, rateLimits: config.rateLimits });
+  const app = await buildApp(services, {
+    logger,
+    bodyLimit: config.bodyLimit,
+    rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
+    hstsMaxAge: config.hstsMaxAge,
+  });
   // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
   const flushTimer = setInterval(() => {
     void services.apiKeyUsage.flush().catch((err) => logger.warn({ err }, 'flushing key usage failed'));
     void services.activity.flush().catch((err) => logger.warn({ err }, 'flushing device activity failed'));
   }, 5_000);
   flushTimer.unref();
-  const sweepTimer = setInterval(() => {
+  const sweep = () => {
     void releaseDeadSeats(services).catch((err) => logger.warn({ err }, 'releasing dead seats failed'));
     void closeEndedPeriods(services).catch((err) => logger.warn({ err }, 'closing usage periods failed'));
-  }, 30_000);
+  };
+  const sweepTimer = setInterval(sweep, 30_000);
   sweepTimer.unref();
+  // Once at start too: after a crash or a restart, seats whose clients died meanwhile are freed at
+  // once rather than a sweep interval later.
+  sweep();
   // Bulk migrations run here, a few seconds of work per turn; any process may pick one up.
   const worker = `${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   let migrating = false;

@@ -9,6 +9,7 @@ import { frameworkError, installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
 import { installInputLimits } from './input-limits.js';
 import { DEFAULT_RATE_LIMITS, installRateLimits, type RateLimits } from './rate-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 import type { App } from './route-kit.js';
 import type { Services } from './services.js';
@@ -36,9 +37,41 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
   rateLimits?: RateLimits;
+  /** Whose X-Forwarded-For to believe for the client address (rate limits, sign-in throttle); none by default. */
+  trustProxy?: boolean | number | string[];
+  /** Strict-Transport-Security max-age in seconds; 0 or unset sends none. */
+  hstsMaxAge?: number;
 }
 
+/** The API reference page: its own scripts and styles (Swagger UI sets style attributes), images inline. */
+const DOCS_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Request ids need to be unique, not secret: a random per-process prefix and a counter (20 hex
+ * digits in all) cost far less per request than random bytes each time.
+ */
+const REQUEST_ID_PREFIX = randomBytes(6).toString('hex');
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x1_0000_0000;
+  return `req_${REQUEST_ID_PREFIX}${requestCounter.toString(16).padStart(8, '0')}`;
+}
 
 /**
  * The HTTP application, without opening a port: tests drive it with `inject()`, `serve()` listens.
@@ -47,10 +80,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // A hop count as the function Fastify would make of it (its types take no number here).
+    trustProxy: typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : (options.trustProxy ?? false),
     // A caller's request id is kept when it looks like one, so logs join across systems.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(10).toString('hex')}`;
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
     },
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
@@ -60,11 +95,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
-  installInputLimits(app);
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Set as the request arrives (the first hook, so answers refused by a later hook carry it too; those raised
+  // before routing set it in frameworkError); cheaper than an onSend hook on every answer.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    return payload;
+    done();
   });
+  installInputLimits(app);
+  await installSecurityHeaders(app, { hstsMaxAge: options.hstsMaxAge ?? 0 });
   installErrorHandling(app, (e) => services.store.database.isUnavailable(e));
 
   await app.register(swagger, {
@@ -109,7 +147,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

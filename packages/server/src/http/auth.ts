@@ -36,9 +36,7 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
     }
   });
 
-  app.addHook('onRequest', async (request) => {
-    const permission = request.routeOptions.config?.permission;
-    if (!permission) return;
+  const authenticate = async (request: FastifyRequest, permission: Permission): Promise<void> => {
     const header = request.headers.authorization;
     // Without an Authorization header, a console session cookie may stand in for a key.
     const staff = header ? undefined : await authenticateStaff(services, request);
@@ -63,6 +61,13 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
     if (!can(key.role, permission)) {
       throw new DomainError('FORBIDDEN', `A ${key.role} key cannot do this (needs ${permission}).`, { role: key.role, permission });
     }
+  };
+
+  // Routes without a permission (the client API, health) pass without a promise being made.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const permission = request.routeOptions.config?.permission;
+    if (!permission) done();
+    else authenticate(request, permission).then(() => done(), done);
   });
 }
 

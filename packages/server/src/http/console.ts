@@ -33,12 +33,11 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Leasehold console
  */
 export async function consoleSite(app: App, dist = CONSOLE_DIST): Promise<void> {
   await app.register(async (scope) => {
+    // nosniff, X-Frame-Options DENY and the rest come from the app-wide security headers; the console's
+    // pages need a CSP that lets them run, where the API's allows nothing.
     scope.addHook('onSend', async (request, reply, payload) => {
       reply.header('content-security-policy', CSP);
-      reply.header('x-frame-options', 'DENY');
-      reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'same-origin');
-      reply.header('cross-origin-opener-policy', 'same-origin');
       // Hashed asset names never change content; the page itself is always revalidated.
       reply.header('cache-control', request.url.startsWith('/console/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       return payload;

@@ -73,7 +73,8 @@ export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: un
       return sendError(reply, 'INVALID_REQUEST', 'The body is not valid JSON.', { field: 'body', reason: 'malformed JSON' });
     }
     if (isUnavailable(error)) {
-      request.log.error({ err: error }, 'database unavailable');
+      // Expected during an outage and answered with 503; one line per request, not a stack trace.
+      request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
       reply.header('retry-after', '5');
       return sendError(reply, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly.');
     }

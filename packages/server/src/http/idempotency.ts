@@ -5,6 +5,8 @@ import type { Services } from './services.js';
 
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+const FINGERPRINT_PURPOSE = 'idempotency-fingerprint';
+const RESPONSE_PURPOSE = 'idempotent-response';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,11 +14,28 @@ declare module 'fastify' {
   }
 }
 
-function fingerprintOf(request: FastifyRequest): string {
-  return createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
-    .digest('hex');
+/**
+ * What the request was, to tell a true repeat from a reused key. Keyed (HMAC under the master key), not
+ * a bare SHA-256: bodies carry passwords (a new console user), and an unkeyed fast hash of a body
+ * whose other fields are known would let anyone holding the database guess the password quickly.
+ */
+function fingerprintOf(services: Services, request: FastifyRequest): string {
+  return services.secrets.lookupHash(FINGERPRINT_PURPOSE, requestText(request));
 }
+
+const requestText = (request: FastifyRequest) => `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`;
+
+/** Rows kept before fingerprints were keyed hold a bare SHA-256; a retry of one still replays. */
+const legacyFingerprintOf = (request: FastifyRequest) => createHash('sha256').update(requestText(request)).digest('hex');
+
+/**
+ * Kept answers are sealed under the master key: some carry a secret shown only once (a new API key)
+ * or kept only encrypted (a license key). Rows written before answers were sealed are plain JSON,
+ * which never starts with the sealed form's `v1.`.
+ */
+const sealResponse = (services: Services, body: string) => services.secrets.encrypt(RESPONSE_PURPOSE, body);
+const openResponse = (services: Services, stored: string) =>
+  stored.startsWith('v1.') ? services.secrets.decrypt(RESPONSE_PURPOSE, stored) : stored;
 
 const inProgress = () =>
   new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly.', {
@@ -41,7 +60,7 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
     }
     const scope = { accountId, productId: null };
     const store = services.store.forAccount(scope);
-    const fingerprint = fingerprintOf(request);
+    const fingerprint = fingerprintOf(services, request);
     const now = services.clock.now();
     const replay = await store.write(async (tx) => {
       const existing = await tx.idempotency.find(key);
@@ -55,7 +74,7 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
       request.idempotency = { key, accountId: scope.accountId };
       return;
     }
-    if (replay.fingerprint !== fingerprint) {
+    if (replay.fingerprint !== fingerprint && replay.fingerprint !== legacyFingerprintOf(request)) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {
         field: 'Idempotency-Key',
       });
@@ -63,7 +82,7 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
     if (replay.statusCode === null || replay.response === null) throw inProgress();
     reply.header('idempotent-replayed', 'true');
     reply.code(replay.statusCode).type('application/json; charset=utf-8');
-    return reply.serializer((payload: unknown) => payload as string).send(replay.response);
+    return reply.serializer((payload: unknown) => payload as string).send(openResponse(services, replay.response));
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -76,7 +95,7 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
       await store.write((tx) => tx.idempotency.release(claim.key));
     } else {
       const body = typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload);
-      await store.write((tx) => tx.idempotency.complete(claim.key, reply.statusCode, body));
+      await store.write((tx) => tx.idempotency.complete(claim.key, reply.statusCode, sealResponse(services, body)));
     }
     return payload;
   });

@@ -15,6 +15,22 @@ declare module 'fastify' {
   }
 }
 
+const LICENSE_HEADER = /^License\s+(\S+)\s*$/i;
+
+const hashes = new WeakMap<FastifyRequest, { key: string; hash: string }>();
+
+/**
+ * The keyed hash of a request's license key, worked out once per request: the rate limit (which
+ * runs first) and the authentication both need it, and it is an HMAC.
+ */
+export function licenseKeyHashOf(services: Services, request: FastifyRequest, key: string): string {
+  const known = hashes.get(request);
+  if (known && known.key === key) return known.hash;
+  const hash = licenseKeyHash(services, key);
+  hashes.set(request, { key, hash });
+  return hash;
+}
+
 /**
  * `Authorization: License <key>` for the client API: the key is normalised and looked up by its
  * keyed hash, so the database never sees it and a typo is told apart from an unknown key.
@@ -22,20 +38,43 @@ declare module 'fastify' {
 export function installLicenseAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('license', null);
 
-  app.addHook('onRequest', async (request) => {
+  // Callback style: routes without a license, and keys found in memory, pass without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     const mode = request.routeOptions.config?.license;
-    if (!mode) return;
+    if (!mode) {
+      done();
+      return;
+    }
     const header = request.headers.authorization;
-    const match = header && /^License\s+(\S+)\s*$/i.exec(header);
+    const match = header && LICENSE_HEADER.exec(header);
+    if (match && services.licenses.usable()) {
+      const known = services.licenses.owner(licenseKeyHashOf(services, request, match[1]!));
+      if (known) {
+        request.license = known;
+        done();
+        return;
+      }
+    }
+    authenticate(request, mode).then(() => done(), done);
+  });
+
+  const authenticate = async (request: FastifyRequest, mode: 'required' | 'optional'): Promise<void> => {
+    const header = request.headers.authorization;
+    const match = header && LICENSE_HEADER.exec(header);
     if (!match) {
       if (mode === 'optional') return;
       throw new DomainError('UNAUTHENTICATED', 'Send the license key as "Authorization: License <key>".');
     }
     const key = match[1]!;
-    const hash = licenseKeyHash(services, key);
+    const hash = licenseKeyHashOf(services, request, key);
+    // Known keys are remembered (unknown ones are not: they would let anyone fill the memory).
+    const cache = services.licenses;
+    const usable = cache.usable();
+    const gens = cache.ownerTicket();
     const found = await services.store.findEntitlementByKeyHash(hash);
     if (found) {
       request.license = { accountId: found.accountId, entitlementId: found.entitlement.id };
+      if (usable) cache.rememberOwner(hash, request.license, gens);
       return;
     }
     // A key replaced by a re-keying migration keeps working until its grace date.
@@ -50,7 +89,7 @@ export function installLicenseAuth(app: FastifyInstance, services: Services): vo
       hasTypo(key) ? 'The license key has a typo (its check character does not match).' : 'No license has this key.',
       { typo: hasTypo(key) },
     );
-  });
+  };
 }
 
 export function clientContextOf(services: Services, request: FastifyRequest): ClientContext {
@@ -66,5 +105,6 @@ export function clientContextOf(services: Services, request: FastifyRequest): Cl
     requestId: request.id,
     entitlementId: license.entitlementId,
     stamps: (activation, at) => services.activity.stamp(license.accountId, activation, at),
+    licenses: services.licenses,
   };
 }

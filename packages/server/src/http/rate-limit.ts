@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../foundation/clock.js';
 import { DomainError } from '../domain/errors.js';
-import { licenseKeyHash } from '../domain/entitlements/entitlements.js';
+import { licenseKeyHashOf } from './license-auth.js';
 import type { Services } from './services.js';
 
 /** Requests allowed per minute for each key; 0 turns that limit off. */
@@ -76,15 +76,25 @@ export function installRateLimits(app: FastifyInstance, services: Services, limi
     }
   };
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  // A callback hook, not an async one: it never waits, and a promise per request is not free.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+    try {
+      limit(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  const limit = (request: FastifyRequest) => {
     const url = request.routeOptions.url;
     if (url?.startsWith('/v1/client/')) {
       check(perAddress, request.ip, 'from this address');
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? LICENSE_HEADER.exec(header) : null;
-      if (match) check(perKey, licenseKeyHash(services, match[1]!), 'for this license key');
+      if (match) check(perKey, licenseKeyHashOf(services, request, match[1]!), 'for this license key');
     } else if (url === '/v1/session' && request.method === 'POST') {
       check(signIn, request.ip, 'to sign in from this address');
     }
-  });
+  };
 }

@@ -4,6 +4,18 @@ import type { MasterKey } from '../secrets/master-key.js';
 import type { Store } from '../store/store.js';
 import type { ActivationRecord, ApiKeyRecord } from '../domain/model.js';
 import type { Keyring } from '../domain/leases/keyring.js';
+import type { LicenseCache } from '../store/license-cache.js';
+
+/**
+ * A batch that could not be written (the database is down) goes back in line, so the next flush
+ * writes it; a newer stamp for the same row, taken meanwhile, wins.
+ */
+function requeue(pending: Map<string, { accountId: string; at: number }>, batch: Map<string, { accountId: string; at: number }>): void {
+  for (const [id, stamp] of batch) {
+    const newer = pending.get(id);
+    if (!newer || newer.at < stamp.at) pending.set(id, stamp);
+  }
+}
 
 /** Last-used stamps for API keys, collected in memory and written in one batch now and then. */
 export class ApiKeyUsage {
@@ -19,7 +31,10 @@ export class ApiKeyUsage {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    await this.store.touchApiKeys(batch);
+    await this.store.touchApiKeys(batch).catch((error: unknown) => {
+      requeue(this.pending, batch);
+      throw error;
+    });
   }
 }
 
@@ -37,7 +52,10 @@ export class ActivityStamps {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    await this.store.touchActivations(batch);
+    await this.store.touchActivations(batch).catch((error: unknown) => {
+      requeue(this.pending, batch);
+      throw error;
+    });
   }
 }
 
@@ -50,4 +68,6 @@ export interface Services {
   apiKeyUsage: ApiKeyUsage;
   activity: ActivityStamps;
   keyring: Keyring;
+  /** License snapshots and key owners for the validation hot path (see store/license-cache.ts). */
+  licenses: LicenseCache;
 }

@@ -7,14 +7,17 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type PostgresPool,
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
   type SelectQueryBuilder,
 } from 'kysely';
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import type { DB } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { ChangeFeed, decodeChanges, encodeChanges, type Change } from './changes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -33,6 +36,16 @@ export interface Database {
   isUnavailable(error: unknown): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Committed changes, this process's and (as far as they are known) other processes'. */
+  readonly changes: ChangeFeed;
+  /** Tells other processes what a transaction changed; delivered only if it commits. */
+  announce(trx: Kysely<DB>, changes: readonly Change[]): Promise<void>;
+  /**
+   * May memory caches be used now? True while other processes' writes are being heard: on SQLite
+   * it also checks whether another connection committed since the last call (and if so publishes
+   * "everything changed"); on PostgreSQL it is false while the LISTEN connection is down.
+   */
+  cacheable(): boolean;
 }
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize?: number };
@@ -106,9 +119,30 @@ function openSqlite(file: string): Database {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(raw)) });
+  const changes = new ChangeFeed();
+  // data_version moves when another connection (another process: a cluster worker, the CLI)
+  // commits; this connection's own commits are published by the store as they happen.
+  // Reading it costs about as much as a small query, so it is read at most once a millisecond: a
+  // change by another process is heard within a millisecond, like a NOTIFY on PostgreSQL.
+  const dataVersion = raw.prepare('pragma data_version').pluck();
+  let seenVersion = dataVersion.get() as number;
+  let checkedAt = 0;
   return {
     dialect: 'sqlite',
     db,
+    changes,
+    announce: async () => {},
+    cacheable: () => {
+      const now = performance.now();
+      if (now - checkedAt < 1) return true;
+      checkedAt = now;
+      const version = dataVersion.get() as number;
+      if (version !== seenVersion) {
+        seenVersion = version;
+        changes.publish([{ accountId: '*', kind: 'all', id: '*' }]);
+      }
+      return true;
+    },
     forUpdate: (qb) => qb,
     isUniqueViolation: (e) => codeOf(e) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isForeignKeyViolation: (e) => codeOf(e) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
@@ -140,10 +174,21 @@ function openPostgres(url: string, poolSize: number): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Nor may a client in use (inside a transaction, between two queries), which the pool does not
+  // listen to: its next query fails instead (an unavailable error), and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: queueingPool(pool) }) });
+  const changes = new ChangeFeed();
+  const listener = new ChangeListener(url, changes);
   return {
     dialect: 'postgres',
     db,
+    changes,
+    announce: async (trx, list) => {
+      if (list.length === 0) return;
+      await trx.executeQuery(CompiledQuery.raw('select pg_notify($1, $2)', [CHANGES_CHANNEL, encodeChanges(listener.origin, list)]));
+    },
+    cacheable: () => listener.listening,
     forUpdate: (qb) => qb.forUpdate() as typeof qb,
     isUniqueViolation: (e) => codeOf(e) === '23505',
     isForeignKeyViolation: (e) => codeOf(e) === '23503',
@@ -151,12 +196,127 @@ function openPostgres(url: string, poolSize: number): Database {
       const code = codeOf(e) ?? '';
       return (
         ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(code) ||
-        (e instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(e.message))
+        (e instanceof Error &&
+          /timeout exceeded when trying to connect|Connection terminated|not queryable|connection error/i.test(e.message))
       );
     },
     ping: async () => {
       await db.executeQuery(CompiledQuery.raw('select 1'));
     },
-    close: () => db.destroy(),
+    close: async () => {
+      listener.stop();
+      await db.destroy();
+    },
   };
+}
+
+/** The longest a request waits for a pooled connection while the others keep coming back. */
+const POOL_QUEUE_LIMIT_MS = 60_000;
+
+/**
+ * The pool's 5 s wait for a free connection, made tolerant of contention. When every connection is
+ * taken (many devices of one license queue for its row lock, say), the pool's wait can run out
+ * while the database answers; that is a queue, not an outage, and must not become a 503. So the
+ * request queues again as long as connections came back during its wait; if none did, the
+ * database is stuck and the timeout stands (an unavailable error, so a 503).
+ */
+function queueingPool(pool: pg.Pool): PostgresPool {
+  let lastRelease = 0;
+  pool.on('release', () => (lastRelease = Date.now()));
+  return {
+    connect: async () => {
+      const started = Date.now();
+      for (;;) {
+        const asked = Date.now();
+        try {
+          return await pool.connect();
+        } catch (error) {
+          const queueTimeout = error instanceof Error && error.message === 'timeout exceeded when trying to connect';
+          if (!queueTimeout || lastRelease < asked || Date.now() - started > POOL_QUEUE_LIMIT_MS) throw error;
+        }
+      }
+    },
+    end: () => pool.end(),
+  };
+}
+
+const CHANGES_CHANNEL = 'leasehold_changes';
+
+/**
+ * One connection per process LISTENing for other processes' changes. While it is down, caches are
+ * bypassed; it reconnects by itself (1 s, doubling to 30 s) and, once listening again, publishes
+ * "everything changed", since notifications sent meanwhile are lost.
+ */
+class ChangeListener {
+  readonly origin = randomBytes(8).toString('hex');
+  listening = false;
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private retryMs = 1_000;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly feed: ChangeFeed,
+  ) {
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
+    this.client = client;
+    const lost = () => {
+      if (this.client !== client) return;
+      this.client = null;
+      this.down();
+      client.removeAllListeners('notification');
+      void client.end().catch(() => {});
+      this.retry();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      if (message.channel !== CHANGES_CHANNEL || message.payload === undefined) return;
+      const { origin, changes } = decodeChanges(message.payload);
+      if (origin !== this.origin) this.feed.publish(changes);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      if (this.stopped || this.client !== client) {
+        await client.end().catch(() => {});
+        return;
+      }
+      this.retryMs = 1_000;
+      this.feed.publish([{ accountId: '*', kind: 'all', id: '*' }]);
+      this.listening = true;
+    } catch {
+      lost();
+    }
+  }
+
+  private down(): void {
+    if (this.listening) this.feed.publish([{ accountId: '*', kind: 'all', id: '*' }]);
+    this.listening = false;
+  }
+
+  private retry(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, this.retryMs);
+    this.timer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, 30_000);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.listening = false;
+    if (this.timer) clearTimeout(this.timer);
+    const client = this.client;
+    this.client = null;
+    if (client) void client.end().catch(() => {});
+  }
 }

@@ -3,6 +3,7 @@ import type { ActivationRecord, ApiKeyRecord, EntitlementRecord } from '../domai
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
 import type { Scope } from './scope.js';
+import { ChangeSet } from './changes.js';
 import { AccountRepository } from './repositories/accounts.js';
 import { ActivationRepository, activationFromRow } from './repositories/activations.js';
 import { LeaseRepository } from './repositories/leases.js';
@@ -46,8 +47,13 @@ export class Tx {
   readonly pools: PoolRepository;
   readonly netlicensing: NetLicensingRepository;
 
-  constructor(db: Kysely<DB>, database: Database, scope: Scope) {
-    const ctx = { db, database, scope };
+  constructor(
+    db: Kysely<DB>,
+    database: Database,
+    scope: Scope,
+    readonly changes: ChangeSet = new ChangeSet(database.changes),
+  ) {
+    const ctx = { db, database, scope, changes };
     this.account = new AccountRepository(ctx);
     this.products = new ProductRepository(ctx);
     this.features = new FeatureRepository(ctx);
@@ -83,8 +89,15 @@ export class AccountStore {
   }
 
   /** One transaction: the change and its event commit together or not at all. */
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.database.db.transaction().execute((trx) => fn(new Tx(trx, this.database, this.scope)));
+  async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const changes = new ChangeSet(null);
+    const out = await this.database.db.transaction().execute(async (trx) => {
+      const result = await fn(new Tx(trx, this.database, this.scope, changes));
+      await this.database.announce(trx, changes.changes);
+      return result;
+    });
+    this.database.changes.publish(changes.changes);
+    return out;
   }
 }
 

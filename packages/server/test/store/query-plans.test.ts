@@ -31,4 +31,21 @@ describe('query plans of the validation hot path on SQLite', () => {
     expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(/USING INDEX activations_entitlement_live/);
     expect(await tx.activations.liveOf('ent_x')).toEqual([]);
   });
+
+  it('the dead-seat sweep seeks the live seats past their heartbeat deadline instead of reading every live one', async () => {
+    // The query Store.deadSeats runs every 30 s, across accounts.
+    const query = database.db
+      .selectFrom('activations')
+      .selectAll()
+      .where('state', '=', 'active')
+      .where('heartbeat_deadline', '<', 1)
+      .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', 1)]))
+      .orderBy('heartbeat_deadline')
+      .limit(100)
+      .compile();
+    const plan = await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db);
+    const detail = plan.rows.map((r) => r.detail).join(' | ');
+    expect(detail).toMatch(/SEARCH activations USING INDEX activations_heartbeat_deadline \(state=\? AND heartbeat_deadline<\?\)/);
+    expect(detail).not.toMatch(/TEMP B-TREE/);
+  });
 });

@@ -24,6 +24,18 @@ export interface Harness {
   call(method: string, url: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string> }): Promise<Reply>;
   /** A second account, for tenancy checks. */
   newAccount(name?: string): Promise<{ accountId: string; adminKey: string }>;
+  /**
+   * Another server on the same database, as a second process would be (its own connections,
+   * caches and change listener; the same clock and master key), for cross-process behaviour.
+   */
+  peer(): Promise<Peer>;
+  close(): Promise<void>;
+}
+
+export interface Peer {
+  app: App;
+  services: Services;
+  call: Harness['call'];
   close(): Promise<void>;
 }
 
@@ -42,15 +54,53 @@ export async function createHarness(kind: StoreKind): Promise<Harness> {
   const pgDb = kind === 'postgres' ? await createPostgresDatabase() : null;
   const clock = new ManualClock(T0);
   const adminKey = `lh_test_${randomBytes(16).toString('hex')}`;
-  const started = await openServices(
-    { dataDir, databaseUrl: pgDb?.url ?? null, pgPoolSize: 5, masterKey: null, adminKey },
-    { clock, ids: new UlidGenerator(clock) },
-  );
+  const config = { dataDir, databaseUrl: pgDb?.url ?? null, pgPoolSize: 5, masterKey: null, adminKey };
+  const started = await openServices(config, { clock, ids: new UlidGenerator(clock) });
   const services = started.services;
   const app = await buildApp(services);
   const accountId = started.firstAccount!.accountId;
+  const call = caller(app, adminKey);
+  const peers: Peer[] = [];
 
-  const call: Harness['call'] = async (method, url, body, opts = {}) => {
+  return {
+    kind,
+    app,
+    services,
+    clock,
+    adminKey,
+    accountId,
+    call,
+    newAccount: async (name = 'Other vendor') => {
+      const a = await createAccount(services, name);
+      return { accountId: a.accountId, adminKey: a.adminKey };
+    },
+    peer: async () => {
+      const other = await openServices(config, { clock, ids: new UlidGenerator(clock) });
+      const otherApp = await buildApp(other.services);
+      const peer: Peer = {
+        app: otherApp,
+        services: other.services,
+        call: caller(otherApp, adminKey),
+        close: async () => {
+          await otherApp.close();
+          await other.close();
+        },
+      };
+      peers.push(peer);
+      return peer;
+    },
+    close: async () => {
+      for (const peer of peers) await peer.close();
+      await app.close();
+      await started.close();
+      await pgDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function caller(app: App, adminKey: string): Harness['call'] {
+  return async (method, url, body, opts = {}) => {
     const key = opts.key === undefined ? adminKey : opts.key;
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (key !== null) headers['authorization'] = `Bearer ${key}`;
@@ -69,26 +119,6 @@ export async function createHarness(kind: StoreKind): Promise<Harness> {
       }
     }
     return { status: res.statusCode, body: parsed, headers: res.headers, raw: res };
-  };
-
-  return {
-    kind,
-    app,
-    services,
-    clock,
-    adminKey,
-    accountId,
-    call,
-    newAccount: async (name = 'Other vendor') => {
-      const a = await createAccount(services, name);
-      return { accountId: a.accountId, adminKey: a.adminKey };
-    },
-    close: async () => {
-      await app.close();
-      await started.close();
-      await pgDb?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
   };
 }
 

@@ -1,6 +1,7 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../../foundation/clock.js';
 import type { StaffDirectory } from '../../store/repositories/staff-users.js';
+import { secretsEqual } from '../../secrets/compare.js';
 import { DECOY_HASH, verifyPassword } from '../../secrets/passwords.js';
 import { DomainError } from '../errors.js';
 import { normalizeEmail, type StaffUserRecord } from './staff-users.js';
@@ -16,6 +17,8 @@ export interface StaffSessionRecord {
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
+// Sessions are found by this hash through a unique index, never by comparing tokens: a timing can
+// only tell about the hash of a guess. A 256-bit random token needs no slow hash.
 const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /**
@@ -27,10 +30,7 @@ export function csrfTokenOf(sessionToken: string): string {
 }
 
 export function csrfTokenMatches(sessionToken: string, sent: string | undefined): boolean {
-  if (!sent) return false;
-  const expected = Buffer.from(csrfTokenOf(sessionToken));
-  const actual = Buffer.from(sent);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return !!sent && secretsEqual(csrfTokenOf(sessionToken), sent);
 }
 
 /**

@@ -19,7 +19,7 @@ export async function releaseDeadSeats(
     const store = deps.store.forAccount({ accountId, productId: null });
     const ctx = { ...deps, store, actor: { type: 'system' as const, id: 'sweeper' }, requestId: null };
     await store.write(async (tx) => {
-      if (!(await tx.activations.releaseIfDead(activation.id, now))) return;
+      if (!(await tx.activations.releaseIfDead(activation, now))) return;
       released++;
       await recordEvent(tx, ctx, {
         type: 'activation.released',

@@ -23,6 +23,11 @@ export interface EntitlementView {
 
 const LICENSE_KEY_PURPOSE = 'license-key';
 
+/**
+ * The keyed hash a license is found by. Keys are never compared: the client's key is hashed and looked
+ * up through a unique index, so a timing tells only about the HMAC of a guess, which without the master
+ * key says nothing of any real key.
+ */
 export function licenseKeyHash(ctx: Pick<Context, 'secrets'>, key: string): string {
   return ctx.secrets.lookupHash(LICENSE_KEY_PURPOSE, normalizeLicenseKey(key));
 }

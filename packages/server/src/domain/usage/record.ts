@@ -1,6 +1,7 @@
 import type { UsageReport } from '@leasehold/contract';
 import { DomainError } from '../errors.js';
 import type { License } from '../activations/client.js';
+import type { FeatureRecord } from '../model.js';
 import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext } from '../activations/client.js';
 import { ceiling, periodAt, quotaRule, quotaStatus, type QuotaStatus } from './quota.js';
 import type { Tx } from '../../store/store.js';
@@ -16,8 +17,13 @@ export interface UsageOutcome {
 }
 
 /** Quota status of every consumption feature of the license, for the period running at `at`. */
-export async function quotaStatuses(tx: Tx, license: License, at: number): Promise<Record<string, QuotaStatus>> {
-  const features = (await tx.features.allOf(license.product.id)).filter((f) => f.type === 'consumption');
+export async function quotaStatuses(
+  tx: Tx,
+  license: License,
+  at: number,
+  productFeatures?: FeatureRecord[],
+): Promise<Record<string, QuotaStatus>> {
+  const features = (productFeatures ?? (await tx.features.allOf(license.product.id))).filter((f) => f.type === 'consumption');
   if (features.length === 0) return {};
   const current = await tx.usage.currentUse(license.entitlement.id, at);
   const out: Record<string, QuotaStatus> = {};

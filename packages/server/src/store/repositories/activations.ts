@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ActivationState, SeatKind } from '@leasehold/contract';
 import type { ActivationRecord, Page } from '../../domain/model.js';
 import type { ActivationsTable } from '../schema.js';
-import type { RepoContext } from './context.js';
+import { changed, type RepoContext } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
 
 const toRecord = (r: Selectable<ActivationsTable>): ActivationRecord => ({
@@ -104,6 +104,7 @@ export class ActivationRepository {
   }
 
   async insert(a: ActivationRecord): Promise<void> {
+    changed(this.ctx, 'entitlement', a.entitlementId);
     await this.ctx.db
       .insertInto('activations')
       .values({
@@ -134,6 +135,7 @@ export class ActivationRepository {
   }
 
   async update(a: ActivationRecord): Promise<void> {
+    changed(this.ctx, 'entitlement', a.entitlementId);
     await this.ctx.db
       .updateTable('activations')
       .set({
@@ -159,7 +161,9 @@ export class ActivationRepository {
    * Releases a heartbeat-held seat if it is still dead; false when it was already released or a
    * heartbeat arrived meanwhile (several processes may sweep at once: exactly one wins).
    */
-  async releaseIfDead(id: string, now: number): Promise<boolean> {
+  async releaseIfDead(activation: { id: string; entitlementId: string }, now: number): Promise<boolean> {
+    const { id } = activation;
+    changed(this.ctx, 'entitlement', activation.entitlementId);
     const result = await this.ctx.db
       .updateTable('activations')
       .set({ state: 'released', ended_at: now, end_reason: 'heartbeat_missed' })

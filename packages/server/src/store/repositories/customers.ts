@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { DomainError } from '../../domain/errors.js';
 import type { CustomerRecord, Page } from '../../domain/model.js';
 import type { CustomersTable } from '../schema.js';
-import { uniquely, type RepoContext } from './context.js';
+import { uniquely, type RepoContext, changed } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
 
 const toRecord = (r: Selectable<CustomersTable>): CustomerRecord => ({
@@ -82,6 +82,7 @@ export class CustomerRepository {
   }
 
   async update(c: CustomerRecord): Promise<void> {
+    changed(this.ctx, 'account', c.id);
     await uniquely(
       this.ctx,
       () =>
@@ -96,6 +97,7 @@ export class CustomerRepository {
   }
 
   async delete(id: string): Promise<void> {
+    changed(this.ctx, 'account', id);
     await this.ctx.db.deleteFrom('customers').where('account_id', '=', this.ctx.scope.accountId).where('id', '=', id).execute();
   }
 }

@@ -3,7 +3,7 @@ import type { EntitlementState } from '@leasehold/contract';
 import { DomainError } from '../../domain/errors.js';
 import type { EntitlementRecord, Page } from '../../domain/model.js';
 import type { EntitlementsTable } from '../schema.js';
-import { uniquely, type RepoContext } from './context.js';
+import { uniquely, type RepoContext, changed } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
 
 export const entitlementFromRow = (r: Selectable<EntitlementsTable>): EntitlementRecord => ({
@@ -113,6 +113,8 @@ export class EntitlementRepository {
 
   /** Replaces the license key (re-keying); the caller keeps the old one working until its grace date. */
   async updateKey(id: string, keyHash: string, keySealed: string): Promise<void> {
+    changed(this.ctx, 'keys', id);
+    changed(this.ctx, 'entitlement', id);
     await this.ctx.db
       .updateTable('entitlements')
       .set({ key_hash: keyHash, key_sealed: keySealed })
@@ -176,6 +178,7 @@ export class EntitlementRepository {
   }
 
   async insert(e: EntitlementRecord): Promise<void> {
+    changed(this.ctx, 'entitlement', e.id);
     await uniquely(
       this.ctx,
       () =>
@@ -195,6 +198,7 @@ export class EntitlementRepository {
   }
 
   async update(e: EntitlementRecord): Promise<void> {
+    changed(this.ctx, 'entitlement', e.id);
     await uniquely(
       this.ctx,
       () =>

@@ -3,7 +3,7 @@ import type { FeatureType } from '@leasehold/contract';
 import { DomainError } from '../../domain/errors.js';
 import type { FeatureRecord, Page } from '../../domain/model.js';
 import type { FeaturesTable } from '../schema.js';
-import { uniquely, type RepoContext } from './context.js';
+import { uniquely, type RepoContext, changed } from './context.js';
 import { paginate, type PageRequest } from './paging.js';
 
 const toRecord = (r: Selectable<FeaturesTable>): FeatureRecord => ({
@@ -44,6 +44,7 @@ export class FeatureRepository {
   }
 
   async insert(f: FeatureRecord): Promise<void> {
+    changed(this.ctx, 'account', f.id);
     await uniquely(
       this.ctx,
       () =>
@@ -70,6 +71,7 @@ export class FeatureRepository {
   }
 
   async update(f: FeatureRecord): Promise<void> {
+    changed(this.ctx, 'account', f.id);
     await this.ctx.db
       .updateTable('features')
       .set({ name: f.name, unit: f.unit, updated_at: f.updatedAt })
@@ -79,6 +81,7 @@ export class FeatureRepository {
   }
 
   async delete(id: string): Promise<void> {
+    changed(this.ctx, 'account', id);
     await this.ctx.db.deleteFrom('features').where('account_id', '=', this.ctx.scope.accountId).where('id', '=', id).execute();
   }
 }

@@ -3,7 +3,7 @@ import type { EnforcementMode, EphemeralCounting, EvictionOrder, LicenseModel, S
 import { DomainError } from '../../domain/errors.js';
 import type { OfferingRecord, Page } from '../../domain/model.js';
 import type { OfferingsTable } from '../schema.js';
-import { uniquely, type RepoContext } from './context.js';
+import { uniquely, type RepoContext, changed } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
 import { VersionRepository } from './versions.js';
 
@@ -122,6 +122,7 @@ export class OfferingRepository {
   }
 
   async insert(o: OfferingRecord): Promise<void> {
+    changed(this.ctx, 'account', o.id);
     await uniquely(
       this.ctx,
       () =>
@@ -135,6 +136,7 @@ export class OfferingRepository {
   }
 
   async update(o: OfferingRecord): Promise<void> {
+    changed(this.ctx, 'account', o.id);
     await uniquely(
       this.ctx,
       () =>
@@ -150,6 +152,7 @@ export class OfferingRepository {
   }
 
   async delete(id: string): Promise<void> {
+    changed(this.ctx, 'account', id);
     await this.ctx.db.deleteFrom('offerings').where('account_id', '=', this.ctx.scope.accountId).where('id', '=', id).execute();
   }
 }

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { DomainError } from '../../domain/errors.js';
 import type { Page, ProductRecord } from '../../domain/model.js';
 import type { ProductsTable } from '../schema.js';
-import { uniquely, type RepoContext } from './context.js';
+import { uniquely, type RepoContext, changed } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
 
 const toRecord = (r: Selectable<ProductsTable>): ProductRecord => ({
@@ -41,6 +41,7 @@ export class ProductRepository {
   }
 
   async insert(p: ProductRecord): Promise<void> {
+    changed(this.ctx, 'account', p.id);
     await uniquely(
       this.ctx,
       () =>
@@ -62,6 +63,7 @@ export class ProductRepository {
   }
 
   async update(p: ProductRecord): Promise<void> {
+    changed(this.ctx, 'account', p.id);
     await uniquely(
       this.ctx,
       () =>
@@ -83,6 +85,7 @@ export class ProductRepository {
 
   /** Deletes the product and its features; the caller has checked that no offering uses it. */
   async delete(id: string): Promise<void> {
+    changed(this.ctx, 'account', id);
     const accountId = this.ctx.scope.accountId;
     await this.ctx.db.deleteFrom('features').where('account_id', '=', accountId).where('product_id', '=', id).execute();
     await this.ctx.db.deleteFrom('products').where('account_id', '=', accountId).where('id', '=', id).execute();

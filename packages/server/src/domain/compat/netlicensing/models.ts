@@ -1,4 +1,5 @@
 import { addDuration } from '../../../foundation/durations.js';
+import { secretsEqual } from '../../../secrets/compare.js';
 import type { LicenseFacts } from './licensees.js';
 import type { ModuleFacts } from './catalog.js';
 import { bool, isoOf, list, type LicensingModel, type NlInfo, type NlList } from './entities.js';
@@ -229,7 +230,7 @@ const RULES: Record<LicensingModel, (input: ModuleInput) => ModuleResult> = {
     const secret = params.nodeSecret;
     if (!secret) return result(false);
     const slotsOf = (l: LicenseFacts) => Object.entries(l.face.props).filter(([k]) => /^nodeSecret\d+$/.test(k));
-    if (held.some((l) => slotsOf(l).some(([, v]) => v === secret))) return result(true);
+    if (held.some((l) => slotsOf(l).some(([, v]) => secretsEqual(v, secret)))) return result(true);
     if ((module.face.props['nodeSecretMode'] ?? 'CLIENT') !== 'CLIENT') return result(false);
     for (const l of held) {
       const quota = int(l.face.props['quota'] ?? l.face.props['quantity'], 1);

@@ -5,7 +5,15 @@ import * as access from '../../../domain/compat/netlicensing/access.js';
 import * as catalog from '../../../domain/compat/netlicensing/catalog.js';
 import * as licensees from '../../../domain/compat/netlicensing/licensees.js';
 import { validateLicensee } from '../../../domain/compat/netlicensing/validate.js';
-import { item, LICENSE_TYPES, LICENSING_MODELS, NlForm, illegal, type NlItem } from '../../../domain/compat/netlicensing/entities.js';
+import {
+  item,
+  LICENSE_TYPES,
+  LICENSING_MODELS,
+  NlForm,
+  illegal,
+  malformed,
+  type NlItem,
+} from '../../../domain/compat/netlicensing/entities.js';
 import { hashApiKeyToken } from '../../../secrets/api-key-tokens.js';
 import { contextOf } from '../../auth.js';
 import type { App } from '../../route-kit.js';
@@ -74,8 +82,14 @@ export function netlicensingRoutes(app: App, services: Services): void {
   app.register(
     async (scope) => {
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-        const values: Record<string, string[]> = {};
-        for (const [k, v] of new URLSearchParams(body as string)) (values[k] ??= []).push(v);
+        // No prototype: a field named __proto__ or constructor is a field like any other (it answered 500).
+        const values: Record<string, string[]> = Object.create(null);
+        for (const [k, v] of new URLSearchParams(body as string)) {
+          // PostgreSQL cannot store U+0000 in text (it answered 500); the /v1 API refuses it the same way.
+          if (k.includes('\u0000') || v.includes('\u0000'))
+            return done(malformed('Form fields may not contain U+0000 (%00).', k), undefined);
+          (values[k] ??= []).push(v);
+        }
         done(null, values);
       });
       scope.setErrorHandler((error, request, reply) => sendNlError(request, reply, error));
