@@ -81,6 +81,39 @@ describe.each(await storeKinds())('floating, named-user and ephemeral seats on %
     expect(r.body.error.code).toBe('BORROW_NOT_ALLOWED');
   });
 
+  // Past 50 live devices an activation stops reading them all and counts seats in the database
+  // (activateIn's FEW_DEVICES); each rule must decide exactly as it does for a small license.
+  it('a license with many devices counts its seats exactly, releases dead ones and finds a device again', async () => {
+    const { client } = await licensed(h, { seatModel: 'floating', seats: 56, heartbeatWindow: 'PT5M' });
+    for (let i = 0; i < 56; i++) expect((await client('activate', { fingerprint: fp(`m${i}`) })).status, `device ${i}`).toBe(201);
+    const full = await client('activate', { fingerprint: fp('m-extra') });
+    expect(full.body.error).toMatchObject({ code: 'SEAT_LIMIT_REACHED', details: { limit: 56, used: 56 } });
+    expect(full.body.error.details.holders).toHaveLength(56);
+    // The same device again is found by its fingerprint, not given a second seat.
+    const again = await client('activate', { fingerprint: fp('m3') });
+    expect(again.status).toBe(200);
+    expect(again.body.activation.id).toBeDefined();
+    // Four seats miss their heartbeats; the next activation releases them and takes one.
+    h.clock.advance(3 * MIN);
+    for (let i = 4; i < 56; i++) expect((await client('heartbeat', { fingerprint: fp(`m${i}`) })).status).toBe(200);
+    h.clock.advance(3 * MIN);
+    expect((await client('activate', { fingerprint: fp('m-extra') })).status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await client('activate', { fingerprint: fp(`m-new${i}`) })).status).toBe(201);
+    expect((await client('activate', { fingerprint: fp('m-last') })).body.error.details).toMatchObject({ used: 56 });
+    expect((await client('heartbeat', { fingerprint: fp('m0') })).body.error.code).toBe('NOT_ACTIVATED');
+  });
+
+  it('named users on a license with many devices: a user’s own devices are still limited', async () => {
+    const { client } = await licensed(h, { seatModel: 'named_user', seats: 60, maxDevicesPerUser: 2 });
+    for (let i = 0; i < 55; i++) {
+      expect((await client('activate', { fingerprint: fp(`u${i}`), user: `user${i}@acme.test` })).status, `user ${i}`).toBe(201);
+    }
+    expect((await client('activate', { fingerprint: fp('u0-b'), user: 'user0@acme.test' })).status).toBe(201);
+    const third = await client('activate', { fingerprint: fp('u0-c'), user: 'user0@acme.test' });
+    expect(third.body.error.details).toMatchObject({ rule: 'max_devices_per_user', limit: 2, user: 'user0@acme.test' });
+    expect(third.body.error.details.holders).toHaveLength(2);
+  });
+
   it('named-user seats count users, each allowed a number of devices', async () => {
     const { client } = await licensed(h, { seatModel: 'named_user', seats: 2, maxDevicesPerUser: 2 });
     expect((await client('activate', { fingerprint: fp('n1') })).body.error.details.field).toBe('user');

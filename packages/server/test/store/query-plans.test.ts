@@ -32,6 +32,40 @@ describe('query plans of the validation hot path on SQLite', () => {
     expect(await tx.activations.liveOf('ent_x')).toEqual([]);
   });
 
+  it('an activation counts the seats held from the index alone and seeks the dead seats of its entitlement', async () => {
+    const tx = new Tx(database.db, database, { accountId: 'acc_x', productId: null });
+    const planOf = async (query: { sql: string }) =>
+      (await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db)).rows
+        .map((r) => r.detail)
+        .join(' | ');
+    // The queries ActivationRepository.countHolding and deadOf run.
+    const holding = database.db
+      .selectFrom('activations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('account_id', '=', 'acc_x')
+      .where('entitlement_id', '=', 'ent_x')
+      .where('state', '=', 'active')
+      .where((eb) => eb.or([eb('heartbeat_deadline', 'is', null), eb('heartbeat_deadline', '>=', 1), eb('borrowed_until', '>=', 1)]))
+      .compile();
+    expect(await planOf(holding)).toMatch(
+      /USING COVERING INDEX activations_entitlement_seats \(account_id=\? AND entitlement_id=\? AND state=\?\)/,
+    );
+    const dead = database.db
+      .selectFrom('activations')
+      .selectAll()
+      .where('account_id', '=', 'acc_x')
+      .where('entitlement_id', '=', 'ent_x')
+      .where('state', '=', 'active')
+      .where('heartbeat_deadline', '<', 1)
+      .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', 1)]))
+      .compile();
+    expect(await planOf(dead)).toMatch(
+      /USING INDEX activations_entitlement_seats \(account_id=\? AND entitlement_id=\? AND state=\? AND heartbeat_deadline<\?\)/,
+    );
+    expect(await tx.activations.countHolding('ent_x', 1)).toBe(0);
+    expect(await tx.activations.deadOf('ent_x', 1)).toEqual([]);
+  });
+
   it('the dead-seat sweep seeks the live seats past their heartbeat deadline instead of reading every live one', async () => {
     // The query Store.deadSeats runs every 30 s, across accounts.
     const query = database.db

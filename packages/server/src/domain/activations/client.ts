@@ -125,8 +125,15 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
   requireUsable(license, request.product, now);
   const { offering, rights, entitlement } = license;
 
-  const live = await releaseDead(tx, ctx, license, await tx.activations.liveOf(entitlement.id));
-  const existing = live.find((a) => a.fingerprint === request.fingerprint);
+  // Most licenses have a few devices: one read gives every fact the decision needs. A license with
+  // many (a site license) is not read whole on every activation: see seatFacts.
+  const first = await tx.activations.liveOf(entitlement.id, { limit: FEW_DEVICES + 1 });
+  const few = first.length <= FEW_DEVICES;
+  const live = few ? await releaseDead(tx, ctx, license, first) : null;
+  if (!live) await releaseDead(tx, ctx, license, await tx.activations.deadOf(entitlement.id, now));
+  const existing = live
+    ? live.find((a) => a.fingerprint === request.fingerprint)
+    : await tx.activations.findLive(entitlement.id, request.fingerprint);
   if (existing) {
     const refreshed: ActivationRecord = {
       ...existing,
@@ -167,7 +174,8 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
     endReason: null,
   };
 
-  const seat = decideSeat(live, candidate, offering, rights, offering.enforcementMode, now);
+  const facts = live ?? (await seatFacts(tx, license, candidate, now));
+  const seat = decideSeat(facts, candidate, offering, rights, offering.enforcementMode, now);
   if (!seat.ok) throw new DomainError(seat.code, seat.message, seat.details);
   const warnings: Warning[] = [...seat.warnings];
   if (offering.activationRules.length > 0) {
@@ -186,6 +194,23 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
     });
   }
   return { activation: candidate, lease: await lease(tx, ctx, license, candidate), warnings, created: true };
+}
+
+/** Up to this many live devices, an activation reads them all; past it, it counts them in the database. */
+const FEW_DEVICES = 50;
+
+/**
+ * The live activations a seat decision for `candidate` needs, without reading every device of a
+ * license that has many. While fewer activations hold a seat than the license grants, no seat
+ * refusal is possible (seats in use never exceed that count), so only what the named-user rule
+ * looks at is read: the user's own devices. Near or at the limit, every live activation is read and
+ * the decision is the full one; in enforce mode that is at most about as many rows as seats.
+ */
+async function seatFacts(tx: Tx, license: License, candidate: ActivationRecord, now: number): Promise<ActivationRecord[]> {
+  const { entitlement, offering, rights } = license;
+  if ((await tx.activations.countHolding(entitlement.id, now)) >= rights.seats) return tx.activations.liveOf(entitlement.id);
+  if (offering.seatModel !== 'named_user') return [];
+  return tx.activations.liveOfUser(entitlement.id, candidate.user ?? candidate.fingerprint);
 }
 
 /**

@@ -7,6 +7,7 @@ import * as m0005 from './0005_usage_pools.js';
 import * as m0007 from './0007_staff_users.js';
 import * as m0008 from './0008_activation_lookup.js';
 import * as m0009 from './0009_dead_seat_sweep.js';
+import * as m0010 from './0010_seat_count.js';
 import * as m0006 from './0006_netlicensing.js';
 
 /** The one migration history, in order; it runs unchanged on SQLite and PostgreSQL. */
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_staff_users': m0007,
   '0008_activation_lookup': m0008,
   '0009_dead_seat_sweep': m0009,
+  '0010_seat_count': m0010,
   '0006_netlicensing': m0006,
 };
 

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { ActivationState, SeatKind } from '@leasehold/contract';
 import type { ActivationRecord, Page } from '../../domain/model.js';
-import type { ActivationsTable } from '../schema.js';
+import type { ActivationsTable, DB } from '../schema.js';
 import { changed, type RepoContext } from './context.js';
 import { paginate, parseJson, type PageRequest } from './paging.js';
 
@@ -56,9 +56,54 @@ export class ActivationRepository {
   }
 
   /** Every live activation of an entitlement: the facts a seat decision is made from. */
-  async liveOf(entitlementId: string): Promise<ActivationRecord[]> {
-    const rows = await this.scoped().where('entitlement_id', '=', entitlementId).where('state', '=', 'active').orderBy('id').execute();
+  async liveOf(entitlementId: string, opts: { limit?: number } = {}): Promise<ActivationRecord[]> {
+    let q = this.scoped().where('entitlement_id', '=', entitlementId).where('state', '=', 'active').orderBy('id');
+    if (opts.limit !== undefined) q = q.limit(opts.limit);
+    return (await q.execute()).map(toRecord);
+  }
+
+  /**
+   * Live activations that hold a seat at `now` (see holdsSeat), counted in the database: an upper
+   * bound on the seats in use, since named users and per-host ephemeral instances may share one.
+   */
+  async countHolding(entitlementId: string, now: number): Promise<number> {
+    const row = await this.holdingAt(this.ctx.db.selectFrom('activations'), entitlementId, now)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Live heartbeat-held activations whose deadline passed and that are not borrowed: seats to release. */
+  async deadOf(entitlementId: string, now: number): Promise<ActivationRecord[]> {
+    const rows = await this.scoped()
+      .where('entitlement_id', '=', entitlementId)
+      .where('state', '=', 'active')
+      .where('heartbeat_deadline', '<', now)
+      .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', now)]))
+      .execute();
     return rows.map(toRecord);
+  }
+
+  /** Live activations of one named user (or of the device, for a user-less activation). */
+  async liveOfUser(entitlementId: string, user: string): Promise<ActivationRecord[]> {
+    const rows = await this.scoped()
+      .where('entitlement_id', '=', entitlementId)
+      .where('state', '=', 'active')
+      .where((eb) => eb.or([eb('named_user', '=', user), eb.and([eb('named_user', 'is', null), eb('fingerprint', '=', user)])]))
+      .orderBy('id')
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  private holdingAt<Q extends SelectQueryBuilder<DB, 'activations', object>>(q: Q, entitlementId: string, now: number): Q {
+    const { accountId, productId } = this.ctx.scope;
+    let out = q
+      .where('account_id', '=', accountId)
+      .where('entitlement_id', '=', entitlementId)
+      .where('state', '=', 'active')
+      .where((eb) => eb.or([eb('heartbeat_deadline', 'is', null), eb('heartbeat_deadline', '>=', now), eb('borrowed_until', '>=', now)]));
+    if (productId) out = out.where('product_id', '=', productId);
+    return out as Q;
   }
 
   /** Live activations of many entitlements at once (impact previews over thousands of them). */
