@@ -32,12 +32,16 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** Cores the load generator itself kept busy: what the server did not have of the machine. */
+  generatorCores: number;
 }
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
 let next = 0;
 const prefix = `bench-${process.pid}-${Date.now().toString(36)}`;
 
+const cpuBefore = process.cpuUsage();
+const wallBefore = performance.now();
 const result = await autocannon({
   url: spec.url,
   connections: spec.connections,
@@ -58,6 +62,8 @@ const result = await autocannon({
   ],
 });
 
+const cpu = process.cpuUsage(cpuBefore);
+const generatorCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
 const statusCodes: Record<string, number> = {};
 for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count;
 const out: LoadResult = {
@@ -72,5 +78,6 @@ const out: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   statusCodes,
+  generatorCores: Math.round(generatorCores * 100) / 100,
 };
 process.stdout.write(JSON.stringify(out) + '\n');

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
 import { BENCH_DIR, buildDataset, type Manifest, type SampleLicense } from './data.js';
 import type { LoadResult, LoadSpec } from './load.js';
+import { treeCpuSeconds } from './cpu.js';
 
 const REPO = join(BENCH_DIR, '..');
 const MAIN = join(REPO, 'packages', 'cli', 'src', 'main.ts');
@@ -191,6 +192,15 @@ function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
   }
 }
 
+/** A load run, and the CPU the measured processes (the server's whole tree) spent per answered request. */
+async function measure(spec: LoadSpec, name: string, serverPid: number): Promise<Measured> {
+  const before = treeCpuSeconds(serverPid);
+  const result = await load(spec, name);
+  const after = treeCpuSeconds(serverPid);
+  const cpuPerRequest = before === null || after === null || result.total === 0 ? null : ((after - before) * 1e6) / result.total;
+  return { ...result, cpuMicrosPerRequest: cpuPerRequest === null ? null : Math.round(cpuPerRequest) };
+}
+
 async function load(spec: LoadSpec, name: string): Promise<LoadResult> {
   const file = join(tmpdir(), `leasehold-bench-${process.pid}-${name}.json`);
   writeFileSync(file, JSON.stringify(spec));
@@ -223,13 +233,17 @@ async function warmUp(manifest: Manifest, url: string): Promise<string> {
   return res.text;
 }
 
+type Measured = LoadResult & { cpuMicrosPerRequest: number | null };
+
 interface Row {
   store: string;
   mode: string;
   scenario: string;
-  result: LoadResult;
+  result: Measured;
   baselineRps: number;
   ratio: number;
+  /** The baseline's CPU per request over the scenario's: its rate with the machine to itself, as a share. */
+  cpuRatio: number | null;
   loadavg: number[];
 }
 
@@ -282,13 +296,27 @@ try {
           variants: [{ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fingerprint: 'x'.repeat(32) }) }],
         };
         await load({ ...baselineSpec, duration: warm }, 'warm-up');
-        const base = await load(baselineSpec, 'baseline');
-        rows.push({ store, mode, scenario: 'baseline', result: base, baselineRps: base.requestsPerSecond, ratio: 1, loadavg: loadavg() });
+        const base = await measure(baselineSpec, 'baseline', baseline.proc.child.pid!);
+        rows.push({
+          store,
+          mode,
+          scenario: 'baseline',
+          result: base,
+          baselineRps: base.requestsPerSecond,
+          ratio: 1,
+          cpuRatio: 1,
+          loadavg: loadavg(),
+        });
         log(`  baseline: ${base.requestsPerSecond} req/s, p99 ${base.p99} ms`);
         for (const scenario of scenarios) {
-          const result = await load(specFor(scenario, manifest, server.url), scenario);
+          const result = await measure(specFor(scenario, manifest, server.url), scenario, server.proc.child.pid!);
           const ratio = base.requestsPerSecond ? result.requestsPerSecond / base.requestsPerSecond : 0;
-          rows.push({ store, mode, scenario, result, baselineRps: base.requestsPerSecond, ratio, loadavg: loadavg() });
+          const cpuRatio =
+            base.cpuMicrosPerRequest && result.cpuMicrosPerRequest ? base.cpuMicrosPerRequest / result.cpuMicrosPerRequest : null;
+          rows.push({ store, mode, scenario, result, baselineRps: base.requestsPerSecond, ratio, cpuRatio, loadavg: loadavg() });
+          // A 5xx is a bug, not a figure: show what the server logged about it.
+          for (const line of server.proc.output().split('\n'))
+            if (/"level":(50|60)/.test(line)) log(`  server error: ${line.slice(0, 2000)}`);
           log(
             `  ${scenario}: ${result.requestsPerSecond} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
               `errors ${result.errors + result.timeouts + result.non2xx} (${JSON.stringify(result.statusCodes)}), ${(ratio * 100).toFixed(0)}% of baseline`,
@@ -317,12 +345,14 @@ const dir = join(BENCH_DIR, 'results');
 mkdirSync(dir, { recursive: true });
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
 const table = [
-  '| store | mode | scenario | req/s | p50 ms | p99 ms | errors | vs baseline | load avg (1 min) |',
-  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| store | mode | scenario | req/s | p50 ms | p99 ms | errors | vs baseline | CPU µs/req | vs baseline (CPU) | generator cores | load avg (1 min) |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
       `| ${r.store} | ${r.mode} | ${r.scenario} | ${r.result.requestsPerSecond} | ${fmt(r.result.p50)} | ${fmt(r.result.p99)} | ` +
-      `${r.result.errors + r.result.timeouts + r.result.non2xx} | ${(r.ratio * 100).toFixed(0)}% | ${r.loadavg[0]!.toFixed(1)} |`,
+      `${r.result.errors + r.result.timeouts + r.result.non2xx} | ${(r.ratio * 100).toFixed(0)}% | ` +
+      `${r.result.cpuMicrosPerRequest ?? '–'} | ${r.cpuRatio === null ? '–' : `${(r.cpuRatio * 100).toFixed(0)}%`} | ` +
+      `${r.result.generatorCores.toFixed(2)} | ${r.loadavg[0]!.toFixed(1)} |`,
   ),
 ];
 const markdown = [
@@ -331,7 +361,10 @@ const markdown = [
   `Machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}. ${connections} connections, ${duration} s per scenario, ` +
     `cluster mode = ${workers} workers, server log level ${settings.logLevel}. The load generator (autocannon) runs in its own ` +
     `process on the same cores; the baseline is a bare Fastify process answering a body the size of a validation result, ` +
-    `measured before each store and mode. The last column is the machine's 1-minute load average after each scenario: ` +
+    `measured before each store and mode. CPU µs/req is the CPU the server's processes (all workers) spent per answered ` +
+    `request, read from /proc; "vs baseline (CPU)" divides the baseline's by it: the share of the baseline's rate the ` +
+    `server would reach with the cores to itself, steadier than req/s on a shared machine. Generator cores: the CPU ` +
+    `autocannon itself used. The last column is the machine's 1-minute load average after each scenario: ` +
     `anything above the core count means other work was competing for the CPU.`,
   '',
   ...datasets.map(

@@ -34,6 +34,11 @@ export interface Database {
   isForeignKeyViolation(error: unknown): boolean;
   /** True when the database itself is unreachable (not a query error). */
   isUnavailable(error: unknown): boolean;
+  /**
+   * True when the database gave up a transaction to let others on (PostgreSQL's deadlock detector,
+   * or a serialization failure): nothing of it was written, and running it again is the remedy.
+   */
+  isRetryable(error: unknown): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Committed changes, this process's and (as far as they are known) other processes'. */
@@ -147,6 +152,8 @@ function openSqlite(file: string): Database {
     isUniqueViolation: (e) => codeOf(e) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     isForeignKeyViolation: (e) => codeOf(e) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
     isUnavailable: (e) => ['SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL'].includes(codeOf(e) ?? ''),
+    // One writer at a time (BEGIN IMMEDIATE, waiting up to busy_timeout): no deadlock to undo.
+    isRetryable: () => false,
     ping: async () => {
       raw.prepare('select 1').get();
     },
@@ -192,6 +199,7 @@ function openPostgres(url: string, poolSize: number): Database {
     forUpdate: (qb) => qb.forUpdate() as typeof qb,
     isUniqueViolation: (e) => codeOf(e) === '23505',
     isForeignKeyViolation: (e) => codeOf(e) === '23503',
+    isRetryable: (e) => codeOf(e) === '40P01' || codeOf(e) === '40001',
     isUnavailable: (e) => {
       const code = codeOf(e) ?? '';
       return (

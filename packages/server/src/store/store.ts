@@ -77,6 +77,9 @@ export class Tx {
 }
 
 /** One account's data. Every query made through it is scoped to the account (and product). */
+/** How often a write rolled back by the database's deadlock detector is tried in all. */
+const WRITE_ATTEMPTS = 3;
+
 export class AccountStore {
   constructor(
     private readonly database: Database,
@@ -90,14 +93,22 @@ export class AccountStore {
 
   /** One transaction: the change and its event commit together or not at all. */
   async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const changes = new ChangeSet(null);
-    const out = await this.database.db.transaction().execute(async (trx) => {
-      const result = await fn(new Tx(trx, this.database, this.scope, changes));
-      await this.database.announce(trx, changes.changes);
-      return result;
-    });
-    this.database.changes.publish(changes.changes);
-    return out;
+    for (let attempt = 1; ; attempt++) {
+      const changes = new ChangeSet(null);
+      try {
+        const out = await this.database.db.transaction().execute(async (trx) => {
+          const result = await fn(new Tx(trx, this.database, this.scope, changes));
+          await this.database.announce(trx, changes.changes);
+          return result;
+        });
+        this.database.changes.publish(changes.changes);
+        return out;
+      } catch (error) {
+        // A transaction the database rolled back to break a deadlock wrote nothing: run it again
+        // on what is committed now, rather than answer 500 for a race nobody lost.
+        if (attempt >= WRITE_ATTEMPTS || !this.database.isRetryable(error)) throw error;
+      }
+    }
   }
 }
 
@@ -140,8 +151,11 @@ export class Store {
   /** Last-seen stamps of devices, written in one batch now and then rather than per request. */
   async touchActivations(stamps: Map<string, { accountId: string; at: number }>): Promise<void> {
     if (stamps.size === 0) return;
+    // In key order: two processes flushing at once, or a flush and a seat release, then take the
+    // row locks in the same order and cannot deadlock.
+    const ordered = [...stamps].sort(([a, x], [b, y]) => (x.accountId === y.accountId ? compare(a, b) : compare(x.accountId, y.accountId)));
     await this.database.db.transaction().execute(async (trx) => {
-      for (const [id, { accountId, at }] of stamps) {
+      for (const [id, { accountId, at }] of ordered) {
         await trx
           .updateTable('activations')
           .set({ last_seen_at: at })
@@ -301,3 +315,5 @@ export class Store {
     return this.database.close();
   }
 }
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

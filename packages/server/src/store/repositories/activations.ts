@@ -80,6 +80,8 @@ export class ActivationRepository {
       .where('state', '=', 'active')
       .where('heartbeat_deadline', '<', now)
       .where((eb) => eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<', now)]))
+      // Released in id order, as every writer of several activation rows locks them (no deadlock).
+      .orderBy('id')
       .execute();
     return rows.map(toRecord);
   }
