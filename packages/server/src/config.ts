@@ -79,7 +79,7 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     name: 'LEASEHOLD_CACHE_SIZE',
     default: '100000',
     meaning:
-      'Licenses each process keeps in memory to answer validations (about 2 KB each; 0 turns the cache off); changes from any process reach it within milliseconds',
+      'Licenses each process keeps in memory to answer validations (about 2 KB each; one with more than four live devices counts one per four; 0 turns the cache off); changes from any process reach it within milliseconds',
   },
 ];
 

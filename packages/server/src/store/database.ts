@@ -249,6 +249,9 @@ function queueingPool(pool: pg.Pool): PostgresPool {
 }
 
 const CHANGES_CHANNEL = 'leasehold_changes';
+/** How often the LISTEN connection is asked to answer, and how long it has. */
+const PROBE_EVERY_MS = 5_000;
+const PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * One connection per process LISTENing for other processes' changes. While it is down, caches are
@@ -272,9 +275,11 @@ class ChangeListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000, keepAlive: true });
     this.client = client;
+    let probe: NodeJS.Timeout | null = null;
     const lost = () => {
+      if (probe) clearInterval(probe);
       if (this.client !== client) return;
       this.client = null;
       this.down();
@@ -299,6 +304,14 @@ class ChangeListener {
       this.retryMs = 1_000;
       this.feed.publish([{ accountId: '*', kind: 'all', id: '*' }]);
       this.listening = true;
+      // A connection that died without a word (a NAT or a failover dropping it half-open) raises
+      // no error: while it seemed up, other processes' changes would go unheard and caches stay
+      // stale. A query every few seconds that must answer in time tells it apart.
+      probe = setInterval(() => {
+        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('probe timeout')), PROBE_TIMEOUT_MS).unref());
+        Promise.race([client.query('select 1'), timeout]).catch(lost);
+      }, PROBE_EVERY_MS);
+      probe.unref();
     } catch {
       lost();
     }

@@ -59,7 +59,10 @@ export class LicenseCache {
     private readonly database: Database,
     readonly capacity: number,
   ) {
-    this.licenses = capacity > 0 ? new LRUCache({ max: capacity }) : null;
+    // Bounded by size, not count: a snapshot holds the license's live devices, and a site license
+    // may have thousands. A license with up to four devices counts one; more count one per four.
+    this.licenses =
+      capacity > 0 ? new LRUCache({ maxSize: capacity, sizeCalculation: (entry) => 1 + Math.floor(entry.snapshot.live.length / 4) }) : null;
     this.owners = capacity > 0 ? new LRUCache({ max: capacity }) : null;
     database.changes.subscribe((changes) => this.apply(changes));
   }
@@ -92,10 +95,21 @@ export class LicenseCache {
     return undefined;
   }
 
+  /**
+   * Taken before a miss reads the database. Misses of one license that overlap share a token, so
+   * on a busy license the first read to finish fills the entry (a token per miss would let every
+   * newer miss refuse the older fills, and the entry would never fill while misses kept coming).
+   * A change drops the token: reads begun before it can no longer fill.
+   */
   ticket(accountId: string, entitlementId: string): Ticket {
     const key = keyOf(accountId, entitlementId);
-    const token = this.nextToken++;
-    this.pending.set(key, token);
+    let token = this.pending.get(key);
+    if (token === undefined) {
+      token = this.nextToken++;
+      // Reads that failed leave their token; forgetting them all only refuses a few fills.
+      if (this.pending.size >= Math.max(1_000, this.capacity)) this.pending.clear();
+      this.pending.set(key, token);
+    }
     return { key, token, accountGen: this.accountGens.get(accountId) ?? 0, allGen: this.allGen };
   }
 

@@ -104,6 +104,9 @@ export class AccountStore {
         this.database.changes.publish(changes.changes);
         return out;
       } catch (error) {
+        // Whether a failed commit took effect may be unknown (the connection dropped while it ran):
+        // dropping what the write touched from the caches is always safe, keeping it is not.
+        this.database.changes.publish(changes.changes);
         // A transaction the database rolled back to break a deadlock wrote nothing: run it again
         // on what is committed now, rather than answer 500 for a race nobody lost.
         if (attempt >= WRITE_ATTEMPTS || !this.database.isRetryable(error)) throw error;

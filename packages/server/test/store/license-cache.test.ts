@@ -97,7 +97,7 @@ describe.each(await storeKinds())('the validation cache on %s', (kind) => {
 
   it('never puts back what a read saw before a change committed', () => {
     const cache = h.services.licenses;
-    const snapshot = { accountId: h.accountId } as LicenseSnapshot;
+    const snapshot = { accountId: h.accountId, live: [] as LicenseSnapshot['live'] } as LicenseSnapshot;
     const changes = h.services.store.database.changes;
 
     const raced = cache.ticket(h.accountId, 'ent_raced');
@@ -117,6 +117,25 @@ describe.each(await storeKinds())('the validation cache on %s', (kind) => {
     expect(cache.license(h.accountId, 'ent_calm')).toBe(snapshot);
     changes.publish([{ accountId: h.accountId, kind: 'account', id: 'prd_y' }]);
     expect(cache.license(h.accountId, 'ent_calm')).toBeUndefined();
+
+    // Overlapping misses of one busy license: whichever read finishes first fills the entry, as
+    // long as nothing changed since the first began (a newer miss must not refuse an older fill).
+    const older = cache.ticket(h.accountId, 'ent_busy');
+    const newer = cache.ticket(h.accountId, 'ent_busy');
+    cache.remember(older, snapshot);
+    expect(cache.license(h.accountId, 'ent_busy')).toBe(snapshot);
+    cache.remember(newer, { ...snapshot });
+    expect(cache.license(h.accountId, 'ent_busy')).toBe(snapshot);
+    // But a change between two overlapping misses refuses both reads begun before it.
+    changes.publish([{ accountId: h.accountId, kind: 'entitlement', id: 'ent_busy' }]);
+    const before = cache.ticket(h.accountId, 'ent_busy');
+    changes.publish([{ accountId: h.accountId, kind: 'entitlement', id: 'ent_busy' }]);
+    const after = cache.ticket(h.accountId, 'ent_busy');
+    cache.remember(before, snapshot);
+    expect(cache.license(h.accountId, 'ent_busy')).toBeUndefined();
+    const fresh = { ...snapshot };
+    cache.remember(after, fresh);
+    expect(cache.license(h.accountId, 'ent_busy')).toBe(fresh);
   });
 
   it('does not remember unknown license keys', async () => {

@@ -18,9 +18,9 @@ export async function releaseDeadSeats(
   for (const { accountId, activation } of await deps.store.deadSeats(now, batch)) {
     const store = deps.store.forAccount({ accountId, productId: null });
     const ctx = { ...deps, store, actor: { type: 'system' as const, id: 'sweeper' }, requestId: null };
-    await store.write(async (tx) => {
-      if (!(await tx.activations.releaseIfDead(activation, now))) return;
-      released++;
+    // Counted once it committed: a write may be run again (see AccountStore.write).
+    const won = await store.write(async (tx) => {
+      if (!(await tx.activations.releaseIfDead(activation, now))) return false;
       await recordEvent(tx, ctx, {
         type: 'activation.released',
         subjectType: 'activation',
@@ -31,7 +31,9 @@ export async function releaseDeadSeats(
         before: { state: 'active' },
         after: { state: 'released', reason: 'heartbeat_missed' },
       });
+      return true;
     });
+    if (won) released++;
   }
   return released;
 }

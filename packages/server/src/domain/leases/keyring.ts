@@ -34,10 +34,12 @@ export class Keyring {
     const cached = this.active.get(accountId);
     if (cached && this.clock.now() - cached.loadedAt < CACHE_MS) return cached;
     let record = await tx.signingKeys.active();
+    let createdHere = false;
     if (!record) {
       const created = this.generate();
       // Another process may win the race to create the first key; then use theirs.
-      record = (await tx.signingKeys.insertActive(created)) ? created : await tx.signingKeys.active();
+      createdHere = await tx.signingKeys.insertActive(created);
+      record = createdHere ? created : await tx.signingKeys.active();
       if (!record) throw new Error('no active signing key after creating one');
     }
     const loaded = {
@@ -45,7 +47,10 @@ export class Keyring {
       key: createPrivateKey(this.secrets.decrypt(PURPOSE, record.privateSealed)),
       loadedAt: this.clock.now(),
     };
-    this.active.set(accountId, loaded);
+    // A key this transaction created exists only if it commits (a write may be rolled back, or run
+    // again after a deadlock): remembered, it could sign leases with a kid that is in no JWKS.
+    // The next request reads it back from the database and remembers that.
+    if (!createdHere) this.active.set(accountId, loaded);
     return loaded;
   }
 

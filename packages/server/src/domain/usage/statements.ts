@@ -93,10 +93,10 @@ export async function closeEndedPeriods(
   for (const c of await deps.store.endedUsagePeriods(now, batch)) {
     const store = deps.store.forAccount({ accountId: c.accountId, productId: null });
     const ctx = { ...deps, store, actor: { type: 'system' as const, id: 'usage' }, requestId: null };
-    await store.write(async (tx) => {
-      if (!(await deps.store.markUsagePeriodClosed(tx, c))) return;
+    // Counted once it committed: a write may be run again (see AccountStore.write).
+    const won = await store.write(async (tx) => {
+      if (!(await deps.store.markUsagePeriodClosed(tx, c))) return false;
       const e = await tx.entitlements.find(c.entitlementId);
-      closed++;
       await recordEvent(tx, ctx, {
         type: 'usage.period_closed',
         subjectType: 'entitlement',
@@ -106,7 +106,9 @@ export async function closeEndedPeriods(
         productId: e?.productId ?? null,
         after: { feature: c.feature, periodStartAt: c.periodStart, periodEndAt: c.periodEnd, used: c.used },
       });
+      return true;
     });
+    if (won) closed++;
   }
   return closed;
 }
