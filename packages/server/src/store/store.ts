@@ -87,8 +87,17 @@ export class AccountStore {
   ) {}
 
   /** Reads outside a transaction: each statement sees committed data. */
-  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return fn(new Tx(this.database.db, this.database, this.scope));
+  async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    // Reads write nothing a cache holds; should one ever, its changes are published once its
+    // statements ran (repositories report a change before running it), so no read that raced it
+    // can fill a cache with what was there before. Other processes would not hear of it: writes
+    // belong in write().
+    const changes = new ChangeSet(null);
+    try {
+      return await fn(new Tx(this.database.db, this.database, this.scope, changes));
+    } finally {
+      this.database.changes.publish(changes.changes);
+    }
   }
 
   /** One transaction: the change and its event commit together or not at all. */
