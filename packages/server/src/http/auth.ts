@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
-import { can, type Permission } from '../domain/access/roles.js';
+import { refusalOf, type Grant, type Permission } from '../domain/access/roles.js';
 import type { ApiKeyRecord } from '../domain/model.js';
 import type { Context } from '../domain/context.js';
 import { hashApiKeyToken } from '../secrets/api-key-tokens.js';
@@ -13,11 +13,47 @@ declare module 'fastify' {
     permission?: Permission;
     /** A /v1 route open to everyone (console sign-in and first-user setup); it checks what it needs itself. */
     public?: boolean;
+    /**
+     * A route of another protocol's face that authenticates in its own way (NetLicensing's HTTP
+     * Basic) but is authorized by the same table: its handler calls `authorize` with `permission`.
+     */
+    face?: 'netlicensing';
+  }
+  interface FastifyInstance {
+    /** Every route with what it needs, as registered: the authorization table the tests walk. */
+    routeTable: RouteEntry[];
   }
   interface FastifyRequest {
     apiKey: ApiKeyRecord | null;
     /** Set instead of apiKey when a console user's session cookie authenticated the request. */
     staff: StaffPrincipal | null;
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission | null;
+  public: boolean;
+  face: 'netlicensing' | null;
+}
+
+/**
+ * The one authorization decision, for every credential and every face: the role must grant the
+ * permission, and a key limited to one product may use only permissions that reach no further than
+ * a product (see PERMISSIONS). Throws FORBIDDEN naming what was missing.
+ */
+export function authorize(grant: Grant, permission: Permission, who: string): void {
+  const refusal = refusalOf(grant, permission);
+  if (refusal === 'role') {
+    throw new DomainError('FORBIDDEN', `A ${grant.role} ${who} cannot do this (needs ${permission}).`, { role: grant.role, permission });
+  }
+  if (refusal === 'scope') {
+    throw new DomainError('FORBIDDEN', `A key limited to one product cannot do this: ${permission} concerns the whole account.`, {
+      role: grant.role,
+      permission,
+      productId: grant.productId,
+    });
   }
 }
 
@@ -30,9 +66,23 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
   app.decorateRequest('apiKey', null);
   app.decorateRequest('staff', null);
 
+  const table: RouteEntry[] = [];
+  app.decorate('routeTable', table);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/v1/') && !route.url.startsWith('/v1/client/') && !route.config?.permission && !route.config?.public) {
-      throw new Error(`route ${route.method} ${route.url} declares no permission`);
+    const config = route.config ?? {};
+    const needsPermission = (route.url.startsWith('/v1/') && !route.url.startsWith('/v1/client/')) || config.face !== undefined;
+    if (needsPermission && !config.permission && !config.public) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      table.push({
+        method,
+        url: route.url,
+        permission: config.permission ?? null,
+        public: config.public === true,
+        face: config.face ?? null,
+      });
     }
   });
 
@@ -42,12 +92,7 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
     const staff = header ? undefined : await authenticateStaff(services, request);
     if (staff) {
       request.staff = staff;
-      if (!can(staff.user.role, permission)) {
-        throw new DomainError('FORBIDDEN', `A ${staff.user.role} user cannot do this (needs ${permission}).`, {
-          role: staff.user.role,
-          permission,
-        });
-      }
+      authorize({ role: staff.user.role, productId: null }, permission, 'user');
       return;
     }
     const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -58,15 +103,14 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
     if (!key) throw new DomainError('UNAUTHENTICATED', 'The API key is not valid (unknown or revoked).');
     request.apiKey = key;
     services.apiKeyUsage.stamp(key, services.clock.now());
-    if (!can(key.role, permission)) {
-      throw new DomainError('FORBIDDEN', `A ${key.role} key cannot do this (needs ${permission}).`, { role: key.role, permission });
-    }
+    authorize(key, permission, 'key');
   };
 
   // Routes without a permission (the client API, health) pass without a promise being made.
   app.addHook('onRequest', (request, _reply, done) => {
-    const permission = request.routeOptions.config?.permission;
-    if (!permission) done();
+    const config = request.routeOptions.config;
+    const permission = config?.permission;
+    if (!permission || config.face) done();
     else authenticate(request, permission).then(() => done(), done);
   });
 }

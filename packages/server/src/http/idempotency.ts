@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from './services.js';
@@ -10,7 +9,7 @@ const RESPONSE_PURPOSE = 'idempotent-response';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { key: string; accountId: string } | null;
+    idempotency: { key: string; accountId: string; principal: string } | null;
   }
 }
 
@@ -25,17 +24,24 @@ function fingerprintOf(services: Services, request: FastifyRequest): string {
 
 const requestText = (request: FastifyRequest) => `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`;
 
-/** Rows kept before fingerprints were keyed hold a bare SHA-256; a retry of one still replays. */
-const legacyFingerprintOf = (request: FastifyRequest) => createHash('sha256').update(requestText(request)).digest('hex');
-
 /**
  * Kept answers are sealed under the master key: some carry a secret shown only once (a new API key)
- * or kept only encrypted (a license key). Rows written before answers were sealed are plain JSON,
- * which never starts with the sealed form's `v1.`.
+ * or kept only encrypted (a license key).
  */
 const sealResponse = (services: Services, body: string) => services.secrets.encrypt(RESPONSE_PURPOSE, body);
-const openResponse = (services: Services, stored: string) =>
-  stored.startsWith('v1.') ? services.secrets.decrypt(RESPONSE_PURPOSE, stored) : stored;
+const openResponse = (services: Services, stored: string) => services.secrets.decrypt(RESPONSE_PURPOSE, stored);
+
+/**
+ * Whose record a key names: the credential itself, not its account. A replay hands over the first
+ * answer (a new key's secret, a license key), so it may only go back to the caller who made the
+ * request; that caller passed the route's authorization again on this very request (the auth hook
+ * runs before this one), so a revoked key or a user whose role was lowered gets no replay either.
+ */
+function principalOf(request: FastifyRequest): { accountId: string; principal: string } | null {
+  if (request.apiKey) return { accountId: request.apiKey.accountId, principal: `api_key:${request.apiKey.id}` };
+  if (request.staff) return { accountId: request.staff.user.accountId, principal: `user:${request.staff.user.id}` };
+  return null;
+}
 
 const inProgress = () =>
   new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly.', {
@@ -52,29 +58,28 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    // Keyed by account, whether an API key or a console session authenticated the write.
-    const accountId = request.apiKey?.accountId ?? request.staff?.user.accountId;
-    if (typeof key !== 'string' || !WRITES.has(request.method) || !accountId) return;
+    const caller = principalOf(request);
+    if (typeof key !== 'string' || !WRITES.has(request.method) || !caller) return;
     if (key.length < 1 || key.length > 255) {
       throw new DomainError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 characters.', { field: 'Idempotency-Key' });
     }
-    const scope = { accountId, productId: null };
-    const store = services.store.forAccount(scope);
+    const { accountId, principal } = caller;
+    const store = services.store.forAccount({ accountId, productId: null });
     const fingerprint = fingerprintOf(services, request);
     const now = services.clock.now();
     const replay = await store.write(async (tx) => {
-      const existing = await tx.idempotency.find(key);
-      if (existing && existing.createdAt < now - KEEP_MS) await tx.idempotency.release(key);
+      const existing = await tx.idempotency.find(principal, key);
+      if (existing && existing.createdAt < now - KEEP_MS) await tx.idempotency.release(principal, key);
       else if (existing) return existing;
       // Losing the race to claim means a twin request is running right now: it must not run twice.
-      if (!(await tx.idempotency.claim(key, fingerprint, now))) throw inProgress();
+      if (!(await tx.idempotency.claim(principal, key, fingerprint, now))) throw inProgress();
       return null;
     });
     if (!replay) {
-      request.idempotency = { key, accountId: scope.accountId };
+      request.idempotency = { key, accountId, principal };
       return;
     }
-    if (replay.fingerprint !== fingerprint && replay.fingerprint !== legacyFingerprintOf(request)) {
+    if (replay.fingerprint !== fingerprint) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {
         field: 'Idempotency-Key',
       });
@@ -92,10 +97,10 @@ export function installIdempotency(app: FastifyInstance, services: Services): vo
     const store = services.store.forAccount({ accountId: claim.accountId, productId: null });
     if (reply.statusCode >= 500) {
       // A failure on our side is not a result: let the client retry with the same key.
-      await store.write((tx) => tx.idempotency.release(claim.key));
+      await store.write((tx) => tx.idempotency.release(claim.principal, claim.key));
     } else {
       const body = typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload);
-      await store.write((tx) => tx.idempotency.complete(claim.key, reply.statusCode, sealResponse(services, body)));
+      await store.write((tx) => tx.idempotency.complete(claim.principal, claim.key, reply.statusCode, sealResponse(services, body)));
     }
     return payload;
   });

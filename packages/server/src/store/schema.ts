@@ -17,7 +17,7 @@ export interface DB extends NetLicensingTables {
   customers: CustomersTable;
   entitlements: EntitlementsTable;
   events: EventsTable;
-  idempotency_keys: IdempotencyKeysTable;
+  idempotency_records: IdempotencyRecordsTable;
   activations: ActivationsTable;
   leases: LeasesTable;
   signing_keys: SigningKeysTable;
@@ -159,8 +159,10 @@ export interface EventsTable {
   at: number;
 }
 
-export interface IdempotencyKeysTable {
+export interface IdempotencyRecordsTable {
   account_id: string;
+  /** The credential that made the request (`api_key:<id>` or `user:<id>`): records are never shared. */
+  principal: string;
   key: string;
   fingerprint: string;
   status_code: number | null;

@@ -157,4 +157,62 @@ describe.each(await storeKinds())('idempotency on %s', (kind) => {
     expect(res.body.error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'Idempotency-Key' } });
     expect(await countAll(h, '/v1/customers')).toBe(customers);
   });
+
+  describe('a replay belongs to the credential that made the request', () => {
+    let scopedKey: string;
+    let otherAdmin: string;
+    beforeAll(async () => {
+      await h.call('POST', '/v1/products', { code: 'other-app', name: 'Other' });
+      scopedKey = (await h.call('POST', '/v1/api-keys', { name: 'scoped', role: 'admin', productId: 'other-app' })).body.key;
+      otherAdmin = (await h.call('POST', '/v1/api-keys', { name: 'second admin', role: 'admin' })).body.key;
+    });
+
+    it("a product-scoped key reusing an admin's key on POST /v1/api-keys gets no secret and no replay", async () => {
+      const key = freshKey();
+      const body = { name: 'deploy', role: 'admin' };
+      const first = await h.call('POST', '/v1/api-keys', body, withKey(key));
+      expect(first.status).toBe(201);
+      const stolen = await h.call('POST', '/v1/api-keys', body, { key: scopedKey, ...withKey(key) });
+      expect(stolen.status).toBe(403);
+      expect(stolen.headers['idempotent-replayed']).toBeUndefined();
+      expect(JSON.stringify(stolen.body)).not.toContain(first.body.key);
+    });
+
+    it("a product-scoped key reusing an admin's key on POST /v1/entitlements runs its own request, not the replay", async () => {
+      const key = freshKey();
+      const body = { customerId: 'crm-1', offeringId: 'studio-pro' };
+      const first = await h.call('POST', '/v1/entitlements', body, withKey(key));
+      expect(first.status).toBe(201);
+      const other = await h.call('POST', '/v1/entitlements', body, { key: scopedKey, ...withKey(key) });
+      expect(other.headers['idempotent-replayed']).toBeUndefined();
+      expect(JSON.stringify(other.body)).not.toContain(first.body.key);
+      // studio-pro is not of the key's product: its own request is refused as an unknown reference.
+      expect(other.status).toBe(422);
+      expect(other.body.error.code).toBe('UNKNOWN_REFERENCE');
+    });
+
+    it('another admin of the same account reusing the key runs its own request', async () => {
+      const key = freshKey();
+      const first = await h.call('POST', '/v1/customers', { name: 'Mine Ltd' }, withKey(key));
+      const second = await h.call('POST', '/v1/customers', { name: 'Mine Ltd' }, { key: otherAdmin, ...withKey(key) });
+      expect(second.status).toBe(201);
+      expect(second.headers['idempotent-replayed']).toBeUndefined();
+      expect(second.body.id).not.toBe(first.body.id);
+      // and the first caller still gets its own replay
+      const again = await h.call('POST', '/v1/customers', { name: 'Mine Ltd' }, withKey(key));
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body.id).toBe(first.body.id);
+    });
+
+    it('a revoked key gets no replay of its own earlier answer', async () => {
+      const created = (await h.call('POST', '/v1/api-keys', { name: 'short-lived', role: 'support' })).body;
+      const key = freshKey();
+      const first = await h.call('POST', '/v1/customers', { name: 'Before revoke' }, { key: created.key, ...withKey(key) });
+      expect(first.status).toBe(201);
+      expect((await h.call('DELETE', `/v1/api-keys/${created.id}`)).status).toBe(204);
+      const replay = await h.call('POST', '/v1/customers', { name: 'Before revoke' }, { key: created.key, ...withKey(key) });
+      expect(replay.status).toBe(401);
+      expect(replay.headers['idempotent-replayed']).toBeUndefined();
+    });
+  });
 });

@@ -1,24 +1,58 @@
 import type { Role } from '@leasehold/contract';
 
-/** What a caller may do. Routes name the permission they need; roles grant sets of them. */
-export type Permission =
-  | 'catalog:read'
-  | 'catalog:write'
-  | 'customers:read'
-  | 'customers:write'
-  | 'entitlements:read'
-  | 'entitlements:write'
-  | 'events:read'
-  | 'keys:manage';
+/**
+ * What a caller may do: the one authorization table. Every management route names the permission
+ * it needs; a role grants a set of them, and each permission says how far it reaches:
+ *
+ * - `product`: the work can be limited to one product, and the store filters it (entitlements,
+ *   activations, usage, migrations and events of that product; the product's own features and
+ *   offerings). A key limited to one product may use it.
+ * - `account`: the work concerns the whole account (products as a set, API keys, console users,
+ *   signing keys), so a key limited to one product may never use it, whatever its role. Anything
+ *   that mints credentials is here: a scoped key that could create a console user or another key
+ *   would escape its scope.
+ *
+ * Customers are account-wide contact records that every product's entitlements point at; a scoped
+ * key reads and writes them (it must name a customer to create an entitlement), which is why
+ * `customers:*` reaches `product`.
+ */
+export const PERMISSIONS = {
+  'catalog:read': 'product',
+  'catalog:write': 'product',
+  'products:create': 'account',
+  'customers:read': 'product',
+  'customers:write': 'product',
+  'entitlements:read': 'product',
+  'entitlements:write': 'product',
+  'events:read': 'product',
+  'keys:manage': 'account',
+} as const satisfies Record<string, 'product' | 'account'>;
+
+export type Permission = keyof typeof PERMISSIONS;
 
 const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>([...READ, 'catalog:write', 'customers:write', 'entitlements:write', 'keys:manage']),
+  admin: new Set<Permission>([...READ, 'catalog:write', 'products:create', 'customers:write', 'entitlements:write', 'keys:manage']),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
   readonly: new Set<Permission>(READ),
 };
 
+/** Who is asking: a role, and the one product a key is limited to (null: the whole account). */
+export interface Grant {
+  role: Role;
+  productId: string | null;
+}
+
+export type Refusal = 'role' | 'scope';
+
+/** Why `grant` may not use `permission`, or null when it may. */
+export function refusalOf(grant: Grant, permission: Permission): Refusal | null {
+  if (!ROLE_PERMISSIONS[grant.role].has(permission)) return 'role';
+  if (grant.productId !== null && PERMISSIONS[permission] === 'account') return 'scope';
+  return null;
+}
+
 export function can(role: Role, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].has(permission);
+  return refusalOf({ role, productId: null }, permission) === null;
 }

@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import { deactivateActivation, getActivation, listActivations, listLeases } from '../../domain/activations/vendor.js';
 import { returnEntitlement } from '../../domain/entitlements/entitlements.js';
 import { publishedKeys, rotateSigningKey } from '../../domain/leases/signing-keys.js';
-import { DomainError } from '../../domain/errors.js';
 import { contextOf } from '../auth.js';
 import { answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
@@ -118,7 +117,6 @@ export function activationRoutes(app: App, services: Services): void {
       response: answers(200, SigningKey),
     },
     handler: async (req) => {
-      if (req.apiKey?.productId) throw new DomainError('FORBIDDEN', 'A key limited to one product cannot rotate signing keys.');
       const ctx = contextOf(services, req);
       const created = await rotateSigningKey(ctx, services.keyring);
       return signingKeyOut({ record: created, publishedUntil: null });

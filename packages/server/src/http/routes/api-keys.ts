@@ -1,19 +1,12 @@
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ListOf, ListQuery } from '@leasehold/contract';
 import { Type } from 'typebox';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../domain/access/api-keys.js';
-import { DomainError } from '../../domain/errors.js';
 import { contextOf } from '../auth.js';
 import { answers, bearer, noContent, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { apiKeyOut, pageOut } from '../wire.js';
-import type { FastifyRequest } from 'fastify';
 
 const tags = ['access'];
-
-/** Key management needs an admin key that reaches the whole account, not one product. */
-function requireAccountWideKey(req: FastifyRequest): void {
-  if (req.apiKey?.productId) throw new DomainError('FORBIDDEN', 'A key limited to one product cannot manage API keys.');
-}
 
 export function apiKeyRoutes(app: App, services: Services): void {
   app.get('/v1/api-keys', {
@@ -26,7 +19,6 @@ export function apiKeyRoutes(app: App, services: Services): void {
       response: answers(200, ListOf(ApiKey)),
     },
     handler: async (req) => {
-      requireAccountWideKey(req);
       return pageOut(await listApiKeys(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), apiKeyOut);
     },
   });
@@ -41,7 +33,6 @@ export function apiKeyRoutes(app: App, services: Services): void {
       response: answers(201, ApiKeyCreated),
     },
     handler: async (req, reply) => {
-      requireAccountWideKey(req);
       const { record, token } = await createApiKey(contextOf(services, req), req.body);
       return reply.code(201).send({ ...apiKeyOut(record), key: token });
     },
@@ -57,7 +48,6 @@ export function apiKeyRoutes(app: App, services: Services): void {
       response: noContent,
     },
     handler: async (req, reply) => {
-      requireAccountWideKey(req);
       await revokeApiKey(contextOf(services, req), req.params.id);
       return reply.code(204).send();
     },

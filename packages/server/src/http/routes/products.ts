@@ -16,7 +16,7 @@ export function productRoutes(app: App, services: Services): void {
   });
 
   app.post('/v1/products', {
-    config: { permission: 'catalog:write' },
+    config: { permission: 'products:create' },
     schema: { tags, security: bearer, summary: 'Create a product', body: ProductCreate, response: answers(201, Product) },
     handler: async (req, reply) => reply.code(201).send(productOut(await createProduct(contextOf(services, req), req.body))),
   });

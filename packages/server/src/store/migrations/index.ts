@@ -9,6 +9,7 @@ import * as m0008 from './0008_activation_lookup.js';
 import * as m0009 from './0009_dead_seat_sweep.js';
 import * as m0010 from './0010_seat_count.js';
 import * as m0006 from './0006_netlicensing.js';
+import * as m0011 from './0011_idempotency_by_credential.js';
 
 /** The one migration history, in order; it runs unchanged on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_dead_seat_sweep': m0009,
   '0010_seat_count': m0010,
   '0006_netlicensing': m0006,
+  '0011_idempotency_by_credential': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

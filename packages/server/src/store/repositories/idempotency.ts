@@ -8,28 +8,35 @@ export interface StoredResponse {
 }
 
 /**
- * Idempotency keys: claimed before the write runs (a unique row), completed with the response after.
- * A claim that finds a completed row replays it; one that finds an open claim is a concurrent repeat.
+ * Idempotency records: claimed before the write runs (a unique row), completed with the response
+ * after. A claim that finds a completed row replays it; one that finds an open claim is a
+ * concurrent repeat. Each record belongs to one credential (`principal`), so one caller's key can
+ * never reach another caller's answer, even in the same account.
  */
 export class IdempotencyRepository {
   constructor(private readonly ctx: RepoContext) {}
 
-  async find(key: string): Promise<StoredResponse | undefined> {
+  private mine(principal: string, key: string) {
+    return { account_id: this.ctx.scope.accountId, principal, key };
+  }
+
+  async find(principal: string, key: string): Promise<StoredResponse | undefined> {
     const row = await this.ctx.db
-      .selectFrom('idempotency_keys')
+      .selectFrom('idempotency_records')
       .select(['fingerprint', 'status_code', 'response', 'created_at'])
       .where('account_id', '=', this.ctx.scope.accountId)
+      .where('principal', '=', principal)
       .where('key', '=', key)
       .executeTakeFirst();
     return row && { fingerprint: row.fingerprint, statusCode: row.status_code, response: row.response, createdAt: row.created_at };
   }
 
-  /** True when this call took the key; false when someone already holds it. */
-  async claim(key: string, fingerprint: string, at: number): Promise<boolean> {
+  /** True when this call took the key; false when the same caller already holds it. */
+  async claim(principal: string, key: string, fingerprint: string, at: number): Promise<boolean> {
     try {
       await this.ctx.db
-        .insertInto('idempotency_keys')
-        .values({ account_id: this.ctx.scope.accountId, key, fingerprint, status_code: null, response: null, created_at: at })
+        .insertInto('idempotency_records')
+        .values({ ...this.mine(principal, key), fingerprint, status_code: null, response: null, created_at: at })
         .execute();
       return true;
     } catch (error) {
@@ -38,24 +45,22 @@ export class IdempotencyRepository {
     }
   }
 
-  async complete(key: string, statusCode: number, response: string): Promise<void> {
+  async complete(principal: string, key: string, statusCode: number, response: string): Promise<void> {
     await this.ctx.db
-      .updateTable('idempotency_keys')
+      .updateTable('idempotency_records')
       .set({ status_code: statusCode, response })
       .where('account_id', '=', this.ctx.scope.accountId)
+      .where('principal', '=', principal)
       .where('key', '=', key)
       .execute();
   }
 
-  async release(key: string): Promise<void> {
-    await this.ctx.db.deleteFrom('idempotency_keys').where('account_id', '=', this.ctx.scope.accountId).where('key', '=', key).execute();
-  }
-
-  async expireBefore(at: number): Promise<void> {
+  async release(principal: string, key: string): Promise<void> {
     await this.ctx.db
-      .deleteFrom('idempotency_keys')
+      .deleteFrom('idempotency_records')
       .where('account_id', '=', this.ctx.scope.accountId)
-      .where('created_at', '<', at)
+      .where('principal', '=', principal)
+      .where('key', '=', key)
       .execute();
   }
 }

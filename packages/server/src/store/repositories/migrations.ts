@@ -103,23 +103,26 @@ export class MigrationRepository {
     }
   }
 
+  /** The account's migrations; for a product scope, only those whose offerings both belong to it. */
+  private scoped() {
+    const { accountId, productId } = this.ctx.scope;
+    const q = this.ctx.db.selectFrom('migrations').selectAll().where('account_id', '=', accountId);
+    if (!productId) return q;
+    const ofProduct = this.ctx.db
+      .selectFrom('offerings')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('product_id', '=', productId);
+    return q.where('source_offering_id', 'in', ofProduct).where('target_offering_id', 'in', ofProduct);
+  }
+
   async find(id: string): Promise<MigrationRecord | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('migrations')
-      .selectAll()
-      .where('account_id', '=', this.ctx.scope.accountId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.scoped().where('id', '=', id).executeTakeFirst();
     return row && migrationFromRow(row);
   }
 
   list(page: PageRequest): Promise<Page<MigrationRecord>> {
-    return paginate(
-      this.ctx.db.selectFrom('migrations').selectAll().where('account_id', '=', this.ctx.scope.accountId),
-      'id',
-      page,
-      migrationFromRow,
-    );
+    return paginate(this.scoped(), 'id', page, migrationFromRow);
   }
 
   async pendingItems(migrationId: string, limit: number): Promise<string[]> {

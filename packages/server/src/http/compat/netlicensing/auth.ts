@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { can, type Permission } from '../../../domain/access/roles.js';
+import type { Permission } from '../../../domain/access/roles.js';
+import { authorize } from '../../auth.js';
 import { DomainError } from '../../../domain/errors.js';
 import { hashApiKeyToken } from '../../../secrets/api-key-tokens.js';
 import type { Services } from '../../services.js';
@@ -24,10 +25,5 @@ export async function authenticateBasic(services: Services, request: FastifyRequ
   if (!key) throw new DomainError('UNAUTHENTICATED', 'The API key is not valid (unknown or revoked).');
   request.apiKey = key;
   services.apiKeyUsage.stamp(key, services.clock.now());
-  if (!can(key.role, permission)) {
-    throw new DomainError('FORBIDDEN', `Access denied: a ${key.role} key cannot do this (needs ${permission}).`, {
-      role: key.role,
-      permission,
-    });
-  }
+  authorize(key, permission, 'key');
 }

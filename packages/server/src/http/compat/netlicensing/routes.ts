@@ -105,6 +105,7 @@ export function netlicensingRoutes(app: App, services: Services): void {
         scope.route<{ Params: Record<string, string> }>({
           method,
           url,
+          config: { permission, face: 'netlicensing' },
           schema: { hide: true },
           handler: async (req, reply) => {
             try {
@@ -133,10 +134,12 @@ export function netlicensingRoutes(app: App, services: Services): void {
           update: (ctx: Context, n: string, f: NlForm) => Promise<NlItem>;
           remove: (ctx: Context, n: string, cascade: boolean) => Promise<void>;
         },
+        /** Creating may reach further than changing (a new product concerns the whole account). */
+        create: Permission = write,
       ) => {
         route('GET', `/${path}`, read, async (ctx, form, req, reply) => many(req, reply, form, await ops.list(ctx)));
         route('GET', `/${path}/:number`, read, async (ctx, _f, req, reply) => one(req, reply, await ops.get(ctx, req.params['number']!)));
-        route('POST', `/${path}`, write, async (ctx, form, req, reply) => one(req, reply, await ops.create(ctx, form)));
+        route('POST', `/${path}`, create, async (ctx, form, req, reply) => one(req, reply, await ops.create(ctx, form)));
         route('POST', `/${path}/:number`, write, async (ctx, form, req, reply) =>
           one(req, reply, await ops.update(ctx, req.params['number']!, form)),
         );
@@ -146,13 +149,19 @@ export function netlicensingRoutes(app: App, services: Services): void {
         });
       };
 
-      crud('product', 'catalog:read', 'catalog:write', {
-        list: catalog.listProducts,
-        get: catalog.getProduct,
-        create: catalog.createProduct,
-        update: catalog.updateProduct,
-        remove: catalog.deleteProduct,
-      });
+      crud(
+        'product',
+        'catalog:read',
+        'catalog:write',
+        {
+          list: catalog.listProducts,
+          get: catalog.getProduct,
+          create: catalog.createProduct,
+          update: catalog.updateProduct,
+          remove: catalog.deleteProduct,
+        },
+        'products:create',
+      );
       crud('productmodule', 'catalog:read', 'catalog:write', {
         list: catalog.listModules,
         get: catalog.getModule,
