@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ERROR_CODES } from '@leasehold/contract';
-import { installManagementAuth } from './auth.js';
+import { installManagementAuth, installRouteTable } from './auth.js';
 import { frameworkError, installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
 import { installInputLimits } from './input-limits.js';
@@ -92,6 +92,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  installRouteTable(app);
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');

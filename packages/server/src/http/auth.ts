@@ -58,14 +58,11 @@ export function authorize(grant: Grant, permission: Permission, who: string): vo
 }
 
 /**
- * Authentication and authorization for the management API, written once: a Bearer API key is
- * looked up by its hash (401 when missing or unknown), then the route's permission is checked
- * against the key's role (403). Product-limited keys get a store scoped to their product.
+ * The route table, kept from the first route on (installed before anything registers one): every
+ * /v1 route outside the client API, and every route of a face, must name its permission or say it
+ * is public, or the app does not start.
  */
-export function installManagementAuth(app: FastifyInstance, services: Services): void {
-  app.decorateRequest('apiKey', null);
-  app.decorateRequest('staff', null);
-
+export function installRouteTable(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
   app.decorate('routeTable', table);
   app.addHook('onRoute', (route) => {
@@ -85,6 +82,16 @@ export function installManagementAuth(app: FastifyInstance, services: Services):
       });
     }
   });
+}
+
+/**
+ * Authentication and authorization for the management API, written once: a Bearer API key is
+ * looked up by its hash (401 when missing or unknown), then the route's permission is checked
+ * against the key's role (403). Product-limited keys get a store scoped to their product.
+ */
+export function installManagementAuth(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('apiKey', null);
+  app.decorateRequest('staff', null);
 
   const authenticate = async (request: FastifyRequest, permission: Permission): Promise<void> => {
     const header = request.headers.authorization;

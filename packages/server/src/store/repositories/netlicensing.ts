@@ -61,7 +61,8 @@ export class NetLicensingRepository {
 
   /** A product module by its number: the code of the feature it dresses (codes are unique per product). */
   async findModule(number: string): Promise<NlObjectRecord | undefined> {
-    const row = await this.ctx.db
+    const { productId } = this.ctx.scope;
+    let q = this.ctx.db
       .selectFrom('features')
       .innerJoin('nl_objects', (j) =>
         j.onRef('nl_objects.account_id', '=', 'features.account_id').onRef('nl_objects.ref_id', '=', 'features.id'),
@@ -69,9 +70,10 @@ export class NetLicensingRepository {
       .selectAll('nl_objects')
       .where('features.account_id', '=', this.ctx.scope.accountId)
       .where('features.code', '=', number)
-      .where('nl_objects.kind', '=', 'module')
-      .orderBy('nl_objects.created_at')
-      .executeTakeFirst();
+      .where('nl_objects.kind', '=', 'module');
+    // A product-scoped key finds only its own product's modules (codes repeat across products).
+    if (productId) q = q.where('features.product_id', '=', productId);
+    const row = await q.orderBy('nl_objects.created_at').executeTakeFirst();
     return row && toRecord(row);
   }
 
