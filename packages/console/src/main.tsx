@@ -10,7 +10,7 @@ import { ProductPage, Products } from './pages/Products';
 import { OfferingEdit, Offerings } from './pages/Offerings';
 import { CustomerPage, Customers } from './pages/Customers';
 import { Entitlements } from './pages/Entitlements';
-import { EntitlementPage } from './pages/Entitlement';
+import { EntitlementPage } from './pages/entitlement/EntitlementPage';
 import { Migrations } from './pages/Migrations';
 import { Events } from './pages/Events';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';

@@ -1,6 +1,7 @@
 import { Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { ApiError, del, get, post, setCsrfToken, whenSignedOut, type Session } from './api';
+import type { Session } from '@leasehold/contract';
+import { ApiError, del, get, post, setCsrfToken, whenSignedOut } from './api';
 import { ErrorState, Loading, useFormErrors } from './ui';
 
 interface SessionState {

@@ -1,14 +1,12 @@
 import { Alert, Button, Code, Group, Modal, PasswordInput, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { all, del, get, post, type ApiKey, type Product, type Role, type SigningKey, type StaffUser } from '../api';
+import type { ApiKey, Product, Role, SigningKey, StaffUser } from '@leasehold/contract';
+import { all, del, get, post } from '../api';
 import { useSession } from '../session';
 import { fmtDate, Loaded, message, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
+import { choices, ROLE_LABELS } from '../vocabulary';
 
-const ROLES = [
-  { value: 'admin', label: 'admin — everything' },
-  { value: 'support', label: 'support — customers and entitlements' },
-  { value: 'readonly', label: 'readonly — reads only' },
-];
+const ROLES = choices(ROLE_LABELS);
 
 export function ApiKeys() {
   const [open, setOpen] = useState(false);

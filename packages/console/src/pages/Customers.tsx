@@ -1,7 +1,8 @@
 import { Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import { all, get, patch, post, type Customer, type Entitlement, type Offering } from '../api';
+import type { Customer, Entitlement, Offering } from '@leasehold/contract';
+import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
 import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 

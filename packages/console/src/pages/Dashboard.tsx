@@ -1,7 +1,8 @@
 import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Link } from 'react-router-dom';
-import { all, get, qs, type Customer, type Entitlement, type EventRecord, type Page, type Product } from '../api';
+import type { Customer, Entitlement, Event as EventRecord, Product } from '@leasehold/contract';
+import { all, get, qs, type Page } from '../api';
 import { Empty, fmtDay, Loaded, PageHeader, StatusBadge, useLoad } from '../ui';
 import { EventTable } from './Events';
 

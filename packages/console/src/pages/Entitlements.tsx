@@ -1,7 +1,9 @@
 import { Group, Select } from '@mantine/core';
 import { useState } from 'react';
-import { all, qs, type Customer, type Entitlement, type Offering } from '../api';
+import type { Customer, Entitlement, Offering } from '@leasehold/contract';
+import { all, qs } from '../api';
 import { fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useLoad } from '../ui';
+import { choices, ENTITLEMENT_STATE_LABELS } from '../vocabulary';
 
 export function Entitlements() {
   const [state, setState] = useState<string | null>(null);
@@ -21,7 +23,7 @@ export function Entitlements() {
                 aria-label="Filter by state"
                 placeholder="Any state"
                 clearable
-                data={['active', 'suspended', 'revoked', 'returned']}
+                data={choices(ENTITLEMENT_STATE_LABELS)}
                 value={state}
                 onChange={setState}
                 w={160}

@@ -1,7 +1,8 @@
 import { Anchor, Badge, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { qs, type EventRecord } from '../api';
+import type { Event as EventRecord } from '@leasehold/contract';
+import { qs } from '../api';
 import { fmtDate, PagedTable, PageHeader } from '../ui';
 
 /** What changed, in a few words: the fields of the diff, or the subject. */

@@ -1,6 +1,7 @@
 import { Button, Card, Checkbox, Group, Progress, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { all, get, post, type Migration, type MigrationAnswer, type Offering } from '../api';
+import type { Migration, MigrationAnswer, Offering } from '@leasehold/contract';
+import { all, get, post } from '../api';
 import { useSession } from '../session';
 import { fmtDate, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 

@@ -15,9 +15,11 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { all, get, patch, post, type Feature, type FeatureValue, type Offering, type Product } from '../api';
+import type { EvictionOrder, Feature, FeatureValue, LicenseModel, Offering, Product, SeatModel } from '@leasehold/contract';
+import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
 import { Loaded, PagedTable, PageHeader, useFormErrors, useLoad } from '../ui';
+import { choices, EVICTION_ORDER_LABELS, LICENSE_MODEL_LABELS, SEAT_MODEL_LABELS } from '../vocabulary';
 import { Link } from 'react-router-dom';
 
 export function Offerings() {
@@ -53,18 +55,19 @@ export function Offerings() {
   );
 }
 
+// The pickers offer only the contract's values, so the strings they hand back are cast to these types.
 interface Draft {
   productId: string | null;
   code: string;
   name: string;
-  licenseModel: string;
-  seatModel: string;
+  licenseModel: LicenseModel;
+  seatModel: SeatModel;
   seats: number | string;
   term: string;
   leasePeriod: string;
   rehostLimit: number | string;
   maintenanceTerm: string;
-  evictionOrder: string;
+  evictionOrder: EvictionOrder;
   features: Record<string, FeatureValue>;
   activationRules: string;
   upgradePaths: string[];
@@ -226,21 +229,17 @@ function OfferingForm({
             />
             <Select
               label="License model"
-              data={['perpetual', 'subscription', 'trial', 'usage']}
+              data={choices(LICENSE_MODEL_LABELS)}
               value={draft.licenseModel}
-              onChange={(v) => v && set('licenseModel', v)}
+              onChange={(v) => v && set('licenseModel', v as LicenseModel)}
               allowDeselect={false}
               error={form.fields['licenseModel']}
             />
             <Select
               label="Seat model"
-              data={[
-                { value: 'node_locked', label: 'Node-locked (per device)' },
-                { value: 'floating', label: 'Floating (concurrent)' },
-                { value: 'named_user', label: 'Named user' },
-              ]}
+              data={choices(SEAT_MODEL_LABELS)}
               value={draft.seatModel}
-              onChange={(v) => v && set('seatModel', v)}
+              onChange={(v) => v && set('seatModel', v as SeatModel)}
               allowDeselect={false}
               error={form.fields['seatModel']}
             />
@@ -276,12 +275,9 @@ function OfferingForm({
             />
             <Select
               label="When seats are cut, evict"
-              data={[
-                { value: 'least_recently_seen', label: 'Least recently seen first' },
-                { value: 'newest_first', label: 'Newest first' },
-              ]}
+              data={choices(EVICTION_ORDER_LABELS)}
               value={draft.evictionOrder}
-              onChange={(v) => v && set('evictionOrder', v)}
+              onChange={(v) => v && set('evictionOrder', v as EvictionOrder)}
               allowDeselect={false}
               error={form.fields['evictionOrder']}
             />

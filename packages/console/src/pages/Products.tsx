@@ -1,9 +1,11 @@
 import { Anchor, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { all, get, patch, post, type Feature, type Offering, type Product } from '../api';
+import type { Feature, Offering, Product } from '@leasehold/contract';
+import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
 import { DeleteDialog, Empty, fmtDay, Loaded, PagedTable, PageHeader, useFormErrors, useLoad } from '../ui';
+import { choices, FEATURE_TYPE_LABELS } from '../vocabulary';
 
 export function Products() {
   const { can } = useSession();
@@ -281,7 +283,7 @@ function FeatureForm({ productId, onCreated }: { productId: string; onCreated: (
         />
         <Select
           label="Type"
-          data={['boolean', 'numeric', 'consumption', 'pool']}
+          data={choices(FEATURE_TYPE_LABELS)}
           value={type}
           onChange={setType}
           allowDeselect={false}

@@ -73,6 +73,7 @@ export const LeaseRecordOut = Type.Object(
   },
   { title: 'Lease' },
 );
+export type LeaseRecordOut = Static<typeof LeaseRecordOut>;
 
 const Warning = Type.Object({
   code: Type.String(),
@@ -237,6 +238,7 @@ export const SigningKey = Type.Object(
   },
   { title: 'SigningKey' },
 );
+export type SigningKey = Static<typeof SigningKey>;
 
 export const ActivationPatch = Type.Object(
   {

@@ -167,6 +167,7 @@ export const ChangeOfferingResult = Type.Object(
   },
   { title: 'ChangeOfferingResult' },
 );
+export type ChangeOfferingResult = Static<typeof ChangeOfferingResult>;
 
 export const HistoryEntry = Type.Object(
   {
@@ -181,5 +182,6 @@ export const HistoryEntry = Type.Object(
   },
   { title: 'EntitlementVersion' },
 );
+export type HistoryEntry = Static<typeof HistoryEntry>;
 
 export const RevertRequest = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });

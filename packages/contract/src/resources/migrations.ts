@@ -74,6 +74,7 @@ export const Migration = Type.Object(
   },
   { title: 'Migration' },
 );
+export type Migration = Static<typeof Migration>;
 
 export const MigrationAnswer = Type.Object({
   dryRun: Type.Boolean(),
@@ -81,3 +82,4 @@ export const MigrationAnswer = Type.Object({
   samples: ImpactSamples,
   migration: Type.Union([Migration, Type.Null()]),
 });
+export type MigrationAnswer = Static<typeof MigrationAnswer>;

@@ -26,6 +26,7 @@ export const QuotaStatusOut = Type.Object({
   periodEndsAt: Timestamp,
   overage: Type.Union([Type.Literal('block'), Type.Literal('bill'), Type.Object({ allowPercent: Type.Integer() })]),
 });
+export type QuotaStatusOut = Static<typeof QuotaStatusOut>;
 
 export const UsageAnswer = Type.Object({
   accepted: Type.Integer(),
@@ -70,8 +71,10 @@ export const EntitlementUsageOut = Type.Object({
     }),
   ),
 });
+export type EntitlementUsageOut = Static<typeof EntitlementUsageOut>;
 
 export const UsageGroupOut = Type.Object({ key: Type.String(), feature: Type.String(), quantity: Type.Integer(), records: Type.Integer() });
+export type UsageGroupOut = Static<typeof UsageGroupOut>;
 
 export const StatementQuery = Type.Object({
   customer: Type.String({ minLength: 1, maxLength: 200 }),

@@ -1,7 +1,9 @@
 import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
-import { get, post, type Entitlement, type HistoryEntry, type Offering, type Page } from '../api';
-import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../ui';
+import type { Entitlement, HistoryEntry, Offering } from '@leasehold/contract';
+import { get, post, type Page } from '../../api';
+import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../../ui';
+import { isLive } from './load';
 
 /** Fields a reader cares about when the entitlement was created (the rest are ids and bookkeeping). */
 const CREATED = ['offeringId', 'orderRef', 'state', 'startsAt', 'endsAt', 'overrides'];
@@ -35,7 +37,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
   const state = useLoad(() => get<Page<HistoryEntry>>(`/v1/entitlements/${e.id}/history`), [e.id, e.version]);
   const [revert, setRevert] = useState<HistoryEntry | null>(null);
   const offeringName = new Map(props.offerings.map((o) => [o.id, o.name]));
-  const live = e.state === 'active' || e.state === 'suspended';
+  const live = isLive(e);
   return (
     <Stack>
       <AsOf e={e} offeringName={offeringName} />

@@ -1,18 +1,9 @@
 import { Button, Group, Progress, Stack, Table, Text, Title } from '@mantine/core';
-import {
-  get,
-  qs,
-  type Activation,
-  type Entitlement,
-  type EntitlementUsage,
-  type Feature,
-  type Page,
-  type QuotaStatus,
-  type UsageGroup,
-} from '../api';
-import { Empty, fmtDate, Loaded, useLoad } from '../ui';
+import type { Activation, Entitlement, EntitlementUsageOut, Feature, QuotaStatusOut, UsageGroupOut } from '@leasehold/contract';
+import { get, qs, type Page } from '../../api';
+import { Empty, fmtDate, Loaded, useLoad } from '../../ui';
 
-const overageText = (o: QuotaStatus['overage']): string =>
+const overageText = (o: QuotaStatusOut['overage']): string =>
   o === 'block' ? 'blocks at the limit' : o === 'bill' ? 'bills beyond the limit' : `allows ${o.allowPercent} % more, then blocks`;
 
 /**
@@ -25,8 +16,8 @@ export function UsagePanel({ e, features, activations }: { e: Entitlement; featu
     const from = new Date(Math.min(Date.parse(e.startsAt), Date.parse(e.createdAt))).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
     const [now, totals] = await Promise.all([
-      get<EntitlementUsage>(`/v1/entitlements/${e.id}/usage`),
-      get<Page<UsageGroup>>(`/v1/usage${qs({ entitlement: e.id, from, to, groupBy: 'feature' })}`),
+      get<EntitlementUsageOut>(`/v1/entitlements/${e.id}/usage`),
+      get<Page<UsageGroupOut>>(`/v1/usage${qs({ entitlement: e.id, from, to, groupBy: 'feature' })}`),
     ]);
     return { now, totals: new Map(totals.data.map((g) => [g.feature, g])) };
   }, [e.id, e.version]);

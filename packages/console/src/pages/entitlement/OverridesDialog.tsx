@@ -1,0 +1,102 @@
+import { Button, Group, Modal, NumberInput, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useState } from 'react';
+import type { EntitlementPatch, FeatureValue } from '@leasehold/contract';
+import { patch } from '../../api';
+import { show, useFormErrors } from '../../ui';
+import type { EntitlementDetail } from './load';
+
+/** Overrides: set a value to lay it over the offering; clear it to fall back to the offering's value. */
+export function OverridesDialog({ d, onClose, onDone }: { d: EntitlementDetail; onClose: () => void; onDone: () => void }) {
+  const ov = d.entitlement.overrides;
+  const [seats, setSeats] = useState<number | string>(ov.seats ?? '');
+  const [leasePeriod, setLeasePeriod] = useState(ov.leasePeriod ?? '');
+  const [term, setTerm] = useState(ov.term ?? '');
+  const [rehostLimit, setRehostLimit] = useState<number | string>(ov.rehostLimit ?? '');
+  const [features, setFeatures] = useState<Record<string, string>>(
+    Object.fromEntries(
+      Object.keys(d.offering.features).map((c) => [c, ov.features?.[c] === undefined ? '' : JSON.stringify(ov.features[c])]),
+    ),
+  );
+  const form = useFormErrors();
+  return (
+    <Modal opened onClose={onClose} title="Edit overrides" size="lg">
+      <form
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void form.submit(async () => {
+            // An emptied field is sent as null, which removes the override instead of leaving it as it was.
+            const f: Record<string, FeatureValue | null> = {};
+            for (const [code, raw] of Object.entries(features)) f[code] = raw.trim() === '' ? null : (JSON.parse(raw) as FeatureValue);
+            await patch(`/v1/entitlements/${d.entitlement.id}`, {
+              overrides: {
+                seats: seats === '' ? null : Number(seats),
+                leasePeriod: leasePeriod.trim() || null,
+                term: term.trim() || null,
+                rehostLimit: rehostLimit === '' ? null : Number(rehostLimit),
+                features: f,
+              },
+            } satisfies EntitlementPatch);
+            onDone();
+          });
+        }}
+      >
+        <Stack>
+          <Text size="sm" c="dimmed">
+            Empty fields follow the offering ({d.offering.name}). Overrides survive offering changes.
+          </Text>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <NumberInput
+              label="Seats"
+              placeholder={String(d.offering.seats)}
+              min={1}
+              value={seats}
+              onChange={setSeats}
+              error={form.fields['overrides'] ?? form.fields['seats']}
+            />
+            <TextInput
+              label="Lease period"
+              placeholder={d.offering.leasePeriod}
+              value={leasePeriod}
+              onChange={(ev) => setLeasePeriod(ev.currentTarget.value)}
+            />
+            <TextInput
+              label="Term"
+              placeholder={d.offering.term ?? 'perpetual'}
+              value={term}
+              onChange={(ev) => setTerm(ev.currentTarget.value)}
+            />
+            <NumberInput
+              label="Rehost limit"
+              placeholder={String(d.offering.rehostLimit ?? 'none')}
+              min={0}
+              value={rehostLimit}
+              onChange={setRehostLimit}
+            />
+            {Object.keys(features).map((code) => (
+              <TextInput
+                key={code}
+                label={`Feature ${code}`}
+                description="true, false or a number"
+                placeholder={show(d.offering.features[code])}
+                value={features[code]}
+                onChange={(ev) => {
+                  const v = ev.currentTarget.value;
+                  setFeatures((f) => ({ ...f, [code]: v }));
+                }}
+              />
+            ))}
+          </SimpleGrid>
+          <form.FormError />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={form.busy}>
+              Save overrides
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
