@@ -104,6 +104,56 @@ describe.each(await storeKinds())('NetLicensing-compatible API through netlicens
     expect((await rejection(ProductService.get(ctx, 'P-CRUD'))).status).toBe(404);
   });
 
+  it('the first validation of a new licensee starts an automatic hidden trial and answers valid with evaluation', async () => {
+    await ProductService.create(ctx, new Product().setNumber('P-AUTO-1').setName('Auto trial').setLicenseeAutoCreate(true));
+    await ProductModuleService.create(
+      ctx,
+      'P-AUTO-1',
+      new ProductModule().setNumber('M-AUTO-TNB').setName('Try & Buy').setLicensingModel('TryAndBuy'),
+    );
+    await LicenseTemplateService.create(
+      ctx,
+      'M-AUTO-TNB',
+      new LicenseTemplate()
+        .setNumber('E-AUTO-TRIAL')
+        .setName('Trial')
+        .setLicenseType('TIMEVOLUME')
+        .setTimeVolume(14)
+        .setTimeVolumePeriod('DAY')
+        .setPrice(0)
+        .setCurrency('EUR')
+        .setAutomatic(true)
+        .setHidden(true),
+    );
+    // A real clock moves while a request runs: the trial granted inside the validation must count as
+    // started at the moment that validation judges (the bug: it started a millisecond later, so the
+    // first answer was valid=false). Time here ticks a millisecond every time anything reads it.
+    const startedAt = h.clock.now();
+    const read = h.clock.now.bind(h.clock);
+    h.clock.now = () => {
+      h.clock.advance(1);
+      return read();
+    };
+    let first;
+    try {
+      first = await LicenseeService.validate(ctx, 'I-AUTO-NEW', new ValidationParameters().setProductNumber('P-AUTO-1'));
+    } finally {
+      h.clock.now = read;
+    }
+    const trial = first.getProductModuleValidation('M-AUTO-TNB');
+    expect(trial).toMatchObject({ valid: 'true', evaluation: 'true' });
+    expect(Date.parse(trial.evaluationExpires) - startedAt).toBeGreaterThanOrEqual(14 * DAY);
+    expect(Date.parse(trial.evaluationExpires) - startedAt).toBeLessThan(14 * DAY + 1000);
+    // The trial is granted once: a second validation sees the same trial, still running.
+    h.clock.advance(DAY);
+    const second = await LicenseeService.validate(ctx, 'I-AUTO-NEW', new ValidationParameters());
+    expect(second.getProductModuleValidation('M-AUTO-TNB')).toMatchObject({ valid: 'true', evaluation: 'true' });
+    expect((await LicenseService.list(ctx, 'licenseeNumber=I-AUTO-NEW')).length).toBe(1);
+    h.clock.advance(14 * DAY);
+    const over = await LicenseeService.validate(ctx, 'I-AUTO-NEW', new ValidationParameters());
+    expect(over.getProductModuleValidation('M-AUTO-TNB')).toMatchObject({ valid: 'false', evaluation: 'true' });
+  });
+
   it('runs the full flow: licensees, licenses, Subscription + TryAndBuy + Floating validation, events', async () => {
     await ProductService.create(
       ctx,

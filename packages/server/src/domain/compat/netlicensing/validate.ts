@@ -78,7 +78,7 @@ export function validateLicensee(ctx: Context, number: string, form: NlForm): Pr
     for (const face of await tx.netlicensing.list('template', { productId: product.id })) {
       const t = await templateOfOffering(tx, face.refId);
       if (!t) continue;
-      if (!dryRun && t.face.props['automatic'] === 'true') await grantAutomatic(tx, ctx, licensee, t);
+      if (!dryRun && t.face.props['automatic'] === 'true') await grantAutomatic(tx, ctx, licensee, t, now);
       const summary = {
         number: t.offering.code,
         name: t.offering.name,
@@ -156,16 +156,21 @@ function notFoundWithoutProduct(number: string): DomainError {
   });
 }
 
-/** Automatic templates (TryAndBuy trials, free plans) give each licensee one license, once. */
+/**
+ * Automatic templates (TryAndBuy trials, free plans) give each licensee one license, once. It starts
+ * at `now`, the moment the validation judges: a start read from the clock again would fall a little
+ * after it, and the very validation that granted the trial would find it not yet started.
+ */
 async function grantAutomatic(
   tx: Tx,
   ctx: Context,
   licensee: LicenseeFacts,
   t: NonNullable<Awaited<ReturnType<typeof templateOfOffering>>>,
+  now: number,
 ): Promise<void> {
   if (await tx.netlicensing.wasAutoGranted(licensee.customer.id, t.offering.id)) return;
-  await insertLicense(tx, ctx, licensee, t, new NlForm());
-  await tx.netlicensing.recordAutoGrant(licensee.customer.id, t.offering.id, ctx.clock.now());
+  await insertLicense(tx, ctx, licensee, t, new NlForm(new Map([['startDate', [new Date(now).toISOString()]]])));
+  await tx.netlicensing.recordAutoGrant(licensee.customer.id, t.offering.id, now);
 }
 
 async function apply(tx: Tx, ctx: Context, licensee: LicenseeFacts, module: ModuleFacts, effect: Effect): Promise<void> {
