@@ -1,5 +1,100 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { Timestamp } from '../common.js';
+
+/** What an event is about. */
+export const SUBJECT_TYPES = [
+  'account',
+  'product',
+  'feature',
+  'offering',
+  'customer',
+  'entitlement',
+  'activation',
+  'api_key',
+  'staff_user',
+  'signing_key',
+  'migration',
+] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+/** A change's facts beside its diff (`after` carries them, outside the changed fields). */
+const Reason = Type.Object({ reason: Type.Optional(Type.String()) });
+const MigrationFacts = Type.Object({ migrationId: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) });
+const OfferingChange = Type.Object({
+  migrationId: Type.Optional(Type.String()),
+  removedDevices: Type.Optional(Type.Array(Type.Unknown())),
+  reason: Type.Optional(Type.String()),
+});
+const Nothing = Type.Object({});
+
+interface EventTypeSpec {
+  subject: SubjectType;
+  summary: string;
+  /** The facts the event adds to `after` besides the changed fields of its subject. */
+  context: TSchema;
+}
+
+const spec = (subject: SubjectType, summary: string, context: TSchema = Nothing): EventTypeSpec => ({ subject, summary, context });
+
+/**
+ * Every event the server writes: the closed list webhooks publish and reports read. `before` and
+ * `after` hold the subject's fields that changed (all of them on creation), times as ISO 8601;
+ * `context` names the facts an event adds to `after` besides them. A type not listed here cannot be
+ * recorded (the server's recordEvent takes an EventType).
+ */
+export const EVENT_TYPES = {
+  'account.created': spec('account', 'An account (vendor) was created'),
+  'product.created': spec('product', 'A product was created'),
+  'product.updated': spec('product', 'A product changed'),
+  'product.deleted': spec('product', 'A product that never held entitlements was deleted'),
+  'product.retired': spec('product', 'A product was retired through the NetLicensing face (kept for its history)'),
+  'feature.created': spec('feature', 'A feature was added to a product'),
+  'feature.updated': spec('feature', 'A feature changed'),
+  'feature.deleted': spec('feature', 'A feature was deleted'),
+  'feature.retired': spec('feature', 'A feature was retired through the NetLicensing face'),
+  'offering.created': spec('offering', 'An offering (plan, edition) was created'),
+  'offering.updated': spec('offering', "An offering's template of rights changed: every entitlement on it follows"),
+  'offering.deleted': spec('offering', 'An offering was deleted'),
+  'offering.retired': spec('offering', 'An offering was retired through the NetLicensing face'),
+  'customer.created': spec('customer', 'A customer was created'),
+  'customer.updated': spec('customer', 'A customer changed'),
+  'customer.deleted': spec('customer', 'A customer was deleted'),
+  'customer.retired': spec('customer', 'A customer was retired through the NetLicensing face'),
+  'entitlement.created': spec('entitlement', 'A customer was granted an entitlement'),
+  'entitlement.updated': spec('entitlement', 'Overrides, dates or references of an entitlement changed', Reason),
+  'entitlement.suspended': spec('entitlement', 'An entitlement was suspended (no new leases until resumed)', Reason),
+  'entitlement.resumed': spec('entitlement', 'A suspended entitlement was resumed', Reason),
+  'entitlement.renewed': spec('entitlement', 'An entitlement (or its maintenance) was renewed by its term', Reason),
+  'entitlement.revoked': spec('entitlement', 'An entitlement was revoked for good', Reason),
+  'entitlement.returned': spec('entitlement', 'An entitlement was returned: its seats released, no more leases', Reason),
+  'entitlement.reverted': spec('entitlement', 'An entitlement was put back to an earlier version of its rights', Reason),
+  'entitlement.offering_changed': spec('entitlement', 'An entitlement moved to another offering (upgrade, downgrade)', OfferingChange),
+  'entitlement.transferred': spec('entitlement', 'An entitlement moved to another customer', Reason),
+  'entitlement.rekeyed': spec('entitlement', 'An entitlement got a new license key (the old one kept for a grace period)', MigrationFacts),
+  'activation.created': spec('activation', 'A device, user or instance took a seat'),
+  'activation.updated': spec('activation', 'An activation changed (pinned, renamed)'),
+  'activation.deactivated': spec('activation', 'A seat was given up by the device or taken back by the vendor', Reason),
+  'activation.released': spec('activation', 'A floating seat whose heartbeats stopped was released', Reason),
+  'activation.borrowed': spec('activation', 'A floating seat was borrowed for offline use'),
+  'activation.over_limit': spec('activation', 'An activation beyond a limit was let through (enforcement warn or log)'),
+  'activation.offline_answered': spec('activation', 'An offline activation request was answered with a signed response file'),
+  'api_key.created': spec('api_key', 'An API key was created (never its secret)'),
+  'api_key.revoked': spec('api_key', 'An API key was revoked'),
+  'staff_user.created': spec('staff_user', 'A console user was created'),
+  'staff_user.updated': spec('staff_user', "A console user's name, role or password changed (never the password)"),
+  'staff_user.removed': spec('staff_user', 'A console user was removed'),
+  'signing_key.rotated': spec('signing_key', 'Leases are signed with a new key from now on'),
+  'migration.created': spec('migration', 'A bulk migration between offerings was started'),
+  'migration.completed': spec('migration', 'A bulk migration finished'),
+  'usage.period_closed': spec('entitlement', 'A metered usage period closed and its statement was written'),
+  'netlicensing.session.checked_out': spec('customer', 'A NetLicensing floating session was checked out'),
+  'netlicensing.session.checked_in': spec('customer', 'A NetLicensing floating session was checked in'),
+  'netlicensing.quantity.consumed': spec('entitlement', 'A NetLicensing pay-per-use quantity was written off'),
+  'netlicensing.node_secret.bound': spec('entitlement', 'A NetLicensing node-locked license was bound to a node secret'),
+} as const satisfies Record<string, EventTypeSpec>;
+
+export type EventType = keyof typeof EVENT_TYPES;
+export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];
 
 export const Actor = Type.Object({
   type: Type.Union([Type.Literal('api_key'), Type.Literal('user'), Type.Literal('system'), Type.Literal('license')]),
@@ -10,8 +105,8 @@ export type Actor = Static<typeof Actor>;
 export const Event = Type.Object(
   {
     id: Type.String(),
-    type: Type.String({ description: 'What happened, e.g. entitlement.suspended' }),
-    subjectType: Type.String(),
+    type: Type.Enum(EVENT_TYPE_NAMES, { description: 'What happened, e.g. entitlement.suspended (the closed list is EVENT_TYPES)' }),
+    subjectType: Type.Enum(SUBJECT_TYPES),
     subjectId: Type.String(),
     customerId: Type.Union([Type.String(), Type.Null()]),
     entitlementId: Type.Union([Type.String(), Type.Null()]),

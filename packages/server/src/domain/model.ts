@@ -1,3 +1,4 @@
+import type { EventType, SubjectType } from '@leasehold/contract';
 import type {
   ActivationRule,
   ActivationState,
@@ -116,8 +117,8 @@ export interface ActorRef {
 
 export interface EventRecord {
   id: string;
-  type: string;
-  subjectType: string;
+  type: EventType;
+  subjectType: SubjectType;
   subjectId: string;
   customerId: string | null;
   entitlementId: string | null;

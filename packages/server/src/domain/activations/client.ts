@@ -59,7 +59,7 @@ function ceilingOf(q: QuotaStatus): number {
 
 function about(license: License, activation: ActivationRecord) {
   return {
-    subjectType: 'activation',
+    subjectType: 'activation' as const,
     subjectId: activation.id,
     entitlementId: license.entitlement.id,
     customerId: license.customer.id,

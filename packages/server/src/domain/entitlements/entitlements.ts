@@ -1,3 +1,4 @@
+import type { EventType } from '@leasehold/contract';
 import type { EntitlementCreate, EntitlementPatch, EntitlementState, OverridesWrite } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import { DomainError, invalid, notFound } from '../errors.js';
@@ -171,7 +172,7 @@ async function keepVersion(tx: Tx, ctx: Context, record: EntitlementRecord, chan
 }
 
 function about(e: EntitlementRecord) {
-  return { subjectType: 'entitlement', subjectId: e.id, entitlementId: e.id, customerId: e.customerId, productId: e.productId };
+  return { subjectType: 'entitlement' as const, subjectId: e.id, entitlementId: e.id, customerId: e.customerId, productId: e.productId };
 }
 
 /**
@@ -181,7 +182,7 @@ function about(e: EntitlementRecord) {
 export function mutate(
   ctx: Context,
   ref: string,
-  type: string,
+  type: EventType,
   change: (current: EntitlementRecord, offering: OfferingRecord, tx: Tx) => Promise<EntitlementRecord> | EntitlementRecord,
   extra?: Record<string, unknown> | (() => Record<string, unknown> | undefined),
 ): Promise<EntitlementView> {
@@ -193,7 +194,7 @@ export async function mutateIn(
   tx: Tx,
   ctx: Context,
   ref: string,
-  type: string,
+  type: EventType,
   change: (current: EntitlementRecord, offering: OfferingRecord, tx: Tx) => Promise<EntitlementRecord> | EntitlementRecord,
   extra?: Record<string, unknown> | (() => Record<string, unknown> | undefined),
 ): Promise<EntitlementView> {

@@ -1,9 +1,10 @@
+import type { EventType, SubjectType } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import type { Tx } from '../../store/store.js';
 
 export interface Change {
-  type: string;
-  subjectType: string;
+  type: EventType;
+  subjectType: SubjectType;
   subjectId: string;
   customerId?: string | null;
   entitlementId?: string | null;

@@ -6,8 +6,9 @@ import { paginate, parseJson, type PageRequest } from './paging.js';
 
 const toRecord = (r: Selectable<EventsTable>): EventRecord => ({
   id: r.id,
-  type: r.type,
-  subjectType: r.subject_type,
+  // Only recordEvent writes events, and it takes the closed list.
+  type: r.type as EventRecord['type'],
+  subjectType: r.subject_type as EventRecord['subjectType'],
   subjectId: r.subject_id,
   customerId: r.customer_id,
   entitlementId: r.entitlement_id,

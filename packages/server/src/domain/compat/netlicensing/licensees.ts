@@ -181,7 +181,7 @@ export async function deleteLicenseeIn(tx: Tx, ctx: Context, customerId: string,
   for (const license of licenses) await deleteLicenseIn(tx, ctx, license.refId);
   await tx.netlicensing.deleteSessionsOf(customerId);
   await tx.netlicensing.delete('licensee', customerId);
-  const about = { subjectType: 'customer', subjectId: customerId, customerId };
+  const about = { subjectType: 'customer' as const, subjectId: customerId, customerId };
   if ((await tx.entitlements.countFor('customer_id', customerId)) === 0) {
     await tx.customers.delete(customerId);
     await recordEvent(tx, ctx, { ...about, type: 'customer.deleted', before: customer });

@@ -176,7 +176,7 @@ async function grantAutomatic(
 async function apply(tx: Tx, ctx: Context, licensee: LicenseeFacts, module: ModuleFacts, effect: Effect): Promise<void> {
   const now = ctx.clock.now();
   const about = {
-    subjectType: 'customer',
+    subjectType: 'customer' as const,
     subjectId: licensee.customer.id,
     customerId: licensee.customer.id,
     productId: module.feature.productId,
@@ -215,7 +215,7 @@ async function apply(tx: Tx, ctx: Context, licensee: LicenseeFacts, module: Modu
       await tx.netlicensing.update({ ...face, props, updatedAt: now });
       await recordEvent(tx, ctx, {
         ...about,
-        subjectType: 'entitlement',
+        subjectType: 'entitlement' as const,
         subjectId: effect.entitlementId,
         entitlementId: effect.entitlementId,
         type: effect.kind === 'consume' ? 'netlicensing.quantity.consumed' : 'netlicensing.node_secret.bound',
