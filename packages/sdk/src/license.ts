@@ -852,7 +852,7 @@ export class License extends EventEmitter<LicenseEvents> {
     const keep = this.state?.licenseKey === request.licenseKey ? this.state : null;
     if (!keep) this.dropQueue('LICENSE_CHANGED', 'Another license replaced the one this record was made under before the server took it.');
     this.state = {
-      ...(keep ?? this.emptyState(request.licenseKey)),
+      ...(keep ?? this.withMark(this.emptyState(request.licenseKey))),
       pendingOffline: { nonce: request.nonce, createdAt: now },
     };
     this.save();
@@ -1094,7 +1094,9 @@ export class License extends EventEmitter<LicenseEvents> {
     };
     // The lease's iat is whole seconds; the answer that carried it was sent after it was signed, so
     // its time (milliseconds) orders the lease's quotas correctly against a usage answer of the same second.
-    this.adoptQuotas(snapshotOf(lease.claims.usage, Math.max(lease.claims.iat * 1000, this.answerTime(serverTime))));
+    this.adoptQuotas(
+      snapshotOf(lease.claims.usage, Math.max(lease.claims.iat * 1000, serverTime === null ? 0 : this.answerTime(serverTime))),
+    );
     this.lease = lease;
     this.problem = null;
     this.timeDoubt = false;
