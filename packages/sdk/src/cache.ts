@@ -11,8 +11,15 @@ export interface CachedState {
   /** The last lease (compact JWS), or null when none is held. */
   token: string | null;
   /** The server's last refusal (suspended, revoked, …), which stands until a lease is granted again. */
-  refusal: { code: ValidationCode; message: string; at: number } | null;
-  /** The latest time known to be real, in server time (ms): lease `iat`, server clocks seen, and this device's own clock while it ran. */
+  refusal: {
+    code: ValidationCode;
+    message: string;
+    /** This device's clock when the refusal arrived (ms). */
+    at: number;
+    /** The SDK's estimate of the server's clock then (ms): only a lease issued after it lifts the refusal. */
+    serverAt?: number;
+  } | null;
+  /** The latest time known to be real, in server time (ms): signed lease `iat`s, and this device's own clock while it ran. Never moves back (see trust.ts). */
   trustedTime: number;
   /** Server time minus this device's time, measured at the last server answer (ms). */
   skewMs: number;

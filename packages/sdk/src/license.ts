@@ -19,7 +19,17 @@ import { deviceFingerprint, isValidFingerprint, type FingerprintSource } from '.
 import { LeaseRejected, TrustedKeys, verifyLease, type VerifiedLease } from './lease.js';
 import { isOfflineResponse, type OfflineActivationRequest, type OfflineActivationResponse } from './offline.js';
 import { grants, messageFor, REFUSALS, refusalCode, type LicenseStatus } from './status.js';
+import { defaultTimeMarkDir, TimeMark } from './time-mark.js';
 import { ClientApi, type Fetch } from './transport.js';
+import {
+  clockAfterLease,
+  clockAfterObservation,
+  clockVerdict,
+  grantWindow,
+  staleLease,
+  unsignedAnswerTime,
+  type StaleLease,
+} from './trust.js';
 import {
   checkUsageInput,
   snapshotOf,
@@ -43,6 +53,13 @@ export interface OpenOptions {
   publicKeys: Jwks;
   /** A directory only this user can write, for the encrypted cache (`<product>.lease`). */
   cacheDir: string;
+  /**
+   * Another directory, for a second record of the latest trusted time that a cache restored from a
+   * backup cannot wind back (see the README, "What a local attacker can do"). Default: the user's
+   * state directory (`$XDG_STATE_HOME/leasehold`, `~/.local/state/leasehold`; `%LOCALAPPDATA%\leasehold`
+   * on Windows; `~/Library/Application Support/leasehold` on macOS). `null`: none.
+   */
+  timeMarkDir?: string | null;
   /** The device fingerprint, when the application has its own idea of a device; default: the OS machine id hashed with the product. */
   fingerprint?: string;
   /** The vendor account id (lease `iss`) to insist on, when one server hosts several vendors. */
@@ -124,6 +141,12 @@ const USAGE_FUTURE_TOLERANCE = 5 * MINUTE;
 /** Refusals a usage or pool call may bring that take the license out of force (not NOT_FOUND: an older server without the route says that). */
 const CALL_REFUSALS: ReadonlySet<string> = new Set([...REFUSALS].filter((code) => code !== 'NOT_FOUND'));
 
+const STALE_MESSAGES: Record<StaleLease, string> = {
+  REPLAYED: 'it is the lease this device already holds, sent again.',
+  OLDER_THAN_HELD: 'it was issued before the lease this device holds (a replayed answer).',
+  ISSUED_BEFORE_REFUSAL: "it was issued before the server's last refusal (a replayed answer).",
+};
+
 interface UsageAnswerBody {
   accepted: number;
   duplicates: number;
@@ -186,6 +209,11 @@ export class License extends EventEmitter<LicenseEvents> {
   private readonly product: string;
   private readonly keys: TrustedKeys;
   private readonly cache: LeaseCache;
+  private readonly mark: TimeMark | null;
+  /** The trusted time last written to the mark, so an unchanged time is not written again. */
+  private markedTime = -Infinity;
+  /** The time mark would not authenticate: the trusted time is unknown until a lease is installed. */
+  private timeDoubt = false;
   private readonly api: ClientApi | null;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -245,6 +273,8 @@ export class License extends EventEmitter<LicenseEvents> {
     }
     this.cache = new LeaseCache(options.cacheDir, options.product, this.fingerprint);
     this.cacheFile = this.cache.file;
+    const markDir = options.timeMarkDir === undefined ? defaultTimeMarkDir() : options.timeMarkDir;
+    this.mark = markDir === null ? null : new TimeMark(markDir, options.product, this.fingerprint, this.cache.file);
     this.api = options.serverUrl
       ? new ClientApi(options.serverUrl, options.fetch ?? ((input, init) => fetch(input, init)), options.requestTimeoutMs ?? 10_000)
       : null;
@@ -261,7 +291,7 @@ export class License extends EventEmitter<LicenseEvents> {
     const read = this.cache.read();
     if (read.kind === 'tampered') this.problem = 'CACHE_TAMPERED';
     if (read.kind === 'ok') {
-      this.state = read.state;
+      this.state = this.withMark(read.state);
       if (read.state.token) {
         try {
           this.lease = this.verify(read.state.token, read.state.activationId);
@@ -352,10 +382,8 @@ export class License extends EventEmitter<LicenseEvents> {
   private codeAt(now: number): ValidationCode {
     if (!this.lease) return this.problem ?? this.state?.refusal?.code ?? 'NO_LICENSE';
     if (this.state?.refusal) return this.state.refusal.code;
-    const serverNow = now + (this.state?.skewMs ?? 0);
-    if (serverNow < (this.state?.trustedTime ?? 0) - this.tolerance) return 'CLOCK_TAMPERED';
-    if (serverNow >= this.lease.claims.exp * 1000) return 'LEASE_EXPIRED';
-    return 'VALID';
+    if (this.timeDoubt) return 'CLOCK_TAMPERED';
+    return clockVerdict(this.state ?? { trustedTime: 0, skewMs: 0 }, this.lease.claims, now, this.tolerance);
   }
 
   // ---------------------------------------------------------------- acting
@@ -386,7 +414,7 @@ export class License extends EventEmitter<LicenseEvents> {
       ...(d.meta === undefined ? {} : { meta: d.meta }),
     };
     const answer = await this.contact(() => api.post<ActivateResponse>('/v1/client/activate', key, body));
-    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id, answer.serverTime);
+    const lease = this.verifyOrThrow(key, answer.body.lease.token, answer.body.activation.id, answer.serverTime);
     await this.settleQueueBefore(key);
     this.install(key, lease, answer.serverTime);
     return this.status();
@@ -428,7 +456,7 @@ export class License extends EventEmitter<LicenseEvents> {
         }),
       );
       const result = answer.body;
-      this.adoptQuotas(snapshotOf(result.usage, answer.serverTime ?? this.serverNow()));
+      this.adoptQuotas(snapshotOf(result.usage, this.answerTime(answer.serverTime)));
       if (!result.valid && REFUSALS.has(result.code)) this.refuse(result.code, result.message);
       else if (result.valid && (this.state?.refusal || !this.lease)) await this.renew('forced');
       return { ...this.status(), server: result };
@@ -455,7 +483,7 @@ export class License extends EventEmitter<LicenseEvents> {
     const answer = await this.contact(() =>
       api.post<LeaseResponse>('/v1/client/borrow', key, { fingerprint: this.fingerprint, duration: iso }),
     );
-    this.install(key, this.verifyOrThrow(answer.body.lease.token, this.lease.claims.sub, answer.serverTime), answer.serverTime);
+    this.install(key, this.verifyOrThrow(key, answer.body.lease.token, this.lease.claims.sub, answer.serverTime), answer.serverTime);
     return this.status();
   }
 
@@ -740,7 +768,7 @@ export class License extends EventEmitter<LicenseEvents> {
       throw error;
     }
     const pool = answer.body.pool;
-    const at = answer.serverTime ?? this.serverNow();
+    const at = this.answerTime(answer.serverTime);
     if (this.state) {
       this.state = {
         ...this.state,
@@ -782,7 +810,7 @@ export class License extends EventEmitter<LicenseEvents> {
       ...(details.email === undefined ? {} : { email: details.email }),
     };
     const answer = await this.contact(() => api.post<TrialAnswerBody>('/v1/client/trial', null, body));
-    const lease = this.verifyOrThrow(answer.body.lease.token, answer.body.activation.id, answer.serverTime);
+    const lease = this.verifyOrThrow(answer.body.key, answer.body.lease.token, answer.body.activation.id, answer.serverTime);
     await this.settleQueueBefore(answer.body.key);
     this.install(answer.body.key, lease, answer.serverTime);
     return this.status();
@@ -824,7 +852,7 @@ export class License extends EventEmitter<LicenseEvents> {
     const keep = this.state?.licenseKey === request.licenseKey ? this.state : null;
     if (!keep) this.dropQueue('LICENSE_CHANGED', 'Another license replaced the one this record was made under before the server took it.');
     this.state = {
-      ...(keep ?? this.emptyState(request.licenseKey)),
+      ...(keep ?? this.withMark(this.emptyState(request.licenseKey))),
       pendingOffline: { nonce: request.nonce, createdAt: now },
     };
     this.save();
@@ -859,7 +887,7 @@ export class License extends EventEmitter<LicenseEvents> {
     if (response.product !== this.product || response.fingerprint !== this.fingerprint) {
       throw invalid('The response is for another product or device.');
     }
-    const lease = this.verifyOrThrow(response.lease.token, response.activationId);
+    const lease = this.verifyOrThrow(this.state.licenseKey, response.lease.token, response.activationId);
     const issued = Date.parse(response.serverTime);
     this.install(this.state.licenseKey, lease, null, Number.isFinite(issued) ? issued : lease.claims.iat * 1000);
     return this.status();
@@ -911,6 +939,7 @@ export class License extends EventEmitter<LicenseEvents> {
       // The seat is gone, and with it the pool elements it held: the server returned them.
       if (this.state) this.state = { ...this.state, token: null, activationId: null, pools: {} };
       this.lease = null;
+      this.rearm(false);
     }
     this.observeTime();
     if (this.state) this.save();
@@ -947,6 +976,7 @@ export class License extends EventEmitter<LicenseEvents> {
         this.api!.post<LeaseResponse>(path, key, { fingerprint: this.fingerprint, product: this.product }),
       );
       const lease = this.verifyOrThrow(
+        key,
         answer.body.lease.token,
         this.lease?.claims.sub ?? this.state?.activationId ?? null,
         answer.serverTime,
@@ -981,10 +1011,10 @@ export class License extends EventEmitter<LicenseEvents> {
   }
 
   /** Runs one server call, keeping track of whether the server answers and of its clock. */
-  private async contact<T extends { serverTime: number | null; serverTimeCoarse: boolean }>(call: () => Promise<T>): Promise<T> {
+  private async contact<T>(call: () => Promise<T>): Promise<T> {
     try {
       const answer = await call();
-      this.markOnline(answer.serverTime, answer.serverTimeCoarse);
+      this.markOnline();
       return answer;
     } catch (error) {
       if (error instanceof LeaseholdError && error.transient) {
@@ -993,31 +1023,18 @@ export class License extends EventEmitter<LicenseEvents> {
           this.emit('offline', error);
         }
       } else if (error instanceof LeaseholdError) {
-        const serverTime = error.details.serverTime;
-        this.markOnline(typeof serverTime === 'number' ? serverTime : null, error.details.serverTimeCoarse === true);
+        this.markOnline();
       }
       throw error;
     }
   }
 
-  private markOnline(serverTime: number | null, coarse: boolean): void {
+  /** The server answered. Its clock (`serverTime`, the Date header) is not signed: only a lease it carries moves the trusted time, in install(). */
+  private markOnline(): void {
     const was = this.online;
     this.online = true;
-    if (this.state && serverTime !== null) this.syncTime(serverTime, coarse);
+    if (this.state) this.state = { ...this.state, lastContactAt: this.clock.now() };
     if (was === false) this.emit('online');
-  }
-
-  /** The server's clock is the reference: adopt it, even when it is earlier than a time this device had recorded. */
-  private syncTime(serverTime: number, coarse = false): void {
-    if (!this.state) return;
-    const now = this.clock.now();
-    const estimate = now + this.state.skewMs;
-    if (coarse && estimate >= serverTime && estimate < serverTime + 1000) {
-      // A Date header (whole seconds) that agrees with the offset already known: keep the finer offset.
-      this.state = { ...this.state, trustedTime: estimate, lastContactAt: now };
-      return;
-    }
-    this.state = { ...this.state, skewMs: serverTime - now, trustedTime: serverTime, lastContactAt: now };
   }
 
   private scheduleRenewal(): void {
@@ -1050,8 +1067,19 @@ export class License extends EventEmitter<LicenseEvents> {
 
   // ---------------------------------------------------------------- state
 
+  /**
+   * Installs a lease that verified, unless it may not replace what is held (see trust.ts): checked
+   * again here because an activation awaits the usage queue between verifying and installing.
+   */
   private install(licenseKey: string, lease: VerifiedLease, serverTime: number | null, offlineIssuedAt?: number): void {
-    const base = this.state?.licenseKey === licenseKey ? this.state : this.emptyState(licenseKey);
+    this.admitOrThrow(licenseKey, lease);
+    // The time seen so far counts: a lease may carry the clock forward from it, never back.
+    this.observeTime();
+    const base = this.state?.licenseKey === licenseKey ? this.state : this.withMark(this.emptyState(licenseKey));
+    const clock =
+      offlineIssuedAt === undefined
+        ? clockAfterLease(base, lease.claims, serverTime, this.clock.now(), this.tolerance)
+        : clockAfterLease(base, lease.claims, offlineIssuedAt, null, this.tolerance);
     this.state = {
       ...base,
       licenseKey,
@@ -1061,14 +1089,17 @@ export class License extends EventEmitter<LicenseEvents> {
       pendingOffline: offlineIssuedAt === undefined ? base.pendingOffline : null,
       // Pool elements belong to an activation: a new one (a seat taken again) holds none.
       pools: base.activationId === lease.claims.sub ? (base.pools ?? {}) : {},
+      ...clock,
+      lastContactAt: offlineIssuedAt === undefined ? this.clock.now() : base.lastContactAt,
     };
     // The lease's iat is whole seconds; the answer that carried it was sent after it was signed, so
     // its time (milliseconds) orders the lease's quotas correctly against a usage answer of the same second.
-    this.adoptQuotas(snapshotOf(lease.claims.usage, Math.max(lease.claims.iat * 1000, serverTime ?? 0)));
-    if (serverTime !== null) this.syncTime(serverTime);
-    else this.state.trustedTime = Math.max(this.state.trustedTime, offlineIssuedAt ?? 0, lease.claims.iat * 1000);
+    this.adoptQuotas(
+      snapshotOf(lease.claims.usage, Math.max(lease.claims.iat * 1000, serverTime === null ? 0 : this.answerTime(serverTime))),
+    );
     this.lease = lease;
     this.problem = null;
+    this.timeDoubt = false;
     this.lastViolation = null;
     this.save();
     this.rearm();
@@ -1077,7 +1108,8 @@ export class License extends EventEmitter<LicenseEvents> {
 
   private refuse(code: ValidationCode, message: string): void {
     if (!this.state) return;
-    this.state = { ...this.state, refusal: { code, message, at: this.clock.now() } };
+    // Unsigned: it may stop the granting, so it records when it came, in the SDK's own time, for staleLease() to weigh later leases against.
+    this.state = { ...this.state, refusal: { code, message, at: this.clock.now(), serverAt: this.serverNow() } };
     this.save();
     this.rearm();
     this.notify();
@@ -1109,9 +1141,10 @@ export class License extends EventEmitter<LicenseEvents> {
     const state = this.state;
     this.features = lease?.claims.entitlement.features ?? {};
     this.relaxed = lease !== null && lease.claims.mode !== 'enforce';
-    if (lease && state && !state.refusal) {
-      this.okFrom = state.trustedTime - this.tolerance - state.skewMs;
-      this.okUntil = lease.claims.exp * 1000 - state.skewMs;
+    if (lease && state && !state.refusal && !this.timeDoubt) {
+      const window = grantWindow(state, lease.claims, this.tolerance);
+      this.okFrom = window.from;
+      this.okUntil = window.until;
     } else {
       this.okFrom = Infinity;
       this.okUntil = -Infinity;
@@ -1169,8 +1202,8 @@ export class License extends EventEmitter<LicenseEvents> {
   /** Records the time seen, unless the clock is behind it: then it is the clock that is wrong. */
   private observeTime(): void {
     if (!this.state) return;
-    const serverNow = this.clock.now() + this.state.skewMs;
-    if (serverNow > this.state.trustedTime) this.state = { ...this.state, trustedTime: serverNow };
+    const clock = clockAfterObservation(this.state, this.clock.now());
+    if (clock.trustedTime !== this.state.trustedTime) this.state = { ...this.state, ...clock };
   }
 
   private checkpoint(): void {
@@ -1192,6 +1225,34 @@ export class License extends EventEmitter<LicenseEvents> {
     } catch {
       // A read-only or full disk must not stop the application; the lease still holds in memory.
     }
+    // In doubt, the mark that failed to authenticate is the evidence: it stays until a lease settles the time.
+    if (
+      this.mark &&
+      !this.timeDoubt &&
+      this.state.trustedTime > this.markedTime &&
+      this.mark.write(this.state.licenseKey, this.state.trustedTime)
+    ) {
+      this.markedTime = this.state.trustedTime;
+    }
+  }
+
+  /**
+   * The state with the time mark of its license laid over it: the later trusted time wins, so a
+   * cache restored from a backup does not wind the clock back. A mark that does not authenticate
+   * leaves the trusted time in doubt until a lease is installed.
+   */
+  private withMark(state: CachedState): CachedState {
+    if (!this.mark) return state;
+    const read = this.mark.read(state.licenseKey);
+    this.markedTime = read.kind === 'ok' ? read.trustedTime : -Infinity;
+    if (read.kind === 'tampered') this.timeDoubt = true;
+    if (read.kind !== 'ok' || read.trustedTime <= state.trustedTime) return state;
+    return { ...state, trustedTime: read.trustedTime };
+  }
+
+  /** The time an unsigned answer's facts are filed under; see unsignedAnswerTime(). */
+  private answerTime(serverTime: number | null): number {
+    return unsignedAnswerTime(serverTime, this.serverNow(), this.tolerance);
   }
 
   // ---------------------------------------------------------------- usage queue
@@ -1258,7 +1319,7 @@ export class License extends EventEmitter<LicenseEvents> {
       }
       if (this.state?.licenseKey === key) {
         this.state = { ...this.state, usageQueue: this.queue().filter((r) => !sent.has(r.idempotencyKey)) };
-        this.adoptQuotas(snapshotOf(answer.body.usage, answer.serverTime ?? this.serverNow()));
+        this.adoptQuotas(snapshotOf(answer.body.usage, this.answerTime(answer.serverTime)));
         this.save();
       }
       totals.accepted += answer.body.accepted ?? 0;
@@ -1323,11 +1384,13 @@ export class License extends EventEmitter<LicenseEvents> {
 
   /**
    * A lease just received: it must also not be issued later than the time of the answer that carried
-   * it (or, for an offline response, this device's time), give or take the clock tolerance.
+   * it (or, for an offline response, this device's time), give or take the clock tolerance, and it
+   * must be one that may replace the lease held (trust.ts).
    */
-  private verifyOrThrow(token: string, activationId: string | null, answeredAt: number | null = null): VerifiedLease {
+  private verifyOrThrow(licenseKey: string, token: string, activationId: string | null, answeredAt: number | null = null): VerifiedLease {
+    let lease: VerifiedLease;
     try {
-      return this.verify(token, activationId, (answeredAt ?? this.serverNow()) + this.tolerance);
+      lease = this.verify(token, activationId, (answeredAt ?? this.serverNow()) + this.tolerance);
     } catch (error) {
       if (error instanceof LeaseRejected) {
         throw new LeaseholdError('SIGNATURE_INVALID', `The server's lease was refused: ${error.message}`, {
@@ -1336,6 +1399,20 @@ export class License extends EventEmitter<LicenseEvents> {
       }
       throw error;
     }
+    this.admitOrThrow(licenseKey, lease);
+    return lease;
+  }
+
+  /** Throws SIGNATURE_INVALID when a verified lease is a replay: the one held, an older one, or one from before the refusal held. */
+  private admitOrThrow(licenseKey: string, lease: VerifiedLease): void {
+    // The refusal held belongs to its license; a lease of another license key starts from a clean state.
+    const refusal = this.state?.licenseKey === licenseKey ? this.state.refusal : null;
+    const refusalAt = refusal ? (refusal.serverAt ?? refusal.at + (this.state?.skewMs ?? 0)) : null;
+    const stale = staleLease(this.lease?.claims ?? null, lease.claims, refusalAt);
+    if (stale)
+      throw new LeaseholdError('SIGNATURE_INVALID', `The server's lease was refused: ${STALE_MESSAGES[stale]}`, {
+        details: { reason: stale },
+      });
   }
 
   private requireApi(): ClientApi {

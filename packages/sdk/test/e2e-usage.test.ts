@@ -48,6 +48,7 @@ describe('usage, pools and trials: the SDK against a real server', () => {
     return { key: entitlement.key as string, entitlementId: entitlement.id as string };
   };
 
+  const markDir = tempDir();
   const open = async (options: Partial<OpenOptions> = {}) => {
     const license = await Leasehold.open({
       serverUrl: SERVER_URL,
@@ -55,6 +56,8 @@ describe('usage, pools and trials: the SDK against a real server', () => {
       product: 'render',
       publicKeys,
       cacheDir: tempDir(),
+      // The second record of trusted time goes beside the test's caches, not into the home directory.
+      timeMarkDir: markDir,
       fingerprint: `e2e-usage-${randomBytes(6).toString('hex')}`,
       usageFlushMs: 0,
       courtesy: { intervalMs: 0 },

@@ -77,6 +77,8 @@ export class FakeServer {
   /** Pool elements held, per activation and feature. */
   readonly held = new Map<string, number>();
   readonly trials = new Set<string>();
+  /** The server's clock minus the test's clock (ms): a server whose clock differs from the device's. */
+  clockOffsetMs = 0;
   private seq = 0;
 
   constructor(
@@ -98,6 +100,11 @@ export class FakeServer {
       periodEndsAt: clock.now() + 31 * 24 * 3600 * 1000,
       ...license,
     };
+  }
+
+  /** The server's clock. */
+  now(): number {
+    return this.clock.now() + this.clockOffsetMs;
   }
 
   get jwks(): Jwks {
@@ -128,7 +135,7 @@ export class FakeServer {
       this.loseUsageAnswers--;
       throw new TypeError('fetch failed: socket hang up');
     }
-    return json(out.status, out.status === 204 ? null : { ...(out.body as object), serverTime: new Date(this.clock.now()).toISOString() });
+    return json(out.status, out.status === 204 ? null : { ...(out.body as object), serverTime: new Date(this.now()).toISOString() });
   };
 
   private refusal(): { status: number; body: unknown } | null {
@@ -140,7 +147,7 @@ export class FakeServer {
   private find(fingerprint: unknown): FakeActivation | { status: number; body: unknown } {
     const a = this.activations.find((x) => x.live && x.fingerprint === fingerprint);
     if (!a) return { status: 404, body: { error: { code: 'NOT_ACTIVATED', message: 'This device is not activated.' } } };
-    const now = this.clock.now();
+    const now = this.now();
     if (a.heartbeatDeadline !== null && a.heartbeatDeadline < now && !(a.borrowedUntil !== null && a.borrowedUntil > now)) {
       a.live = false;
       return { status: 409, body: { error: { code: 'HEARTBEAT_DEAD', message: 'Heartbeats stopped.' } } };
@@ -149,7 +156,7 @@ export class FakeServer {
   }
 
   private lease(a: FakeActivation) {
-    const now = this.clock.now();
+    const now = this.now();
     const l = this.license;
     let end = now + l.leaseSeconds * 1000;
     if (a.heartbeatDeadline !== null)
@@ -203,7 +210,7 @@ export class FakeServer {
     '/v1/client/activate': (body) => {
       const refused = this.refusal();
       if (refused) return refused;
-      const now = this.clock.now();
+      const now = this.now();
       let a = this.activations.find((x) => x.live && x.fingerprint === body.fingerprint);
       const created = !a;
       if (!a) {
@@ -222,7 +229,7 @@ export class FakeServer {
       if (this.license.borrowLimitSeconds === null || !(seconds <= this.license.borrowLimitSeconds)) {
         return { status: 422, body: { error: { code: 'BORROW_NOT_ALLOWED', message: 'no' } } };
       }
-      a.borrowedUntil = this.clock.now() + seconds * 1000;
+      a.borrowedUntil = this.now() + seconds * 1000;
       return { status: 200, body: { lease: this.lease(a), warnings: [] } };
     },
     '/v1/client/deactivate': (body) => {
@@ -364,7 +371,7 @@ export class FakeServer {
     if (refused) return refused;
     const a = this.find(body.fingerprint);
     if (!('id' in a)) return a;
-    if (a.heartbeatDeadline !== null) a.heartbeatDeadline = this.clock.now() + this.license.heartbeatSeconds * 1000;
+    if (a.heartbeatDeadline !== null) a.heartbeatDeadline = this.now() + this.license.heartbeatSeconds * 1000;
     return { status: 200, body: { lease: this.lease(a), warnings: [] } };
   }
 }

@@ -20,17 +20,20 @@ export function world(license: Partial<FakeLicense> = {}) {
   const clock = new ManualClock(T0);
   const server = new FakeServer(clock, license);
   const cacheDir = tempDir();
+  // The second record of trusted time, apart from the cache as in an installation, but not in the home directory.
+  const timeMarkDir = tempDir();
   const open = (options: Partial<OpenOptions> = {}): Promise<License> =>
     Leasehold.open({
       serverUrl: 'http://licensing.test',
       product: 'studio',
       publicKeys: server.jwks,
       cacheDir,
+      timeMarkDir,
       fingerprint: DEVICE,
       clock,
       fetch: server.fetch,
       random: () => 0.5,
       ...options,
     });
-  return { clock, server, cacheDir, open, key: server.license.key };
+  return { clock, server, cacheDir, timeMarkDir, open, key: server.license.key };
 }
