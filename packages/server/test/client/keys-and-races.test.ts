@@ -88,27 +88,34 @@ describe.each(await storeKinds())('signing keys and races on %s', (kind) => {
     for (const r of results.filter((x) => x.status === 200)) expect(keys.map((k) => k.id)).toContain(r.body.id);
   });
 
-  // SQLite runs one write transaction at a time, so only PostgreSQL can interleave these.
-  it.skipIf(kind !== 'postgres')('a heartbeat racing a deactivation waits for it instead of bringing the seat back', async () => {
+  // SQLite runs one write transaction at a time (a held transaction stops every query of the
+  // connection, the heartbeat's authentication included), so only PostgreSQL can interleave these.
+  it.skipIf(kind !== 'postgres')('a heartbeat racing a deactivation waits on its row lock instead of bringing the seat back', async () => {
     const { client, entitlement } = await licensed(h, { seatModel: 'floating', seats: 1 });
     const activation = (await client('activate', { fingerprint: fp('lost-update') })).body.activation;
     const db = h.services.store.database.db;
     let heartbeat: ReturnType<typeof client> | undefined;
-    // The vendor's deactivation holds the row while the device's heartbeat arrives.
+    let waiter: LockWaiter | undefined;
+    let answeredWhileHeld = true;
+    // The vendor's deactivation holds the row while the device's heartbeat arrives; the
+    // transaction stays open until the heartbeat is seen queueing behind it.
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('activations')
         .set({ state: 'deactivated', ended_at: h.clock.now(), end_reason: 'vendor' })
         .where('id', '=', activation.id)
         .execute();
+      const holder = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
+      let answered = false;
       heartbeat = client('heartbeat', { fingerprint: fp('lost-update') });
-      for (let i = 0; i < 200; i++) {
-        const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
-        if (waiting.rows[0]!.n > 0) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      void heartbeat.then(() => (answered = true));
+      waiter = await lockWaiterBehind(db, holder);
+      answeredWhileHeld = answered;
     });
+    // The race happened: the heartbeat was in its transaction, blocked by the deactivation's, at
+    // its locked read of the activation (not at a later write of what it read before).
+    expect(waiter!.query).toMatch(/^select .* from "activations" .* for update$/is);
+    expect(answeredWhileHeld).toBe(false);
     const res = await heartbeat!;
     expect(res.status, JSON.stringify(res.body)).toBe(404);
     expect(res.body.error.code).toBe('NOT_ACTIVATED');
@@ -117,3 +124,23 @@ describe.each(await storeKinds())('signing keys and races on %s', (kind) => {
     expect((await h.call('GET', `/v1/entitlements/${entitlement.id}/leases`)).body.data).toHaveLength(1);
   });
 });
+
+interface LockWaiter {
+  pid: number;
+  query: string;
+}
+
+/**
+ * The backend waiting for a lock that `holder` (a backend pid) holds, polled for until one
+ * appears. Throws when none does: the race the caller set up did not happen.
+ */
+async function lockWaiterBehind(db: Harness['services']['store']['database']['db'], holder: number): Promise<LockWaiter> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const waiting = await sql<LockWaiter>`select pid, query from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock' and ${holder}::int = any(pg_blocking_pids(pid))`.execute(db);
+    if (waiting.rows[0]) return waiting.rows[0];
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no backend waited for a lock held by ${holder}: the requests did not race`);
+}

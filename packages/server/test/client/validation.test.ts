@@ -99,7 +99,7 @@ describe.each(await storeKinds())('validation codes on %s', (kind) => {
     });
   }
 
-  it('a valid license carries its rights and warns, without failing, when the term ends soon or maintenance ended', async () => {
+  it('a valid license carries its rights and warns, without failing, when the term ends soon', async () => {
     const { client } = await licensed(
       h,
       { licenseModel: 'perpetual', term: null, maintenanceTerm: 'P30D' },
@@ -110,6 +110,32 @@ describe.each(await storeKinds())('validation codes on %s', (kind) => {
     expect(soon).toMatchObject({ valid: true, code: 'VALID', entitlement: { features: { export: true, projects: 3 } } });
     expect(soon.warnings.map((w: { code: string }) => w.code)).toEqual(['TERM_ENDING_SOON']);
     h.clock.set(T0);
+  });
+
+  it('a perpetual license past its maintenance stays valid and warns MAINTENANCE_EXPIRED on validation and refresh', async () => {
+    const { client, entitlement } = await licensed(h, { licenseModel: 'perpetual', term: null, maintenanceTerm: 'P30D' });
+    expect(entitlement).toMatchObject({ endsAt: null, maintenanceUntil: new Date(T0 + 30 * DAY).toISOString() });
+    await client('activate', { fingerprint: fp('maintained') });
+    const codes = (body: { warnings: Array<{ code: string }> }) => body.warnings.map((w) => w.code);
+    try {
+      h.clock.set(T0 + 30 * DAY); // the last moment of maintenance
+      const during = await client('validate', { fingerprint: fp('maintained') });
+      expect(during.body).toMatchObject({ valid: true, code: 'VALID' });
+      expect(codes(during.body)).toEqual([]);
+
+      h.clock.set(T0 + 30 * DAY + 1);
+      const after = await client('validate', { fingerprint: fp('maintained') });
+      expect(after.status).toBe(200);
+      expect(after.body).toMatchObject({ valid: true, code: 'VALID' });
+      expect(after.body.warnings).toEqual([
+        expect.objectContaining({ code: 'MAINTENANCE_EXPIRED', details: { maintenanceUntil: entitlement.maintenanceUntil } }),
+      ]);
+      const refreshed = await client('refresh', { fingerprint: fp('maintained') });
+      expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+      expect(codes(refreshed.body)).toEqual(['MAINTENANCE_EXPIRED']);
+    } finally {
+      h.clock.set(T0);
+    }
   });
 
   it('tells which features are missing', async () => {
