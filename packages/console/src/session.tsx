@@ -1,4 +1,4 @@
-import { Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Center, Paper, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { ApiError, del, get, post, setCsrfToken, whenSignedOut, type Session } from './api';
 import { ErrorState, Loading, useFormErrors } from './ui';
@@ -86,6 +86,9 @@ function SignInForm({ setup = false, onDone }: { setup?: boolean; onDone: (s: Se
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
+  // Filled when the email and password open users in several accounts (409 ACCOUNT_REQUIRED): pick one.
+  const [accounts, setAccounts] = useState<Array<{ id: string; name: string }>>([]);
+  const [account, setAccount] = useState<string | null>(null);
   const form = useFormErrors();
   return (
     <Center mih="100vh" p="md" bg="gray.0">
@@ -97,7 +100,12 @@ function SignInForm({ setup = false, onDone }: { setup?: boolean; onDone: (s: Se
               onDone(
                 setup
                   ? await post<Session>('/v1/session/setup', { email, name, password })
-                  : await post<Session>('/v1/session', { email, password }),
+                  : await post<Session>('/v1/session', { email, password, ...(account ? { account } : {}) }).catch((error: unknown) => {
+                      if (error instanceof ApiError && error.body.code === 'ACCOUNT_REQUIRED') {
+                        setAccounts((error.body.details?.['accounts'] as Array<{ id: string; name: string }> | undefined) ?? []);
+                      }
+                      throw error;
+                    }),
               );
             });
           }}
@@ -139,6 +147,16 @@ function SignInForm({ setup = false, onDone }: { setup?: boolean; onDone: (s: Se
               onChange={(e) => setPassword(e.currentTarget.value)}
               error={form.fields['password']}
             />
+            {accounts.length > 0 && (
+              <Select
+                label="Account"
+                required
+                data={accounts.map((a) => ({ value: a.id, label: `${a.name} (${a.id})` }))}
+                value={account}
+                onChange={setAccount}
+                error={form.fields['account']}
+              />
+            )}
             <form.FormError />
             <Button type="submit" loading={form.busy}>
               {setup ? 'Create admin and sign in' : 'Sign in'}
