@@ -69,7 +69,7 @@ program
  */
 async function servePrimary(config: Config): Promise<void> {
   const started = await openServices(config);
-  const adminKey = started.firstAccount?.adminKey ?? null;
+  const firstAccount = started.firstAccount;
   await started.close();
   let stopping = false;
   let failed = false;
@@ -84,7 +84,7 @@ async function servePrimary(config: Config): Promise<void> {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${address.port}`;
     process.stdout.write(`leasehold: ${config.workers} workers listening on ${url}\n`);
-    if (adminKey) process.stdout.write(firstStartBanner(adminKey, url));
+    if (firstAccount) process.stdout.write(firstStartBanner(firstAccount, url));
   });
   cluster.on('exit', (worker, code, signal) => {
     live--;

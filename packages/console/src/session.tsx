@@ -1,4 +1,4 @@
-import { Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Center, Paper, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { Session } from '@leasehold/contract';
 import { ApiError, del, get, post, setCsrfToken, whenSignedOut } from './api';
@@ -87,6 +87,9 @@ function SignInForm({ setup = false, onDone }: { setup?: boolean; onDone: (s: Se
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
+  // Filled when the email and password open users in several accounts (409 ACCOUNT_REQUIRED): pick one.
+  const [accounts, setAccounts] = useState<Array<{ id: string; name: string }>>([]);
+  const [account, setAccount] = useState<string | null>(null);
   const form = useFormErrors();
   return (
     <Center mih="100vh" p="md" bg="gray.0">
@@ -98,7 +101,12 @@ function SignInForm({ setup = false, onDone }: { setup?: boolean; onDone: (s: Se
               onDone(
                 setup
                   ? await post<Session>('/v1/session/setup', { email, name, password })
-                  : await post<Session>('/v1/session', { email, password }),
+                  : await post<Session>('/v1/session', { email, password, ...(account ? { account } : {}) }).catch((error: unknown) => {
+                      if (error instanceof ApiError && error.body.code === 'ACCOUNT_REQUIRED') {
+                        setAccounts((error.body.details?.['accounts'] as Array<{ id: string; name: string }> | undefined) ?? []);
+                      }
+                      throw error;
+                    }),
               );
             });
           }}
@@ -140,6 +148,16 @@ function SignInForm({ setup = false, onDone }: { setup?: boolean; onDone: (s: Se
               onChange={(e) => setPassword(e.currentTarget.value)}
               error={form.fields['password']}
             />
+            {accounts.length > 0 && (
+              <Select
+                label="Account"
+                required
+                data={accounts.map((a) => ({ value: a.id, label: `${a.name} (${a.id})` }))}
+                value={account}
+                onChange={setAccount}
+                error={form.fields['account']}
+              />
+            )}
             <form.FormError />
             <Button type="submit" loading={form.busy}>
               {setup ? 'Create admin and sign in' : 'Sign in'}

@@ -36,19 +36,25 @@ async function checkMasterKey(store: Store, key: MasterKey): Promise<void> {
  * Creates the first account and its admin key when the database has none. Only one process wins
  * (the `bootstrapped` setting is claimed first), so several servers starting together create one.
  */
-async function bootstrapFirstAccount(services: Services, seedKey: string | null): Promise<NewAccount | null> {
+async function bootstrapFirstAccount(services: Services, seedKey: string | null): Promise<FirstAccount | null> {
   if ((await services.store.accountCount()) > 0) return null;
   if (seedKey !== null && !isAcceptableSeedToken(seedKey)) {
     throw new Error('LEASEHOLD_ADMIN_KEY must be 24 to 200 printable characters without spaces.');
   }
   if (!(await services.store.claimSetting('bootstrapped', new Date(services.clock.now()).toISOString()))) return null;
-  return createAccount(services, 'Default account', seedKey ?? undefined);
+  const account = await createAccount(services, 'Default account', seedKey ?? undefined);
+  return { ...account, keySource: seedKey === null ? 'generated' : 'LEASEHOLD_ADMIN_KEY' };
+}
+
+/** The account the first start created, and whether its admin key is new (and so must be shown once). */
+export interface FirstAccount extends NewAccount {
+  keySource: 'generated' | 'LEASEHOLD_ADMIN_KEY';
 }
 
 export interface Started {
   services: Services;
-  /** Set on the first start of an empty server: the admin key to print once. */
-  firstAccount: NewAccount | null;
+  /** Set on the first start of an empty server: the account created, with the admin key to print once if generated. */
+  firstAccount: FirstAccount | null;
   masterKeySource: string;
   migrations: string[];
   close(): Promise<void>;

@@ -1,26 +1,33 @@
 import pino from 'pino';
 import { buildApp } from './http/app.js';
 import { LOG_REDACT, LOG_SERIALIZERS } from './http/log-redaction.js';
-import { openServices } from './bootstrap.js';
+import { openServices, type FirstAccount } from './bootstrap.js';
 import { releaseDeadSeats } from './domain/activations/sweeper.js';
 import { runMigrations } from './domain/migrations/runner.js';
 import { closeEndedPeriods } from './domain/usage/statements.js';
 import type { Config } from './config.js';
 
-/** What the first start of an empty server prints once: the first admin key. */
-export function firstStartBanner(adminKey: string, url: string): string {
-  return (
-    [
-      '',
-      '  Leasehold created the first account. Its admin API key, shown only this once:',
-      '',
-      `    ${adminKey}`,
-      '',
-      `  Try: curl -H "Authorization: Bearer ${adminKey}" ${url}/v1/products`,
-      `  API reference: ${url}/docs`,
-      '',
-    ].join('\n') + '\n'
-  );
+/**
+ * What the first start of an empty server prints once. A generated admin key is shown here and
+ * nowhere else, since nobody else knows it; a key the operator supplied in LEASEHOLD_ADMIN_KEY is
+ * not repeated (it would only copy a secret into the console and its log collectors).
+ */
+export function firstStartBanner(first: Pick<FirstAccount, 'adminKey' | 'keySource'>, url: string): string {
+  const lines =
+    first.keySource === 'generated'
+      ? [
+          '  Leasehold created the first account. Its admin API key, shown only this once:',
+          '',
+          `    ${first.adminKey}`,
+          '',
+          `  Try: curl -H "Authorization: Bearer ${first.adminKey}" ${url}/v1/products`,
+        ]
+      : [
+          '  Leasehold created the first account with the admin API key from LEASEHOLD_ADMIN_KEY.',
+          '',
+          `  Try: curl -H "Authorization: Bearer $LEASEHOLD_ADMIN_KEY" ${url}/v1/products`,
+        ];
+  return ['', ...lines, `  API reference: ${url}/docs`, ''].join('\n') + '\n';
 }
 
 export interface RunningServer {
@@ -78,7 +85,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     'leasehold is listening',
   );
 
-  if (started.firstAccount) out.write(firstStartBanner(started.firstAccount.adminKey, url));
+  if (started.firstAccount) out.write(firstStartBanner(started.firstAccount, url));
 
   let stopping: Promise<void> | null = null;
   const stop = () =>

@@ -37,7 +37,19 @@ export const FirstUserSetup = Type.Object({ email: Email, name: Name, password: 
 export type FirstUserSetup = Static<typeof FirstUserSetup>;
 
 export const SignIn = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    account: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'The account to sign in to (`acc_…`). Needed only when the email and password open users in several accounts ' +
+          '(409 ACCOUNT_REQUIRED lists those accounts).',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type SignIn = Static<typeof SignIn>;

@@ -2,6 +2,9 @@ import { ERROR_STATUS, type ErrorCode } from '@leasehold/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 
+/** What a client is told to wait before retrying while the database is unavailable (both APIs). */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string, details?: Record<string, unknown>): FastifyReply {
   return reply
     .code(ERROR_STATUS[code])
@@ -75,7 +78,7 @@ export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: un
     if (isUnavailable(error)) {
       // Expected during an outage and answered with 503; one line per request, not a stack trace.
       request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
-      reply.header('retry-after', '5');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return sendError(reply, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly.');
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

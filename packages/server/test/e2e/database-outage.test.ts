@@ -43,6 +43,29 @@ async function timed(url: string, method: string, path: string, auth: string | n
   return { status: res.status, body: parsed, retryAfter: res.headers.get('retry-after'), ms: performance.now() - started };
 }
 
+/** A NetLicensing call (HTTP Basic apiKey:<key>, a form body, JSON asked for) with its duration. */
+async function timedNl(url: string, method: string, path: string, apiKey: string, form?: Record<string, string>): Promise<Timed> {
+  const headers: Record<string, string> = {
+    authorization: `Basic ${Buffer.from(`apiKey:${apiKey}`).toString('base64')}`,
+    accept: 'application/json',
+  };
+  if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+  const started = performance.now();
+  const res = await fetch(`${url}/core/v2/rest${path}`, {
+    method,
+    headers,
+    body: form ? new URLSearchParams(form).toString() : undefined,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : null,
+    retryAfter: res.headers.get('retry-after'),
+    ms: performance.now() - started,
+  };
+}
+
 /**
  * The whole stack over a PostgreSQL cluster of the test's own, which the test stops and kills: a
  * real `leasehold serve` process and SDK clients with short leases. While the database is away the
@@ -96,6 +119,19 @@ describe.skipIf(!(await storeKinds()).includes('postgres'))('a PostgreSQL outage
       const entitlement = await call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: plan.code });
       keys.push(entitlement.key);
       if (plan.code === 'desk') entitlementId = entitlement.id;
+    }
+    // The same catalogue seen through the NetLicensing face, with a licensee to validate.
+    const nlSetup: Array<[string, Record<string, string>]> = [
+      ['/product', { number: 'NL-OUTAGE', name: 'NL outage', active: 'true' }],
+      [
+        '/productmodule',
+        { number: 'M-OUTAGE', productNumber: 'NL-OUTAGE', name: 'Module', licensingModel: 'Subscription', active: 'true' },
+      ],
+      ['/licensee', { number: 'I-OUTAGE', productNumber: 'NL-OUTAGE', active: 'true' }],
+    ];
+    for (const [path, form] of nlSetup) {
+      const res = await timedNl(server.url, 'POST', path, adminKey, form);
+      if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     const publicKeys = (await api(server.url, null, 'GET', '/.well-known/jwks.json')).body as OpenOptions['publicKeys'];
     // Two node-locked devices and one floating seat, each with its own cache and fingerprint.
@@ -168,6 +204,24 @@ describe.skipIf(!(await storeKinds()).includes('postgres'))('a PostgreSQL outage
       ['create customer', () => timed(server.url, 'POST', '/v1/customers', auth, { name: 'Written during the outage' })],
       ['change overrides', () => timed(server.url, 'PATCH', `/v1/entitlements/${entitlementId}`, auth, { overrides: { seats: 9 } })],
     ];
+    // The NetLicensing face answers the same way in its own envelope (it answered 500 ServiceException).
+    const nlProbes: Array<[string, () => Promise<Timed>]> = [
+      ['NL validate', () => timedNl(server.url, 'POST', '/licensee/I-OUTAGE/validate', adminKey, { productNumber: 'NL-OUTAGE' })],
+      ['NL list licensees', () => timedNl(server.url, 'GET', '/licensee', adminKey)],
+      ['NL get product', () => timedNl(server.url, 'GET', '/product/NL-OUTAGE', adminKey)],
+      ['NL create licensee', () => timedNl(server.url, 'POST', '/licensee', adminKey, { productNumber: 'NL-OUTAGE', active: 'true' })],
+    ];
+    for (const [what, probe] of nlProbes) {
+      const res = await probe();
+      expect({ what, status: res.status, id: res.body?.infos?.info?.[0]?.id, items: res.body?.items }).toEqual({
+        what,
+        status: 503,
+        id: 'ServiceException',
+        items: null,
+      });
+      expect(Number(res.retryAfter), `${what}: Retry-After`).toBeGreaterThan(0);
+      expect(res.ms, `${what} took ${res.ms} ms`).toBeLessThan(FAST_MS);
+    }
     let slowest = 0;
     for (const [what, probe] of probes) {
       const res = await probe();
@@ -251,6 +305,10 @@ describe.skipIf(!(await storeKinds()).includes('postgres'))('a PostgreSQL outage
           fingerprint: licenses[0]!.fingerprint,
         });
         expect(validation).toMatchObject({ status: 200, body: { valid: true, code: 'VALID' } });
+        expect((await timedNl(server.url, 'GET', '/licensee', adminKey)).status).toBe(200);
+        expect((await timedNl(server.url, 'POST', '/licensee/I-OUTAGE/validate', adminKey, { productNumber: 'NL-OUTAGE' })).status).toBe(
+          200,
+        );
         for (const license of licenses) {
           const before = license.status().issuedAt!.getTime();
           expect(await license.refresh({ force: true })).toMatchObject({ refreshed: true, code: 'VALID' });

@@ -75,12 +75,21 @@ describe('leasehold serve on the embedded SQLite database', () => {
     }
   });
 
-  it('LEASEHOLD_ADMIN_KEY on a fresh data directory seeds exactly that key', async () => {
+  it.each([
+    ['one process', []],
+    ['--workers 2', ['--workers', '2']],
+  ])('LEASEHOLD_ADMIN_KEY on a fresh data directory seeds exactly that key and never prints it (%s)', async (_how, args) => {
     const seeded = `lh_seed_${randomBytes(16).toString('hex')}`;
-    const server = await startServer({ LEASEHOLD_DATA_DIR: freshDir(), LEASEHOLD_ADMIN_KEY: seeded });
+    const server = await startServer({ LEASEHOLD_DATA_DIR: freshDir(), LEASEHOLD_ADMIN_KEY: seeded }, { args });
     try {
-      const printed = server.bannerKey();
-      expect(printed === null || printed === seeded).toBe(true);
+      // The banner follows the port opening; with workers, after every worker listens.
+      const said = 'Leasehold created the first account with the admin API key from LEASEHOLD_ADMIN_KEY.';
+      const deadline = Date.now() + 10_000;
+      while (!server.stdout().includes(said) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(server.stdout()).toContain(said);
+      expect(server.stdout()).toContain('Authorization: Bearer $LEASEHOLD_ADMIN_KEY');
+      expect(server.bannerKey()).toBeNull();
+      expect(server.stdout()).not.toContain(seeded);
       expect((await api(server.url, seeded, 'GET', '/v1/api-keys')).status).toBe(200);
       const keys = await api(server.url, seeded, 'GET', '/v1/api-keys');
       expect(keys.body.data).toHaveLength(1);
@@ -91,6 +100,7 @@ describe('leasehold serve on the embedded SQLite database', () => {
       expect(await server.stop()).toEqual({ code: 0, signal: null });
     }
     expectLogsFreeOf(server, [seeded]);
+    expect(server.stdout()).not.toContain(seeded);
   });
 
   it('refuses to start with a master key other than the one the data was written with', async () => {

@@ -82,7 +82,7 @@ describe.each(await storeKinds())('fuzzing the NetLicensing face, the session co
   /** A fresh session for the owner, made directly: the fuzzing's wrong passwords may have locked sign-in. */
   const signIn = async () => {
     const found = await h.services.store.staff.findByEmail('owner@vendor.test');
-    const { token } = await startSession({ staff: h.services.store.staff, clock: h.clock }, found!.user, null);
+    const { token } = await startSession({ staff: h.services.store.staff, clock: h.clock }, found[0]!.user, null);
     session = { cookie: `leasehold_session=${token}`, csrf: csrfTokenOf(token) };
   };
 

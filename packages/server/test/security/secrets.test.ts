@@ -68,6 +68,7 @@ describe.each(await storeKinds())('secrets at rest and in the logs, on %s', (kin
   let adminKey: string;
   let logText = '';
   let banner = '';
+  let entitlementId = '';
 
   const call = async (
     method: string,
@@ -159,6 +160,25 @@ describe.each(await storeKinds())('secrets at rest and in the logs, on %s', (kin
     expect(imported.status).toBe(201);
     expect(imported.body.key).toBe(importedKey);
     remember('license key (imported)', [...textForms(importedKey), ...textForms(importedKey.replace(/-/g, ''))]);
+    entitlementId = generated.body.id;
+
+    // Secrets typed into free-text parts of URLs (a search box, a key pasted as an id): only their shape gives them away.
+    const bare = licenseKey.replace(/-/g, '').toLowerCase();
+    remember('license key (lower case, no dashes)', textForms(bare));
+    for (const url of [
+      `/v1/customers?q=${supportKey}`,
+      `/v1/customers?q=${licenseKey}`,
+      `/v1/customers?q=${bare}&limit=5`,
+      `/v1/entitlements/${licenseKey}`,
+      `/v1/entitlements/${bare}`,
+      `/v1/entitlements?q=${encodeURIComponent(licenseKey.replace(/-/g, ' '))}`,
+    ]) {
+      expect((await call('GET', url, { auth: admin })).status, url).toBeLessThan(500);
+    }
+    // Ordinary ids in the same places, which the log must keep readable.
+    expect((await call('GET', `/v1/entitlements/${entitlementId}`, { auth: admin })).status).toBe(200);
+    expect((await call('GET', `/v1/customers?q=${entitlementId}`, { auth: admin })).status).toBe(200);
+    expect((await call('GET', '/v1/offerings/studio-pro', { auth: admin })).status).toBe(200);
 
     // The client API with the license keys in its header, as the SDK sends them.
     const activated = await call('POST', '/v1/client/activate', {
@@ -399,6 +419,15 @@ describe.each(await storeKinds())('secrets at rest and in the logs, on %s', (kin
     // The trace level logged the requests that carried the secrets.
     expect(lines.filter((l) => l.includes('"incoming request"')).length).toBeGreaterThan(30);
     expect(findLeaks(logText, all)).toEqual([]);
+  });
+
+  it('keeps ordinary ids readable in the request log: ULIDs and codes are not taken for secrets', () => {
+    expect(entitlementId).toMatch(/^ent_[0-9a-hjkmnp-tv-z]{26}$/);
+    expect(logText).toContain(`"url":"/v1/entitlements/${entitlementId}"`);
+    expect(logText).toContain(`"url":"/v1/customers?q=${entitlementId}"`);
+    expect(logText).toContain('"url":"/v1/offerings/studio-pro"');
+    expect(logText).toContain('"url":"/v1/customers?q=[redacted]&limit=5"');
+    expect(logText).toContain('"url":"/v1/entitlements/[redacted]"');
   });
 
   it('keeps no secret in the database: every table dumped as text, and the raw database file', async () => {

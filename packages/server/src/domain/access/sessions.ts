@@ -82,21 +82,37 @@ export interface SignedIn {
   user: StaffUserRecord;
 }
 
-/** Email and password to a new session. Every failure reads the same, whether the email exists or not. */
+/**
+ * Email and password (and, when they open several accounts, the account) to a new session. Emails
+ * are unique per account, so an email alone may name users in several accounts: the password is
+ * checked against each of them (at once, so one user or a few take about as long), or against a
+ * decoy when there is none, and exactly one match signs in. Every failure reads the same whether
+ * the email exists in any account or not; only someone who proved the password for several users
+ * learns of their accounts (409 ACCOUNT_REQUIRED), and the limit on failures counts per email
+ * whatever account is named.
+ */
 export async function signIn(
   deps: { staff: StaffDirectory; clock: Clock; throttle: SignInThrottle },
-  input: { email: string; password: string; address: string; userAgent: string | null },
+  input: { email: string; password: string; account?: string | undefined; address: string; userAgent: string | null },
 ): Promise<SignedIn> {
   const email = normalizeEmail(input.email);
   deps.throttle.check(email, input.address);
-  const found = await deps.staff.findByEmail(email);
-  const ok = await verifyPassword(input.password, found?.passwordHash ?? DECOY_HASH);
-  if (!found || !ok) {
+  const candidates = (await deps.staff.findByEmail(email)).filter((c) => input.account === undefined || c.user.accountId === input.account);
+  const hashes = candidates.length > 0 ? candidates.map((c) => c.passwordHash) : [DECOY_HASH];
+  const verdicts = await Promise.all(hashes.map((hash) => verifyPassword(input.password, hash)));
+  const matched = candidates.filter((_, i) => verdicts[i]);
+  if (matched.length === 0) {
     deps.throttle.fail(email, input.address);
     throw new DomainError('UNAUTHENTICATED', 'The email or password is not right.');
   }
+  if (matched.length > 1) {
+    throw new DomainError('ACCOUNT_REQUIRED', 'This email and password open several accounts; choose one and send it as account.', {
+      field: 'account',
+      accounts: matched.map((m) => ({ id: m.user.accountId, name: m.accountName })),
+    });
+  }
   deps.throttle.succeed(email);
-  return startSession(deps, found.user, input.userAgent);
+  return startSession(deps, matched[0]!.user, input.userAgent);
 }
 
 export async function startSession(

@@ -61,8 +61,13 @@ export function sessionRoutes(app: App, services: Services): void {
     config: { public: true },
     schema: {
       tags,
-      summary: 'Sign in with email and password; sets the HttpOnly session cookie',
-      description: 'Failed attempts are limited per email and per client address (429 TOO_MANY_REQUESTS).',
+      summary: 'Sign in with email and password (and the account, if needed); sets the HttpOnly session cookie',
+      description:
+        'A staff email is unique within an account, so the same address may have a user in several accounts. ' +
+        'With only email and password, the user whose password matches signs in; if it matches in several accounts the ' +
+        'answer is 409 ACCOUNT_REQUIRED with `details.accounts` (id and name of just those accounts), and the client ' +
+        'signs in again with `account`. A wrong password is 401 UNAUTHENTICATED whatever accounts have the email. ' +
+        'Failed attempts are limited per email (whatever account is named) and per client address (429 TOO_MANY_REQUESTS).',
       body: SignIn,
       response: answers(201, Session),
     },

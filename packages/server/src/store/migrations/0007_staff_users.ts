@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // People who sign in to the console. Email is unique across the server: sign-in names no account.
+  // People who sign in to the console. Email was unique across the server here; 0012 makes it per account.
   await db.schema
     .createTable('staff_users')
     .addColumn('account_id', 'text', (c) => c.notNull())

@@ -10,6 +10,7 @@ import * as m0009 from './0009_dead_seat_sweep.js';
 import * as m0010 from './0010_seat_count.js';
 import * as m0006 from './0006_netlicensing.js';
 import * as m0011 from './0011_idempotency_by_credential.js';
+import * as m0012 from './0012_staff_email_per_account.js';
 
 /** The one migration history, in order; it runs unchanged on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_seat_count': m0010,
   '0006_netlicensing': m0006,
   '0011_idempotency_by_credential': m0011,
+  '0012_staff_email_per_account': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

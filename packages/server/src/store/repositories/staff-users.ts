@@ -28,9 +28,10 @@ const sessionFromRow = (r: Selectable<StaffSessionsTable>): StaffSessionRecord =
   expiresAt: r.expires_at,
 });
 
-const duplicateEmail = () => new DomainError('DUPLICATE_CODE', 'A staff user with this email exists already.', { field: 'email' });
+const duplicateEmail = () =>
+  new DomainError('DUPLICATE_CODE', 'A staff user with this email exists already in this account.', { field: 'email' });
 
-/** One account's staff users. Disabled users are kept (events name them) but never listed or signed in. */
+/** One account's staff users (an email is unique within the account). Disabled users are kept (events name them) but never listed or signed in. */
 export class StaffUserRepository {
   constructor(private readonly ctx: RepoContext) {}
 
@@ -121,14 +122,18 @@ export class StaffDirectory {
     return Number(row.n);
   }
 
-  async findByEmail(email: string): Promise<{ user: StaffUserRecord; passwordHash: string } | undefined> {
-    const row = await this.database.db
+  /** Every account's live user of this email (emails are unique per account), with the account's name. */
+  async findByEmail(email: string): Promise<Array<{ user: StaffUserRecord; passwordHash: string; accountName: string }>> {
+    const rows = await this.database.db
       .selectFrom('staff_users')
-      .selectAll()
-      .where('email', '=', email)
-      .where('disabled_at', 'is', null)
-      .executeTakeFirst();
-    return row && { user: staffUserFromRow(row), passwordHash: row.password_hash };
+      .innerJoin('accounts', 'accounts.id', 'staff_users.account_id')
+      .selectAll('staff_users')
+      .select('accounts.name as account_name')
+      .where('staff_users.email', '=', email)
+      .where('staff_users.disabled_at', 'is', null)
+      .orderBy('staff_users.account_id')
+      .execute();
+    return rows.map((row) => ({ user: staffUserFromRow(row), passwordHash: row.password_hash, accountName: row.account_name }));
   }
 
   async findUser(accountId: string, id: string): Promise<StaffUserRecord | undefined> {

@@ -1,6 +1,8 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS } from '@leasehold/contract';
+import { illegal } from '../../../domain/compat/netlicensing/entities.js';
 import { DomainError } from '../../../domain/errors.js';
+import { RETRY_AFTER_SECONDS } from '../../errors.js';
 import { sendEnvelope } from './envelope.js';
 
 /**
@@ -28,11 +30,38 @@ function exceptionOf(error: DomainError): { id: string; status: number } {
   }
 }
 
-export function sendNlError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+/**
+ * The one error path of the NetLicensing face: every failure under /core/v2/rest — in a handler,
+ * in authentication, in a hook, in the form parser, or no route at all — is answered here, in
+ * NetLicensing's envelope. A database outage is a 503 with Retry-After (as on /v1), so clients
+ * retry instead of reporting a server fault; only the truly unexpected is a 500.
+ */
+export function installNlErrorHandling(scope: FastifyInstance, isUnavailable: (e: unknown) => boolean): void {
+  scope.setErrorHandler((error, request, reply) => sendNlError(request, reply, error, isUnavailable));
+  scope.setNotFoundHandler((request, reply) =>
+    sendNlError(
+      request,
+      reply,
+      illegal(`No resource ${request.method} ${request.url.split('?')[0]}`, { netlicensing: 'NotFoundException' }),
+      isUnavailable,
+    ),
+  );
+}
+
+function sendNlError(request: FastifyRequest, reply: FastifyReply, error: unknown, isUnavailable: (e: unknown) => boolean): FastifyReply {
   if (error instanceof DomainError) {
     const { id, status } = exceptionOf(error);
     if (status === 401 && !request.headers['x-requested-with']) reply.header('www-authenticate', 'Basic realm="NetLicensing"');
     return sendEnvelope(request, reply, status, { items: null, infos: [{ id, type: 'ERROR', value: error.message }] });
+  }
+  if (isUnavailable(error)) {
+    // Expected during an outage; one line per request, not a stack trace.
+    request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return sendEnvelope(request, reply, 503, {
+      items: null,
+      infos: [{ id: 'ServiceException', type: 'ERROR', value: 'The database is unavailable; retry shortly.' }],
+    });
   }
   const e = error as FastifyError;
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

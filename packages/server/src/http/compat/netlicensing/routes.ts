@@ -20,7 +20,7 @@ import type { App } from '../../route-kit.js';
 import type { Services } from '../../services.js';
 import { authenticateBasic } from './auth.js';
 import { sendEnvelope, type Paging } from './envelope.js';
-import { sendNlError } from './errors.js';
+import { installNlErrorHandling } from './errors.js';
 
 export const NETLICENSING_PREFIX = '/core/v2/rest';
 
@@ -92,14 +92,7 @@ export function netlicensingRoutes(app: App, services: Services): void {
         }
         done(null, values);
       });
-      scope.setErrorHandler((error, request, reply) => sendNlError(request, reply, error));
-      scope.setNotFoundHandler((request, reply) =>
-        sendNlError(
-          request,
-          reply,
-          illegal(`No resource ${request.method} ${request.url.split('?')[0]}`, { netlicensing: 'NotFoundException' }),
-        ),
-      );
+      installNlErrorHandling(scope, (e) => services.store.database.isUnavailable(e));
 
       const route = (method: 'GET' | 'POST' | 'DELETE', url: string, permission: Permission, handler: Handler) => {
         scope.route<{ Params: Record<string, string> }>({
@@ -107,13 +100,10 @@ export function netlicensingRoutes(app: App, services: Services): void {
           url,
           config: { permission, face: 'netlicensing' },
           schema: { hide: true },
+          // No catch here: whatever a handler throws reaches the scope's one error handler.
           handler: async (req, reply) => {
-            try {
-              await authenticateBasic(services, req, permission);
-              return await handler(contextOf(services, req), formOf(req), req, reply);
-            } catch (error) {
-              return sendNlError(req, reply, error);
-            }
+            await authenticateBasic(services, req, permission);
+            return handler(contextOf(services, req), formOf(req), req, reply);
           },
         });
       };
