@@ -179,3 +179,24 @@ export interface SigningKeyRecord {
   createdAt: number;
   retiredAt: number | null;
 }
+
+/** A person who signs in to the console, with a role in one account. */
+export interface StaffUserRecord {
+  id: string;
+  accountId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  updatedAt: number;
+  lastSignInAt: number | null;
+}
+
+/** A console session; the token itself is never kept, only its hash. */
+export interface StaffSessionRecord {
+  tokenHash: string;
+  accountId: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}

@@ -7,13 +7,8 @@ import { DomainError } from '../errors.js';
 import { normalizeEmail, type StaffUserRecord } from './staff-users.js';
 
 /** A console session. Only the SHA-256 of its random token is stored. */
-export interface StaffSessionRecord {
-  tokenHash: string;
-  accountId: string;
-  userId: string;
-  createdAt: number;
-  expiresAt: number;
-}
+import type { StaffSessionRecord } from '../model.js';
+export type { StaffSessionRecord };
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 

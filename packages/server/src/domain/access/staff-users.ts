@@ -11,16 +11,8 @@ import type { IdGenerator } from '../../foundation/ids.js';
 import type { MasterKey } from '../../secrets/master-key.js';
 
 /** A person who signs in to the console, with one of the API keys' roles. */
-export interface StaffUserRecord {
-  id: string;
-  accountId: string;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt: number;
-  updatedAt: number;
-  lastSignInAt: number | null;
-}
+import type { StaffUserRecord } from '../model.js';
+export type { StaffUserRecord };
 
 /** Emails are compared case-insensitively: they are stored trimmed and lower-cased. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();

@@ -1,8 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Role } from '@leasehold/contract';
-import type { Page } from '../../domain/model.js';
-import type { StaffUserRecord } from '../../domain/access/staff-users.js';
-import type { StaffSessionRecord } from '../../domain/access/sessions.js';
+import type { Page, StaffSessionRecord, StaffUserRecord } from '../../domain/model.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Database } from '../database.js';
 import type { StaffSessionsTable, StaffUsersTable } from '../schema.js';
