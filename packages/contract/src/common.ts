@@ -1,7 +1,13 @@
 import { Type, type Static, type TSchema } from 'typebox';
 
-/** ISO 8601 UTC timestamp as the API writes it, e.g. `2026-11-23T15:31:46.000Z`. */
-export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 timestamp' });
+/**
+ * ISO 8601 UTC timestamp as the API writes it, e.g. `2026-11-23T15:31:46.000Z`. The server checks
+ * `date-time` with `parseTimestamp` (time.ts): the range MIN_TIME..MAX_TIME, no leap seconds.
+ */
+export const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'RFC 3339 timestamp between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z; leap seconds (23:59:60) are refused',
+});
 
 /**
  * ISO 8601 duration (`P1Y`, `P1M`, `P7D`, `PT30S`, `P1DT12H`). Weeks (`P2W`) are accepted too.

@@ -29,6 +29,8 @@ export const ERROR_STATUS = {
   PRODUCT_MISMATCH: 422,
   NOT_RENEWABLE: 422,
   CHANGE_NOT_ALLOWED: 422,
+  /** A computed time (a term's end, a renewal) would fall past the range the API represents. */
+  DATE_OUT_OF_RANGE: 422,
   // client (license) endpoints: the license may not do this now
   LICENSE_KEY_INVALID: 401,
   SUSPENDED: 403,

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './common.js';
+export * from './time.js';
 export * from './resources/products.js';
 export * from './resources/features.js';
 export * from './resources/offerings.js';

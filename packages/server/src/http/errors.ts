@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode } from '@leasehold/contract';
+import { ERROR_STATUS, MAX_TIMESTAMP, MIN_TIMESTAMP, type ErrorCode } from '@leasehold/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 
@@ -55,7 +55,10 @@ export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: un
     if (error.validation) {
       const problem = error.validation[0] as AjvProblem;
       const field = fieldOf(problem, error.validationContext);
-      const message = `${field}: ${problem.message ?? 'is invalid'}`;
+      const message =
+        problem.keyword === 'format' && problem.params?.['format'] === 'date-time'
+          ? `${field}: must be an RFC 3339 date-time between ${MIN_TIMESTAMP} and ${MAX_TIMESTAMP} (no leap seconds)`
+          : `${field}: ${problem.message ?? 'is invalid'}`;
       return sendError(reply, 'INVALID_REQUEST', message, { field, in: error.validationContext, rule: problem.keyword, ...problem.params });
     }
     switch (error.code) {

@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { Activation, ApiKey, Customer, Entitlement, Event, Feature, LeaseGrant, Offering, Product } from '@leasehold/contract';
 import type { IssuedLease } from '../domain/leases/issue.js';
 import type { PublishedKey } from '../domain/leases/signing-keys.js';
@@ -16,7 +17,7 @@ import type { EntitlementView } from '../domain/entitlements/entitlements.js';
 import { encodeCursor } from '../store/repositories/paging.js';
 
 /** Records to the wire: times become ISO strings; nothing secret passes (the schemas drop the rest). */
-export const iso = (ms: number): string => new Date(ms).toISOString();
+export const iso = (ms: number): string => formatTimestamp(ms);
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export const productOut = (p: ProductRecord): Product => ({ ...p, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) });

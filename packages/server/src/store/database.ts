@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { DB } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { ChangeFeed, decodeChanges, encodeChanges, type Change } from './changes.js';
+import { WriteFaults } from './write-faults.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -51,6 +52,8 @@ export interface Database {
    * "everything changed"); on PostgreSQL it is false while the LISTEN connection is down.
    */
   cacheable(): boolean;
+  /** Test-only fault injection into write transactions (inert unless armed). */
+  readonly faults: WriteFaults;
 }
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize?: number };
@@ -136,6 +139,7 @@ function openSqlite(file: string): Database {
     dialect: 'sqlite',
     db,
     changes,
+    faults: new WriteFaults(),
     announce: async () => {},
     cacheable: () => {
       const now = performance.now();
@@ -191,6 +195,7 @@ function openPostgres(url: string, poolSize: number): Database {
     dialect: 'postgres',
     db,
     changes,
+    faults: new WriteFaults(),
     announce: async (trx, list) => {
       if (list.length === 0) return;
       await trx.executeQuery(CompiledQuery.raw('select pg_notify($1, $2)', [CHANGES_CHANNEL, encodeChanges(listener.origin, list)]));

@@ -105,7 +105,9 @@ export class AccountStore {
     for (let attempt = 1; ; attempt++) {
       const changes = new ChangeSet(null);
       try {
-        const out = await this.database.db.transaction().execute(async (trx) => {
+        const out = await this.database.db.transaction().execute(async (transaction) => {
+          const fault = this.database.faults.plugin();
+          const trx = fault ? transaction.withPlugin(fault) : transaction;
           const result = await fn(new Tx(trx, this.database, this.scope, changes));
           await this.database.announce(trx, changes.changes);
           return result;

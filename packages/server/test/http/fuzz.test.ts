@@ -51,6 +51,33 @@ const oddText = fc.oneof(
   ),
 );
 const HUGE = 'x'.repeat(300 * 1024);
+/**
+ * Dates at and past the edges of what the API represents (0001-01-01 .. 9999-12-31T23:59:59.999Z),
+ * and leap seconds: each once answered 500 somewhere (a row committed with a year-10000 end, NaN
+ * bound into a PostgreSQL bigint).
+ */
+const HOSTILE_DATES = [
+  '2016-12-31T23:59:60Z',
+  '2026-06-30T23:59:60.500Z',
+  '2026-06-30T23:59:60+00:00',
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:00:00-05:00',
+  '9999-06-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '0001-01-01T00:00:00+00:01',
+  '0000-12-31T23:59:59Z',
+  '+010000-01-01T00:00:00Z',
+  '+275760-09-13T00:00:00Z',
+  '2026-02-29T00:00:00Z',
+  '2026-03-01T24:00:00Z',
+];
+const hostileDate = fc.oneof(
+  fc.constantFrom(...HOSTILE_DATES),
+  fc.date({ min: new Date('9000-01-01'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc
+    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+    .map((d) => d.toISOString().slice(0, 17) + '60Z'),
+);
 /** Path segments sent as they are: bad percent escapes, overlong UTF-8, dot segments. */
 const RAW_SEGMENTS = ['x'.repeat(150), '%', '%zz', '%C0%80', '%ED%A0%80', '%00', '..', '%2e%2e', '%2F', ';', '@'];
 
@@ -74,7 +101,15 @@ function fitting(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
   switch (type) {
     case 'string': {
       if (schema['format'] === 'date-time')
-        return fc.date({ min: new Date('1970-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+        return fc.oneof(
+          {
+            weight: 4,
+            arbitrary: fc
+              .date({ min: new Date('1970-01-01'), max: new Date('2200-01-01'), noInvalidDate: true })
+              .map((d) => d.toISOString()),
+          },
+          { weight: 1, arbitrary: hostileDate },
+        );
       if (schema['format'] === 'email') return fc.emailAddress();
       if (typeof schema['pattern'] === 'string') {
         let matching: fc.Arbitrary<string>;
@@ -341,6 +376,109 @@ describe.each(await storeKinds())('fuzzing every endpoint on %s', (kind) => {
         );
       // The generated input must get past validation often enough to exercise the handlers, not only the schemas.
       expect(reached.size).toBeGreaterThan(operations.length / 6);
+    },
+  );
+
+  /** Every row of the tables a date can reach, as text: a refused request must leave them as they were. */
+  const dateRows = async (): Promise<string> => {
+    const tables = [
+      'entitlements',
+      'entitlement_versions',
+      'events',
+      'activations',
+      'leases',
+      'usage_records',
+      'usage_counters',
+      'migrations',
+    ];
+    const out: unknown[] = [];
+    for (const t of tables) out.push((await sql.raw(`select * from ${t} order by 1, 2`).execute(h.services.store.database.db)).rows);
+    return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  };
+
+  const isDateTime = (schema: Schema | undefined): boolean =>
+    !!schema && (schema['format'] === 'date-time' || (Array.isArray(schema['anyOf']) && (schema['anyOf'] as Schema[]).some(isDateTime)));
+
+  it(
+    'answers out-of-range and leap-second dates in every date field and date query parameter without a 5xx, and changes nothing when it refuses',
+    { timeout: 60_000 + RUNS * 3_000 },
+    async () => {
+      const targets = operations.flatMap((op) => [
+        ...Object.entries((op.body?.['properties'] ?? {}) as Record<string, Schema>)
+          .filter(([, schema]) => isDateTime(schema))
+          .map(([name]) => ({ op, name, in: 'body' as const, list: null as string | null })),
+        // A date inside the items of a list (usage records' `at`): set on the first item.
+        ...Object.entries((op.body?.['properties'] ?? {}) as Record<string, Schema>).flatMap(([list, schema]) =>
+          Object.entries(((schema['items'] as Schema | undefined)?.['properties'] ?? {}) as Record<string, Schema>)
+            .filter(([, item]) => isDateTime(item))
+            .map(([name]) => ({ op, name, in: 'body' as const, list: list as string | null })),
+        ),
+        ...op.params
+          .filter((p) => p.in === 'query' && isDateTime(p.schema))
+          .map((p) => ({ op, name: p.name, in: 'query' as const, list: null })),
+      ]);
+      // Entitlement create and PATCH, events and their export, usage and statements, asOf, migrations, usage records…
+      expect(targets.length).toBeGreaterThanOrEqual(10);
+      const refused: Record<string, number> = {};
+      for (const target of targets) {
+        const { op } = target;
+        const bodyProps = (op.body?.['properties'] ?? {}) as Record<string, Schema>;
+        // References point at real records, so the request gets past them to the dates.
+        const body = fc.record(
+          Object.fromEntries(
+            Object.entries(bodyProps).map(([k, schema]) => [k, /Id$/.test(k) ? fc.constantFrom(...knownIds) : fitting(schema)]),
+          ),
+          { requiredKeys: ((op.body?.['required'] ?? []) as string[]).filter((k) => k in bodyProps) },
+        );
+        const queryParams = op.params.filter((p) => p.in === 'query');
+        const query = fc.record(Object.fromEntries(queryParams.map((p) => [p.name, fitting(p.schema)])), {
+          requiredKeys: queryParams.filter((p) => p.in === 'query' && (p as { required?: boolean }).required).map((p) => p.name),
+        });
+        const path = fc.tuple(...op.params.filter((p) => p.in === 'path').map(() => fc.constantFrom(...knownIds)));
+        await fc.assert(
+          fc.asyncProperty(fc.record({ body, query, path, date: hostileDate }), async (r) => {
+            let url = op.path;
+            op.params.filter((p) => p.in === 'path').forEach((p, i) => (url = url.replace(`{${p.name}}`, encodeURIComponent(r.path[i]!))));
+            const q: Record<string, string> = Object.fromEntries(
+              Object.entries(r.query as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+            );
+            const b = { ...(r.body as Record<string, unknown>) };
+            if (target.in === 'body' && target.list !== null) {
+              const items =
+                Array.isArray(b[target.list]) && (b[target.list] as unknown[]).length > 0 ? (b[target.list] as unknown[]) : [{}];
+              const first = items[0] && typeof items[0] === 'object' ? (items[0] as Record<string, unknown>) : {};
+              b[target.list] = [{ ...first, [target.name]: r.date }, ...items.slice(1)];
+            } else if (target.in === 'body') b[target.name] = r.date;
+            else q[target.name] = r.date;
+            const search = new URLSearchParams(q).toString();
+            const headers: Record<string, string> = {
+              authorization: op.scheme === 'licenseKey' ? `License ${licenseKey}` : `Bearer ${h.adminKey}`,
+            };
+            const withBody = op.method !== 'GET' && op.method !== 'DELETE';
+            if (withBody) headers['content-type'] = 'application/json';
+            const before = await dateRows();
+            const res = await send(op.method, {
+              url: search ? `${url}?${search}` : url,
+              headers,
+              payload: withBody ? JSON.stringify(b) : undefined,
+            });
+            const where = `${op.method} ${url}?${search} ${target.name}=${r.date} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+            expect(res.statusCode, where).toBeLessThan(500);
+            if (res.statusCode >= 400) {
+              const code = res.json().error?.code as string;
+              refused[code] = (refused[code] ?? 0) + 1;
+              expect(ERROR_CODES, where).toContain(code);
+              expect(await dateRows(), `${where}: a refused request changed rows`).toBe(before);
+            } else {
+              // What was accepted can be shown: no signed or five-digit years in the answer.
+              expect(res.body, where).not.toMatch(/"[+-]\d{6}-|"\d{5,}-\d\d-\d\dT/);
+            }
+          }),
+          { numRuns: RUNS, endOnFailure: true },
+        );
+      }
+      // The dates themselves were refused, not only the requests around them.
+      expect(refused['INVALID_REQUEST'] ?? 0).toBeGreaterThan(targets.length);
     },
   );
 

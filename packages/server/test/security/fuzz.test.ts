@@ -183,6 +183,20 @@ describe.each(await storeKinds())('fuzzing the NetLicensing face, the session co
             'k=v;page=0;items=2',
           ),
         },
+        // Dates past the representable range and leap seconds (a startDate of 9999 once committed a year-10000 end).
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom(
+            '9999-06-01T00:00:00Z',
+            '9999-12-31',
+            '9999-12-31T23:59:59.999Z',
+            '2026-06-30T23:59:60Z',
+            '+010000-01-01T00:00:00Z',
+            '+275760-09-13T00:00:00Z',
+            '0000-01-01',
+            '-000001-01-01T00:00:00Z',
+          ),
+        },
         { weight: 2, arbitrary: printable },
         { weight: 1, arbitrary: oddText },
       );

@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { ActivateRequest, BorrowRequest, ValidateRequest } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import { DomainError, invalid } from '../errors.js';
@@ -15,6 +16,7 @@ import { checkActivationRules, type CustomerFacts } from './rules.js';
 import { addDuration, durationMillis, isPositiveDuration } from '../../foundation/durations.js';
 import type { Tx } from '../../store/store.js';
 import type { LicenseCache, LicenseSnapshot } from '../../store/license-cache.js';
+import { later } from '../dates.js';
 
 /** A client request's context: the license's account, and the keyring that signs its leases. */
 export interface ClientContext extends Context {
@@ -139,7 +141,7 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
       ...existing,
       lastSeenAt: now,
       version: request.version ?? existing.version,
-      heartbeatDeadline: isHeartbeatHeld(existing) ? addDuration(now, offering.heartbeatWindow) : null,
+      heartbeatDeadline: isHeartbeatHeld(existing) ? later('heartbeatDeadline', now, offering.heartbeatWindow) : null,
     };
     await tx.activations.update(refreshed);
     return { activation: refreshed, lease: await lease(tx, ctx, license, refreshed), warnings: [], created: false };
@@ -166,7 +168,9 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
     meta: request.meta ?? {},
     pinned: false,
     heartbeatDeadline:
-      seatKind === 'floating' || seatKind === 'ephemeral' || request.ephemeral ? addDuration(now, offering.heartbeatWindow) : null,
+      seatKind === 'floating' || seatKind === 'ephemeral' || request.ephemeral
+        ? later('heartbeatDeadline', now, offering.heartbeatWindow)
+        : null,
     borrowedUntil: null,
     createdAt: now,
     lastSeenAt: now,
@@ -233,7 +237,7 @@ export async function liveActivationOf(
   if (!holdsSeat(activation, ctx.clock.now())) {
     await releaseDead(tx, ctx, license, [activation]);
     return new DomainError('HEARTBEAT_DEAD', 'This device stopped sending heartbeats and its seat was freed.', {
-      heartbeatDeadline: new Date(activation.heartbeatDeadline!).toISOString(),
+      heartbeatDeadline: formatTimestamp(activation.heartbeatDeadline!),
       resolve: 'Activate again.',
     });
   }
@@ -270,7 +274,7 @@ export function refresh(
     }
     let current = activation;
     if (isHeartbeatHeld(activation)) {
-      current = { ...activation, heartbeatDeadline: addDuration(now, license.offering.heartbeatWindow), lastSeenAt: now };
+      current = { ...activation, heartbeatDeadline: later('heartbeatDeadline', now, license.offering.heartbeatWindow), lastSeenAt: now };
       await tx.activations.update(current);
     } else {
       ctx.stamps?.(activation, now);
@@ -305,12 +309,12 @@ export function borrow(ctx: ClientContext, request: BorrowRequest): Promise<{ le
         requested: request.duration,
       });
     }
-    const borrowed: ActivationRecord = { ...activation, borrowedUntil: addDuration(now, request.duration), lastSeenAt: now };
+    const borrowed: ActivationRecord = { ...activation, borrowedUntil: later('borrowedUntil', now, request.duration), lastSeenAt: now };
     await tx.activations.update(borrowed);
     await recordEvent(tx, ctx, {
       ...about(license, borrowed),
       type: 'activation.borrowed',
-      after: { borrowedUntil: new Date(borrowed.borrowedUntil!).toISOString() },
+      after: { borrowedUntil: formatTimestamp(borrowed.borrowedUntil!) },
     });
     return { lease: await lease(tx, ctx, license, borrowed), activation: borrowed };
   });
@@ -342,7 +346,7 @@ export function deactivate(ctx: ClientContext, request: { fingerprint: string })
             limit,
             period: license.offering.rehostPeriod,
             used: used.count,
-            nextRehostAt: nextAt === null ? null : new Date(nextAt).toISOString(),
+            nextRehostAt: nextAt === null ? null : formatTimestamp(nextAt),
             resolve: 'Wait until the next rehost is available, or ask the vendor to deactivate the device.',
           },
         );

@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { ActivationRule, EnforcementMode } from '@leasehold/contract';
 import type { ActivationRecord, EntitlementRecord, OfferingRecord } from '../model.js';
 import { statusAt } from '../entitlements/effective-rights.js';
@@ -66,7 +67,7 @@ function failureOf(rule: ActivationRule, entitlement: EntitlementRecord, facts: 
             activationId: a.id,
             entitlementId: a.entitlementId,
             fingerprint: a.fingerprint,
-            lastSeenAt: new Date(a.lastSeenAt).toISOString(),
+            lastSeenAt: formatTimestamp(a.lastSeenAt),
           })),
           resolve: 'Deactivate one of the customer’s devices.',
         },

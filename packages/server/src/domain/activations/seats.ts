@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { EnforcementMode, SeatKind } from '@leasehold/contract';
 import type { ActivationRecord, OfferingRecord } from '../model.js';
 import type { EffectiveRightsRecord } from '../entitlements/effective-rights.js';
@@ -56,7 +57,7 @@ export function holders(live: ActivationRecord[], now: number): SeatHolder[] {
       name: a.name,
       user: a.user,
       seatKind: a.seatKind,
-      lastSeenAt: new Date(a.lastSeenAt).toISOString(),
+      lastSeenAt: formatTimestamp(a.lastSeenAt),
     }));
 }
 

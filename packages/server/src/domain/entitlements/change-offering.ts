@@ -7,7 +7,7 @@ import { recordEvent } from '../events/record.js';
 import { requireOffering } from '../catalog/offerings.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
 import { mutateIn, requireEntitlement, requireState, view, type EntitlementView } from './entitlements.js';
-import { addDuration } from '../../foundation/durations.js';
+import { later } from '../dates.js';
 import { poolUse } from '../usage/pools.js';
 import type { Tx } from '../../store/store.js';
 
@@ -119,9 +119,10 @@ export function planOfferingChange(f: {
   const datesChanged = target.licenseModel !== current.licenseModel;
   if (datesChanged) {
     const term = overrides.term ?? target.term;
-    endsAt = target.licenseModel === 'perpetual' || !term ? null : addDuration(now, term);
+    endsAt = target.licenseModel === 'perpetual' || !term ? null : later('endsAt', now, term);
     const maintenanceTerm = overrides.maintenanceTerm ?? target.maintenanceTerm;
-    if (maintenanceTerm && (maintenanceUntil === null || maintenanceUntil < now)) maintenanceUntil = addDuration(now, maintenanceTerm);
+    if (maintenanceTerm && (maintenanceUntil === null || maintenanceUntil < now))
+      maintenanceUntil = later('maintenanceUntil', now, maintenanceTerm);
   }
 
   const next: EntitlementRecord = {

@@ -9,7 +9,8 @@ import { requireOffering } from '../catalog/offerings.js';
 import { requireCustomer } from '../customers/customers.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
 import { applyOverrides } from './overrides.js';
-import { addDuration, isPositiveDuration } from '../../foundation/durations.js';
+import { isPositiveDuration } from '../../foundation/durations.js';
+import { checkedTime, later, timeFrom } from '../dates.js';
 import { generateLicenseKey, normalizeLicenseKey } from '../../secrets/license-keys.js';
 import type { EntitlementFilter } from '../../store/repositories/entitlements.js';
 import type { PageRequest } from '../../store/repositories/paging.js';
@@ -116,6 +117,21 @@ function checkDates(startsAt: number, endsAt: number | null): void {
   if (endsAt !== null && endsAt <= startsAt) throw invalid('endsAt', 'endsAt must be later than startsAt.');
 }
 
+const DATE_FIELDS = ['startsAt', 'endsAt', 'maintenanceUntil'] as const;
+
+/**
+ * Every date a write sets is checked against the representable range before the row is written,
+ * whichever rule computed it (a renewal, an offering change, a bulk migration, the NetLicensing
+ * face). Dates the write leaves as they were are not: a row stored before the range was enforced
+ * can still be revoked, suspended or corrected.
+ */
+function checkChangedDates(before: EntitlementRecord | null, after: EntitlementRecord): void {
+  for (const field of DATE_FIELDS) {
+    const value = after[field];
+    if (value !== null && (before === null || before[field] !== value)) checkedTime(field, value);
+  }
+}
+
 export function createEntitlement(ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
   return ctx.store.write((tx) => insertEntitlement(tx, ctx, input));
 }
@@ -127,10 +143,16 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
   await checkOverrides(tx, offering, input.overrides);
   const overrides = applyOverrides({}, input.overrides ?? {});
   const now = ctx.clock.now();
-  const startsAt = input.startsAt ? Date.parse(input.startsAt) : now;
+  const startsAt = input.startsAt ? timeFrom('startsAt', input.startsAt) : now;
   const term = overrides.term ?? offering.term;
   const endsAt =
-    input.endsAt !== undefined ? (input.endsAt === null ? null : Date.parse(input.endsAt)) : term ? addDuration(startsAt, term) : null;
+    input.endsAt !== undefined
+      ? input.endsAt === null
+        ? null
+        : timeFrom('endsAt', input.endsAt)
+      : term
+        ? later('endsAt', startsAt, term)
+        : null;
   checkDates(startsAt, endsAt);
   const maintenanceTerm = overrides.maintenanceTerm ?? offering.maintenanceTerm;
   const key = input.key ?? generateLicenseKey();
@@ -144,7 +166,7 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
     state: 'active',
     startsAt,
     endsAt,
-    maintenanceUntil: maintenanceTerm ? addDuration(startsAt, maintenanceTerm) : null,
+    maintenanceUntil: maintenanceTerm ? later('maintenanceUntil', startsAt, maintenanceTerm) : null,
     overrides,
     metadata: input.metadata ?? {},
     keyHash: licenseKeyHash(ctx, key),
@@ -153,6 +175,7 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
     createdAt: now,
     updatedAt: now,
   };
+  checkChangedDates(null, record);
   await tx.entitlements.insert(record);
   await keepVersion(tx, ctx, record, 'entitlement.created');
   await recordEvent(tx, ctx, { ...about(record), type: 'entitlement.created', after: snapshot(record) });
@@ -202,6 +225,7 @@ export async function mutateIn(
   const offering = await requireOffering(tx, before.offeringId);
   const changed = await change(before, offering, tx);
   const after: EntitlementRecord = { ...changed, version: before.version + 1, updatedAt: ctx.clock.now() };
+  checkChangedDates(before, after);
   await tx.entitlements.update(after);
   await keepVersion(tx, ctx, after, type);
   await recordEvent(tx, ctx, {
@@ -221,8 +245,8 @@ export function updateEntitlement(ctx: Context, ref: string, patch: EntitlementP
     if (patch.orderRef !== undefined) next.orderRef = patch.orderRef;
     if (patch.externalRef !== undefined) next.externalRef = patch.externalRef;
     if (patch.metadata !== undefined) next.metadata = patch.metadata;
-    if (patch.startsAt !== undefined) next.startsAt = Date.parse(patch.startsAt);
-    if (patch.endsAt !== undefined) next.endsAt = patch.endsAt === null ? null : Date.parse(patch.endsAt);
+    if (patch.startsAt !== undefined) next.startsAt = timeFrom('startsAt', patch.startsAt);
+    if (patch.endsAt !== undefined) next.endsAt = patch.endsAt === null ? null : timeFrom('endsAt', patch.endsAt);
     if (patch.overrides) next.overrides = applyOverrides(current.overrides, patch.overrides);
     checkDates(next.startsAt, next.endsAt);
     return next;
@@ -289,7 +313,7 @@ export function renewEntitlement(ctx: Context, ref: string, term?: string): Prom
         throw new DomainError('NOT_RENEWABLE', 'The entitlement has an end but no term to renew by; pass a term.', {
           resolve: 'POST renew with {"term": "P1Y"}',
         });
-      return { ...e, endsAt: addDuration(Math.max(rights.endsAt, now), by) };
+      return { ...e, endsAt: later('endsAt', Math.max(rights.endsAt, now), by) };
     }
     const maintenanceTerm = term ?? e.overrides.maintenanceTerm ?? offering.maintenanceTerm;
     if (!maintenanceTerm) {
@@ -297,7 +321,7 @@ export function renewEntitlement(ctx: Context, ref: string, term?: string): Prom
         resolve: 'Set a maintenanceTerm on the offering or pass a term.',
       });
     }
-    return { ...e, maintenanceUntil: addDuration(Math.max(e.maintenanceUntil ?? now, now), maintenanceTerm) };
+    return { ...e, maintenanceUntil: later('maintenanceUntil', Math.max(e.maintenanceUntil ?? now, now), maintenanceTerm) };
   });
 }
 

@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
 import type { EntitlementRecord } from '../model.js';
@@ -57,10 +58,10 @@ export function entitlementAsOf(ctx: Context, ref: string, at: number): Promise<
     const current = await requireEntitlement(tx, ref);
     const then = await tx.versions.entitlementAsOf(current.id, at);
     if (!then) {
-      throw new DomainError('NOT_FOUND', `The entitlement did not exist yet at ${new Date(at).toISOString()}.`, {
+      throw new DomainError('NOT_FOUND', `The entitlement did not exist yet at ${formatTimestamp(at)}.`, {
         resource: 'entitlement',
         ref,
-        createdAt: new Date(current.createdAt).toISOString(),
+        createdAt: formatTimestamp(current.createdAt),
       });
     }
     const offering = await tx.offerings.versionAsOf(then.offeringId, at);

@@ -2,6 +2,7 @@ import type { EventQuery } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import type { EventRecord, Page } from '../model.js';
 import type { Tx } from '../../store/store.js';
+import { timeFrom } from '../dates.js';
 
 const ID_SHAPE = /^[a-z]+_[0-9a-z]{26}$/;
 
@@ -24,8 +25,8 @@ export function listEvents(ctx: Context, query: EventQuery): Promise<Page<EventR
         type: query.type,
         customerId,
         entitlementId,
-        from: query.from ? Date.parse(query.from) : undefined,
-        to: query.to ? Date.parse(query.to) : undefined,
+        from: query.from ? timeFrom('from', query.from) : undefined,
+        to: query.to ? timeFrom('to', query.to) : undefined,
       },
       { limit: query.limit ?? 50, cursor: query.cursor },
     );

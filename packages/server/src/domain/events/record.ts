@@ -1,4 +1,4 @@
-import type { EventType, SubjectType } from '@leasehold/contract';
+import { formatTimestamp, type EventType, type SubjectType } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import type { Tx } from '../../store/store.js';
 
@@ -60,6 +60,6 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
 export function isoTimes(value: object | null): Record<string, unknown> | null {
   if (value === null) return null;
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, typeof v === 'number' && /(At|Until)$/.test(k) ? new Date(v).toISOString() : v]),
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'number' && /(At|Until)$/.test(k) ? formatTimestamp(v) : v]),
   );
 }

@@ -1,7 +1,8 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { EntitlementClaims, LeaseClaims } from '@leasehold/contract';
 import type { ActivationRecord, CustomerRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../model.js';
 import type { EffectiveRightsRecord } from '../entitlements/effective-rights.js';
-import { addDuration } from '../../foundation/durations.js';
+import { later } from '../dates.js';
 
 export interface LeaseFacts {
   accountId: string;
@@ -35,7 +36,7 @@ export interface LeasePlan {
  */
 export function planLease(f: LeaseFacts): LeasePlan {
   const { now, rights, activation } = f;
-  let end = addDuration(now, rights.leasePeriod);
+  let end = later('expiresAt', now, rights.leasePeriod);
   if (rights.endsAt !== null) end = Math.min(end, rights.endsAt);
   if (activation.heartbeatDeadline !== null) {
     const borrowed = activation.borrowedUntil !== null && activation.borrowedUntil > now;
@@ -49,14 +50,14 @@ export function planLease(f: LeaseFacts): LeasePlan {
     customer: { id: f.customer.id, name: f.customer.name },
     offering: { id: f.offering.id, code: f.offering.code, name: f.offering.name },
     status: rights.status,
-    startsAt: new Date(rights.startsAt).toISOString(),
-    endsAt: rights.endsAt === null ? null : new Date(rights.endsAt).toISOString(),
+    startsAt: formatTimestamp(rights.startsAt),
+    endsAt: rights.endsAt === null ? null : formatTimestamp(rights.endsAt),
     licenseModel: rights.licenseModel,
     seatModel: rights.seatModel,
     seats: rights.seats,
     leasePeriod: rights.leasePeriod,
     features: rights.features,
-    maintenanceUntil: rights.maintenanceUntil === null ? null : new Date(rights.maintenanceUntil).toISOString(),
+    maintenanceUntil: rights.maintenanceUntil === null ? null : formatTimestamp(rights.maintenanceUntil),
   };
   return {
     issuedAt: iat * 1000,

@@ -1,9 +1,10 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Page } from '../model.js';
 import { recordEvent } from '../events/record.js';
 import { measureImpact, resolveMigration, type Impact, type ImpactSamples, type MigrationSelection } from './plan.js';
-import { addDuration } from '../../foundation/durations.js';
+import { later } from '../dates.js';
 import type { MigrationRecord } from '../../store/repositories/migrations.js';
 import type { PageRequest } from '../../store/repositories/paging.js';
 
@@ -44,7 +45,7 @@ export function createMigration(ctx: Context, request: MigrationRequest): Promis
       options: {
         removeSeats,
         rekey: request.rekey ?? false,
-        rekeyGraceUntil: request.rekey ? (request.rekeyGraceUntil ?? addDuration(now, DEFAULT_REKEY_GRACE)) : null,
+        rekeyGraceUntil: request.rekey ? (request.rekeyGraceUntil ?? later('rekeyGraceUntil', now, DEFAULT_REKEY_GRACE)) : null,
       },
       state: ids.length === 0 ? 'completed' : 'pending',
       impact: { ...impact },
@@ -73,7 +74,7 @@ export function createMigration(ctx: Context, request: MigrationRequest): Promis
         impact,
         options: {
           ...migration.options,
-          rekeyGraceUntil: migration.options.rekeyGraceUntil === null ? null : new Date(migration.options.rekeyGraceUntil).toISOString(),
+          rekeyGraceUntil: migration.options.rekeyGraceUntil === null ? null : formatTimestamp(migration.options.rekeyGraceUntil),
         },
       },
     });

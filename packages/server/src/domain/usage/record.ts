@@ -1,4 +1,4 @@
-import type { UsageReport } from '@leasehold/contract';
+import { inTimeRange, parseTimestamp, type UsageReport } from '@leasehold/contract';
 import { DomainError } from '../errors.js';
 import type { License } from '../activations/client.js';
 import type { FeatureRecord } from '../model.js';
@@ -66,7 +66,11 @@ export function recordUsage(ctx: ClientContext, report: UsageReport): Promise<Us
         reject('FEATURE_MISSING', `${r.feature} is not a metered feature of this license.`);
         continue;
       }
-      const at = r.at ? Date.parse(r.at) : now;
+      const at = r.at ? parseTimestamp(r.at) : now;
+      if (at === null) {
+        reject('INVALID_REQUEST', 'at is not an RFC 3339 date-time the API represents.');
+        continue;
+      }
       if (at > now + FUTURE_SKEW_MS) {
         reject('INVALID_REQUEST', 'The record is dated in the future.');
         continue;
@@ -76,6 +80,11 @@ export function recordUsage(ctx: ClientContext, report: UsageReport): Promise<Us
         continue;
       }
       const period = periodAt(license.entitlement.startsAt, rule.period, at);
+      // A period counted in the store must be one the API can show again (usage, statements).
+      if (!inTimeRange(period.end)) {
+        reject('DATE_OUT_OF_RANGE', 'The quota period of this record would end past the range the API represents.');
+        continue;
+      }
       const used = (await tx.usage.counter(license.entitlement.id, r.feature, period.start)) ?? 0;
       if (used + r.quantity > ceiling(rule)) {
         reject('QUOTA_EXHAUSTED', `${r.feature}: ${used} of ${rule.limit} used this period; ${r.quantity} more passes the overage rule.`);

@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@leasehold/contract';
 import type { FeatureValue, ServerValidationCode } from '@leasehold/contract';
 import type { ActivationRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../model.js';
 import type { EffectiveRightsRecord } from '../entitlements/effective-rights.js';
@@ -85,12 +86,12 @@ export function validateLicense(f: ValidationFacts): Verdict {
     case 'returned':
       return refuse('RETURNED', 'The license has been returned.');
     case 'not_started':
-      return refuse('NOT_STARTED', `The license starts at ${new Date(rights.startsAt).toISOString()}.`, {
-        startsAt: new Date(rights.startsAt).toISOString(),
+      return refuse('NOT_STARTED', `The license starts at ${formatTimestamp(rights.startsAt)}.`, {
+        startsAt: formatTimestamp(rights.startsAt),
       });
     case 'expired':
-      return refuse('EXPIRED', `The license ended at ${new Date(rights.endsAt!).toISOString()}.`, {
-        endsAt: new Date(rights.endsAt!).toISOString(),
+      return refuse('EXPIRED', `The license ended at ${formatTimestamp(rights.endsAt!)}.`, {
+        endsAt: formatTimestamp(rights.endsAt!),
         resolve: 'Renew the license.',
       });
     case 'active':
@@ -101,7 +102,7 @@ export function validateLicense(f: ValidationFacts): Verdict {
     const mine = f.live.find((a) => a.fingerprint === f.fingerprint);
     if (mine && isHeartbeatHeld(mine) && !holdsSeat(mine, now)) {
       return refuse('HEARTBEAT_DEAD', 'This device stopped sending heartbeats and its seat was freed.', {
-        heartbeatDeadline: new Date(mine.heartbeatDeadline!).toISOString(),
+        heartbeatDeadline: formatTimestamp(mine.heartbeatDeadline!),
         resolve: 'Activate again.',
       });
     }
@@ -136,15 +137,15 @@ export function validateLicense(f: ValidationFacts): Verdict {
   if (rights.endsAt !== null && rights.endsAt - now < ENDING_SOON_MS) {
     warnings.push({
       code: 'TERM_ENDING_SOON',
-      message: `The license ends at ${new Date(rights.endsAt).toISOString()}.`,
-      details: { endsAt: new Date(rights.endsAt).toISOString() },
+      message: `The license ends at ${formatTimestamp(rights.endsAt)}.`,
+      details: { endsAt: formatTimestamp(rights.endsAt) },
     });
   }
   if (rights.maintenanceUntil !== null && rights.maintenanceUntil < now) {
     warnings.push({
       code: 'MAINTENANCE_EXPIRED',
       message: 'Maintenance has ended: updates released since are not covered.',
-      details: { maintenanceUntil: new Date(rights.maintenanceUntil).toISOString() },
+      details: { maintenanceUntil: formatTimestamp(rights.maintenanceUntil) },
     });
   }
   for (const [feature, inUse] of f.pools ?? []) {

@@ -26,6 +26,7 @@ import { contextOf } from '../auth.js';
 import { answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { entitlementOut, pageOut } from '../wire.js';
+import { timeFrom } from '../../domain/dates.js';
 
 const tags = ['entitlements'];
 const Ref = Type.String({ maxLength: 200 });
@@ -82,7 +83,7 @@ export function entitlementRoutes(app: App, services: Services): void {
     handler: async (req) => {
       const ctx = contextOf(services, req);
       if (req.query.asOf) {
-        const then = await entitlementAsOf(ctx, req.params.id, Date.parse(req.query.asOf));
+        const then = await entitlementAsOf(ctx, req.params.id, timeFrom('asOf', req.query.asOf));
         return entitlementOut({ record: { ...then.record, keyHash: '', keySealed: '' }, key: then.key, effective: then.effective });
       }
       return entitlementOut(await getEntitlement(ctx, req.params.id));

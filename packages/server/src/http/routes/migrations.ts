@@ -7,6 +7,7 @@ import { answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { iso, isoOrNull, pageOut } from '../wire.js';
 import { errorResponses } from '../route-kit.js';
+import { timeFrom } from '../../domain/dates.js';
 
 const tags = ['migrations'];
 
@@ -47,7 +48,7 @@ export function migrationRoutes(app: App, services: Services): void {
       const b = req.body;
       const out = await createMigration(contextOf(services, req), {
         ...b,
-        rekeyGraceUntil: b.rekeyGraceUntil ? Date.parse(b.rekeyGraceUntil) : undefined,
+        rekeyGraceUntil: b.rekeyGraceUntil ? timeFrom('rekeyGraceUntil', b.rekeyGraceUntil) : undefined,
       });
       if (out.dryRun) return reply.code(200).send({ dryRun: true, impact: out.impact, samples: samplesOut(out.samples), migration: null });
       return reply.code(202).send({

@@ -23,6 +23,7 @@ import { clientContextOf } from '../license-auth.js';
 import { answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { iso } from '../wire.js';
+import { timeFrom } from '../../domain/dates.js';
 
 const license = [{ licenseKey: [] }];
 const PoolParams = Type.Object({ feature: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -78,7 +79,7 @@ export function usageRoutes(app: App, services: Services): void {
       const q = req.query;
       const rows = await usageReport(
         contextOf(services, req),
-        { from: Date.parse(q.from), to: Date.parse(q.to), customer: q.customer, entitlement: q.entitlement, feature: q.feature },
+        { from: timeFrom('from', q.from), to: timeFrom('to', q.to), customer: q.customer, entitlement: q.entitlement, feature: q.feature },
         q.groupBy ?? 'feature',
       );
       return { data: rows, nextCursor: null };
@@ -111,7 +112,7 @@ export function usageRoutes(app: App, services: Services): void {
     },
     handler: async (req, reply) => {
       const q = req.query;
-      const s = await usageStatement(contextOf(services, req), q.customer, Date.parse(q.from), Date.parse(q.to));
+      const s = await usageStatement(contextOf(services, req), q.customer, timeFrom('from', q.from), timeFrom('to', q.to));
       const lines = s.lines.map((l) => ({ ...l, periodStart: iso(l.periodStart), periodEnd: iso(l.periodEnd) }));
       if (q.format === 'csv') {
         return reply

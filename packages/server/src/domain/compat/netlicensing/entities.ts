@@ -1,3 +1,4 @@
+import { formatTimestamp, inTimeRange } from '@leasehold/contract';
 import { DomainError } from '../../errors.js';
 
 /**
@@ -88,7 +89,7 @@ export class NlForm {
     if (value === undefined || value === '') return undefined;
     if (value === 'now') return now;
     const at = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(at)) throw malformed(`'${name}' must be an ISO 8601 date or 'now'`, name);
+    if (!inTimeRange(at)) throw malformed(`'${name}' must be an ISO 8601 date or 'now'`, name);
     return at;
   }
 
@@ -126,7 +127,7 @@ export function mergeProps(current: Record<string, string>, form: NlForm, skip: 
 }
 
 export const bool = (b: boolean): string => (b ? 'true' : 'false');
-export const isoOf = (ms: number): string => new Date(ms).toISOString();
+export const isoOf = (ms: number): string => formatTimestamp(ms);
 
 /** A generated number: a letter and eight upper-case alphanumerics (`PQVJQ5F7H`), from the id generator's randomness. */
 export function generatedNumber(prefix: string, id: string): string {
