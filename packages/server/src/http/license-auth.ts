@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
-import type { ClientContext } from '../domain/activations/client.js';
+import type { ClientContext } from '../domain/activations/license.js';
 import { licenseKeyHash } from '../domain/entitlements/entitlements.js';
 import { hasTypo } from '../secrets/license-keys.js';
 import type { Services } from './services.js';

@@ -1,4 +1,4 @@
-import type { FirstUserSetup, Role, StaffUserCreate, StaffUserUpdate } from '@leasehold/contract';
+import type { FirstUserSetup, StaffUserCreate, StaffUserUpdate } from '@leasehold/contract';
 import type { Context } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
 import type { Page } from '../model.js';

@@ -6,7 +6,8 @@ import { licenseKeyHash } from '../entitlements/entitlements.js';
 import type { Keyring } from '../leases/keyring.js';
 import type { IssuedLease } from '../leases/issue.js';
 import type { Warning } from '../validation/validate.js';
-import { activateIn, type ClientContext } from './client.js';
+import { activateIn } from './activate.js';
+import type { ClientContext } from './license.js';
 
 /** What an air-gapped device's SDK writes (`License.writeOfflineRequest`). */
 export interface OfflineActivationRequest {

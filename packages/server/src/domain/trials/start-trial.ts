@@ -2,7 +2,8 @@ import type { TrialRequest } from '@leasehold/contract';
 import { DomainError } from '../errors.js';
 import { insertCustomer } from '../customers/customers.js';
 import { insertEntitlement } from '../entitlements/entitlements.js';
-import { activateIn, type ActivationOutcome, type ClientContext } from '../activations/client.js';
+import { activateIn, type ActivationOutcome } from '../activations/activate.js';
+import type { ClientContext } from '../activations/license.js';
 import { requireProduct } from '../catalog/products.js';
 
 export interface TrialOutcome extends ActivationOutcome {

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { requireEntitlement } from '../entitlements/entitlements.js';
 import { requireOffering } from '../catalog/offerings.js';
 import { effectiveRights } from '../entitlements/effective-rights.js';
-import type { License } from '../activations/client.js';
+import type { License } from '../activations/license.js';
 import { quotaStatuses } from './record.js';
 import { poolUse, type PoolUse } from './pools.js';
 import type { QuotaStatus } from './quota.js';

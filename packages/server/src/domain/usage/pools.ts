@@ -2,7 +2,7 @@ import type { PoolCheckRequest } from '@leasehold/contract';
 import { DomainError } from '../errors.js';
 import type { ActivationRecord } from '../model.js';
 import { holdsSeat } from '../activations/seats.js';
-import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext } from '../activations/client.js';
+import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext } from '../activations/license.js';
 
 export interface PoolUse {
   inUse: number;

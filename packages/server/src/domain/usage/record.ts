@@ -1,8 +1,7 @@
 import { inTimeRange, parseTimestamp, type UsageReport } from '@leasehold/contract';
 import { DomainError } from '../errors.js';
-import type { License } from '../activations/client.js';
 import type { FeatureRecord } from '../model.js';
-import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext } from '../activations/client.js';
+import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext, type License } from '../activations/license.js';
 import { ceiling, periodAt, quotaRule, quotaStatus, type QuotaStatus } from './quota.js';
 import type { Tx } from '../../store/store.js';
 

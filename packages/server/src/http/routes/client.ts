@@ -11,7 +11,10 @@ import {
   ValidationResult,
 } from '@leasehold/contract';
 import { Type } from 'typebox';
-import { activate, borrow, deactivate, refresh, validate } from '../../domain/activations/client.js';
+import { activate } from '../../domain/activations/activate.js';
+import { deactivate } from '../../domain/activations/deactivate.js';
+import { borrow, refresh } from '../../domain/activations/renewal.js';
+import { validate } from '../../domain/activations/validate-online.js';
 import { jwks } from '../../domain/leases/signing-keys.js';
 import { startTrial } from '../../domain/trials/start-trial.js';
 import { DomainError } from '../../domain/errors.js';

@@ -22,7 +22,7 @@ import {
   type NlForm,
   type NlItem,
 } from './entities.js';
-import { deleteLicenseIn, deleteLicenseeIn } from './licensees.js';
+import { deleteLicenseIn, deleteLicenseeIn } from './removal.js';
 
 /**
  * Products, product modules and license templates. A NetLicensing Product is a Leasehold product

@@ -6,6 +6,7 @@ import { insertEntitlement, mutateIn } from '../../entitlements/entitlements.js'
 import { addDuration } from '../../../foundation/durations.js';
 import type { Tx } from '../../../store/store.js';
 import type { NlObjectRecord } from '../../../store/repositories/netlicensing.js';
+import { deleteLicenseIn, deleteLicenseeIn } from './removal.js';
 import { requireNlProduct, requireTemplate, templateOfOffering, type TemplateFacts } from './catalog.js';
 import { bool, generatedNumber, illegal, isoOf, item, malformed, mergeProps, nlNotFound, NlForm, type NlItem } from './entities.js';
 
@@ -171,26 +172,6 @@ export function deleteLicensee(ctx: Context, number: string, cascade: boolean): 
     const l = await requireLicensee(tx, number);
     await deleteLicenseeIn(tx, ctx, l.customer.id, cascade);
   });
-}
-
-export async function deleteLicenseeIn(tx: Tx, ctx: Context, customerId: string, cascade: boolean): Promise<void> {
-  const customer = await tx.customers.find(customerId);
-  if (!customer) return;
-  const licenses = await tx.netlicensing.list('license', { parentId: customerId });
-  if (!cascade && licenses.length > 0) throw illegal('Licensee has licenses; use forceCascade=true', { licenses: licenses.length });
-  for (const license of licenses) await deleteLicenseIn(tx, ctx, license.refId);
-  await tx.netlicensing.deleteSessionsOf(customerId);
-  await tx.netlicensing.delete('licensee', customerId);
-  const about = { subjectType: 'customer' as const, subjectId: customerId, customerId };
-  if ((await tx.entitlements.countFor('customer_id', customerId)) === 0) {
-    await tx.customers.delete(customerId);
-    await recordEvent(tx, ctx, { ...about, type: 'customer.deleted', before: customer });
-  } else {
-    // Customers who held entitlements stay on record; the licensee number is freed for reuse.
-    const after = { ...customer, externalRef: null, updatedAt: ctx.clock.now() };
-    await tx.customers.update(after);
-    await recordEvent(tx, ctx, { ...about, type: 'customer.retired', before: customer, after });
-  }
 }
 
 /**
@@ -391,18 +372,3 @@ export function deleteLicense(ctx: Context, number: string): Promise<void> {
 }
 
 /** Revokes the entitlement (it stays on record) and frees the license number. */
-export async function deleteLicenseIn(tx: Tx, ctx: Context, entitlementId: string): Promise<void> {
-  const live = async (e: EntitlementRecord) => e.state === 'active' || e.state === 'suspended';
-  const current = await tx.entitlements.find(entitlementId);
-  if (!current) return;
-  const revoke = await live(current);
-  await mutateIn(
-    tx,
-    ctx,
-    entitlementId,
-    revoke ? 'entitlement.revoked' : 'entitlement.updated',
-    (e) => ({ ...e, state: revoke ? 'revoked' : e.state, externalRef: null }),
-    { reason: 'NetLicensing license deleted', netlicensingLicenseNumber: current.externalRef },
-  );
-  await tx.netlicensing.delete('license', entitlementId);
-}
