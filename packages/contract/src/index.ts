@@ -13,3 +13,4 @@ export * from './resources/client.js';
 export * from './resources/migrations.js';
 export * from './resources/staff-users.js';
 export * from './resources/usage.js';
+export * from './rules.js';

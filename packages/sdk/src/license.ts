@@ -18,7 +18,8 @@ import { LeaseholdError } from './errors.js';
 import { deviceFingerprint, isValidFingerprint, type FingerprintSource } from './fingerprint.js';
 import { LeaseRejected, TrustedKeys, verifyLease, type VerifiedLease } from './lease.js';
 import { isOfflineResponse, type OfflineActivationRequest, type OfflineActivationResponse } from './offline.js';
-import { grants, messageFor, REFUSALS, refusalCode, type LicenseStatus } from './status.js';
+import { grants } from '@leasehold/contract';
+import { messageFor, REFUSALS, refusalCode, type LicenseStatus } from './status.js';
 import { defaultTimeMarkDir, TimeMark } from './time-mark.js';
 import { ClientApi, type Fetch } from './transport.js';
 import {

@@ -1,4 +1,5 @@
-import type { EnforcementMode, EntitlementClaims, FeatureValue, FeatureValues, LeaseClaims, ValidationCode } from '@leasehold/contract';
+import { REFUSAL_CODES } from '@leasehold/contract';
+import type { EnforcementMode, EntitlementClaims, FeatureValues, LeaseClaims, ValidationCode } from '@leasehold/contract';
 
 /** What the license allows now, as `License.status()` reports it. */
 export interface LicenseStatus {
@@ -54,28 +55,8 @@ export function messageFor(code: ValidationCode): string {
   return MESSAGES[code] ?? code;
 }
 
-/** Whether a feature value grants the feature: `true`, a positive number, or a quota above zero. */
-export function grants(value: FeatureValue | undefined): boolean {
-  if (value === undefined || value === false) return false;
-  if (value === true) return true;
-  if (typeof value === 'number') return value > 0;
-  return value.limit > 0;
-}
-
 /** Server answers that take a license out of force until the server grants a lease again. */
-export const REFUSALS: ReadonlySet<string> = new Set([
-  'SUSPENDED',
-  'EXPIRED',
-  'REVOKED',
-  'RETURNED',
-  'NOT_STARTED',
-  'NOT_ACTIVATED',
-  'HEARTBEAT_DEAD',
-  'FINGERPRINT_MISMATCH',
-  'PRODUCT_MISMATCH',
-  'NOT_FOUND',
-  'LICENSE_KEY_INVALID',
-]);
+export const REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES);
 
 /** The validation code for a server error code: an unknown key is `NOT_FOUND`, as `/v1/client/validate` says it. */
 export function refusalCode(code: string): ValidationCode {

@@ -1,5 +1,4 @@
-import { formatTimestamp } from '@leasehold/contract';
-import type { FeatureValue, ServerValidationCode } from '@leasehold/contract';
+import { formatTimestamp, grants, type ServerValidationCode } from '@leasehold/contract';
 import type { ActivationRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../model.js';
 import type { EffectiveRightsRecord } from '../entitlements/effective-rights.js';
 import { holdsSeat, holders, isHeartbeatHeld, seatsInUse } from '../activations/seats.js';
@@ -44,14 +43,7 @@ export interface ValidationFacts {
   pools?: Map<string, number> | undefined;
 }
 
-/** Is a feature's value a grant? `true`, a positive limit, a positive quota or pool. */
-export function grants(value: FeatureValue | undefined): boolean {
-  if (value === undefined || value === false) return false;
-  if (typeof value === 'number') return value > 0;
-  // Pay-per-use: a billed quota grants the feature even when nothing is included.
-  if (typeof value === 'object') return value.limit > 0 || value.overage === 'bill';
-  return true;
-}
+export { grants };
 
 const refuse = (code: ServerValidationCode, message: string, details?: Record<string, unknown>): Verdict => ({
   valid: false,
