@@ -51,21 +51,24 @@ export async function insertApiKey(tx: Tx, ctx: Context, input: ApiKeyCreate, to
 
 /** Revokes a key at once. The last unrestricted admin key cannot go: the account would be locked out. */
 export function revokeApiKey(ctx: Context, id: string): Promise<void> {
-  return ctx.store.write(async (tx) => {
-    const key = await tx.apiKeys.find(id);
-    if (!key) throw notFound('api key', id);
-    if (key.role === 'admin' && key.productId === null && (await tx.apiKeys.countAdmins()) <= 1) {
-      throw new DomainError('LAST_ADMIN_KEY', 'This is the last admin key of the account; create another before revoking it.', {
-        resolve: 'POST /v1/api-keys with role admin, then revoke this one.',
-      });
-    }
-    await tx.apiKeys.revoke(key.id, ctx.clock.now());
-    await recordEvent(tx, ctx, {
-      type: 'api_key.revoked',
-      subjectType: 'api_key',
-      subjectId: key.id,
-      productId: key.productId,
-      before: key,
+  return ctx.store.write((tx) => revokeApiKeyIn(tx, ctx, id));
+}
+
+/** `revokeApiKey` inside the caller's transaction (the NetLicensing face drops its token record beside it). */
+export async function revokeApiKeyIn(tx: Tx, ctx: Context, id: string): Promise<void> {
+  const key = await tx.apiKeys.find(id);
+  if (!key) throw notFound('api key', id);
+  if (key.role === 'admin' && key.productId === null && (await tx.apiKeys.countAdmins()) <= 1) {
+    throw new DomainError('LAST_ADMIN_KEY', 'This is the last admin key of the account; create another before revoking it.', {
+      resolve: 'POST /v1/api-keys with role admin, then revoke this one.',
     });
+  }
+  await tx.apiKeys.revoke(key.id, ctx.clock.now());
+  await recordEvent(tx, ctx, {
+    type: 'api_key.revoked',
+    subjectType: 'api_key',
+    subjectId: key.id,
+    productId: key.productId,
+    before: key,
   });
 }

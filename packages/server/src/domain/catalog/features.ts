@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
 import type { FeatureRecord, Page } from '../model.js';
 import { recordEvent } from '../events/record.js';
-import { definedOnly, requireProduct } from './products.js';
+import { definedOnly, requireProduct, retiredCode } from './products.js';
 import type { PageRequest } from '../../store/repositories/paging.js';
 import type { Tx } from '../../store/store.js';
 
@@ -23,73 +23,105 @@ export function listFeatures(ctx: Context, productRef: string, page: PageRequest
 }
 
 export function createFeature(ctx: Context, productRef: string, input: FeatureCreate): Promise<FeatureRecord> {
-  return ctx.store.write(async (tx) => {
-    const product = await requireProduct(tx, productRef);
-    const now = ctx.clock.now();
-    const feature: FeatureRecord = {
-      id: ctx.ids.next('feature'),
-      productId: product.id,
-      code: input.code,
-      name: input.name,
-      type: input.type,
-      unit: input.unit ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.features.insert(feature);
-    await recordEvent(tx, ctx, {
-      type: 'feature.created',
-      subjectType: 'feature',
-      subjectId: feature.id,
-      productId: product.id,
-      after: feature,
-    });
-    return feature;
+  return ctx.store.write((tx) => insertFeature(tx, ctx, productRef, input));
+}
+
+/** `createFeature` inside the caller's transaction. */
+export async function insertFeature(tx: Tx, ctx: Context, productRef: string, input: FeatureCreate): Promise<FeatureRecord> {
+  const product = await requireProduct(tx, productRef);
+  const now = ctx.clock.now();
+  const feature: FeatureRecord = {
+    id: ctx.ids.next('feature'),
+    productId: product.id,
+    code: input.code,
+    name: input.name,
+    type: input.type,
+    unit: input.unit ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await tx.features.insert(feature);
+  await recordEvent(tx, ctx, {
+    type: 'feature.created',
+    subjectType: 'feature',
+    subjectId: feature.id,
+    productId: product.id,
+    after: feature,
   });
+  return feature;
 }
 
 export function updateFeature(ctx: Context, productRef: string, ref: string, patch: FeaturePatch): Promise<FeatureRecord> {
-  return ctx.store.write(async (tx) => {
-    const before = await requireFeature(tx, productRef, ref);
-    const after: FeatureRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
-    await tx.features.update(after);
-    await recordEvent(tx, ctx, {
-      type: 'feature.updated',
-      subjectType: 'feature',
-      subjectId: after.id,
-      productId: after.productId,
-      before,
-      after,
-    });
-    return after;
+  return ctx.store.write((tx) => updateFeatureIn(tx, ctx, productRef, ref, patch));
+}
+
+/** `updateFeature` inside the caller's transaction; `context` joins the event (a face's own properties). */
+export async function updateFeatureIn(
+  tx: Tx,
+  ctx: Context,
+  productRef: string,
+  ref: string,
+  patch: FeaturePatch,
+  context?: Record<string, unknown>,
+): Promise<FeatureRecord> {
+  const before = await requireFeature(tx, productRef, ref);
+  const after: FeatureRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
+  await tx.features.update(after);
+  await recordEvent(tx, ctx, {
+    type: 'feature.updated',
+    subjectType: 'feature',
+    subjectId: after.id,
+    productId: after.productId,
+    before,
+    after,
+    context,
   });
+  return after;
 }
 
 /** A feature that an offering grants or an entitlement overrides cannot be deleted: remove it from those first. */
 export function deleteFeature(ctx: Context, productRef: string, ref: string): Promise<void> {
-  return ctx.store.write(async (tx) => {
-    const feature = await requireFeature(tx, productRef, ref);
-    const users = await tx.offerings.usingFeature(feature.productId, feature.code);
-    if (users.length > 0) {
-      throw new DomainError('IN_USE', `Offerings still set feature ${JSON.stringify(feature.code)}.`, {
-        offerings: users.map((o) => o.code),
-        resolve: 'Remove the feature from these offerings first.',
-      });
-    }
-    const overriding = await tx.entitlements.overridingFeature(feature.productId, feature.code, 20);
-    if (overriding.length > 0) {
-      throw new DomainError('IN_USE', `Entitlements still override feature ${JSON.stringify(feature.code)}.`, {
-        entitlements: overriding.map((e) => e.id),
-        resolve: 'Remove the feature from these entitlements’ overrides first ({"overrides": {"features": {"<code>": null}}}).',
-      });
-    }
-    await tx.features.delete(feature.id);
-    await recordEvent(tx, ctx, {
-      type: 'feature.deleted',
-      subjectType: 'feature',
-      subjectId: feature.id,
-      productId: feature.productId,
-      before: feature,
+  return ctx.store.write((tx) => deleteFeatureIn(tx, ctx, productRef, ref));
+}
+
+export async function deleteFeatureIn(tx: Tx, ctx: Context, productRef: string, ref: string): Promise<void> {
+  const feature = await requireFeature(tx, productRef, ref);
+  const users = await tx.offerings.usingFeature(feature.productId, feature.code);
+  if (users.length > 0) {
+    throw new DomainError('IN_USE', `Offerings still set feature ${JSON.stringify(feature.code)}.`, {
+      offerings: users.map((o) => o.code),
+      resolve: 'Remove the feature from these offerings first.',
     });
+  }
+  const overriding = await tx.entitlements.overridingFeature(feature.productId, feature.code, 20);
+  if (overriding.length > 0) {
+    throw new DomainError('IN_USE', `Entitlements still override feature ${JSON.stringify(feature.code)}.`, {
+      entitlements: overriding.map((e) => e.id),
+      resolve: 'Remove the feature from these entitlements’ overrides first ({"overrides": {"features": {"<code>": null}}}).',
+    });
+  }
+  await tx.features.delete(feature.id);
+  await recordEvent(tx, ctx, {
+    type: 'feature.deleted',
+    subjectType: 'feature',
+    subjectId: feature.id,
+    productId: feature.productId,
+    before: feature,
   });
+}
+
+/** Retires a feature that offerings still grant: kept for them, under a code that frees its own. */
+export async function retireFeatureIn(tx: Tx, ctx: Context, productRef: string, ref: string): Promise<FeatureRecord> {
+  const before = await requireFeature(tx, productRef, ref);
+  const after: FeatureRecord = { ...before, code: retiredCode(before.id), updatedAt: ctx.clock.now() };
+  await tx.features.update(after);
+  await recordEvent(tx, ctx, {
+    type: 'feature.retired',
+    subjectType: 'feature',
+    subjectId: after.id,
+    productId: after.productId,
+    before,
+    after,
+  });
+  return after;
 }

@@ -4,7 +4,7 @@ import { DomainError, invalid, notFound } from '../errors.js';
 import type { OfferingRecord, Page } from '../model.js';
 import { recordEvent } from '../events/record.js';
 import { checkFeatureValues } from './feature-values.js';
-import { definedOnly, requireProduct } from './products.js';
+import { definedOnly, requireProduct, retiredCode } from './products.js';
 import { isPositiveDuration } from '../../foundation/durations.js';
 import type { PageRequest } from '../../store/repositories/paging.js';
 import type { Tx } from '../../store/store.js';
@@ -46,52 +46,55 @@ export function checkOffering(o: OfferingRecord): void {
 }
 
 export function createOffering(ctx: Context, input: OfferingCreate): Promise<OfferingRecord> {
-  return ctx.store.write(async (tx) => {
-    const product = await requireProduct(tx, input.productId).catch(() => {
-      throw new DomainError('UNKNOWN_REFERENCE', `No product ${JSON.stringify(input.productId)} in this account.`, { field: 'productId' });
-    });
-    const now = ctx.clock.now();
-    const offering: OfferingRecord = {
-      id: ctx.ids.next('offering'),
-      productId: product.id,
-      code: input.code,
-      name: input.name,
-      licenseModel: input.licenseModel,
-      seatModel: input.seatModel ?? 'node_locked',
-      seats: input.seats ?? 1,
-      term: input.term ?? null,
-      leasePeriod: input.leasePeriod ?? DEFAULT_LEASE_PERIOD,
-      features: input.features ?? {},
-      rehostLimit: input.rehostLimit ?? null,
-      maintenanceTerm: input.maintenanceTerm ?? null,
-      rehostPeriod: input.rehostPeriod ?? 'P1Y',
-      heartbeatWindow: input.heartbeatWindow ?? DEFAULT_HEARTBEAT_WINDOW,
-      borrowLimit: input.borrowLimit ?? null,
-      maxDevicesPerUser: input.maxDevicesPerUser ?? 1,
-      ephemeralCounting: input.ephemeralCounting ?? 'instance',
-      enforcementMode: input.enforcementMode ?? 'enforce',
-      activationRules: input.activationRules ?? [],
-      upgradePaths: [],
-      evictionOrder: input.evictionOrder ?? 'least_recently_seen',
-      version: 1,
-      metadata: input.metadata ?? {},
-      createdAt: now,
-      updatedAt: now,
-    };
-    checkOffering(offering);
-    checkFeatureValues(offering.features, await tx.features.allOf(product.id), 'features');
-    offering.activationRules = await resolveRules(tx, offering.activationRules);
-    offering.upgradePaths = await resolveUpgradePaths(tx, input.upgradePaths ?? []);
-    await tx.offerings.insert(offering);
-    await recordEvent(tx, ctx, {
-      type: 'offering.created',
-      subjectType: 'offering',
-      subjectId: offering.id,
-      productId: product.id,
-      after: offering,
-    });
-    return offering;
+  return ctx.store.write((tx) => insertOffering(tx, ctx, input));
+}
+
+/** `createOffering` inside the caller's transaction. */
+export async function insertOffering(tx: Tx, ctx: Context, input: OfferingCreate): Promise<OfferingRecord> {
+  const product = await requireProduct(tx, input.productId).catch(() => {
+    throw new DomainError('UNKNOWN_REFERENCE', `No product ${JSON.stringify(input.productId)} in this account.`, { field: 'productId' });
   });
+  const now = ctx.clock.now();
+  const offering: OfferingRecord = {
+    id: ctx.ids.next('offering'),
+    productId: product.id,
+    code: input.code,
+    name: input.name,
+    licenseModel: input.licenseModel,
+    seatModel: input.seatModel ?? 'node_locked',
+    seats: input.seats ?? 1,
+    term: input.term ?? null,
+    leasePeriod: input.leasePeriod ?? DEFAULT_LEASE_PERIOD,
+    features: input.features ?? {},
+    rehostLimit: input.rehostLimit ?? null,
+    maintenanceTerm: input.maintenanceTerm ?? null,
+    rehostPeriod: input.rehostPeriod ?? 'P1Y',
+    heartbeatWindow: input.heartbeatWindow ?? DEFAULT_HEARTBEAT_WINDOW,
+    borrowLimit: input.borrowLimit ?? null,
+    maxDevicesPerUser: input.maxDevicesPerUser ?? 1,
+    ephemeralCounting: input.ephemeralCounting ?? 'instance',
+    enforcementMode: input.enforcementMode ?? 'enforce',
+    activationRules: input.activationRules ?? [],
+    upgradePaths: [],
+    evictionOrder: input.evictionOrder ?? 'least_recently_seen',
+    version: 1,
+    metadata: input.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  checkOffering(offering);
+  checkFeatureValues(offering.features, await tx.features.allOf(product.id), 'features');
+  offering.activationRules = await resolveRules(tx, offering.activationRules);
+  offering.upgradePaths = await resolveUpgradePaths(tx, input.upgradePaths ?? []);
+  await tx.offerings.insert(offering);
+  await recordEvent(tx, ctx, {
+    type: 'offering.created',
+    subjectType: 'offering',
+    subjectId: offering.id,
+    productId: product.id,
+    after: offering,
+  });
+  return offering;
 }
 
 /**
@@ -99,46 +102,74 @@ export function createOffering(ctx: Context, input: OfferingCreate): Promise<Off
  * lease. `features` replaces the offering's whole feature map.
  */
 export function updateOffering(ctx: Context, ref: string, patch: OfferingPatch): Promise<OfferingRecord> {
-  return ctx.store.write(async (tx) => {
-    const before = await requireOffering(tx, ref);
-    const after: OfferingRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
-    checkOffering(after);
-    if (patch.features) checkFeatureValues(after.features, await tx.features.allOf(after.productId), 'features');
-    if (patch.activationRules) after.activationRules = await resolveRules(tx, patch.activationRules);
-    if (patch.upgradePaths) after.upgradePaths = await resolveUpgradePaths(tx, patch.upgradePaths);
-    after.version = before.version + 1;
-    await tx.offerings.update(after);
-    await recordEvent(tx, ctx, {
-      type: 'offering.updated',
-      subjectType: 'offering',
-      subjectId: after.id,
-      productId: after.productId,
-      before,
-      after,
-    });
-    return after;
+  return ctx.store.write((tx) => updateOfferingIn(tx, ctx, ref, patch));
+}
+
+/** `updateOffering` inside the caller's transaction; `context` joins the event (a face's own properties). */
+export async function updateOfferingIn(
+  tx: Tx,
+  ctx: Context,
+  ref: string,
+  patch: OfferingPatch,
+  context?: Record<string, unknown>,
+): Promise<OfferingRecord> {
+  const before = await requireOffering(tx, ref);
+  const after: OfferingRecord = { ...before, ...definedOnly(patch), updatedAt: ctx.clock.now() };
+  checkOffering(after);
+  if (patch.features) checkFeatureValues(after.features, await tx.features.allOf(after.productId), 'features');
+  if (patch.activationRules) after.activationRules = await resolveRules(tx, patch.activationRules);
+  if (patch.upgradePaths) after.upgradePaths = await resolveUpgradePaths(tx, patch.upgradePaths);
+  after.version = before.version + 1;
+  await tx.offerings.update(after);
+  await recordEvent(tx, ctx, {
+    type: 'offering.updated',
+    subjectType: 'offering',
+    subjectId: after.id,
+    productId: after.productId,
+    before,
+    after,
+    context,
   });
+  return after;
 }
 
 export function deleteOffering(ctx: Context, ref: string): Promise<void> {
-  return ctx.store.write(async (tx) => {
-    const offering = await requireOffering(tx, ref);
-    const entitlements = await tx.entitlements.countFor('offering_id', offering.id);
-    if (entitlements > 0) {
-      throw new DomainError('IN_USE', `${entitlements} entitlement(s) hold this offering.`, {
-        entitlements,
-        resolve: 'Move the entitlements to another offering first.',
-      });
-    }
-    await tx.offerings.delete(offering.id);
-    await recordEvent(tx, ctx, {
-      type: 'offering.deleted',
-      subjectType: 'offering',
-      subjectId: offering.id,
-      productId: offering.productId,
-      before: offering,
+  return ctx.store.write((tx) => deleteOfferingIn(tx, ctx, ref));
+}
+
+export async function deleteOfferingIn(tx: Tx, ctx: Context, ref: string): Promise<void> {
+  const offering = await requireOffering(tx, ref);
+  const entitlements = await tx.entitlements.countFor('offering_id', offering.id);
+  if (entitlements > 0) {
+    throw new DomainError('IN_USE', `${entitlements} entitlement(s) hold this offering.`, {
+      entitlements,
+      resolve: 'Move the entitlements to another offering first.',
     });
+  }
+  await tx.offerings.delete(offering.id);
+  await recordEvent(tx, ctx, {
+    type: 'offering.deleted',
+    subjectType: 'offering',
+    subjectId: offering.id,
+    productId: offering.productId,
+    before: offering,
   });
+}
+
+/** Retires an offering that entitlements still hold: kept for them, under a code that frees its own. */
+export async function retireOfferingIn(tx: Tx, ctx: Context, ref: string): Promise<OfferingRecord> {
+  const before = await requireOffering(tx, ref);
+  const after: OfferingRecord = { ...before, code: retiredCode(before.id), version: before.version + 1, updatedAt: ctx.clock.now() };
+  await tx.offerings.update(after);
+  await recordEvent(tx, ctx, {
+    type: 'offering.retired',
+    subjectType: 'offering',
+    subjectId: after.id,
+    productId: after.productId,
+    before,
+    after,
+  });
+  return after;
 }
 
 /** Rules name products and offerings by id or code; they are stored by id so renaming a code breaks nothing. */

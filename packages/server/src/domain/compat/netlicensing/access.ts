@@ -3,9 +3,9 @@ import type { Role } from '@leasehold/contract';
 import type { Context } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import type { EventRecord } from '../../model.js';
-import { recordEvent } from '../../events/record.js';
-import { insertApiKey } from '../../access/api-keys.js';
+import { insertApiKey, revokeApiKeyIn } from '../../access/api-keys.js';
 import type { Tx } from '../../../store/store.js';
+import { newFace } from './catalog.js';
 import { illegal, isoOf, item, list, malformed, mergeProps, nlNotFound, type NlForm, type NlItem } from './entities.js';
 
 /**
@@ -44,16 +44,7 @@ export function createToken(ctx: Context, form: NlForm): Promise<NlItem> {
     const token = randomUUID();
     const record = await insertApiKey(tx, ctx, { name: form.get('name') || `NetLicensing ${roleName}`, role }, token);
     const props = { ...mergeProps({}, form, TOKEN_SKIP), apiKeyRole: roleName };
-    const now = ctx.clock.now();
-    await tx.netlicensing.insert({
-      kind: 'token',
-      refId: record.id,
-      productId: null,
-      parentId: null,
-      props,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await tx.netlicensing.insert(newFace(ctx, 'token', record.id, null, null, props));
     return tokenItem(ctx.store.scope.accountId, record.id, props, token);
   });
 }
@@ -86,18 +77,8 @@ export function deleteToken(ctx: Context, id: string): Promise<void> {
   return ctx.store.write(async (tx) => {
     const key = await tx.apiKeys.find(id);
     if (!key) throw nlNotFound('token', id);
-    if (key.role === 'admin' && key.productId === null && (await tx.apiKeys.countAdmins()) <= 1) {
-      throw illegal('This is the last admin key of the account; create another before revoking it.');
-    }
-    await tx.apiKeys.revoke(key.id, ctx.clock.now());
+    await revokeApiKeyIn(tx, ctx, key.id);
     await tx.netlicensing.delete('token', key.id);
-    await recordEvent(tx, ctx, {
-      type: 'api_key.revoked',
-      subjectType: 'api_key',
-      subjectId: key.id,
-      productId: key.productId,
-      before: key,
-    });
   });
 }
 

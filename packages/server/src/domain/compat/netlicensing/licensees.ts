@@ -1,13 +1,12 @@
 import type { Context } from '../../context.js';
 import type { CustomerRecord, EntitlementRecord } from '../../model.js';
-import { recordEvent } from '../../events/record.js';
-import { insertCustomer } from '../../customers/customers.js';
+import { insertCustomer, updateCustomerIn } from '../../customers/customers.js';
 import { insertEntitlement, mutateIn } from '../../entitlements/entitlements.js';
 import { addDuration } from '../../../foundation/durations.js';
 import type { Tx } from '../../../store/store.js';
 import type { NlObjectRecord } from '../../../store/repositories/netlicensing.js';
 import { deleteLicenseIn, deleteLicenseeIn } from './removal.js';
-import { requireNlProduct, requireTemplate, templateOfOffering, type TemplateFacts } from './catalog.js';
+import { faceChange, newFace, requireNlProduct, requireTemplate, templateOfOffering, type TemplateFacts } from './catalog.js';
 import { bool, generatedNumber, illegal, isoOf, item, malformed, mergeProps, nlNotFound, NlForm, type NlItem } from './entities.js';
 
 /**
@@ -127,16 +126,7 @@ export async function insertLicensee(
   const number = form.get('number') || generatedNumber('I', ctx.ids.next('customer'));
   if (await tx.customers.find(number)) throw illegal(`Licensee '${number}' already exists`, { number });
   const customer = await insertCustomer(tx, ctx, { name: form.get('name') || number, externalRef: number });
-  const now = ctx.clock.now();
-  const face: NlObjectRecord = {
-    kind: 'licensee',
-    refId: customer.id,
-    productId: product.id,
-    parentId: product.id,
-    props: mergeProps({}, form, skip),
-    createdAt: now,
-    updatedAt: now,
-  };
+  const face = newFace(ctx, 'licensee', customer.id, product.id, product.id, mergeProps({}, form, skip));
   await tx.netlicensing.insert(face);
   return { customer, face };
 }
@@ -145,24 +135,16 @@ export function updateLicensee(ctx: Context, number: string, form: NlForm): Prom
   checkLicenseeProps(form);
   return ctx.store.write(async (tx) => {
     const l = await requireLicensee(tx, number);
-    const now = ctx.clock.now();
-    const customer: CustomerRecord = {
-      ...l.customer,
-      name: form.get('name') || l.customer.name,
-      externalRef: form.get('number') || l.customer.externalRef,
-      updatedAt: now,
-    };
-    await tx.customers.update(customer);
-    const face = { ...l.face, props: mergeProps(l.face.props, form, LICENSEE_SKIP), updatedAt: now };
+    const props = mergeProps(l.face.props, form, LICENSEE_SKIP);
+    const customer = await updateCustomerIn(
+      tx,
+      ctx,
+      l.customer.id,
+      { name: form.get('name') || undefined, externalRef: form.get('number') || undefined },
+      faceChange(l.face.props, props),
+    );
+    const face = { ...l.face, props, updatedAt: ctx.clock.now() };
     await tx.netlicensing.update(face);
-    await recordEvent(tx, ctx, {
-      type: 'customer.updated',
-      subjectType: 'customer',
-      subjectId: customer.id,
-      customerId: customer.id,
-      before: { ...l.customer, netlicensing: l.face.props },
-      after: { ...customer, netlicensing: face.props },
-    });
     return licenseeItem(tx, { customer, face });
   });
 }
@@ -311,15 +293,8 @@ export async function insertLicense(
       })
     ).record;
   }
-  const face: NlObjectRecord = {
-    kind: 'license',
-    refId: entitlement.id,
-    productId: entitlement.productId,
-    parentId: licensee.customer.id,
-    props: mergeProps(copiedFromTemplate(template), form, LICENSE_SKIP),
-    createdAt: now,
-    updatedAt: now,
-  };
+  const props = mergeProps(copiedFromTemplate(template), form, LICENSE_SKIP);
+  const face = newFace(ctx, 'license', entitlement.id, entitlement.productId, licensee.customer.id, props);
   await tx.netlicensing.insert(face);
   return { entitlement, face, template };
 }

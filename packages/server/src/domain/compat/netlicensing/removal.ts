@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { recordEvent } from '../../events/record.js';
+import { deleteCustomerIn, retireCustomerIn } from '../../customers/customers.js';
 import { mutateIn } from '../../entitlements/entitlements.js';
 import type { EntitlementRecord } from '../../model.js';
 import type { Tx } from '../../../store/store.js';
@@ -18,16 +18,9 @@ export async function deleteLicenseeIn(tx: Tx, ctx: Context, customerId: string,
   for (const license of licenses) await deleteLicenseIn(tx, ctx, license.refId);
   await tx.netlicensing.deleteSessionsOf(customerId);
   await tx.netlicensing.delete('licensee', customerId);
-  const about = { subjectType: 'customer' as const, subjectId: customerId, customerId };
-  if ((await tx.entitlements.countFor('customer_id', customerId)) === 0) {
-    await tx.customers.delete(customerId);
-    await recordEvent(tx, ctx, { ...about, type: 'customer.deleted', before: customer });
-  } else {
-    // Customers who held entitlements stay on record; the licensee number is freed for reuse.
-    const after = { ...customer, externalRef: null, updatedAt: ctx.clock.now() };
-    await tx.customers.update(after);
-    await recordEvent(tx, ctx, { ...about, type: 'customer.retired', before: customer, after });
-  }
+  // Customers who held entitlements stay on record (the core retires them); the licensee number is freed for reuse.
+  if ((await tx.entitlements.countFor('customer_id', customerId)) === 0) await deleteCustomerIn(tx, ctx, customerId);
+  else await retireCustomerIn(tx, ctx, customerId);
 }
 
 /** A deleted license is revoked (or, if no longer live, unlinked) and its face removed. */

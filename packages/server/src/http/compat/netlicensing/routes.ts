@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Permission } from '../../../domain/access/roles.js';
 import type { Context } from '../../../domain/context.js';
 import * as access from '../../../domain/compat/netlicensing/access.js';
-import * as catalog from '../../../domain/compat/netlicensing/catalog.js';
+import * as modules from '../../../domain/compat/netlicensing/modules.js';
+import * as products from '../../../domain/compat/netlicensing/products.js';
+import * as templates from '../../../domain/compat/netlicensing/templates.js';
 import * as licensees from '../../../domain/compat/netlicensing/licensees.js';
 import { validateLicensee } from '../../../domain/compat/netlicensing/validate.js';
 import {
@@ -144,27 +146,27 @@ export function netlicensingRoutes(app: App, services: Services): void {
         'catalog:read',
         'catalog:write',
         {
-          list: catalog.listProducts,
-          get: catalog.getProduct,
-          create: catalog.createProduct,
-          update: catalog.updateProduct,
-          remove: catalog.deleteProduct,
+          list: products.listProducts,
+          get: products.getProduct,
+          create: products.createProduct,
+          update: products.updateProduct,
+          remove: products.deleteProduct,
         },
         'products:create',
       );
       crud('productmodule', 'catalog:read', 'catalog:write', {
-        list: catalog.listModules,
-        get: catalog.getModule,
-        create: catalog.createModule,
-        update: catalog.updateModule,
-        remove: catalog.deleteModule,
+        list: modules.listModules,
+        get: modules.getModule,
+        create: modules.createModule,
+        update: modules.updateModule,
+        remove: modules.deleteModule,
       });
       crud('licensetemplate', 'catalog:read', 'catalog:write', {
-        list: catalog.listTemplates,
-        get: catalog.getTemplate,
-        create: catalog.createTemplate,
-        update: catalog.updateTemplate,
-        remove: catalog.deleteTemplate,
+        list: templates.listTemplates,
+        get: templates.getTemplate,
+        create: templates.createTemplate,
+        update: templates.updateTemplate,
+        remove: templates.deleteTemplate,
       });
       crud('licensee', 'customers:read', 'customers:write', {
         list: licensees.listLicensees,
