@@ -4,7 +4,7 @@
  */
 export { Leasehold, License, type OpenOptions, type LicenseEvents, type RefreshOutcome, type Violation } from './license.js';
 export type { LicenseStatus } from './status.js';
-export { LeaseholdError } from './errors.js';
+export { LeaseholdError, type LeaseholdErrorCode } from './errors.js';
 export { ManualClock, systemClock, type Clock, type Timer } from './clock.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { deviceFingerprint, machineId, type DeviceFingerprint, type FingerprintSource, type MachineIdProbes } from './fingerprint.js';

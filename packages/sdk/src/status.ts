@@ -1,5 +1,5 @@
 import { REFUSAL_CODES } from '@leasehold/contract';
-import type { EnforcementMode, EntitlementClaims, FeatureValues, LeaseClaims, ValidationCode } from '@leasehold/contract';
+import type { EnforcementMode, EntitlementClaims, FeatureValues, LeaseClaims, RefusalCode, ValidationCode } from '@leasehold/contract';
 
 /** What the license allows now, as `License.status()` reports it. */
 export interface LicenseStatus {
@@ -55,10 +55,22 @@ export function messageFor(code: ValidationCode): string {
   return MESSAGES[code] ?? code;
 }
 
-/** Server answers that take a license out of force until the server grants a lease again. */
-export const REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES);
+const REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES);
 
-/** The validation code for a server error code: an unknown key is `NOT_FOUND`, as `/v1/client/validate` says it. */
-export function refusalCode(code: string): ValidationCode {
-  return (code === 'LICENSE_KEY_INVALID' ? 'NOT_FOUND' : code) as ValidationCode;
+/** Whether a server answer takes the license out of force until the server grants a lease again. */
+export function isRefusal(code: string): code is RefusalCode {
+  return REFUSALS.has(code);
+}
+
+/**
+ * Whether the answer to a usage or pool call takes the license out of force: a refusal, except
+ * NOT_FOUND, which an older server without the route says too.
+ */
+export function isCallRefusal(code: string): code is RefusalCode {
+  return code !== 'NOT_FOUND' && REFUSALS.has(code);
+}
+
+/** The validation code for a refusal: an unknown key is `NOT_FOUND`, as `/v1/client/validate` says it. */
+export function refusalCode(code: RefusalCode): ValidationCode {
+  return code === 'LICENSE_KEY_INVALID' ? 'NOT_FOUND' : code;
 }

@@ -1,4 +1,4 @@
-import { LeaseholdError } from './errors.js';
+import { isLeaseholdErrorCode, LeaseholdError } from './errors.js';
 
 /** The `fetch` the SDK calls; inject one to test, to add a proxy agent, or to log. */
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -50,12 +50,19 @@ export class ClientApi {
     const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     const retryAfter = retryAfterMs(res.headers.get('retry-after'));
     const transient = res.status >= 500 || res.status === 429 || res.status === 408 || !error?.code;
+    const code = error?.code;
+    // A code outside the contract (a newer server) gets the generic one its status implies; the server's word stays in the details.
+    const unknown = code !== undefined && !isLeaseholdErrorCode(code);
     throw new LeaseholdError(
-      error?.code ?? (transient ? 'SERVICE_UNAVAILABLE' : 'INVALID_REQUEST'),
+      isLeaseholdErrorCode(code) ? code : transient ? 'SERVICE_UNAVAILABLE' : 'INVALID_REQUEST',
       error?.message ?? `HTTP ${res.status}`,
       {
         status: res.status,
-        details: { ...(error?.details ?? {}), ...(serverTime === null ? {} : { serverTime, serverTimeCoarse: coarse }) },
+        details: {
+          ...(error?.details ?? {}),
+          ...(unknown ? { serverCode: code } : {}),
+          ...(serverTime === null ? {} : { serverTime, serverTimeCoarse: coarse }),
+        },
         transient,
         ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       },
