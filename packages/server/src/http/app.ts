@@ -11,7 +11,7 @@ import { installInputLimits } from './input-limits.js';
 import { DEFAULT_RATE_LIMITS, installRateLimits, type RateLimits } from './rate-limit.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
-import type { App } from './route-kit.js';
+import { installDeclaredErrorCheck, installDeclaredErrors, type App } from './route-kit.js';
 import type { Services } from './services.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { activationRoutes } from './routes/activations.js';
@@ -41,6 +41,11 @@ export interface AppOptions {
   trustProxy?: boolean | number | string[];
   /** Strict-Transport-Security max-age in seconds; 0 or unset sends none. */
   hstsMaxAge?: number;
+  /**
+   * Tests only: every error answer is held to the codes its route declares, and a breach reported
+   * here (see installDeclaredErrorCheck). Production passes none and pays nothing for it.
+   */
+  onUndeclaredError?: (problem: string) => void;
 }
 
 /** The API reference page: its own scripts and styles (Swagger UI sets style attributes), images inline. */
@@ -93,6 +98,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   installRouteTable(app);
+  installDeclaredErrors(app);
+  if (options.onUndeclaredError) installDeclaredErrorCheck(app, options.onUndeclaredError);
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');

@@ -1,21 +1,123 @@
-import { ErrorBody } from '@leasehold/contract';
+import { ERROR_CODES, ERROR_STATUS, errorBodyOf, type ErrorCode } from '@leasehold/contract';
 import type { TSchema } from 'typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The error responses every management route can give, for the OpenAPI document. */
-export const errorResponses = {
-  '4xx': ErrorBody,
-  '5xx': ErrorBody,
-};
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Every error code the route may answer with: its own (from `answers`) and those the kit adds. */
+    errors?: ReadonlySet<ErrorCode>;
+  }
+  interface FastifyInstance {
+    /** `METHOD url` → the error codes the route declares, as documented; what the tests walk. */
+    declaredErrors: Map<string, ErrorCode[]>;
+  }
+}
 
 export const bearer = [{ bearerAuth: [] }];
 
-/** Response map for a route answering `status` with `body`. */
-export function answers<T extends TSchema>(status: 200 | 201, body: T) {
-  return { [status]: body, ...errorResponses } as { 200: T } & typeof errorResponses;
+/** What a client call refuses a license with because of its state now (requireUsable). */
+export const LICENSE_STATE: readonly ErrorCode[] = ['SUSPENDED', 'REVOKED', 'RETURNED', 'NOT_STARTED', 'EXPIRED'];
+/** What a client call refuses a device with when it holds no live seat (liveActivationOf). */
+export const DEVICE_STATE: readonly ErrorCode[] = ['NOT_ACTIVATED', 'HEARTBEAT_DEAD'];
+/** A lease whose end would fall past the range the API represents (buildLease); every route issuing one. */
+export const LEASE: readonly ErrorCode[] = ['DATE_OUT_OF_RANGE'];
+/** What activating a device refuses beyond the license's state (activateIn: product, seats, rules, its lease). */
+export const ACTIVATION: readonly ErrorCode[] = [...LICENSE_STATE, 'PRODUCT_MISMATCH', 'SEAT_LIMIT_REACHED', 'RULE_UNSATISFIED', ...LEASE];
+
+/** The codes a route names itself: what its handler and the domain services it calls can refuse with. */
+const ownCodes = new WeakMap<object, readonly ErrorCode[]>();
+
+/** Response map for a route answering `status` (or each of several) with `body`, refusing with `codes`. */
+export function answers<S extends number, T extends TSchema>(status: S | readonly S[], body: T, codes: readonly ErrorCode[]) {
+  const map = Object.fromEntries([status].flat().map((s) => [s, body])) as { [K in S]: T };
+  ownCodes.set(map, codes);
+  return map;
 }
 
-export const noContent = { 204: { type: 'null', description: 'Done; no body' }, ...errorResponses };
+/** Response map for a route answering `204` with no body, refusing with `codes`. */
+export function noContent(codes: readonly ErrorCode[]) {
+  return answers(204, { type: 'null', description: 'Done; no body' } as unknown as TSchema, codes);
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/**
+ * The codes a route can answer whatever its handler does, because a hook of this app answers them
+ * before or around it; each line mirrors the condition of the hook it names.
+ */
+function kitCodes(method: string, route: RouteOptions): ErrorCode[] {
+  const config = route.config ?? {};
+  const codes: ErrorCode[] = ['INVALID_REQUEST', 'INTERNAL', 'SERVICE_UNAVAILABLE']; // schema validation, input limits, faults
+  if (BODY_METHODS.has(method)) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'); // the body parser
+  if (config.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN'); // installManagementAuth
+  if (config.permission && WRITES.has(method)) codes.push('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS'); // installIdempotency
+  if (config.license === 'required') codes.push('UNAUTHENTICATED', 'LICENSE_KEY_INVALID'); // installLicenseAuth
+  if (route.url.startsWith('/v1/client/')) codes.push('TOO_MANY_REQUESTS'); // installRateLimits
+  return codes;
+}
+
+/** One error schema per status, listing just the codes the route may answer there. */
+function errorResponses(codes: readonly ErrorCode[]): Record<number, TSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, errorBodyOf(list, list.join(', '))]));
+}
+
+/**
+ * Completes every route's responses with its error statuses as it registers: the codes it names in
+ * `answers` plus those the app's hooks add. Every /v1 route must name its codes, or the app does not
+ * start. Installed before anything registers a route (and before the OpenAPI document reads them).
+ */
+export function installDeclaredErrors(app: FastifyInstance): void {
+  const table = new Map<string, ErrorCode[]>();
+  app.decorate('declaredErrors', table);
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as object | undefined;
+    const own = response && ownCodes.get(response);
+    if (!own) {
+      if (route.url.startsWith('/v1/')) throw new Error(`route ${String(route.method)} ${route.url} declares no error codes`);
+      return;
+    }
+    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
+    const declared = ERROR_CODES.filter((code) => own.includes(code) || methods.some((m) => kitCodes(m, route).includes(code)));
+    route.schema = { ...route.schema, response: { ...response, ...errorResponses(declared) } };
+    route.config = { ...route.config, errors: new Set(declared) };
+    for (const method of methods) table.set(`${method} ${route.url}`, declared);
+  });
+}
+
+/**
+ * Why an answer breaks its route's declaration, or null when it keeps it (or the route declares
+ * nothing: health, the console, the NetLicensing face, no route at all).
+ */
+export function undeclaredAnswer(declared: ReadonlySet<ErrorCode> | undefined, status: number, payload: unknown): string | null {
+  if (!declared || status < 400) return null;
+  let code: unknown;
+  try {
+    code = (JSON.parse(String(payload)) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    return `${status} without an error body`;
+  }
+  if (typeof code !== 'string' || !declared.has(code as ErrorCode)) return `${status} ${String(code)}, which it does not declare`;
+  if (ERROR_STATUS[code as ErrorCode] !== status) return `${code} with status ${status}, not ${ERROR_STATUS[code as ErrorCode]}`;
+  return null;
+}
+
+/**
+ * For tests, never production: every error answer is held to its route's declaration. A breach is
+ * reported and the answer replaced by a 500 naming it, so the test that provoked it fails too.
+ */
+export function installDeclaredErrorCheck(app: FastifyInstance, report: (problem: string) => void): void {
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
+    const breach = undeclaredAnswer(request.routeOptions.config.errors, reply.statusCode, payload);
+    if (!breach) return done(null, payload);
+    const problem = `${request.method} ${request.routeOptions.url} answered ${breach}`;
+    report(problem);
+    reply.code(500).type('application/json; charset=utf-8');
+    done(null, JSON.stringify({ error: { code: 'INTERNAL', message: `Undeclared error: ${problem}`, requestId: request.id } }));
+  });
+}

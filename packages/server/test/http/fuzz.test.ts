@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@leasehold/contract';
-import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/route-kit.js';
-import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
+import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 
 /**
@@ -221,7 +220,7 @@ describe.each(await storeKinds())('fuzzing every endpoint on %s', (kind) => {
   beforeAll(async () => {
     h = await createHarness(kind);
     // Rate limits too high to reach (the clock stands still), so their code runs on every request but no 429 hides the input.
-    app = await buildApp(h.services, { rateLimits: { clientPerKey: 1e9, clientPerAddress: 1e9, signInPerAddress: 1e9 } });
+    app = await buildCheckedApp(h.services, { rateLimits: { clientPerKey: 1e9, clientPerAddress: 1e9, signInPerAddress: 1e9 } });
     const { product, offering, customer } = await seedCatalog(h);
     const entitlement = (await h.call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: offering.id })).body;
     licenseKey = entitlement.key;

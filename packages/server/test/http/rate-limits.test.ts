@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { buildApp } from '../../src/http/app.js';
 import { DEFAULT_RATE_LIMITS } from '../../src/http/rate-limit.js';
 import type { App } from '../../src/http/route-kit.js';
-import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
+import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 
 describe.each(await storeKinds())('rate limits on %s', (kind) => {
@@ -14,7 +13,7 @@ describe.each(await storeKinds())('rate limits on %s', (kind) => {
   beforeAll(async () => {
     h = await createHarness(kind);
     // Small limits on a second app over the same services, so the tests need few requests.
-    app = await buildApp(h.services, { rateLimits: { clientPerKey: 5, clientPerAddress: 8, signInPerAddress: 3 } });
+    app = await buildCheckedApp(h.services, { rateLimits: { clientPerKey: 5, clientPerAddress: 8, signInPerAddress: 3 } });
     const { offering, customer } = await seedCatalog(h);
     keys = [];
     for (let i = 0; i < 3; i++) {
@@ -82,7 +81,7 @@ describe.each(await storeKinds())('rate limits on %s', (kind) => {
   });
 
   it('the default limits leave room for normal use and 0 turns a limit off', async () => {
-    const open = await buildApp(h.services, { rateLimits: { clientPerKey: 0, clientPerAddress: 0, signInPerAddress: 0 } });
+    const open = await buildCheckedApp(h.services, { rateLimits: { clientPerKey: 0, clientPerAddress: 0, signInPerAddress: 0 } });
     try {
       for (let i = 0; i < 20; i++) {
         const res = await open.inject({

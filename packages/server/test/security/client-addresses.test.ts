@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseTrustProxy } from '../../src/config.js';
-import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/route-kit.js';
-import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
+import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 
 /**
@@ -15,8 +14,8 @@ describe.each(await storeKinds())('rate limits by key and client address on %s',
   let keys: string[];
   let clientRoutes: string[];
   const apps: App[] = [];
-  const appWith = async (options: Parameters<typeof buildApp>[1]) => {
-    const app = await buildApp(h.services, options);
+  const appWith = async (options: Parameters<typeof buildCheckedApp>[1]) => {
+    const app = await buildCheckedApp(h.services, options);
     apps.push(app);
     return app;
   };

@@ -4,9 +4,8 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@leasehold/contract';
 import { csrfTokenOf, startSession } from '../../src/domain/access/sessions.js';
-import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/route-kit.js';
-import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
+import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 
 /**
@@ -88,7 +87,7 @@ describe.each(await storeKinds())('fuzzing the NetLicensing face, the session co
 
   beforeAll(async () => {
     h = await createHarness(kind);
-    app = await buildApp(h.services, { rateLimits: { clientPerKey: 1e9, clientPerAddress: 1e9, signInPerAddress: 1e9 } });
+    app = await buildCheckedApp(h.services, { rateLimits: { clientPerKey: 1e9, clientPerAddress: 1e9, signInPerAddress: 1e9 } });
     const { offering, customer } = await seedCatalog(h);
     licenseKey = (await h.call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: offering.id, externalRef: 'lic-1' })).body
       .key;

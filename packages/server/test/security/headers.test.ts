@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/route-kit.js';
-import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
+import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 
 /**
  * Security headers on every kind of answer: the API's (which a browser must never render, frame or
@@ -33,8 +32,8 @@ describe('security headers', () => {
     h = await createHarness('sqlite');
     const { offering, customer } = await seedCatalog(h);
     licenseKey = (await h.call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: offering.id })).body.key;
-    limited = await buildApp(h.services, { rateLimits: { clientPerKey: 1, clientPerAddress: 100, signInPerAddress: 100 } });
-    hsts = await buildApp(h.services, { hstsMaxAge: 15_552_000 });
+    limited = await buildCheckedApp(h.services, { rateLimits: { clientPerKey: 1, clientPerAddress: 100, signInPerAddress: 100 } });
+    hsts = await buildCheckedApp(h.services, { hstsMaxAge: 15_552_000 });
   });
   afterAll(async () => {
     await limited?.close();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { openServices } from '../../src/bootstrap.js';
 import { ManualClock } from '../../src/foundation/clock.js';
 import { UlidGenerator } from '../../src/foundation/ids.js';
@@ -46,6 +46,24 @@ export interface Reply {
   raw: LightMyRequestResponse;
 }
 
+/**
+ * Every error answer a test provokes is held to the codes its route declares (route-kit's
+ * installDeclaredErrorCheck); breaches gather here and fail the suite when its harness closes.
+ */
+const undeclared = new Set<string>();
+
+/** The app as production builds it, plus the check that each error answered is one its route declares. */
+export function buildCheckedApp(services: Services, options: AppOptions = {}): Promise<App> {
+  return buildApp(services, { ...options, onUndeclaredError: (problem) => undeclared.add(problem) });
+}
+
+function assertOnlyDeclaredErrors(): void {
+  if (undeclared.size === 0) return;
+  const problems = [...undeclared].join('\n  ');
+  undeclared.clear();
+  throw new Error(`Routes answered error codes they do not declare:\n  ${problems}`);
+}
+
 export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
 /** A server on a fresh database of the given kind, with a manual clock starting at T0. */
@@ -57,7 +75,7 @@ export async function createHarness(kind: StoreKind): Promise<Harness> {
   const config = { dataDir, databaseUrl: pgDb?.url ?? null, pgPoolSize: 5, masterKey: null, adminKey };
   const started = await openServices(config, { clock, ids: new UlidGenerator(clock) });
   const services = started.services;
-  const app = await buildApp(services);
+  const app = await buildCheckedApp(services);
   const accountId = started.firstAccount!.accountId;
   const call = caller(app, adminKey);
   const peers: Peer[] = [];
@@ -76,7 +94,7 @@ export async function createHarness(kind: StoreKind): Promise<Harness> {
     },
     peer: async () => {
       const other = await openServices(config, { clock, ids: new UlidGenerator(clock) });
-      const otherApp = await buildApp(other.services);
+      const otherApp = await buildCheckedApp(other.services);
       const peer: Peer = {
         app: otherApp,
         services: other.services,
@@ -95,6 +113,7 @@ export async function createHarness(kind: StoreKind): Promise<Harness> {
       await started.close();
       await pgDb?.drop();
       rmSync(dataDir, { recursive: true, force: true });
+      assertOnlyDeclaredErrors();
     },
   };
 }

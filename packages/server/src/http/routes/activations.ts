@@ -21,7 +21,7 @@ export function activationRoutes(app: App, services: Services): void {
       summary: 'Devices of an entitlement, with platform and last seen',
       params: IdParams,
       querystring: ActivationQuery,
-      response: answers(200, ListOf(Activation)),
+      response: answers(200, ListOf(Activation), ['NOT_FOUND']),
     },
     handler: async (req) =>
       pageOut(
@@ -42,7 +42,7 @@ export function activationRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Read an activation',
       params: IdParams,
-      response: answers(200, Activation),
+      response: answers(200, Activation, ['NOT_FOUND']),
     },
     handler: async (req) => activationOut(await getActivation(contextOf(services, req), req.params.id)),
   });
@@ -54,7 +54,7 @@ export function activationRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Deactivate a device: its seat is freed and its next refresh fails',
       params: IdParams,
-      response: answers(200, Activation),
+      response: answers(200, Activation, ['NOT_FOUND']),
     },
     handler: async (req) => activationOut(await deactivateActivation(contextOf(services, req), req.params.id)),
   });
@@ -67,7 +67,7 @@ export function activationRoutes(app: App, services: Services): void {
       summary: 'Every lease issued for an entitlement',
       params: IdParams,
       querystring: ListQuery,
-      response: answers(200, ListOf(LeaseRecordOut)),
+      response: answers(200, ListOf(LeaseRecordOut), ['NOT_FOUND']),
     },
     handler: async (req) =>
       pageOut(
@@ -84,7 +84,7 @@ export function activationRoutes(app: App, services: Services): void {
       summary: 'The customer returns the license: all seats are released and no lease is issued again',
       params: IdParams,
       body: Type.Union([EntitlementReason, Type.Null()]),
-      response: answers(200, Entitlement),
+      response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE']),
     },
     preValidation: async (req) => {
       if (req.body === undefined) req.body = null;
@@ -99,7 +99,7 @@ export function activationRoutes(app: App, services: Services): void {
       tags: ['access'],
       security: bearer,
       summary: 'Lease-signing keys, active and retired',
-      response: answers(200, ListOf(SigningKey)),
+      response: answers(200, ListOf(SigningKey), []),
     },
     handler: async (req) => {
       const ctx = contextOf(services, req);
@@ -114,7 +114,7 @@ export function activationRoutes(app: App, services: Services): void {
       tags: ['access'],
       security: bearer,
       summary: 'Start signing with a new key; the old one stays in the JWKS until its leases expire',
-      response: answers(200, SigningKey),
+      response: answers(200, SigningKey, ['INVALID_STATE']),
     },
     handler: async (req) => {
       const ctx = contextOf(services, req);

@@ -16,7 +16,7 @@ export function apiKeyRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'List live API keys (never their secrets)',
       querystring: ListQuery,
-      response: answers(200, ListOf(ApiKey)),
+      response: answers(200, ListOf(ApiKey), []),
     },
     handler: async (req) => {
       return pageOut(await listApiKeys(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), apiKeyOut);
@@ -30,7 +30,7 @@ export function apiKeyRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Create an API key; its secret is in this response only',
       body: ApiKeyCreate,
-      response: answers(201, ApiKeyCreated),
+      response: answers(201, ApiKeyCreated, ['UNKNOWN_REFERENCE']),
     },
     handler: async (req, reply) => {
       const { record, token } = await createApiKey(contextOf(services, req), req.body);
@@ -45,7 +45,7 @@ export function apiKeyRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Revoke an API key at once',
       params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
-      response: noContent,
+      response: noContent(['NOT_FOUND', 'LAST_ADMIN_KEY']),
     },
     handler: async (req, reply) => {
       await revokeApiKey(contextOf(services, req), req.params.id);

@@ -20,7 +20,7 @@ import { startTrial } from '../../domain/trials/start-trial.js';
 import { DomainError } from '../../domain/errors.js';
 import { clientContextOf } from '../license-auth.js';
 import { quotaOut } from './usage.js';
-import { answers, errorResponses, noContent, type App } from '../route-kit.js';
+import { ACTIVATION, answers, DEVICE_STATE, LEASE, LICENSE_STATE, noContent, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { activationOut, iso, leaseGrantOut } from '../wire.js';
 
@@ -38,7 +38,7 @@ export function clientRoutes(app: App, services: Services): void {
       security: license,
       summary: 'Activate this device: takes a seat (or finds the one it has) and returns a lease',
       body: ActivateRequest,
-      response: { 200: ActivateResponse, 201: ActivateResponse, ...errorResponses },
+      response: answers([200, 201], ActivateResponse, ACTIVATION),
     },
     handler: async (req, reply) => {
       const out = await activate(clientContextOf(services, req), req.body);
@@ -55,7 +55,7 @@ export function clientRoutes(app: App, services: Services): void {
       security: license,
       summary: 'May this license run now (on this device, with these features)? Always 200 with valid and a code',
       body: ValidateRequest,
-      response: answers(200, ValidationResult),
+      response: answers(200, ValidationResult, ['LICENSE_KEY_INVALID']),
     },
     handler: async (req) => {
       if (!req.license) {
@@ -99,7 +99,13 @@ export function clientRoutes(app: App, services: Services): void {
   const leaseRoute = (path: string, summary: string, heartbeat: boolean) =>
     app.post(path, {
       config: { license: 'required' },
-      schema: { tags, security: license, summary, body: FingerprintRequest, response: answers(200, LeaseResponse) },
+      schema: {
+        tags,
+        security: license,
+        summary,
+        body: FingerprintRequest,
+        response: answers(200, LeaseResponse, [...LICENSE_STATE, 'PRODUCT_MISMATCH', ...DEVICE_STATE, ...LEASE]),
+      },
       handler: async (req) => {
         const out = await refresh(clientContextOf(services, req), req.body, { heartbeat });
         return { lease: leaseGrantOut(out.lease), warnings: out.warnings, serverTime: now() };
@@ -115,7 +121,7 @@ export function clientRoutes(app: App, services: Services): void {
       security: license,
       summary: 'Borrow a floating seat for offline use, up to the offering’s borrow limit',
       body: BorrowRequest,
-      response: answers(200, LeaseResponse),
+      response: answers(200, LeaseResponse, [...LICENSE_STATE, ...DEVICE_STATE, 'BORROW_NOT_ALLOWED', ...LEASE]),
     },
     handler: async (req) => {
       const out = await borrow(clientContextOf(services, req), req.body);
@@ -130,7 +136,7 @@ export function clientRoutes(app: App, services: Services): void {
       security: license,
       summary: 'Give this device’s seat back (a node-locked seat counts as a rehost)',
       body: FingerprintRequest,
-      response: noContent,
+      response: noContent(['NOT_ACTIVATED', 'REHOST_LIMIT_REACHED']),
     },
     handler: async (req, reply) => {
       await deactivate(clientContextOf(services, req), req.body);
@@ -143,7 +149,7 @@ export function clientRoutes(app: App, services: Services): void {
       tags,
       summary: 'Start a trial on this device: creates a trial license from the product’s trial offering and activates it',
       body: TrialRequest,
-      response: { 201: TrialResponse, ...errorResponses },
+      response: answers(201, TrialResponse, ['NOT_FOUND', 'NO_TRIAL', 'TRIAL_ALREADY_USED', ...ACTIVATION]),
     },
     handler: async (req, reply) => {
       const accountId = req.body.account ?? (await services.store.accountOfProduct(req.body.product));
@@ -177,7 +183,7 @@ export function clientRoutes(app: App, services: Services): void {
       tags,
       summary: "The account's public lease-signing keys (JWKS); retired keys stay until their last lease expires",
       querystring: Type.Object({ account: Type.Optional(Type.String({ maxLength: 200 })) }),
-      response: answers(200, Jwks),
+      response: answers(200, Jwks, ['NOT_FOUND']),
     },
     handler: async (req, reply) => {
       const accountId = req.query.account ?? (await onlyAccount(services));

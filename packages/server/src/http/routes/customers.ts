@@ -21,7 +21,7 @@ export function customerRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'List or search customers',
       querystring: CustomerQuery,
-      response: answers(200, ListOf(Customer)),
+      response: answers(200, ListOf(Customer), []),
     },
     handler: async (req) =>
       pageOut(
@@ -36,7 +36,13 @@ export function customerRoutes(app: App, services: Services): void {
 
   app.post('/v1/customers', {
     config: { permission: 'customers:write' },
-    schema: { tags, security: bearer, summary: 'Create a customer', body: CustomerCreate, response: answers(201, Customer) },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Create a customer',
+      body: CustomerCreate,
+      response: answers(201, Customer, ['DUPLICATE_EXTERNAL_REF']),
+    },
     handler: async (req, reply) => reply.code(201).send(customerOut(await createCustomer(contextOf(services, req), req.body))),
   });
 
@@ -47,7 +53,7 @@ export function customerRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Read a customer (by id or externalRef)',
       params: IdParams,
-      response: answers(200, Customer),
+      response: answers(200, Customer, ['NOT_FOUND']),
     },
     handler: async (req) => customerOut(await getCustomer(contextOf(services, req), req.params.id)),
   });
@@ -60,14 +66,20 @@ export function customerRoutes(app: App, services: Services): void {
       summary: 'Change a customer',
       params: IdParams,
       body: CustomerPatch,
-      response: answers(200, Customer),
+      response: answers(200, Customer, ['NOT_FOUND', 'DUPLICATE_EXTERNAL_REF']),
     },
     handler: async (req) => customerOut(await updateCustomer(contextOf(services, req), req.params.id, req.body)),
   });
 
   app.delete('/v1/customers/:id', {
     config: { permission: 'customers:write' },
-    schema: { tags, security: bearer, summary: 'Delete a customer who holds no entitlement', params: IdParams, response: noContent },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Delete a customer who holds no entitlement',
+      params: IdParams,
+      response: noContent(['NOT_FOUND', 'IN_USE']),
+    },
     handler: async (req, reply) => {
       await deleteCustomer(contextOf(services, req), req.params.id);
       return reply.code(204).send();

@@ -29,7 +29,13 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
       summary: 'Upgrade, downgrade or cross-grade: overrides are kept, seats beyond the new count are cut; dryRun previews',
       params: IdParams,
       body: ChangeOfferingRequest,
-      response: answers(200, ChangeOfferingResult),
+      response: answers(200, ChangeOfferingResult, [
+        'NOT_FOUND',
+        'UNKNOWN_REFERENCE',
+        'CHANGE_NOT_ALLOWED',
+        'INVALID_STATE',
+        'DATE_OUT_OF_RANGE',
+      ]),
     },
     handler: async (req) => {
       const out = await changeOffering(contextOf(services, req), req.params.id, req.body);
@@ -58,7 +64,7 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Every version of the entitlement with who changed what',
       params: IdParams,
-      response: answers(200, ListOf(HistoryEntry)),
+      response: answers(200, ListOf(HistoryEntry), ['NOT_FOUND']),
     },
     handler: async (req) => {
       const entries = await entitlementHistory(contextOf(services, req), req.params.id);
@@ -74,7 +80,7 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
       summary: 'Go back to an earlier version with a compensating change (recorded like any other)',
       params: IdParams,
       body: RevertRequest,
-      response: answers(200, Entitlement),
+      response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE', 'DATE_OUT_OF_RANGE']),
     },
     handler: async (req) => entitlementOut(await revertEntitlement(contextOf(services, req), req.params.id, req.body.version)),
   });
@@ -87,7 +93,7 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
       summary: 'Pin a device (never evicted when seats are cut) or rename it',
       params: IdParams,
       body: ActivationPatch,
-      response: answers(200, Activation),
+      response: answers(200, Activation, ['NOT_FOUND']),
     },
     handler: async (req) => activationOut(await updateActivation(contextOf(services, req), req.params.id, req.body)),
   });

@@ -1,4 +1,5 @@
 import {
+  type ErrorCode,
   ENTITLEMENT_STATES,
   Entitlement,
   EntitlementCreate,
@@ -40,6 +41,7 @@ const EntitlementQuery = Type.Object({
 });
 const OptionalReason = Type.Union([EntitlementReason, Type.Null()]);
 const OptionalRenew = Type.Union([EntitlementRenew, Type.Null()]);
+const FEATURE_VALUES: ErrorCode[] = ['UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE'];
 
 export function entitlementRoutes(app: App, services: Services): void {
   app.get('/v1/entitlements', {
@@ -49,7 +51,7 @@ export function entitlementRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'List entitlements',
       querystring: EntitlementQuery,
-      response: answers(200, ListOf(Entitlement)),
+      response: answers(200, ListOf(Entitlement), []),
     },
     handler: async (req) => {
       const q = req.query;
@@ -65,7 +67,7 @@ export function entitlementRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Grant an offering to a customer; the response carries the license key',
       body: EntitlementCreate,
-      response: answers(201, Entitlement),
+      response: answers(201, Entitlement, ['UNKNOWN_REFERENCE', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
     },
     handler: async (req, reply) => reply.code(201).send(entitlementOut(await createEntitlement(contextOf(services, req), req.body))),
   });
@@ -78,7 +80,7 @@ export function entitlementRoutes(app: App, services: Services): void {
       summary: 'Read an entitlement with its effective rights; with asOf, as it stood at that moment',
       params: IdParams,
       querystring: Type.Object({ asOf: Type.Optional(Timestamp) }),
-      response: answers(200, Entitlement),
+      response: answers(200, Entitlement, ['NOT_FOUND']),
     },
     handler: async (req) => {
       const ctx = contextOf(services, req);
@@ -98,7 +100,7 @@ export function entitlementRoutes(app: App, services: Services): void {
       summary: 'Change an entitlement: overrides (null removes one), dates, references',
       params: IdParams,
       body: EntitlementPatch,
-      response: answers(200, Entitlement),
+      response: answers(200, Entitlement, ['NOT_FOUND', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
     },
     handler: async (req) => entitlementOut(await updateEntitlement(contextOf(services, req), req.params.id, req.body)),
   });
@@ -108,11 +110,19 @@ export function entitlementRoutes(app: App, services: Services): void {
     name: string,
     summary: string,
     run: (ctx: ReturnType<typeof contextOf>, id: string, body: ActionBody) => ReturnType<typeof getEntitlement>,
+    codes: readonly ErrorCode[] = [],
     body: TSchema = OptionalReason,
   ) =>
     app.post(`/v1/entitlements/:id/${name}`, {
       config: { permission: 'entitlements:write' },
-      schema: { tags, security: bearer, summary, params: IdParams, body, response: answers(200, Entitlement) },
+      schema: {
+        tags,
+        security: bearer,
+        summary,
+        params: IdParams,
+        body,
+        response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE', ...codes]),
+      },
       // Actions take an optional body: a bare POST is the same as `{}`.
       preValidation: async (req) => {
         if (req.body === undefined) req.body = null;
@@ -128,6 +138,7 @@ export function entitlementRoutes(app: App, services: Services): void {
     'renew',
     'Extend by the term from the end (or from now when expired)',
     (ctx, id, body) => renewEntitlement(ctx, id, body?.term),
+    ['NOT_RENEWABLE', 'DATE_OUT_OF_RANGE'],
     OptionalRenew,
   );
   action('revoke', 'Revoke for good: no lease is issued again', (ctx, id, body) => revokeEntitlement(ctx, id, body?.reason));

@@ -22,7 +22,7 @@ export function featureRoutes(app: App, services: Services): void {
       summary: "List a product's features",
       params: ProductParams,
       querystring: ListQuery,
-      response: answers(200, ListOf(Feature)),
+      response: answers(200, ListOf(Feature), ['NOT_FOUND']),
     },
     handler: async (req) =>
       pageOut(
@@ -39,14 +39,20 @@ export function featureRoutes(app: App, services: Services): void {
       summary: 'Add a feature to a product',
       params: ProductParams,
       body: FeatureCreate,
-      response: answers(201, Feature),
+      response: answers(201, Feature, ['NOT_FOUND', 'DUPLICATE_CODE']),
     },
     handler: async (req, reply) => reply.code(201).send(featureOut(await createFeature(contextOf(services, req), req.params.id, req.body))),
   });
 
   app.get('/v1/products/:id/features/:feature', {
     config: { permission: 'catalog:read' },
-    schema: { tags, security: bearer, summary: 'Read a feature (by id or code)', params: FeatureParams, response: answers(200, Feature) },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Read a feature (by id or code)',
+      params: FeatureParams,
+      response: answers(200, Feature, ['NOT_FOUND']),
+    },
     handler: async (req) => featureOut(await getFeature(contextOf(services, req), req.params.id, req.params.feature)),
   });
 
@@ -58,14 +64,20 @@ export function featureRoutes(app: App, services: Services): void {
       summary: "Change a feature's name or unit",
       params: FeatureParams,
       body: FeaturePatch,
-      response: answers(200, Feature),
+      response: answers(200, Feature, ['NOT_FOUND']),
     },
     handler: async (req) => featureOut(await updateFeature(contextOf(services, req), req.params.id, req.params.feature, req.body)),
   });
 
   app.delete('/v1/products/:id/features/:feature', {
     config: { permission: 'catalog:write' },
-    schema: { tags, security: bearer, summary: 'Delete a feature no offering sets', params: FeatureParams, response: noContent },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Delete a feature no offering sets',
+      params: FeatureParams,
+      response: noContent(['NOT_FOUND', 'IN_USE']),
+    },
     handler: async (req, reply) => {
       await deleteFeature(contextOf(services, req), req.params.id, req.params.feature);
       return reply.code(204).send();

@@ -6,7 +6,6 @@ import { contextOf } from '../auth.js';
 import { answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { iso, isoOrNull, pageOut } from '../wire.js';
-import { errorResponses } from '../route-kit.js';
 import { timeFrom } from '../../domain/dates.js';
 
 const tags = ['migrations'];
@@ -42,7 +41,7 @@ export function migrationRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Move many entitlements to another offering: dryRun answers the impact; otherwise a background job starts (202)',
       body: MigrationCreate,
-      response: { 200: MigrationAnswer, 202: MigrationAnswer, ...errorResponses },
+      response: answers([200, 202], MigrationAnswer, ['UNKNOWN_REFERENCE', 'CHANGE_NOT_ALLOWED', 'DATE_OUT_OF_RANGE']),
     },
     handler: async (req, reply) => {
       const b = req.body;
@@ -67,7 +66,7 @@ export function migrationRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Bulk migrations, newest first',
       querystring: ListQuery,
-      response: answers(200, ListOf(Migration)),
+      response: answers(200, ListOf(Migration), []),
     },
     handler: async (req) =>
       pageOut(await listMigrations(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), migrationOut),
@@ -80,7 +79,7 @@ export function migrationRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'A migration with its progress and what it changed',
       params: IdParams,
-      response: answers(200, Migration),
+      response: answers(200, Migration, ['NOT_FOUND']),
     },
     handler: async (req) => migrationOut(await getMigration(contextOf(services, req), req.params.id)),
   });

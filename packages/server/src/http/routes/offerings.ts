@@ -12,7 +12,13 @@ const OfferingQuery = Type.Object({ ...ListQuery.properties, productId: Type.Opt
 export function offeringRoutes(app: App, services: Services): void {
   app.get('/v1/offerings', {
     config: { permission: 'catalog:read' },
-    schema: { tags, security: bearer, summary: 'List offerings', querystring: OfferingQuery, response: answers(200, ListOf(Offering)) },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'List offerings',
+      querystring: OfferingQuery,
+      response: answers(200, ListOf(Offering), ['NOT_FOUND']),
+    },
     handler: async (req) =>
       pageOut(
         await listOfferings(
@@ -31,14 +37,20 @@ export function offeringRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Create an offering (plan, edition, SKU)',
       body: OfferingCreate,
-      response: answers(201, Offering),
+      response: answers(201, Offering, ['UNKNOWN_REFERENCE', 'DUPLICATE_CODE', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE']),
     },
     handler: async (req, reply) => reply.code(201).send(offeringOut(await createOffering(contextOf(services, req), req.body))),
   });
 
   app.get('/v1/offerings/:id', {
     config: { permission: 'catalog:read' },
-    schema: { tags, security: bearer, summary: 'Read an offering (by id or code)', params: IdParams, response: answers(200, Offering) },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Read an offering (by id or code)',
+      params: IdParams,
+      response: answers(200, Offering, ['NOT_FOUND']),
+    },
     handler: async (req) => offeringOut(await getOffering(contextOf(services, req), req.params.id)),
   });
 
@@ -50,14 +62,20 @@ export function offeringRoutes(app: App, services: Services): void {
       summary: 'Change an offering; every entitlement on it sees the change at its next lease',
       params: IdParams,
       body: OfferingPatch,
-      response: answers(200, Offering),
+      response: answers(200, Offering, ['NOT_FOUND', 'UNKNOWN_REFERENCE', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE']),
     },
     handler: async (req) => offeringOut(await updateOffering(contextOf(services, req), req.params.id, req.body)),
   });
 
   app.delete('/v1/offerings/:id', {
     config: { permission: 'catalog:write' },
-    schema: { tags, security: bearer, summary: 'Delete an offering no entitlement holds', params: IdParams, response: noContent },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Delete an offering no entitlement holds',
+      params: IdParams,
+      response: noContent(['NOT_FOUND', 'IN_USE']),
+    },
     handler: async (req, reply) => {
       await deleteOffering(contextOf(services, req), req.params.id);
       return reply.code(204).send();

@@ -2,7 +2,7 @@ import { LeaseGrant } from '@leasehold/contract';
 import { Type } from 'typebox';
 import { answerOfflineActivation, type OfflineActivationAnswer } from '../../domain/activations/offline.js';
 import { contextOf } from '../auth.js';
-import { bearer, errorResponses, type App } from '../route-kit.js';
+import { ACTIVATION, answers, bearer, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { iso, leaseGrantOut } from '../wire.js';
 
@@ -61,7 +61,7 @@ export function offlineRoutes(app: App, services: Services): void {
       security: bearer,
       summary: "Answer an air-gapped device's activation request file with a signed response file",
       body: OfflineActivationRequest,
-      response: { 200: OfflineActivationResponse, 201: OfflineActivationResponse, ...errorResponses },
+      response: answers([200, 201], OfflineActivationResponse, ['NOT_FOUND', ...ACTIVATION]),
     },
     handler: async (req, reply) => {
       const ctx = {

@@ -37,7 +37,7 @@ export function sessionRoutes(app: App, services: Services): void {
 
   app.get('/v1/session/setup', {
     config: { public: true },
-    schema: { tags, summary: 'Whether the server still waits for its first staff user', response: answers(200, SetupState) },
+    schema: { tags, summary: 'Whether the server still waits for its first staff user', response: answers(200, SetupState, []) },
     handler: async () => ({ needed: (await services.store.staff.userCount()) === 0 }),
   });
 
@@ -47,7 +47,7 @@ export function sessionRoutes(app: App, services: Services): void {
       tags,
       summary: 'Create the first staff user (an admin) on a server that has none, and sign in',
       body: FirstUserSetup,
-      response: answers(201, Session),
+      response: answers(201, Session, ['INVALID_STATE']),
     },
     handler: async (req, reply) => {
       const user = await setupFirstUser(services, req.body, req.id);
@@ -69,7 +69,7 @@ export function sessionRoutes(app: App, services: Services): void {
         'signs in again with `account`. A wrong password is 401 UNAUTHENTICATED whatever accounts have the email. ' +
         'Failed attempts are limited per email (whatever account is named) and per client address (429 TOO_MANY_REQUESTS).',
       body: SignIn,
-      response: answers(201, Session),
+      response: answers(201, Session, ['UNAUTHENTICATED', 'ACCOUNT_REQUIRED', 'TOO_MANY_REQUESTS']),
     },
     handler: async (req, reply) => {
       const signedIn = await signIn(deps, { ...req.body, address: req.ip, userAgent: userAgent(req) });
@@ -80,7 +80,12 @@ export function sessionRoutes(app: App, services: Services): void {
 
   app.get('/v1/session', {
     config: { public: true },
-    schema: { tags, security: cookie, summary: 'The signed-in staff user and the CSRF token for writes', response: answers(200, Session) },
+    schema: {
+      tags,
+      security: cookie,
+      summary: 'The signed-in staff user and the CSRF token for writes',
+      response: answers(200, Session, ['UNAUTHENTICATED']),
+    },
     handler: async (req) => {
       const staff = await authenticateStaff(services, req);
       if (!staff) throw new DomainError('UNAUTHENTICATED', 'Not signed in (no session, or it has expired).');
@@ -90,7 +95,7 @@ export function sessionRoutes(app: App, services: Services): void {
 
   app.delete('/v1/session', {
     config: { public: true },
-    schema: { tags, security: cookie, summary: 'Sign out: ends the session and clears the cookie', response: noContent },
+    schema: { tags, security: cookie, summary: 'Sign out: ends the session and clears the cookie', response: noContent(['FORBIDDEN']) },
     handler: async (req, reply) => {
       const token = readCookie(req, SESSION_COOKIE);
       if (token) {

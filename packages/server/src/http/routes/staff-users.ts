@@ -28,7 +28,13 @@ export const staffUserOut = (u: StaffUserRecord): StaffUser => ({
 export function staffUserRoutes(app: App, services: Services): void {
   app.get('/v1/staff-users', {
     config: { permission: 'keys:manage' },
-    schema: { tags, security: bearer, summary: 'List console users', querystring: ListQuery, response: answers(200, ListOf(StaffUser)) },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'List console users',
+      querystring: ListQuery,
+      response: answers(200, ListOf(StaffUser), []),
+    },
     handler: async (req) =>
       pageOut(await listStaffUsers(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), staffUserOut),
   });
@@ -40,7 +46,7 @@ export function staffUserRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Create a console user with a role and a first password',
       body: StaffUserCreate,
-      response: answers(201, StaffUser),
+      response: answers(201, StaffUser, ['DUPLICATE_CODE']),
     },
     handler: async (req, reply) => reply.code(201).send(staffUserOut(await createStaffUser(contextOf(services, req), req.body))),
   });
@@ -53,14 +59,20 @@ export function staffUserRoutes(app: App, services: Services): void {
       summary: 'Change a console user’s name, role or password (ends their sessions)',
       params: Params,
       body: StaffUserUpdate,
-      response: answers(200, StaffUser),
+      response: answers(200, StaffUser, ['NOT_FOUND', 'INVALID_STATE']),
     },
     handler: async (req) => staffUserOut(await updateStaffUser(contextOf(services, req), req.params.id, req.body)),
   });
 
   app.delete('/v1/staff-users/:id', {
     config: { permission: 'keys:manage' },
-    schema: { tags, security: bearer, summary: 'Remove a console user and end their sessions', params: Params, response: noContent },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Remove a console user and end their sessions',
+      params: Params,
+      response: noContent(['NOT_FOUND', 'INVALID_STATE']),
+    },
     handler: async (req, reply) => {
       await removeStaffUser(contextOf(services, req), req.params.id);
       return reply.code(204).send();

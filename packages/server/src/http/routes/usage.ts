@@ -20,7 +20,7 @@ import { entitlementUsage } from '../../domain/usage/current.js';
 import type { QuotaStatus } from '../../domain/usage/quota.js';
 import { contextOf } from '../auth.js';
 import { clientContextOf } from '../license-auth.js';
-import { answers, bearer, type App } from '../route-kit.js';
+import { answers, bearer, DEVICE_STATE, LICENSE_STATE, type App } from '../route-kit.js';
 import type { Services } from '../services.js';
 import { iso } from '../wire.js';
 import { timeFrom } from '../../domain/dates.js';
@@ -40,7 +40,7 @@ export function usageRoutes(app: App, services: Services): void {
       security: license,
       summary: 'Report usage of consumption features; each idempotency key counts once; quotas hold under parallel reports',
       body: UsageReport,
-      response: answers(200, UsageAnswer),
+      response: answers(200, UsageAnswer, [...LICENSE_STATE, ...DEVICE_STATE]),
     },
     handler: async (req) => {
       const out = await recordUsage(clientContextOf(services, req), req.body);
@@ -60,7 +60,7 @@ export function usageRoutes(app: App, services: Services): void {
             : 'Return elements to a pool (always accepted)',
         params: PoolParams,
         body: PoolCheckRequest,
-        response: answers(200, PoolAnswer),
+        response: answers(200, PoolAnswer, [...LICENSE_STATE, ...DEVICE_STATE, 'POOL_EXHAUSTED']),
       },
       handler: async (req) => ({ pool: await movePoolElements(clientContextOf(services, req), req.params.feature, req.body, direction) }),
     });
@@ -73,7 +73,7 @@ export function usageRoutes(app: App, services: Services): void {
       security: bearer,
       summary: 'Usage summed by feature, customer, device or entitlement over a time range',
       querystring: UsageReportQuery,
-      response: answers(200, ListOf(UsageGroupOut)),
+      response: answers(200, ListOf(UsageGroupOut), []),
     },
     handler: async (req) => {
       const q = req.query;
@@ -93,7 +93,7 @@ export function usageRoutes(app: App, services: Services): void {
       security: bearer,
       summary: "An entitlement's usage now: each consumption feature's quota this period, each pool's size and holders",
       params: IdParams,
-      response: answers(200, EntitlementUsageOut),
+      response: answers(200, EntitlementUsageOut, ['NOT_FOUND']),
     },
     handler: async (req) => {
       const u = await entitlementUsage(contextOf(services, req), req.params.id);
@@ -108,7 +108,7 @@ export function usageRoutes(app: App, services: Services): void {
       security: bearer,
       summary: "A customer's usage statement per entitlement, feature and period (JSON, or CSV with format=csv) for billing",
       querystring: StatementQuery,
-      response: answers(200, Statement),
+      response: answers(200, Statement, ['NOT_FOUND']),
     },
     handler: async (req, reply) => {
       const q = req.query;
