@@ -21,12 +21,12 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import * as prettier from 'prettier';
 import { openServices } from '../packages/server/src/bootstrap.js';
-import type { Context } from '../packages/server/src/domain/context.js';
-import { createProduct } from '../packages/server/src/domain/catalog/products.js';
-import { createFeature } from '../packages/server/src/domain/catalog/features.js';
-import { createOffering } from '../packages/server/src/domain/catalog/offerings.js';
-import type { OfferingRecord } from '../packages/server/src/domain/model.js';
-import { licenseKeyHash } from '../packages/server/src/domain/entitlements/entitlements.js';
+import type { Context } from '../packages/server/src/platform/domain/context.js';
+import { createProduct } from '../packages/server/src/capabilities/catalog/products.js';
+import { createFeature } from '../packages/server/src/capabilities/catalog/features.js';
+import { createOffering } from '../packages/server/src/capabilities/catalog/offerings.js';
+import type { OfferingRecord } from '../packages/server/src/platform/domain/model.js';
+import { licenseKeyHash } from '../packages/server/src/capabilities/entitlements/entitlements.js';
 import { generateLicenseKey } from '../packages/server/src/secrets/license-keys.js';
 import { addDuration } from '../packages/server/src/foundation/durations.js';
 

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { openServices } from '../packages/server/src/bootstrap.js';
-import { buildApp } from '../packages/server/src/http/app.js';
+import { buildApp } from '../packages/server/src/platform/http/app.js';
 
 interface Manifest {
   store: 'sqlite' | 'postgres';

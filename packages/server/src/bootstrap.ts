@@ -3,12 +3,12 @@ import { systemClock, type Clock } from './foundation/clock.js';
 import { UlidGenerator, type IdGenerator } from './foundation/ids.js';
 import { loadMasterKey, type MasterKey } from './secrets/master-key.js';
 import { isAcceptableSeedToken } from './secrets/api-key-tokens.js';
-import { migrateToLatest, openDatabase, type DatabaseConfig } from './store/database.js';
-import { Store } from './store/store.js';
-import { createAccount, type NewAccount } from './domain/access/accounts.js';
-import { ActivityStamps, ApiKeyUsage, type Services } from './http/services.js';
-import { Keyring } from './domain/leases/keyring.js';
-import { LicenseCache } from './store/license-cache.js';
+import { migrateToLatest, openDatabase, type DatabaseConfig } from './platform/store/database.js';
+import { Store } from './platform/store/store.js';
+import { createAccount, type NewAccount } from './capabilities/access/accounts.js';
+import { ActivityStamps, ApiKeyUsage, type Services } from './platform/http/services.js';
+import { Keyring } from './capabilities/licensing/leases/keyring.js';
+import { LicenseCache } from './capabilities/licensing/store/license-cache.js';
 import type { Config } from './config.js';
 
 export function databaseConfigOf(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'>): DatabaseConfig {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
 export interface Config {

@@ -1,10 +1,10 @@
 import pino from 'pino';
-import { buildApp } from './http/app.js';
-import { LOG_REDACT, LOG_SERIALIZERS } from './http/log-redaction.js';
+import { buildApp } from './platform/http/app.js';
+import { LOG_REDACT, LOG_SERIALIZERS } from './platform/http/log-redaction.js';
 import { openServices, type FirstAccount } from './bootstrap.js';
-import { releaseDeadSeats } from './domain/activations/sweeper.js';
-import { runMigrations } from './domain/migrations/runner.js';
-import { closeEndedPeriods } from './domain/usage/statements.js';
+import { releaseDeadSeats } from './capabilities/licensing/activations/sweeper.js';
+import { runMigrations } from './capabilities/migrations/runner.js';
+import { closeEndedPeriods } from './capabilities/usage/statements.js';
 import type { Config } from './config.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { fp, licensed, verifyLease } from '../support/client.js';
-import { releaseDeadSeats } from '../../src/domain/activations/sweeper.js';
+import { releaseDeadSeats } from '../../src/capabilities/licensing/activations/sweeper.js';
 
 const MIN = 60_000;
 

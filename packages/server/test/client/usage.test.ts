@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, T0, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { asLicense, fp } from '../support/client.js';
-import { closeEndedPeriods } from '../../src/domain/usage/statements.js';
+import { closeEndedPeriods } from '../../src/capabilities/usage/statements.js';
 
 const DAY = 24 * 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainError } from '../../src/domain/errors.js';
-import type { Context } from '../../src/domain/context.js';
-import { NlForm } from '../../src/domain/compat/netlicensing/entities.js';
-import { createProduct as nlCreateProduct } from '../../src/domain/compat/netlicensing/products.js';
-import { deleteToken } from '../../src/domain/compat/netlicensing/access.js';
+import type { DomainError } from '../../src/platform/domain/errors.js';
+import type { Context } from '../../src/platform/domain/context.js';
+import { NlForm } from '../../src/faces/netlicensing/entities.js';
+import { createProduct as nlCreateProduct } from '../../src/faces/netlicensing/products.js';
+import { deleteToken } from '../../src/faces/netlicensing/access.js';
 import { createHarness, type Harness, type Reply } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { eventCount } from '../support/counts.js';

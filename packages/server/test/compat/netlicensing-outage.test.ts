@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AccountStore } from '../../src/store/store.js';
+import { AccountStore } from '../../src/platform/store/store.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds, type StoreKind } from '../support/stores.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivationRule, EnforcementMode } from '@leasehold/contract';
-import { checkActivationRules, type CustomerFacts } from '../../src/domain/activations/rules.js';
-import type { ActivationRecord, EntitlementRecord } from '../../src/domain/model.js';
+import { checkActivationRules, type CustomerFacts } from '../../src/capabilities/licensing/activations/rules.js';
+import type { ActivationRecord, EntitlementRecord } from '../../src/platform/domain/model.js';
 import { DAY, NOW, activations, entitlement, offering } from '../support/records.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EnforcementMode } from '@leasehold/contract';
-import { decideSeat, holdsSeat, seatKindFor, seatsInUse } from '../../src/domain/activations/seats.js';
-import type { ActivationRecord, OfferingRecord } from '../../src/domain/model.js';
+import { decideSeat, holdsSeat, seatKindFor, seatsInUse } from '../../src/capabilities/licensing/activations/seats.js';
+import type { ActivationRecord, OfferingRecord } from '../../src/platform/domain/model.js';
 import { MINUTE, NOW, activation, activations, entitlement, offering, rightsOf } from '../support/records.js';
 
 type Candidate = Pick<ActivationRecord, 'seatKind' | 'user' | 'host' | 'fingerprint'>;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Overrides } from '@leasehold/contract';
-import { effectiveRights, statusAt, type EntitlementTerms } from '../../src/domain/entitlements/effective-rights.js';
-import { applyOverrides } from '../../src/domain/entitlements/overrides.js';
-import type { OfferingRecord } from '../../src/domain/model.js';
+import { effectiveRights, statusAt, type EntitlementTerms } from '../../src/capabilities/entitlements/effective-rights.js';
+import { applyOverrides } from '../../src/capabilities/entitlements/overrides.js';
+import type { OfferingRecord } from '../../src/platform/domain/model.js';
 
 const T = (iso: string) => Date.parse(iso);
 const START = T('2026-01-01T00:00:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planLease, type LeaseFacts } from '../../src/domain/leases/build.js';
-import type { ActivationRecord, EntitlementRecord, OfferingRecord } from '../../src/domain/model.js';
+import { planLease, type LeaseFacts } from '../../src/capabilities/licensing/leases/build.js';
+import type { ActivationRecord, EntitlementRecord, OfferingRecord } from '../../src/platform/domain/model.js';
 import { DAY, HOUR, MINUTE, NOW, SECOND, activation, customer, entitlement, offering, product, rightsOf } from '../support/records.js';
 
 interface Setup {

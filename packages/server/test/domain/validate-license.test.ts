@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureValue, ServerValidationCode } from '@leasehold/contract';
-import { ENDING_SOON_MS, grants, validateLicense, type ValidationFacts } from '../../src/domain/validation/validate.js';
-import type { ActivationRecord, EntitlementRecord, OfferingRecord } from '../../src/domain/model.js';
+import { ENDING_SOON_MS, grants, validateLicense, type ValidationFacts } from '../../src/capabilities/licensing/validation/validate.js';
+import type { ActivationRecord, EntitlementRecord, OfferingRecord } from '../../src/platform/domain/model.js';
 import { DAY, NOW, activation, activations, entitlement, offering, product, rightsOf } from '../support/records.js';
 
 interface Setup {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import { openDatabase, type Database } from '../../src/platform/store/database.js';
 import { createPostgresDatabase, storeKinds, type StoreKind } from '../support/stores.js';
 import { api, killAll, removeDir, startServer, tempDataDir, type ServerProcess } from '../support/processes.js';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ActivityStamps } from '../../src/http/services.js';
-import type { Store } from '../../src/store/store.js';
-import type { ActivationRecord } from '../../src/domain/model.js';
+import { ActivityStamps } from '../../src/platform/http/services.js';
+import type { Store } from '../../src/platform/store/store.js';
+import type { ActivationRecord } from '../../src/platform/domain/model.js';
 
 type Batch = Map<string, { accountId: string; at: number }>;
 

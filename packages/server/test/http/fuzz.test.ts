@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@leasehold/contract';
-import type { App } from '../../src/http/route-kit.js';
+import type { App } from '../../src/platform/http/route-kit.js';
 import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 

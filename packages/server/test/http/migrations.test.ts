@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { asLicense, fp } from '../support/client.js';
-import { runMigrations } from '../../src/domain/migrations/runner.js';
+import { runMigrations } from '../../src/capabilities/migrations/runner.js';
 
 const DAY = 24 * 3600_000;
 

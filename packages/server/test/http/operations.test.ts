@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '@leasehold/contract';
 import Fastify from 'fastify';
 import { Type } from 'typebox';
-import { sendError } from '../../src/http/errors.js';
-import { answers, installDeclaredErrorCheck, installDeclaredErrors, undeclaredAnswer } from '../../src/http/route-kit.js';
+import { sendError } from '../../src/platform/http/errors.js';
+import { answers, installDeclaredErrorCheck, installDeclaredErrors, undeclaredAnswer } from '../../src/platform/http/route-kit.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { DEFAULT_RATE_LIMITS } from '../../src/http/rate-limit.js';
-import type { App } from '../../src/http/route-kit.js';
+import { DEFAULT_RATE_LIMITS } from '../../src/platform/http/rate-limit.js';
+import type { App } from '../../src/platform/http/route-kit.js';
 import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 

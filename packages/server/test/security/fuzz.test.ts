@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@leasehold/contract';
-import { csrfTokenOf, startSession } from '../../src/domain/access/sessions.js';
-import type { App } from '../../src/http/route-kit.js';
+import { csrfTokenOf, startSession } from '../../src/capabilities/access/sessions.js';
+import type { App } from '../../src/platform/http/route-kit.js';
 import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { App } from '../../src/http/route-kit.js';
+import type { App } from '../../src/platform/http/route-kit.js';
 import { createHarness, seedCatalog, type Harness, buildCheckedApp } from '../support/harness.js';
 
 /**

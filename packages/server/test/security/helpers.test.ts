@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { csrfTokenMatches, csrfTokenOf } from '../../src/domain/access/sessions.js';
-import { redactUrl } from '../../src/http/log-redaction.js';
+import { csrfTokenMatches, csrfTokenOf } from '../../src/capabilities/access/sessions.js';
+import { redactUrl } from '../../src/platform/http/log-redaction.js';
 import { generateApiKeyToken } from '../../src/secrets/api-key-tokens.js';
 import { secretsEqual } from '../../src/secrets/compare.js';
 import { generateLicenseKey } from '../../src/secrets/license-keys.js';

@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import type { Change } from '../../src/store/changes.js';
+import { openDatabase, type Database } from '../../src/platform/store/database.js';
+import type { Change } from '../../src/platform/store/changes.js';
 import { createPostgresDatabase, storeKinds } from '../support/stores.js';
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import { openDatabase, type Database } from '../../src/platform/store/database.js';
 import { createPostgresDatabase, storeKinds } from '../support/stores.js';
 
 const withPostgres = (await storeKinds()).includes('postgres');

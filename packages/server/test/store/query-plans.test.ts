@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { migrateToLatest, openDatabase, type Database } from '../../src/store/database.js';
-import { Tx } from '../../src/store/store.js';
+import { migrateToLatest, openDatabase, type Database } from '../../src/platform/store/database.js';
+import { Tx } from '../../src/platform/store/store.js';
 
 /**
  * The hot-path queries must be index seeks, whatever the data: SQLite's planner once answered the

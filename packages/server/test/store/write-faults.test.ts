@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { createHarness, seedCatalog, type Harness, type Reply } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { asLicense, fp } from '../support/client.js';
-import { runMigrations } from '../../src/domain/migrations/runner.js';
-import { InjectedFault } from '../../src/store/write-faults.js';
+import { runMigrations } from '../../src/capabilities/migrations/runner.js';
+import { InjectedFault } from '../../src/platform/store/write-faults.js';
 
 /**
  * "No 500 commits": a write that fails after any of its statements leaves the database exactly as

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../../src/http/services.js';
+import type { Services } from '../../src/platform/http/services.js';
 
 /**
  * Inserts `count` entitlements straight into the store, in batches, for tests and benchmarks that

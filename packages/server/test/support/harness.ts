@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type AppOptions } from '../../src/http/app.js';
+import { buildApp, type AppOptions } from '../../src/platform/http/app.js';
 import { openServices } from '../../src/bootstrap.js';
 import { ManualClock } from '../../src/foundation/clock.js';
 import { UlidGenerator } from '../../src/foundation/ids.js';
-import { createAccount } from '../../src/domain/access/accounts.js';
-import type { Services } from '../../src/http/services.js';
-import type { App } from '../../src/http/route-kit.js';
+import { createAccount } from '../../src/capabilities/access/accounts.js';
+import type { Services } from '../../src/platform/http/services.js';
+import type { App } from '../../src/platform/http/route-kit.js';
 import { createPostgresDatabase, type StoreKind } from './stores.js';
 
 export interface Harness {

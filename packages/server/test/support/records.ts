@@ -1,5 +1,5 @@
-import type { ActivationRecord, CustomerRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../../src/domain/model.js';
-import { effectiveRights, type EffectiveRightsRecord } from '../../src/domain/entitlements/effective-rights.js';
+import type { ActivationRecord, CustomerRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../../src/platform/domain/model.js';
+import { effectiveRights, type EffectiveRightsRecord } from '../../src/capabilities/entitlements/effective-rights.js';
 
 /**
  * Small record builders for table-driven domain tests: whole records with plain defaults, so a case

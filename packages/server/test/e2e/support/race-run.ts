@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from '../../../src/store/database.js';
+import type { Database } from '../../../src/platform/store/database.js';
 import { api, childEnv, REPO_ROOT } from '../../support/processes.js';
 import type { FinalState, RaceTarget } from './race-check.js';
 import type { RaceClientConfig, RaceEntry } from './race-protocol.js';

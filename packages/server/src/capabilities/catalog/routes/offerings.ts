@@ -1,0 +1,84 @@
+import { IdParams, ListOf, ListQuery, Offering, OfferingCreate, OfferingPatch } from '@leasehold/contract';
+import { Type } from 'typebox';
+import { createOffering, deleteOffering, getOffering, listOfferings, updateOffering } from '../offerings.js';
+import { contextOf } from '../../access/routes/auth.js';
+import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import type { Services } from '../../../platform/http/services.js';
+import { offeringOut, pageOut } from '../../../platform/http/wire.js';
+
+const tags = ['catalog'];
+const OfferingQuery = Type.Object({ ...ListQuery.properties, productId: Type.Optional(Type.String({ maxLength: 200 })) });
+
+export function offeringRoutes(app: App, services: Services): void {
+  app.get('/v1/offerings', {
+    config: { permission: 'catalog:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'List offerings',
+      querystring: OfferingQuery,
+      response: answers(200, ListOf(Offering), ['NOT_FOUND']),
+    },
+    handler: async (req) =>
+      pageOut(
+        await listOfferings(
+          contextOf(services, req),
+          { product: req.query.productId },
+          { limit: req.query.limit ?? 50, cursor: req.query.cursor },
+        ),
+        offeringOut,
+      ),
+  });
+
+  app.post('/v1/offerings', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Create an offering (plan, edition, SKU)',
+      body: OfferingCreate,
+      response: answers(201, Offering, ['UNKNOWN_REFERENCE', 'DUPLICATE_CODE', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE']),
+    },
+    handler: async (req, reply) => reply.code(201).send(offeringOut(await createOffering(contextOf(services, req), req.body))),
+  });
+
+  app.get('/v1/offerings/:id', {
+    config: { permission: 'catalog:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Read an offering (by id or code)',
+      params: IdParams,
+      response: answers(200, Offering, ['NOT_FOUND']),
+    },
+    handler: async (req) => offeringOut(await getOffering(contextOf(services, req), req.params.id)),
+  });
+
+  app.patch('/v1/offerings/:id', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Change an offering; every entitlement on it sees the change at its next lease',
+      params: IdParams,
+      body: OfferingPatch,
+      response: answers(200, Offering, ['NOT_FOUND', 'UNKNOWN_REFERENCE', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE']),
+    },
+    handler: async (req) => offeringOut(await updateOffering(contextOf(services, req), req.params.id, req.body)),
+  });
+
+  app.delete('/v1/offerings/:id', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Delete an offering no entitlement holds',
+      params: IdParams,
+      response: noContent(['NOT_FOUND', 'IN_USE']),
+    },
+    handler: async (req, reply) => {
+      await deleteOffering(contextOf(services, req), req.params.id);
+      return reply.code(204).send();
+    },
+  });
+}

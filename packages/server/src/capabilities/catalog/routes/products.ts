@@ -1,0 +1,69 @@
+import { IdParams, ListOf, ListQuery, Product, ProductCreate, ProductPatch } from '@leasehold/contract';
+import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from '../products.js';
+import { contextOf } from '../../access/routes/auth.js';
+import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import type { Services } from '../../../platform/http/services.js';
+import { pageOut, productOut } from '../../../platform/http/wire.js';
+
+const tags = ['catalog'];
+
+export function productRoutes(app: App, services: Services): void {
+  app.get('/v1/products', {
+    config: { permission: 'catalog:read' },
+    schema: { tags, security: bearer, summary: 'List products', querystring: ListQuery, response: answers(200, ListOf(Product), []) },
+    handler: async (req) =>
+      pageOut(await listProducts(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), productOut),
+  });
+
+  app.post('/v1/products', {
+    config: { permission: 'products:create' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Create a product',
+      body: ProductCreate,
+      response: answers(201, Product, ['DUPLICATE_CODE']),
+    },
+    handler: async (req, reply) => reply.code(201).send(productOut(await createProduct(contextOf(services, req), req.body))),
+  });
+
+  app.get('/v1/products/:id', {
+    config: { permission: 'catalog:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Read a product (by id or code)',
+      params: IdParams,
+      response: answers(200, Product, ['NOT_FOUND']),
+    },
+    handler: async (req) => productOut(await getProduct(contextOf(services, req), req.params.id)),
+  });
+
+  app.patch('/v1/products/:id', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Change a product',
+      params: IdParams,
+      body: ProductPatch,
+      response: answers(200, Product, ['NOT_FOUND', 'UNKNOWN_REFERENCE', 'DUPLICATE_CODE']),
+    },
+    handler: async (req) => productOut(await updateProduct(contextOf(services, req), req.params.id, req.body)),
+  });
+
+  app.delete('/v1/products/:id', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Delete a product no offering uses',
+      params: IdParams,
+      response: noContent(['NOT_FOUND', 'IN_USE']),
+    },
+    handler: async (req, reply) => {
+      await deleteProduct(contextOf(services, req), req.params.id);
+      return reply.code(204).send();
+    },
+  });
+}

@@ -1,0 +1,145 @@
+import {
+  type ErrorCode,
+  ENTITLEMENT_STATES,
+  Entitlement,
+  EntitlementCreate,
+  EntitlementPatch,
+  EntitlementReason,
+  EntitlementRenew,
+  IdParams,
+  ListOf,
+  ListQuery,
+  Timestamp,
+} from '@leasehold/contract';
+import { Type, type TSchema } from 'typebox';
+import {
+  createEntitlement,
+  getEntitlement,
+  listEntitlements,
+  renewEntitlement,
+  resumeEntitlement,
+  revokeEntitlement,
+  suspendEntitlement,
+  updateEntitlement,
+} from '../entitlements.js';
+import { entitlementAsOf } from '../history.js';
+import { contextOf } from '../../access/routes/auth.js';
+import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import type { Services } from '../../../platform/http/services.js';
+import { entitlementOut, pageOut } from '../../../platform/http/wire.js';
+import { timeFrom } from '../../../platform/domain/dates.js';
+
+const tags = ['entitlements'];
+const Ref = Type.String({ maxLength: 200 });
+const EntitlementQuery = Type.Object({
+  ...ListQuery.properties,
+  customerId: Type.Optional(Ref),
+  offeringId: Type.Optional(Ref),
+  productId: Type.Optional(Ref),
+  state: Type.Optional(Type.Enum(ENTITLEMENT_STATES)),
+  orderRef: Type.Optional(Ref),
+});
+const OptionalReason = Type.Union([EntitlementReason, Type.Null()]);
+const OptionalRenew = Type.Union([EntitlementRenew, Type.Null()]);
+const FEATURE_VALUES: ErrorCode[] = ['UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE'];
+
+export function entitlementRoutes(app: App, services: Services): void {
+  app.get('/v1/entitlements', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'List entitlements',
+      querystring: EntitlementQuery,
+      response: answers(200, ListOf(Entitlement), []),
+    },
+    handler: async (req) => {
+      const q = req.query;
+      const filter = { customer: q.customerId, offering: q.offeringId, product: q.productId, state: q.state, orderRef: q.orderRef };
+      return pageOut(await listEntitlements(contextOf(services, req), filter, { limit: q.limit ?? 50, cursor: q.cursor }), entitlementOut);
+    },
+  });
+
+  app.post('/v1/entitlements', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Grant an offering to a customer; the response carries the license key',
+      body: EntitlementCreate,
+      response: answers(201, Entitlement, ['UNKNOWN_REFERENCE', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
+    },
+    handler: async (req, reply) => reply.code(201).send(entitlementOut(await createEntitlement(contextOf(services, req), req.body))),
+  });
+
+  app.get('/v1/entitlements/:id', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Read an entitlement with its effective rights; with asOf, as it stood at that moment',
+      params: IdParams,
+      querystring: Type.Object({ asOf: Type.Optional(Timestamp) }),
+      response: answers(200, Entitlement, ['NOT_FOUND']),
+    },
+    handler: async (req) => {
+      const ctx = contextOf(services, req);
+      if (req.query.asOf) {
+        const then = await entitlementAsOf(ctx, req.params.id, timeFrom('asOf', req.query.asOf));
+        return entitlementOut({ record: { ...then.record, keyHash: '', keySealed: '' }, key: then.key, effective: then.effective });
+      }
+      return entitlementOut(await getEntitlement(ctx, req.params.id));
+    },
+  });
+
+  app.patch('/v1/entitlements/:id', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      security: bearer,
+      summary: 'Change an entitlement: overrides (null removes one), dates, references',
+      params: IdParams,
+      body: EntitlementPatch,
+      response: answers(200, Entitlement, ['NOT_FOUND', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
+    },
+    handler: async (req) => entitlementOut(await updateEntitlement(contextOf(services, req), req.params.id, req.body)),
+  });
+
+  type ActionBody = { reason?: string; term?: string } | null;
+  const action = (
+    name: string,
+    summary: string,
+    run: (ctx: ReturnType<typeof contextOf>, id: string, body: ActionBody) => ReturnType<typeof getEntitlement>,
+    codes: readonly ErrorCode[] = [],
+    body: TSchema = OptionalReason,
+  ) =>
+    app.post(`/v1/entitlements/:id/${name}`, {
+      config: { permission: 'entitlements:write' },
+      schema: {
+        tags,
+        security: bearer,
+        summary,
+        params: IdParams,
+        body,
+        response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE', ...codes]),
+      },
+      // Actions take an optional body: a bare POST is the same as `{}`.
+      preValidation: async (req) => {
+        if (req.body === undefined) req.body = null;
+      },
+      handler: async (req) => entitlementOut(await run(contextOf(services, req), req.params.id, req.body as ActionBody)),
+    });
+
+  action('suspend', 'Suspend: the next refresh or validation fails with SUSPENDED', (ctx, id, body) =>
+    suspendEntitlement(ctx, id, body?.reason),
+  );
+  action('resume', 'Resume a suspended entitlement', (ctx, id) => resumeEntitlement(ctx, id));
+  action(
+    'renew',
+    'Extend by the term from the end (or from now when expired)',
+    (ctx, id, body) => renewEntitlement(ctx, id, body?.term),
+    ['NOT_RENEWABLE', 'DATE_OUT_OF_RANGE'],
+    OptionalRenew,
+  );
+  action('revoke', 'Revoke for good: no lease is issued again', (ctx, id, body) => revokeEntitlement(ctx, id, body?.reason));
+}

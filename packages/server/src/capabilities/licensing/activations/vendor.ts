@@ -1,0 +1,52 @@
+import type { ActivationState } from '@leasehold/contract';
+import type { Context } from '../../../platform/domain/context.js';
+import { notFound } from '../../../platform/domain/errors.js';
+import type { ActivationRecord, LeaseRecord, Page } from '../../../platform/domain/model.js';
+import { recordEvent } from '../../events/record.js';
+import { requireEntitlement } from '../../entitlements/entitlements.js';
+import type { PageRequest } from '../../../platform/store/paging.js';
+
+/** Staff's view of devices: list, read, and deactivate without counting a rehost against the customer. */
+export function listActivations(
+  ctx: Context,
+  entitlementRef: string,
+  filter: { state?: ActivationState | undefined },
+  page: PageRequest,
+): Promise<Page<ActivationRecord>> {
+  return ctx.store.read(async (tx) => tx.activations.list((await requireEntitlement(tx, entitlementRef)).id, filter, page));
+}
+
+export function getActivation(ctx: Context, id: string): Promise<ActivationRecord> {
+  return ctx.store.read(async (tx) => {
+    const activation = await tx.activations.find(id);
+    if (!activation) throw notFound('activation', id);
+    return activation;
+  });
+}
+
+/** Frees the seat at once; the device's next refresh fails with NOT_ACTIVATED. */
+export function deactivateActivation(ctx: Context, id: string): Promise<ActivationRecord> {
+  return ctx.store.write(async (tx) => {
+    const activation = await tx.activations.find(id);
+    if (!activation) throw notFound('activation', id);
+    if (activation.state !== 'active') return activation;
+    const now = ctx.clock.now();
+    const ended: ActivationRecord = { ...activation, state: 'deactivated', endedAt: now, endReason: 'vendor' };
+    await tx.activations.update(ended);
+    await recordEvent(tx, ctx, {
+      type: 'activation.deactivated',
+      subjectType: 'activation',
+      subjectId: id,
+      entitlementId: activation.entitlementId,
+      customerId: activation.customerId,
+      productId: activation.productId,
+      before: { state: 'active' },
+      after: { state: 'deactivated', reason: 'vendor' },
+    });
+    return ended;
+  });
+}
+
+export function listLeases(ctx: Context, entitlementRef: string, page: PageRequest): Promise<Page<LeaseRecord>> {
+  return ctx.store.read(async (tx) => tx.leases.listForEntitlement((await requireEntitlement(tx, entitlementRef)).id, page));
+}

@@ -1,0 +1,125 @@
+import { ACTIVATION_STATES, Activation, IdParams, LeaseRecordOut, ListOf, ListQuery, SigningKey } from '@leasehold/contract';
+import { Type } from 'typebox';
+import { deactivateActivation, getActivation, listActivations, listLeases } from '../activations/vendor.js';
+import { returnEntitlement } from '../../entitlements/entitlements.js';
+import { publishedKeys, rotateSigningKey } from '../leases/signing-keys.js';
+import { contextOf } from '../../access/routes/auth.js';
+import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import type { Services } from '../../../platform/http/services.js';
+import { activationOut, entitlementOut, leaseOut, pageOut, signingKeyOut } from '../../../platform/http/wire.js';
+import { Entitlement, EntitlementReason } from '@leasehold/contract';
+
+const ActivationQuery = Type.Object({ ...ListQuery.properties, state: Type.Optional(Type.Enum(ACTIVATION_STATES)) });
+
+/** Staff's view of devices, leases and signing keys. */
+export function activationRoutes(app: App, services: Services): void {
+  app.get('/v1/entitlements/:id/activations', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['activations'],
+      security: bearer,
+      summary: 'Devices of an entitlement, with platform and last seen',
+      params: IdParams,
+      querystring: ActivationQuery,
+      response: answers(200, ListOf(Activation), ['NOT_FOUND']),
+    },
+    handler: async (req) =>
+      pageOut(
+        await listActivations(
+          contextOf(services, req),
+          req.params.id,
+          { state: req.query.state },
+          { limit: req.query.limit ?? 50, cursor: req.query.cursor },
+        ),
+        activationOut,
+      ),
+  });
+
+  app.get('/v1/activations/:id', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['activations'],
+      security: bearer,
+      summary: 'Read an activation',
+      params: IdParams,
+      response: answers(200, Activation, ['NOT_FOUND']),
+    },
+    handler: async (req) => activationOut(await getActivation(contextOf(services, req), req.params.id)),
+  });
+
+  app.delete('/v1/activations/:id', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags: ['activations'],
+      security: bearer,
+      summary: 'Deactivate a device: its seat is freed and its next refresh fails',
+      params: IdParams,
+      response: answers(200, Activation, ['NOT_FOUND']),
+    },
+    handler: async (req) => activationOut(await deactivateActivation(contextOf(services, req), req.params.id)),
+  });
+
+  app.get('/v1/entitlements/:id/leases', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['activations'],
+      security: bearer,
+      summary: 'Every lease issued for an entitlement',
+      params: IdParams,
+      querystring: ListQuery,
+      response: answers(200, ListOf(LeaseRecordOut), ['NOT_FOUND']),
+    },
+    handler: async (req) =>
+      pageOut(
+        await listLeases(contextOf(services, req), req.params.id, { limit: req.query.limit ?? 50, cursor: req.query.cursor }),
+        leaseOut,
+      ),
+  });
+
+  app.post('/v1/entitlements/:id/return', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags: ['entitlements'],
+      security: bearer,
+      summary: 'The customer returns the license: all seats are released and no lease is issued again',
+      params: IdParams,
+      body: Type.Union([EntitlementReason, Type.Null()]),
+      response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE']),
+    },
+    preValidation: async (req) => {
+      if (req.body === undefined) req.body = null;
+    },
+    handler: async (req) =>
+      entitlementOut(await returnEntitlement(contextOf(services, req), req.params.id, (req.body as { reason?: string } | null)?.reason)),
+  });
+
+  app.get('/v1/signing-keys', {
+    config: { permission: 'keys:manage' },
+    schema: {
+      tags: ['access'],
+      security: bearer,
+      summary: 'Lease-signing keys, active and retired',
+      response: answers(200, ListOf(SigningKey), []),
+    },
+    handler: async (req) => {
+      const ctx = contextOf(services, req);
+      const keys = await publishedKeys(ctx.store, services.clock.now());
+      return { data: keys.map(signingKeyOut), nextCursor: null };
+    },
+  });
+
+  app.post('/v1/signing-keys/rotate', {
+    config: { permission: 'keys:manage' },
+    schema: {
+      tags: ['access'],
+      security: bearer,
+      summary: 'Start signing with a new key; the old one stays in the JWKS until its leases expire',
+      response: answers(200, SigningKey, ['INVALID_STATE']),
+    },
+    handler: async (req) => {
+      const ctx = contextOf(services, req);
+      const created = await rotateSigningKey(ctx, services.keyring);
+      return signingKeyOut({ record: created, publishedUntil: null });
+    },
+  });
+}

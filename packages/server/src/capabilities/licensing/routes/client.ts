@@ -1,0 +1,202 @@
+import {
+  ActivateRequest,
+  ActivateResponse,
+  BorrowRequest,
+  FingerprintRequest,
+  Jwks,
+  LeaseResponse,
+  TrialRequest,
+  TrialResponse,
+  ValidateRequest,
+  ValidationResult,
+} from '@leasehold/contract';
+import { Type } from 'typebox';
+import { activate } from '../activations/activate.js';
+import { deactivate } from '../activations/deactivate.js';
+import { borrow, refresh } from '../activations/renewal.js';
+import { validate } from '../activations/validate-online.js';
+import { jwks } from '../leases/signing-keys.js';
+import { startTrial } from '../trials/start-trial.js';
+import { DomainError } from '../../../platform/domain/errors.js';
+import { clientContextOf } from './license-auth.js';
+import { quotaOut } from '../../usage/routes/usage.js';
+import { ACTIVATION, answers, DEVICE_STATE, LEASE, LICENSE_STATE, noContent, type App } from '../../../platform/http/route-kit.js';
+import type { Services } from '../../../platform/http/services.js';
+import { activationOut, iso, leaseGrantOut } from '../../../platform/http/wire.js';
+
+const tags = ['client'];
+const license = [{ licenseKey: [] }];
+
+/** The API the vendor's application talks to through the SDK, authenticated by the license key. */
+export function clientRoutes(app: App, services: Services): void {
+  const now = () => iso(services.clock.now());
+
+  app.post('/v1/client/activate', {
+    config: { license: 'required' },
+    schema: {
+      tags,
+      security: license,
+      summary: 'Activate this device: takes a seat (or finds the one it has) and returns a lease',
+      body: ActivateRequest,
+      response: answers([200, 201], ActivateResponse, ACTIVATION),
+    },
+    handler: async (req, reply) => {
+      const out = await activate(clientContextOf(services, req), req.body);
+      return reply
+        .code(out.created ? 201 : 200)
+        .send({ activation: activationOut(out.activation), lease: leaseGrantOut(out.lease), warnings: out.warnings, serverTime: now() });
+    },
+  });
+
+  app.post('/v1/client/validate', {
+    config: { license: 'optional' },
+    schema: {
+      tags,
+      security: license,
+      summary: 'May this license run now (on this device, with these features)? Always 200 with valid and a code',
+      body: ValidateRequest,
+      response: answers(200, ValidationResult, ['LICENSE_KEY_INVALID']),
+    },
+    handler: async (req) => {
+      if (!req.license) {
+        return {
+          valid: false,
+          code: 'NOT_FOUND' as const,
+          message: 'No license has this key.',
+          warnings: [],
+          enforcement: null,
+          entitlement: null,
+          activation: null,
+          serverTime: now(),
+        };
+      }
+      const ctx = clientContextOf(services, req);
+      const { verdict, license: l, activation, usage } = await validate(ctx, req.body);
+      return {
+        ...verdict,
+        enforcement: l.offering.enforcementMode,
+        entitlement: {
+          id: l.entitlement.id,
+          customer: { id: l.customer.id, name: l.customer.name },
+          offering: { id: l.offering.id, code: l.offering.code, name: l.offering.name },
+          status: l.rights.status,
+          startsAt: iso(l.rights.startsAt),
+          endsAt: l.rights.endsAt === null ? null : iso(l.rights.endsAt),
+          licenseModel: l.rights.licenseModel,
+          seatModel: l.rights.seatModel,
+          seats: l.rights.seats,
+          leasePeriod: l.rights.leasePeriod,
+          features: l.rights.features,
+          maintenanceUntil: l.rights.maintenanceUntil === null ? null : iso(l.rights.maintenanceUntil),
+        },
+        activation: activation ? { id: activation.id, seatKind: activation.seatKind } : null,
+        usage: quotaOut(usage),
+        serverTime: now(),
+      };
+    },
+  });
+
+  const leaseRoute = (path: string, summary: string, heartbeat: boolean) =>
+    app.post(path, {
+      config: { license: 'required' },
+      schema: {
+        tags,
+        security: license,
+        summary,
+        body: FingerprintRequest,
+        response: answers(200, LeaseResponse, [...LICENSE_STATE, 'PRODUCT_MISMATCH', ...DEVICE_STATE, ...LEASE]),
+      },
+      handler: async (req) => {
+        const out = await refresh(clientContextOf(services, req), req.body, { heartbeat });
+        return { lease: leaseGrantOut(out.lease), warnings: out.warnings, serverTime: now() };
+      },
+    });
+  leaseRoute('/v1/client/refresh', 'A new lease with the rights as they are now', false);
+  leaseRoute('/v1/client/heartbeat', 'Keep a floating or ephemeral seat: the seat is freed when heartbeats stop', true);
+
+  app.post('/v1/client/borrow', {
+    config: { license: 'required' },
+    schema: {
+      tags,
+      security: license,
+      summary: 'Borrow a floating seat for offline use, up to the offering’s borrow limit',
+      body: BorrowRequest,
+      response: answers(200, LeaseResponse, [...LICENSE_STATE, ...DEVICE_STATE, 'BORROW_NOT_ALLOWED', ...LEASE]),
+    },
+    handler: async (req) => {
+      const out = await borrow(clientContextOf(services, req), req.body);
+      return { lease: leaseGrantOut(out.lease), warnings: [], serverTime: now() };
+    },
+  });
+
+  app.post('/v1/client/deactivate', {
+    config: { license: 'required' },
+    schema: {
+      tags,
+      security: license,
+      summary: 'Give this device’s seat back (a node-locked seat counts as a rehost)',
+      body: FingerprintRequest,
+      response: noContent(['NOT_ACTIVATED', 'REHOST_LIMIT_REACHED']),
+    },
+    handler: async (req, reply) => {
+      await deactivate(clientContextOf(services, req), req.body);
+      return reply.code(204).send();
+    },
+  });
+
+  app.post('/v1/client/trial', {
+    schema: {
+      tags,
+      summary: 'Start a trial on this device: creates a trial license from the product’s trial offering and activates it',
+      body: TrialRequest,
+      response: answers(201, TrialResponse, ['NOT_FOUND', 'NO_TRIAL', 'TRIAL_ALREADY_USED', ...ACTIVATION]),
+    },
+    handler: async (req, reply) => {
+      const accountId = req.body.account ?? (await services.store.accountOfProduct(req.body.product));
+      if (!accountId)
+        throw new DomainError('NOT_FOUND', `No product ${JSON.stringify(req.body.product)} (or it is ambiguous: pass account).`, {
+          field: 'product',
+        });
+      const ctx = {
+        store: services.store.forAccount({ accountId, productId: null }),
+        clock: services.clock,
+        ids: services.ids,
+        secrets: services.secrets,
+        keyring: services.keyring,
+        actor: { type: 'system' as const, id: 'trial' },
+        requestId: req.id,
+      };
+      const out = await startTrial(ctx, req.body);
+      return reply.code(201).send({
+        key: out.key,
+        entitlementId: out.entitlementId,
+        activation: activationOut(out.activation),
+        lease: leaseGrantOut(out.lease),
+        warnings: out.warnings,
+        serverTime: now(),
+      });
+    },
+  });
+
+  app.get('/.well-known/jwks.json', {
+    schema: {
+      tags,
+      summary: "The account's public lease-signing keys (JWKS); retired keys stay until their last lease expires",
+      querystring: Type.Object({ account: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: answers(200, Jwks, ['NOT_FOUND']),
+    },
+    handler: async (req, reply) => {
+      const accountId = req.query.account ?? (await onlyAccount(services));
+      const store = services.store.forAccount({ accountId, productId: null });
+      const out = await jwks(store, services.keyring, services.clock.now());
+      return reply.header('cache-control', 'public, max-age=300').send(out);
+    },
+  });
+}
+
+async function onlyAccount(services: Services): Promise<string> {
+  const ids = await services.store.accountIds(2);
+  if (ids.length !== 1)
+    throw new DomainError('INVALID_REQUEST', 'This server hosts several accounts: pass ?account=<account id>.', { field: 'account' });
+  return ids[0]!;
+}

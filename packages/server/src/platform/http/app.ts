@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ERROR_CODES } from '@leasehold/contract';
+import { installManagementAuth, installRouteTable } from '../../capabilities/access/routes/auth.js';
+import { frameworkError, installErrorHandling } from './errors.js';
+import { installIdempotency } from './idempotency.js';
+import { installInputLimits } from './input-limits.js';
+import { DEFAULT_RATE_LIMITS, installRateLimits, type RateLimits } from './rate-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { validatorCompiler } from './validation.js';
+import { installDeclaredErrorCheck, installDeclaredErrors, type App } from './route-kit.js';
+import type { Services } from './services.js';
+import { apiKeyRoutes } from '../../capabilities/access/routes/api-keys.js';
+import { activationRoutes } from '../../capabilities/licensing/routes/activations.js';
+import { entitlementChangeRoutes } from '../../capabilities/entitlements/routes/entitlement-changes.js';
+import { migrationRoutes } from '../../capabilities/migrations/routes/migrations.js';
+import { usageRoutes } from '../../capabilities/usage/routes/usage.js';
+import { clientRoutes } from '../../capabilities/licensing/routes/client.js';
+import { offlineRoutes } from '../../capabilities/licensing/routes/offline.js';
+import { installLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
+import { customerRoutes } from '../../capabilities/customers/routes/customers.js';
+import { entitlementRoutes } from '../../capabilities/entitlements/routes/entitlements.js';
+import { eventRoutes } from '../../capabilities/events/routes/events.js';
+import { featureRoutes } from '../../capabilities/catalog/routes/features.js';
+import { healthRoutes } from './health.js';
+import { offeringRoutes } from '../../capabilities/catalog/routes/offerings.js';
+import { productRoutes } from '../../capabilities/catalog/routes/products.js';
+import { sessionRoutes } from '../../capabilities/access/routes/session.js';
+import { staffUserRoutes } from '../../capabilities/access/routes/staff-users.js';
+import { consoleSite } from './console.js';
+import { netlicensingRoutes } from '../../faces/netlicensing/routes/routes.js';
+
+export interface AppOptions {
+  logger?: FastifyBaseLogger;
+  bodyLimit?: number;
+  rateLimits?: RateLimits;
+  /** Whose X-Forwarded-For to believe for the client address (rate limits, sign-in throttle); none by default. */
+  trustProxy?: boolean | number | string[];
+  /** Strict-Transport-Security max-age in seconds; 0 or unset sends none. */
+  hstsMaxAge?: number;
+  /**
+   * Tests only: every error answer is held to the codes its route declares, and a breach reported
+   * here (see installDeclaredErrorCheck). Production passes none and pays nothing for it.
+   */
+  onUndeclaredError?: (problem: string) => void;
+}
+
+/** The API reference page: its own scripts and styles (Swagger UI sets style attributes), images inline. */
+const DOCS_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Request ids need to be unique, not secret: a random per-process prefix and a counter (20 hex
+ * digits in all) cost far less per request than random bytes each time.
+ */
+const REQUEST_ID_PREFIX = randomBytes(6).toString('hex');
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x1_0000_0000;
+  return `req_${REQUEST_ID_PREFIX}${requestCounter.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The HTTP application, without opening a port: tests drive it with `inject()`, `serve()` listens.
+ */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // A hop count as the function Fastify would make of it (its types take no number here).
+    trustProxy: typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : (options.trustProxy ?? false),
+    // A caller's request id is kept when it looks like one, so logs join across systems.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkError,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  installRouteTable(app);
+  installDeclaredErrors(app);
+  if (options.onUndeclaredError) installDeclaredErrorCheck(app, options.onUndeclaredError);
+  app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  // Set as the request arrives (the first hook, so answers refused by a later hook carry it too; those raised
+  // before routing set it in frameworkError); cheaper than an onSend hook on every answer.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  installInputLimits(app);
+  await installSecurityHeaders(app, { hstsMaxAge: options.hstsMaxAge ?? 0 });
+  installErrorHandling(app, (e) => services.store.database.isUnavailable(e));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Leasehold API',
+        version: '0.1.0',
+        description:
+          'Software licensing and dynamic entitlements. Errors are `{"error": {code, message, details, requestId}}`; ' +
+          `codes: ${ERROR_CODES.join(', ')}.`,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer lh_…' },
+          licenseKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'The license key: Authorization: License XXXXX-XXXXX-…',
+          },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'leasehold_session',
+            description: 'A console session (writes also send x-csrf-token)',
+          },
+        },
+      },
+      tags: [
+        { name: 'catalog', description: 'Products, features and offerings' },
+        { name: 'customers' },
+        { name: 'entitlements', description: 'What customers hold, with overrides and effective rights' },
+        { name: 'events', description: 'The audit log' },
+        { name: 'migrations', description: 'Bulk moves of entitlements between offerings' },
+        { name: 'usage', description: 'Metered usage, quotas and pay-per-use statements' },
+        { name: 'activations', description: 'Devices and the leases they hold' },
+        { name: 'client', description: 'What the application calls through the SDK' },
+        { name: 'access', description: 'API keys and signing keys' },
+        { name: 'operations' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  installRateLimits(app, services, options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  installManagementAuth(app, services);
+  installLicenseAuth(app, services);
+  installIdempotency(app, services);
+
+  healthRoutes(app, services);
+  productRoutes(app, services);
+  featureRoutes(app, services);
+  offeringRoutes(app, services);
+  customerRoutes(app, services);
+  entitlementRoutes(app, services);
+  eventRoutes(app, services);
+  apiKeyRoutes(app, services);
+  activationRoutes(app, services);
+  entitlementChangeRoutes(app, services);
+  migrationRoutes(app, services);
+  usageRoutes(app, services);
+  clientRoutes(app, services);
+  offlineRoutes(app, services);
+  sessionRoutes(app, services);
+  staffUserRoutes(app, services);
+  await consoleSite(app);
+  netlicensingRoutes(app, services);
+
+  await app.ready();
+  return app;
+}

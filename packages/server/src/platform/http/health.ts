@@ -1,0 +1,24 @@
+import { Type } from 'typebox';
+import type { App } from './route-kit.js';
+import type { Services } from './services.js';
+
+const Health = Type.Object({ status: Type.String() });
+
+export function healthRoutes(app: App, services: Services): void {
+  app.get('/healthz', {
+    schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Health } },
+    handler: async () => ({ status: 'ok' }),
+  });
+
+  app.get('/readyz', {
+    schema: { tags: ['operations'], summary: 'The process can serve: its database answers', response: { 200: Health, 503: Health } },
+    handler: async (_req, reply) => {
+      try {
+        await services.store.database.ping();
+        return { status: 'ready' };
+      } catch {
+        return reply.code(503).header('retry-after', '5').send({ status: 'database unavailable' });
+      }
+    },
+  });
+}
