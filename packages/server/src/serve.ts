@@ -2,9 +2,7 @@ import pino from 'pino';
 import { buildApp } from './platform/http/app.js';
 import { LOG_REDACT, LOG_SERIALIZERS } from './platform/http/log-redaction.js';
 import { openServices, type FirstAccount } from './bootstrap.js';
-import { releaseDeadSeats } from './capabilities/licensing/activations/sweeper.js';
-import { runMigrations } from './capabilities/migrations/runner.js';
-import { closeEndedPeriods } from './capabilities/usage/statements.js';
+import { CAPABILITIES } from './registry.js';
 import type { Config } from './config.js';
 
 /**
@@ -57,26 +55,24 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     void services.activity.flush().catch((err) => logger.warn({ err }, 'flushing device activity failed'));
   }, 5_000);
   flushTimer.unref();
-  const sweep = () => {
-    void releaseDeadSeats(services).catch((err) => logger.warn({ err }, 'releasing dead seats failed'));
-    void closeEndedPeriods(services).catch((err) => logger.warn({ err }, 'closing usage periods failed'));
-  };
-  const sweepTimer = setInterval(sweep, 30_000);
-  sweepTimer.unref();
-  // Once at start too: after a crash or a restart, seats whose clients died meanwhile are freed at
-  // once rather than a sweep interval later.
-  sweep();
-  // Bulk migrations run here, a few seconds of work per turn; any process may pick one up.
+  // Each capability's background jobs; any number of processes may run them (they claim work in
+  // the database), and a job's run never overlaps its previous one.
   const worker = `${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  let migrating = false;
-  const migrationTimer = setInterval(() => {
-    if (migrating) return;
-    migrating = true;
-    runMigrations(services, { worker, budgetMs: 5_000 })
-      .catch((err) => logger.error({ err }, 'a bulk migration batch failed; it will be retried'))
-      .finally(() => (migrating = false));
-  }, 1_000);
-  migrationTimer.unref();
+  const jobTimers = CAPABILITIES.flatMap((c) => c.jobs ?? []).map((job) => {
+    let running = false;
+    const tick = () => {
+      if (running) return;
+      running = true;
+      job
+        .run(services, worker)
+        .catch((err) => logger.warn({ err, job: job.name }, 'a background job failed; it runs again at its next turn'))
+        .finally(() => (running = false));
+    };
+    const timer = setInterval(tick, job.everyMs);
+    timer.unref();
+    if (job.atStart) tick();
+    return timer;
+  });
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -91,8 +87,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(flushTimer);
-      clearInterval(sweepTimer);
-      clearInterval(migrationTimer);
+      for (const timer of jobTimers) clearInterval(timer);
       await app.close();
       await started.close();
     })());

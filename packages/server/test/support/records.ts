@@ -1,4 +1,10 @@
-import type { ActivationRecord, CustomerRecord, EntitlementRecord, OfferingRecord, ProductRecord } from '../../src/platform/domain/model.js';
+import type {
+  ActivationRecord,
+  CustomerRecord,
+  EntitlementRecord,
+  OfferingRecord,
+  ProductRecord,
+} from '../../src/platform/domain/model.js';
 import { effectiveRights, type EffectiveRightsRecord } from '../../src/capabilities/entitlements/effective-rights.js';
 
 /**

@@ -5,7 +5,7 @@ import type { EntitlementRecord } from '../../platform/domain/model.js';
 import { diff, isoTimes } from '../events/record.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
 import { mutate, requireEntitlement, type EntitlementView } from './entitlements.js';
-import type { EntitlementSnapshot } from './store/versions.js';
+import type { EntitlementSnapshot } from '../../platform/domain/model.js';
 
 export interface HistoryEntry {
   version: number;

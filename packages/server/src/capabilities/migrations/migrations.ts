@@ -5,7 +5,7 @@ import type { Page } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { measureImpact, resolveMigration, type Impact, type ImpactSamples, type MigrationSelection } from './plan.js';
 import { later } from '../../platform/domain/dates.js';
-import type { MigrationRecord } from './store/migrations.js';
+import type { MigrationRecord } from '../../platform/domain/model.js';
 import type { PageRequest } from '../../platform/store/paging.js';
 
 export interface MigrationRequest {

@@ -2,9 +2,9 @@ import type { Clock } from '../../foundation/clock.js';
 import type { IdGenerator } from '../../foundation/ids.js';
 import type { MasterKey } from '../../secrets/master-key.js';
 import type { Store } from '../../platform/store/store.js';
-import type { MigrationRecord } from './store/migrations.js';
+import type { MigrationRecord } from '../../platform/domain/model.js';
 import type { Context } from '../../platform/domain/context.js';
-import { DomainError } from '../../platform/domain/errors.js';
+import { DomainError, fromStore } from '../../platform/domain/errors.js';
 import { recordEvent } from '../events/record.js';
 import { changeOfferingIn } from '../entitlements/change-offering.js';
 import { licenseKeyHash } from '../entitlements/entitlements.js';
@@ -139,10 +139,11 @@ async function moveOne(tx: Tx, ctx: Context, m: MigrationRecord, entitlementId: 
     m.result['activations'] = (m.result['activations'] ?? 0) + out.liveActivations;
     m.result['overridesKept'] = (m.result['overridesKept'] ?? 0) + (out.keptOverrides.length > 0 ? 1 : 0);
     if (rekeyed) m.result['rekeyed'] = (m.result['rekeyed'] ?? 0) + 1;
-  } catch (error) {
+  } catch (raised) {
     // A rule said no (the entitlement moved, was revoked, …): skip it and say why. Rules are
     // checked before anything is written, so the transaction is still good to continue.
-    if (!(error instanceof DomainError)) throw error;
+    const error = fromStore(raised) ?? raised;
+    if (!(error instanceof DomainError)) throw raised;
     await tx.migrations.finishItem(m.id, entitlementId, 'skipped', { code: error.code, message: error.message }, now);
     m.skipped++;
   }

@@ -1,7 +1,14 @@
 import { inTimeRange, parseTimestamp, type UsageReport } from '@leasehold/contract';
 import { DomainError } from '../../platform/domain/errors.js';
 import type { FeatureRecord } from '../../platform/domain/model.js';
-import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext, type License } from '../licensing/activations/license.js';
+import {
+  liveActivationOf,
+  loadLicense,
+  requireUsable,
+  writeThenRefuse,
+  type ClientContext,
+  type License,
+} from '../licensing/activations/license.js';
 import { ceiling, periodAt, quotaRule, quotaStatus, type QuotaStatus } from './quota.js';
 import type { Tx } from '../../platform/store/store.js';
 

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@leasehold/contract';
+import type { StoreConflict } from '../store/conflicts.js';
 
 /** The one error type domain rules throw; the HTTP layer maps `code` to a status through the contract. */
 export class DomainError extends Error {
@@ -18,4 +19,40 @@ export function notFound(kind: string, ref: string): DomainError {
 
 export function invalid(field: string, message: string, extra?: Record<string, unknown>): DomainError {
   return new DomainError('INVALID_REQUEST', message, { field, ...extra });
+}
+
+/**
+ * The domain's error for what the store refused (a unique index, an unreadable cursor), or
+ * undefined for anything else. Called where errors reach a caller: the HTTP and NetLicensing error
+ * handlers and the migration runner.
+ */
+export function fromStore(error: unknown): DomainError | undefined {
+  if (!(error instanceof Error) || error.name !== 'StoreConflict') return undefined;
+  const c = error as StoreConflict;
+  const quoted = JSON.stringify(c.value);
+  if (c.kind === 'bad_cursor') return new DomainError('INVALID_REQUEST', 'The cursor is not one this API returned.', { field: 'cursor' });
+  switch (`${c.resource}.${c.field}`) {
+    case 'product.code':
+      return new DomainError('DUPLICATE_CODE', `A product with code ${quoted} already exists.`, { field: 'code', code: c.value });
+    case 'feature.code':
+      return new DomainError('DUPLICATE_CODE', `The product already has a feature with code ${quoted}.`, { field: 'code', code: c.value });
+    case 'offering.code':
+      return new DomainError('DUPLICATE_CODE', `An offering with code ${quoted} already exists.`, { field: 'code', code: c.value });
+    case 'customer.externalRef':
+      return new DomainError('DUPLICATE_EXTERNAL_REF', `A customer with externalRef ${quoted} already exists.`, {
+        field: 'externalRef',
+        externalRef: c.value,
+      });
+    case 'entitlement.externalRef':
+      return new DomainError('DUPLICATE_EXTERNAL_REF', 'An entitlement with this externalRef or license key already exists.', {
+        field: 'externalRef',
+        externalRef: c.value,
+      });
+    case 'entitlement.key':
+      return new DomainError('DUPLICATE_CODE', 'An entitlement with this license key already exists.', { field: 'key' });
+    case 'staff_user.email':
+      return new DomainError('DUPLICATE_CODE', 'A staff user with this email exists already in this account.', { field: 'email' });
+    default:
+      return new DomainError('DUPLICATE_CODE', c.message, { field: c.field });
+  }
 }

@@ -200,3 +200,39 @@ export interface StaffSessionRecord {
   createdAt: number;
   expiresAt: number;
 }
+
+/** A bulk migration between offerings, with its progress. */
+export type MigrationState = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface MigrationRecord {
+  id: string;
+  sourceOfferingId: string;
+  targetOfferingId: string;
+  selection: Record<string, unknown>;
+  options: { removeSeats: boolean; rekey: boolean; rekeyGraceUntil: number | null };
+  state: MigrationState;
+  impact: Record<string, unknown>;
+  result: Record<string, number>;
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  actor: { type: string; id: string | null };
+  requestId: string | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** An entitlement as it was kept at one version: the record without its key material. */
+export type EntitlementSnapshot = Omit<EntitlementRecord, 'keyHash' | 'keySealed'>;
+
+export interface EntitlementVersion {
+  version: number;
+  snapshot: EntitlementSnapshot;
+  change: string;
+  actor: { type: string; id: string | null };
+  requestId: string | null;
+  at: number;
+}

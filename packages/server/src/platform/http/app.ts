@@ -13,25 +13,10 @@ import { installSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 import { installDeclaredErrorCheck, installDeclaredErrors, type App } from './route-kit.js';
 import type { Services } from './services.js';
-import { apiKeyRoutes } from '../../capabilities/access/routes/api-keys.js';
-import { activationRoutes } from '../../capabilities/licensing/routes/activations.js';
-import { entitlementChangeRoutes } from '../../capabilities/entitlements/routes/entitlement-changes.js';
-import { migrationRoutes } from '../../capabilities/migrations/routes/migrations.js';
-import { usageRoutes } from '../../capabilities/usage/routes/usage.js';
-import { clientRoutes } from '../../capabilities/licensing/routes/client.js';
-import { offlineRoutes } from '../../capabilities/licensing/routes/offline.js';
 import { installLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
-import { customerRoutes } from '../../capabilities/customers/routes/customers.js';
-import { entitlementRoutes } from '../../capabilities/entitlements/routes/entitlements.js';
-import { eventRoutes } from '../../capabilities/events/routes/events.js';
-import { featureRoutes } from '../../capabilities/catalog/routes/features.js';
 import { healthRoutes } from './health.js';
-import { offeringRoutes } from '../../capabilities/catalog/routes/offerings.js';
-import { productRoutes } from '../../capabilities/catalog/routes/products.js';
-import { sessionRoutes } from '../../capabilities/access/routes/session.js';
-import { staffUserRoutes } from '../../capabilities/access/routes/staff-users.js';
 import { consoleSite } from './console.js';
-import { netlicensingRoutes } from '../../faces/netlicensing/routes/routes.js';
+import { CAPABILITIES } from '../../registry.js';
 
 export interface AppOptions {
   logger?: FastifyBaseLogger;
@@ -141,18 +126,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
           },
         },
       },
-      tags: [
-        { name: 'catalog', description: 'Products, features and offerings' },
-        { name: 'customers' },
-        { name: 'entitlements', description: 'What customers hold, with overrides and effective rights' },
-        { name: 'events', description: 'The audit log' },
-        { name: 'migrations', description: 'Bulk moves of entitlements between offerings' },
-        { name: 'usage', description: 'Metered usage, quotas and pay-per-use statements' },
-        { name: 'activations', description: 'Devices and the leases they hold' },
-        { name: 'client', description: 'What the application calls through the SDK' },
-        { name: 'access', description: 'API keys and signing keys' },
-        { name: 'operations' },
-      ],
+      tags: [...CAPABILITIES.flatMap((c) => c.tags ?? []), { name: 'operations' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
@@ -165,23 +139,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installIdempotency(app, services);
 
   healthRoutes(app, services);
-  productRoutes(app, services);
-  featureRoutes(app, services);
-  offeringRoutes(app, services);
-  customerRoutes(app, services);
-  entitlementRoutes(app, services);
-  eventRoutes(app, services);
-  apiKeyRoutes(app, services);
-  activationRoutes(app, services);
-  entitlementChangeRoutes(app, services);
-  migrationRoutes(app, services);
-  usageRoutes(app, services);
-  clientRoutes(app, services);
-  offlineRoutes(app, services);
-  sessionRoutes(app, services);
-  staffUserRoutes(app, services);
+  // Each capability's routes in a child context of their own: what one registers (a parser, an
+  // error handler, a hook) stays with it; the auth hooks above apply to all.
+  for (const capability of CAPABILITIES) {
+    const routes = capability.routes;
+    if (routes) await app.register(async (scope) => routes(scope as App, services));
+  }
   await consoleSite(app);
-  netlicensingRoutes(app, services);
 
   await app.ready();
   return app;

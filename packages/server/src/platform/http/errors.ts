@@ -1,6 +1,6 @@
 import { ERROR_STATUS, MAX_TIMESTAMP, MIN_TIMESTAMP, type ErrorCode } from '@leasehold/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, fromStore } from '../domain/errors.js';
 
 /** What a client is told to wait before retrying while the database is unavailable (both APIs). */
 export const RETRY_AFTER_SECONDS = 5;
@@ -46,7 +46,8 @@ function fieldOf(problem: AjvProblem, part: string | undefined): string {
  * with a generic message, the real error going to the log with the request id.
  */
 export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: unknown) => boolean): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((raised: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const error = fromStore(raised) ?? raised;
     if (error instanceof DomainError) {
       const wait = error.details?.['retryAfterSeconds'];
       if (error.code === 'TOO_MANY_REQUESTS' && typeof wait === 'number') reply.header('retry-after', String(wait));

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
 import type { Scope } from './scope.js';
-import { DomainError } from '../domain/errors.js';
+import { StoreConflict } from './conflicts.js';
 import type { ChangeKind, ChangeSet } from './changes.js';
 
 /** What every repository method closes over: the connection or transaction, the dialect, the scope. */
@@ -19,8 +19,8 @@ export function changed(ctx: RepoContext, kind: ChangeKind, id: string): void {
   ctx.changes.add(ctx.scope.accountId, kind, id);
 }
 
-/** Runs a write and turns a unique-constraint failure into the domain's conflict error. */
-export async function uniquely<T>(ctx: RepoContext, write: () => Promise<T>, conflict: () => DomainError): Promise<T> {
+/** Runs a write and turns a unique-constraint failure into the store's conflict. */
+export async function uniquely<T>(ctx: RepoContext, write: () => Promise<T>, conflict: () => StoreConflict): Promise<T> {
   try {
     return await write();
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { SelectQueryBuilder } from 'kysely';
-import { DomainError } from '../domain/errors.js';
+import { StoreConflict } from './conflicts.js';
 import type { Page } from '../domain/model.js';
 
 export interface PageRequest {
@@ -15,7 +15,7 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^[a-z]+_[0-9a-z]{26}$/.test(id)) {
-    throw new DomainError('INVALID_REQUEST', 'The cursor is not one this API returned.', { field: 'cursor' });
+    throw new StoreConflict('bad_cursor', 'page', 'cursor');
   }
   return id;
 }

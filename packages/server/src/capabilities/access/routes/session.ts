@@ -1,14 +1,6 @@
 import { FirstUserSetup, Session, SetupState, SignIn } from '@leasehold/contract';
 import type { FastifyRequest } from 'fastify';
-import {
-  csrfTokenMatches,
-  csrfTokenOf,
-  signIn,
-  signOut,
-  SignInThrottle,
-  startSession,
-  type SignedIn,
-} from '../sessions.js';
+import { csrfTokenMatches, csrfTokenOf, signIn, signOut, SignInThrottle, startSession, type SignedIn } from '../sessions.js';
 import { setupFirstUser } from '../staff-users.js';
 import { DomainError } from '../../../platform/domain/errors.js';
 import { answers, noContent, type App } from '../../../platform/http/route-kit.js';

@@ -1,12 +1,6 @@
 import { ListOf, ListQuery, StaffUser, StaffUserCreate, StaffUserUpdate } from '@leasehold/contract';
 import { Type } from 'typebox';
-import {
-  createStaffUser,
-  listStaffUsers,
-  removeStaffUser,
-  updateStaffUser,
-  type StaffUserRecord,
-} from '../staff-users.js';
+import { createStaffUser, listStaffUsers, removeStaffUser, updateStaffUser, type StaffUserRecord } from '../staff-users.js';
 import { contextOf } from './auth.js';
 import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Role } from '@leasehold/contract';
 import type { Page, StaffSessionRecord, StaffUserRecord } from '../../../platform/domain/model.js';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { Database } from '../../../platform/store/database.js';
 import type { StaffSessionsTable, StaffUsersTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext } from '../../../platform/store/context.js';
@@ -26,8 +26,7 @@ const sessionFromRow = (r: Selectable<StaffSessionsTable>): StaffSessionRecord =
   expiresAt: r.expires_at,
 });
 
-const duplicateEmail = () =>
-  new DomainError('DUPLICATE_CODE', 'A staff user with this email exists already in this account.', { field: 'email' });
+const duplicateEmail = () => new StoreConflict('duplicate', 'staff_user', 'email');
 
 /** One account's staff users (an email is unique within the account). Disabled users are kept (events name them) but never listed or signed in. */
 export class StaffUserRepository {

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { FeatureType } from '@leasehold/contract';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { FeatureRecord, Page } from '../../../platform/domain/model.js';
 import type { FeaturesTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
@@ -62,11 +62,7 @@ export class FeatureRepository {
             updated_at: f.updatedAt,
           })
           .execute(),
-      () =>
-        new DomainError('DUPLICATE_CODE', `The product already has a feature with code ${JSON.stringify(f.code)}.`, {
-          field: 'code',
-          code: f.code,
-        }),
+      () => new StoreConflict('duplicate', 'feature', 'code', f.code),
     );
   }
 

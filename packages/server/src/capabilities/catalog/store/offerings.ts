@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { EnforcementMode, EphemeralCounting, EvictionOrder, LicenseModel, SeatModel } from '@leasehold/contract';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { OfferingRecord, Page } from '../../../platform/domain/model.js';
 import type { OfferingsTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
@@ -60,8 +60,7 @@ const toRow = (o: OfferingRecord) => ({
   updated_at: o.updatedAt,
 });
 
-const duplicate = (code: string) =>
-  new DomainError('DUPLICATE_CODE', `An offering with code ${JSON.stringify(code)} already exists.`, { field: 'code', code });
+const duplicate = (code: string) => new StoreConflict('duplicate', 'offering', 'code', code);
 
 export interface OfferingFilter {
   productId?: string | undefined;

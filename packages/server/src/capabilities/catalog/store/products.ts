@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { Page, ProductRecord } from '../../../platform/domain/model.js';
 import type { ProductsTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
@@ -15,8 +15,7 @@ const toRecord = (r: Selectable<ProductsTable>): ProductRecord => ({
   updatedAt: r.updated_at,
 });
 
-const duplicate = (code: string) =>
-  new DomainError('DUPLICATE_CODE', `A product with code ${JSON.stringify(code)} already exists.`, { field: 'code', code });
+const duplicate = (code: string) => new StoreConflict('duplicate', 'product', 'code', code);
 
 export class ProductRepository {
   constructor(private readonly ctx: RepoContext) {}

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { CustomerRecord, Page } from '../../../platform/domain/model.js';
 import type { CustomersTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
@@ -15,11 +15,7 @@ const toRecord = (r: Selectable<CustomersTable>): CustomerRecord => ({
   updatedAt: r.updated_at,
 });
 
-const duplicate = (ref: string | null) =>
-  new DomainError('DUPLICATE_EXTERNAL_REF', `A customer with externalRef ${JSON.stringify(ref)} already exists.`, {
-    field: 'externalRef',
-    externalRef: ref,
-  });
+const duplicate = (ref: string | null) => new StoreConflict('duplicate', 'customer', 'externalRef', ref);
 
 export interface CustomerFilter {
   /** Matches name, email or externalRef, case-insensitively. */

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { EntitlementState } from '@leasehold/contract';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { EntitlementRecord, Page } from '../../../platform/domain/model.js';
 import type { EntitlementsTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
@@ -214,11 +214,8 @@ export class EntitlementRepository {
 }
 
 /** The unique columns are the external reference and the key hash; say which one clashed. */
-function conflictOf(e: EntitlementRecord): DomainError {
+function conflictOf(e: EntitlementRecord): StoreConflict {
   return e.externalRef
-    ? new DomainError('DUPLICATE_EXTERNAL_REF', 'An entitlement with this externalRef or license key already exists.', {
-        field: 'externalRef',
-        externalRef: e.externalRef,
-      })
-    : new DomainError('DUPLICATE_CODE', 'An entitlement with this license key already exists.', { field: 'key' });
+    ? new StoreConflict('duplicate', 'entitlement', 'externalRef', e.externalRef)
+    : new StoreConflict('duplicate', 'entitlement', 'key');
 }

@@ -1,17 +1,6 @@
-import type { EntitlementRecord, OfferingRecord } from '../../../platform/domain/model.js';
+import type { EntitlementSnapshot, EntitlementVersion, OfferingRecord } from '../../../platform/domain/model.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { parseJson } from '../../../platform/store/paging.js';
-
-export type EntitlementSnapshot = Omit<EntitlementRecord, 'keyHash' | 'keySealed'>;
-
-export interface EntitlementVersion {
-  version: number;
-  snapshot: EntitlementSnapshot;
-  change: string;
-  actor: { type: string; id: string | null };
-  requestId: string | null;
-  at: number;
-}
 
 /**
  * Every version of entitlements and offerings, written in the transaction of the change. They let

@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import type { ActivationRecord, CustomerRecord, EntitlementRecord, FeatureRecord, OfferingRecord, ProductRecord } from '../../../platform/domain/model.js';
+import type {
+  ActivationRecord,
+  CustomerRecord,
+  EntitlementRecord,
+  FeatureRecord,
+  OfferingRecord,
+  ProductRecord,
+} from '../../../platform/domain/model.js';
 import type { Change } from '../../../platform/store/changes.js';
 import type { Database } from '../../../platform/store/database.js';
 

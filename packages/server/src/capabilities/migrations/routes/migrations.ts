@@ -1,6 +1,6 @@
 import { IdParams, ListOf, ListQuery, Migration, MigrationAnswer, MigrationCreate } from '@leasehold/contract';
 import { createMigration, getMigration, listMigrations } from '../migrations.js';
-import type { MigrationRecord } from '../store/migrations.js';
+import type { MigrationRecord } from '../../../platform/domain/model.js';
 import type { Impact, ImpactSamples } from '../plan.js';
 import { contextOf } from '../../access/routes/auth.js';
 import { answers, bearer, type App } from '../../../platform/http/route-kit.js';

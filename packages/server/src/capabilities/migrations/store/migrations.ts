@@ -1,31 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { Page } from '../../../platform/domain/model.js';
+import type { MigrationRecord, MigrationState, Page } from '../../../platform/domain/model.js';
 import type { MigrationsTable } from '../../../platform/store/schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
-
-export type MigrationState = 'pending' | 'running' | 'completed' | 'failed';
-
-export interface MigrationRecord {
-  id: string;
-  sourceOfferingId: string;
-  targetOfferingId: string;
-  selection: Record<string, unknown>;
-  options: { removeSeats: boolean; rekey: boolean; rekeyGraceUntil: number | null };
-  state: MigrationState;
-  impact: Record<string, unknown>;
-  result: Record<string, number>;
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  actor: { type: string; id: string | null };
-  requestId: string | null;
-  error: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
 
 export const migrationFromRow = (r: Selectable<MigrationsTable>): MigrationRecord => ({
   id: r.id,

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS } from '@leasehold/contract';
 import { illegal } from '../entities.js';
-import { DomainError } from '../../../platform/domain/errors.js';
+import { DomainError, fromStore } from '../../../platform/domain/errors.js';
 import { RETRY_AFTER_SECONDS } from '../../../platform/http/errors.js';
 import { sendEnvelope } from './envelope.js';
 
@@ -48,7 +48,8 @@ export function installNlErrorHandling(scope: FastifyInstance, isUnavailable: (e
   );
 }
 
-function sendNlError(request: FastifyRequest, reply: FastifyReply, error: unknown, isUnavailable: (e: unknown) => boolean): FastifyReply {
+function sendNlError(request: FastifyRequest, reply: FastifyReply, raised: unknown, isUnavailable: (e: unknown) => boolean): FastifyReply {
+  const error = fromStore(raised) ?? raised;
   if (error instanceof DomainError) {
     const { id, status } = exceptionOf(error);
     if (status === 401 && !request.headers['x-requested-with']) reply.header('www-authenticate', 'Basic realm="NetLicensing"');

@@ -7,15 +7,7 @@ import * as products from '../products.js';
 import * as templates from '../templates.js';
 import * as licensees from '../licensees.js';
 import { validateLicensee } from '../validate.js';
-import {
-  item,
-  LICENSE_TYPES,
-  LICENSING_MODELS,
-  NlForm,
-  illegal,
-  malformed,
-  type NlItem,
-} from '../entities.js';
+import { item, LICENSE_TYPES, LICENSING_MODELS, NlForm, illegal, malformed, type NlItem } from '../entities.js';
 import { hashApiKeyToken } from '../../../secrets/api-key-tokens.js';
 import { contextOf } from '../../../capabilities/access/routes/auth.js';
 import type { App } from '../../../platform/http/route-kit.js';

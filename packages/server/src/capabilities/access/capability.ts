@@ -1,0 +1,15 @@
+import type { Capability } from '../../platform/capability.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { sessionRoutes } from './routes/session.js';
+import { staffUserRoutes } from './routes/staff-users.js';
+
+/** Accounts, API keys, console users and their sessions: who may do what. */
+export const access: Capability = {
+  name: 'access',
+  tags: [{ name: 'access', description: 'API keys, console users and signing keys' }],
+  routes: (app, services) => {
+    apiKeyRoutes(app, services);
+    sessionRoutes(app, services);
+    staffUserRoutes(app, services);
+  },
+};

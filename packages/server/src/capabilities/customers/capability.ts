@@ -1,0 +1,9 @@
+import type { Capability } from '../../platform/capability.js';
+import { customerRoutes } from './routes/customers.js';
+
+/** The licensees: organisations or people who buy. */
+export const customers: Capability = {
+  name: 'customers',
+  tags: [{ name: 'customers' }],
+  routes: customerRoutes,
+};

@@ -1,0 +1,13 @@
+import type { Capability } from '../../platform/capability.js';
+import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
+import { entitlementRoutes } from './routes/entitlements.js';
+
+/** What customers hold: an offering with overrides, its changes and its history. */
+export const entitlements: Capability = {
+  name: 'entitlements',
+  tags: [{ name: 'entitlements', description: 'What customers hold, with overrides and effective rights' }],
+  routes: (app, services) => {
+    entitlementRoutes(app, services);
+    entitlementChangeRoutes(app, services);
+  },
+};

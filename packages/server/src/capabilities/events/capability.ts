@@ -1,0 +1,9 @@
+import type { Capability } from '../../platform/capability.js';
+import { eventRoutes } from './routes/events.js';
+
+/** The audit log: every change and every significant client action, as events. */
+export const events: Capability = {
+  name: 'events',
+  tags: [{ name: 'events', description: 'The audit log' }],
+  routes: eventRoutes,
+};

@@ -1,0 +1,20 @@
+import type { Capability } from '../../platform/capability.js';
+import { releaseDeadSeats } from './activations/sweeper.js';
+import { activationRoutes } from './routes/activations.js';
+import { clientRoutes } from './routes/client.js';
+import { offlineRoutes } from './routes/offline.js';
+
+/** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
+export const licensing: Capability = {
+  name: 'licensing',
+  tags: [
+    { name: 'activations', description: 'Devices and the leases they hold' },
+    { name: 'client', description: 'What the application calls through the SDK' },
+  ],
+  routes: (app, services) => {
+    clientRoutes(app, services);
+    activationRoutes(app, services);
+    offlineRoutes(app, services);
+  },
+  jobs: [{ name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) }],
+};
