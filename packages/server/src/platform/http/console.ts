@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { App } from './route-kit.js';
 
 /** Where Vite writes the built console (`npm run build -w packages/console`). */
-export const CONSOLE_DIST = resolve(fileURLToPath(new URL('../../../console/dist', import.meta.url)));
+export const CONSOLE_DIST = resolve(fileURLToPath(new URL('../../../../console/dist', import.meta.url)));
 
 /**
  * Same-origin only: scripts and styles from /console itself (Mantine sets style attributes, hence
