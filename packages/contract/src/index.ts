@@ -14,3 +14,4 @@ export * from './resources/migrations.js';
 export * from './resources/staff-users.js';
 export * from './resources/usage.js';
 export * from './rules.js';
+export * from './resources/offline.js';

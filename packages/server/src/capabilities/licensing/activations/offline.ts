@@ -1,3 +1,4 @@
+import type { OfflineActivationRequest } from '@leasehold/contract';
 import type { Context } from '../../../platform/domain/context.js';
 import { DomainError } from '../../../platform/domain/errors.js';
 import { recordEvent } from '../../events/record.js';
@@ -9,19 +10,7 @@ import type { Warning } from '../validation/validate.js';
 import { activateIn } from './activate.js';
 import type { ClientContext } from './license.js';
 
-/** What an air-gapped device's SDK writes (`License.writeOfflineRequest`). */
-export interface OfflineActivationRequest {
-  format: 'leasehold-offline-request';
-  v: 1;
-  product: string;
-  fingerprint: string;
-  licenseKey: string;
-  nonce: string;
-  createdAt: string;
-  name?: string | undefined;
-  platform?: string | undefined;
-  hostname?: string | undefined;
-}
+export type { OfflineActivationRequest };
 
 export interface OfflineActivationAnswer {
   product: string;

@@ -1,41 +1,9 @@
-import { LeaseGrant } from '@leasehold/contract';
-import { Type } from 'typebox';
+import { OfflineActivationRequest, OfflineActivationResponse } from '@leasehold/contract';
 import { answerOfflineActivation, type OfflineActivationAnswer } from '../activations/offline.js';
 import { contextOf } from '../../access/routes/auth.js';
 import { ACTIVATION, answers, bearer, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { iso, leaseGrantOut } from '../../../platform/http/wire.js';
-
-export const OfflineActivationRequest = Type.Object(
-  {
-    format: Type.Literal('leasehold-offline-request'),
-    v: Type.Literal(1),
-    product: Type.String({ minLength: 1, maxLength: 200 }),
-    fingerprint: Type.String({ minLength: 8, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' }),
-    licenseKey: Type.String({ minLength: 1, maxLength: 200 }),
-    nonce: Type.String({ minLength: 16, maxLength: 128 }),
-    createdAt: Type.String({ maxLength: 40 }),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
-    platform: Type.Optional(Type.String({ maxLength: 100 })),
-    hostname: Type.Optional(Type.String({ maxLength: 255 })),
-  },
-  { title: 'OfflineActivationRequest', description: 'The file the SDK writes on an air-gapped device (License.writeOfflineRequest)' },
-);
-
-export const OfflineActivationResponse = Type.Object(
-  {
-    format: Type.Literal('leasehold-offline-response'),
-    v: Type.Literal(1),
-    product: Type.String(),
-    fingerprint: Type.String(),
-    nonce: Type.String(),
-    activationId: Type.String(),
-    lease: LeaseGrant,
-    warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
-    serverTime: Type.String(),
-  },
-  { title: 'OfflineActivationResponse', description: 'The file the SDK imports (License.importOfflineResponse)' },
-);
 
 /** The response file for an answer: what the device imports to run offline until the lease expires. */
 export function offlineResponseFile(answer: OfflineActivationAnswer, now: number) {
