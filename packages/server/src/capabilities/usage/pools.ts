@@ -2,7 +2,7 @@ import type { PoolCheckRequest } from '@leasehold/contract';
 import { DomainError } from '../../platform/domain/errors.js';
 import type { ActivationRecord } from '../../platform/domain/model.js';
 import { holdsSeat } from '../licensing/activations/seats.js';
-import { liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext } from '../licensing/activations/license.js';
+import { onActivatedDevice, type ClientContext } from '../licensing/activations/license.js';
 
 export interface PoolUse {
   inUse: number;
@@ -50,12 +50,7 @@ export function movePoolElements(
   request: PoolCheckRequest,
   direction: 'checkout' | 'checkin',
 ): Promise<PoolAnswer> {
-  return writeThenRefuse(ctx, async (tx) => {
-    const now = ctx.clock.now();
-    const license = await loadLicense(tx, ctx, true);
-    requireUsable(license, undefined, now);
-    const activation = await liveActivationOf(tx, ctx, license, request.fingerprint);
-    if (activation instanceof DomainError) return activation;
+  return onActivatedDevice(ctx, { fingerprint: request.fingerprint, lock: true }, async ({ tx, license, activation, now }) => {
     const features = await tx.features.allOf(license.product.id);
     if (features.find((f) => f.code === feature)?.type !== 'pool') {
       throw new DomainError('INVALID_REQUEST', `${feature} is not a pool feature of ${license.product.code}.`, {

@@ -1,14 +1,6 @@
 import { inTimeRange, parseTimestamp, type UsageReport } from '@leasehold/contract';
-import { DomainError } from '../../platform/domain/errors.js';
 import type { FeatureRecord } from '../../platform/domain/model.js';
-import {
-  liveActivationOf,
-  loadLicense,
-  requireUsable,
-  writeThenRefuse,
-  type ClientContext,
-  type License,
-} from '../licensing/activations/license.js';
+import { onActivatedDevice, type ClientContext, type License } from '../licensing/activations/license.js';
 import { ceiling, periodAt, quotaRule, quotaStatus, type QuotaStatus } from './quota.js';
 import type { Tx } from '../../platform/store/store.js';
 
@@ -50,12 +42,7 @@ export async function quotaStatuses(
  * parallel reporting can never overdraw a quota.
  */
 export function recordUsage(ctx: ClientContext, report: UsageReport): Promise<UsageOutcome> {
-  return writeThenRefuse(ctx, async (tx) => {
-    const now = ctx.clock.now();
-    const license = await loadLicense(tx, ctx, true);
-    requireUsable(license, undefined, now);
-    const activation = await liveActivationOf(tx, ctx, license, report.fingerprint);
-    if (activation instanceof DomainError) return activation;
+  return onActivatedDevice(ctx, { fingerprint: report.fingerprint, lock: true }, async ({ tx, license, activation, now }) => {
     const consumption = new Set((await tx.features.allOf(license.product.id)).filter((f) => f.type === 'consumption').map((f) => f.code));
     const outcome: UsageOutcome = { accepted: 0, duplicates: 0, rejected: [], usage: {} };
     const seen = new Set<string>();

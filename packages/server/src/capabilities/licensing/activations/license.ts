@@ -105,6 +105,35 @@ export async function liveActivationOf(
   return activation;
 }
 
+/** What a device's own action runs with: its license (usable) and its live activation, in one write. */
+export interface DeviceAction {
+  tx: Tx;
+  license: License;
+  activation: ActivationRecord;
+  now: number;
+}
+
+/**
+ * The opening every action of an activated device shares (refresh, heartbeat, borrow, usage, pool
+ * checkouts): in one write, load the license the key names (row-locked when `lock`), refuse when it
+ * may not run, find the device's live activation — releasing a dead heartbeat seat, which commits
+ * before the refusal — and then run `fn` with all three (which may return a refusal to commit first, as writeThenRefuse).
+ */
+export function onActivatedDevice<T>(
+  ctx: ClientContext,
+  device: { fingerprint: string; product?: string | undefined; lock: boolean },
+  fn: (action: DeviceAction) => Promise<T | DomainError>,
+): Promise<T> {
+  return writeThenRefuse(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    const license = await loadLicense(tx, ctx, device.lock);
+    requireUsable(license, device.product, now);
+    const activation = await liveActivationOf(tx, ctx, license, device.fingerprint);
+    if (activation instanceof DomainError) return activation;
+    return fn({ tx, license, activation, now });
+  });
+}
+
 /** Runs a write whose refusal must still commit what it did (releasing a dead seat), then throws. */
 export async function writeThenRefuse<T>(ctx: Context, fn: (tx: Tx) => Promise<T | DomainError>): Promise<T> {
   const out = await ctx.store.write(fn);

@@ -8,7 +8,7 @@ import { validateLicense, type Verdict, type Warning } from '../validation/valid
 import { isHeartbeatHeld } from './seats.js';
 import { durationMillis, isPositiveDuration } from '../../../foundation/durations.js';
 import { later } from '../../../platform/domain/dates.js';
-import { about, liveActivationOf, loadLicense, requireUsable, writeThenRefuse, type ClientContext } from './license.js';
+import { about, onActivatedDevice, type ClientContext } from './license.js';
 import { lease } from './grant-lease.js';
 
 /**
@@ -20,12 +20,8 @@ export function refresh(
   request: { fingerprint: string; product?: string | undefined },
   opts: { heartbeat?: boolean } = {},
 ): Promise<{ lease: IssuedLease; activation: ActivationRecord; warnings: Warning[] }> {
-  return writeThenRefuse(ctx, async (tx) => {
-    const now = ctx.clock.now();
-    const license = await loadLicense(tx, ctx, false);
-    requireUsable(license, request.product, now);
-    const activation = await liveActivationOf(tx, ctx, license, request.fingerprint);
-    if (activation instanceof DomainError) return activation;
+  const device = { fingerprint: request.fingerprint, product: request.product, lock: false };
+  return onActivatedDevice(ctx, device, async ({ tx, license, activation, now }) => {
     if (opts.heartbeat && !isHeartbeatHeld(activation)) {
       throw new DomainError('INVALID_REQUEST', 'This activation holds a device seat; heartbeats are for floating and ephemeral seats.', {
         field: 'fingerprint',
@@ -49,12 +45,7 @@ export function borrow(ctx: ClientContext, request: BorrowRequest): Promise<{ le
   if (!isPositiveDuration(request.duration)) {
     throw invalid('duration', 'duration must be a positive ISO 8601 duration of at most a thousand years.');
   }
-  return writeThenRefuse(ctx, async (tx) => {
-    const now = ctx.clock.now();
-    const license = await loadLicense(tx, ctx, true);
-    requireUsable(license, undefined, now);
-    const activation = await liveActivationOf(tx, ctx, license, request.fingerprint);
-    if (activation instanceof DomainError) return activation;
+  return onActivatedDevice(ctx, { fingerprint: request.fingerprint, lock: true }, async ({ tx, license, activation, now }) => {
     const limit = license.offering.borrowLimit;
     if (activation.seatKind !== 'floating' || limit === null) {
       throw new DomainError('BORROW_NOT_ALLOWED', 'This license does not allow borrowing seats for offline use.', {

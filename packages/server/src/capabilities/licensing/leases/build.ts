@@ -29,6 +29,28 @@ export interface LeasePlan {
 }
 
 /**
+ * The entitlement as a device is told it: in the lease's claims and in an online validation's
+ * answer alike (one projection, so the two never differ).
+ */
+export function entitlementClaims(l: Pick<LeaseFacts, 'entitlement' | 'customer' | 'offering' | 'rights'>): EntitlementClaims {
+  const { rights } = l;
+  return {
+    id: l.entitlement.id,
+    customer: { id: l.customer.id, name: l.customer.name },
+    offering: { id: l.offering.id, code: l.offering.code, name: l.offering.name },
+    status: rights.status,
+    startsAt: formatTimestamp(rights.startsAt),
+    endsAt: rights.endsAt === null ? null : formatTimestamp(rights.endsAt),
+    licenseModel: rights.licenseModel,
+    seatModel: rights.seatModel,
+    seats: rights.seats,
+    leasePeriod: rights.leasePeriod,
+    features: rights.features,
+    maintenanceUntil: rights.maintenanceUntil === null ? null : formatTimestamp(rights.maintenanceUntil),
+  };
+}
+
+/**
  * The lease for an activation now. Its end is the earliest of: the lease period from now (the
  * vendor's maximum time offline), the entitlement's end, and — for seats held by heartbeat — the
  * heartbeat deadline, or the end of a borrow. The client starts refreshing halfway through.
@@ -45,20 +67,7 @@ export function planLease(f: LeaseFacts): LeasePlan {
   const iat = Math.floor(now / 1000);
   const exp = Math.max(iat, Math.floor(end / 1000));
   const refreshAfter = iat + Math.floor((exp - iat) / 2);
-  const entitlement: EntitlementClaims = {
-    id: f.entitlement.id,
-    customer: { id: f.customer.id, name: f.customer.name },
-    offering: { id: f.offering.id, code: f.offering.code, name: f.offering.name },
-    status: rights.status,
-    startsAt: formatTimestamp(rights.startsAt),
-    endsAt: rights.endsAt === null ? null : formatTimestamp(rights.endsAt),
-    licenseModel: rights.licenseModel,
-    seatModel: rights.seatModel,
-    seats: rights.seats,
-    leasePeriod: rights.leasePeriod,
-    features: rights.features,
-    maintenanceUntil: rights.maintenanceUntil === null ? null : formatTimestamp(rights.maintenanceUntil),
-  };
+  const entitlement = entitlementClaims(f);
   return {
     issuedAt: iat * 1000,
     expiresAt: exp * 1000,

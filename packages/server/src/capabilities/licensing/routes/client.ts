@@ -15,6 +15,7 @@ import { activate } from '../activations/activate.js';
 import { deactivate } from '../activations/deactivate.js';
 import { borrow, refresh } from '../activations/renewal.js';
 import { validate } from '../activations/validate-online.js';
+import { entitlementClaims } from '../leases/build.js';
 import { jwks } from '../leases/signing-keys.js';
 import { startTrial } from '../trials/start-trial.js';
 import { DomainError } from '../../../platform/domain/errors.js';
@@ -75,20 +76,7 @@ export function clientRoutes(app: App, services: Services): void {
       return {
         ...verdict,
         enforcement: l.offering.enforcementMode,
-        entitlement: {
-          id: l.entitlement.id,
-          customer: { id: l.customer.id, name: l.customer.name },
-          offering: { id: l.offering.id, code: l.offering.code, name: l.offering.name },
-          status: l.rights.status,
-          startsAt: iso(l.rights.startsAt),
-          endsAt: l.rights.endsAt === null ? null : iso(l.rights.endsAt),
-          licenseModel: l.rights.licenseModel,
-          seatModel: l.rights.seatModel,
-          seats: l.rights.seats,
-          leasePeriod: l.rights.leasePeriod,
-          features: l.rights.features,
-          maintenanceUntil: l.rights.maintenanceUntil === null ? null : iso(l.rights.maintenanceUntil),
-        },
+        entitlement: entitlementClaims(l),
         activation: activation ? { id: activation.id, seatKind: activation.seatKind } : null,
         usage: quotaOut(usage),
         serverTime: now(),
