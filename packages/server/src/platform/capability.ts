@@ -10,10 +10,23 @@ import type { Services } from './http/services.js';
  */
 export interface Capability {
   name: string;
+  /**
+   * How the callers of its routes prove who they are (an API key or console session, a license
+   * key). Installed in the capability's own child context, so each area authenticates only in the
+   * ways it names; a route asking for a permission (or a license) in an area that installs no
+   * such authentication stops the server from starting.
+   */
+  auth?: readonly Authenticator[];
   /** The OpenAPI tags its routes use, with what the reference says of them. */
   tags?: ReadonlyArray<{ name: string; description?: string }>;
   routes?: (app: App, services: Services) => void;
   jobs?: readonly Job[];
+}
+
+/** One way of authenticating requests: its hooks, installed into a capability's child context. */
+export interface Authenticator {
+  name: 'management' | 'license';
+  install: (scope: App, services: Services) => void;
 }
 
 /** Background work off the request path; a run never overlaps the previous one of the same job. */

@@ -1,4 +1,5 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from './routes/auth.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/session.js';
 import { staffUserRoutes } from './routes/staff-users.js';
@@ -6,6 +7,7 @@ import { staffUserRoutes } from './routes/staff-users.js';
 /** Accounts, API keys, console users and their sessions: who may do what. */
 export const access: Capability = {
   name: 'access',
+  auth: [managementAuth],
   tags: [{ name: 'access', description: 'API keys, console users and signing keys' }],
   routes: (app, services) => {
     apiKeyRoutes(app, services);

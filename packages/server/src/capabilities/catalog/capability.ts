@@ -1,4 +1,5 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from '../access/routes/auth.js';
 import { featureRoutes } from './routes/features.js';
 import { offeringRoutes } from './routes/offerings.js';
 import { productRoutes } from './routes/products.js';
@@ -6,6 +7,7 @@ import { productRoutes } from './routes/products.js';
 /** What the vendor sells: products, their features, and offerings (plans, editions) of them. */
 export const catalog: Capability = {
   name: 'catalog',
+  auth: [managementAuth],
   tags: [{ name: 'catalog', description: 'Products, features and offerings' }],
   routes: (app, services) => {
     productRoutes(app, services);

@@ -1,9 +1,11 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from '../access/routes/auth.js';
 import { customerRoutes } from './routes/customers.js';
 
 /** The licensees: organisations or people who buy. */
 export const customers: Capability = {
   name: 'customers',
+  auth: [managementAuth],
   tags: [{ name: 'customers' }],
   routes: customerRoutes,
 };

@@ -1,10 +1,12 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from '../access/routes/auth.js';
 import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 
 /** What customers hold: an offering with overrides, its changes and its history. */
 export const entitlements: Capability = {
   name: 'entitlements',
+  auth: [managementAuth],
   tags: [{ name: 'entitlements', description: 'What customers hold, with overrides and effective rights' }],
   routes: (app, services) => {
     entitlementRoutes(app, services);

@@ -1,9 +1,11 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from '../access/routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 
 /** The audit log: every change and every significant client action, as events. */
 export const events: Capability = {
   name: 'events',
+  auth: [managementAuth],
   tags: [{ name: 'events', description: 'The audit log' }],
   routes: eventRoutes,
 };

@@ -1,4 +1,6 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from '../access/routes/auth.js';
+import { licenseAuth } from './routes/license-auth.js';
 import { releaseDeadSeats } from './activations/sweeper.js';
 import { activationRoutes } from './routes/activations.js';
 import { clientRoutes } from './routes/client.js';
@@ -7,6 +9,7 @@ import { offlineRoutes } from './routes/offline.js';
 /** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
 export const licensing: Capability = {
   name: 'licensing',
+  auth: [managementAuth, licenseAuth],
   tags: [
     { name: 'activations', description: 'Devices and the leases they hold' },
     { name: 'client', description: 'What the application calls through the SDK' },

@@ -1,10 +1,12 @@
 import type { Capability } from '../../platform/capability.js';
+import { managementAuth } from '../access/routes/auth.js';
 import { migrationRoutes } from './routes/migrations.js';
 import { runMigrations } from './runner.js';
 
 /** Bulk moves of entitlements between offerings: a dry run with the impact, then a resumable job. */
 export const migrations: Capability = {
   name: 'migrations',
+  auth: [managementAuth],
   tags: [{ name: 'migrations', description: 'Bulk moves of entitlements between offerings' }],
   routes: migrationRoutes,
   // A few seconds of work per turn; any process may pick a migration up.

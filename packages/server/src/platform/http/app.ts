@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ERROR_CODES } from '@leasehold/contract';
-import { installManagementAuth, installRouteTable } from '../../capabilities/access/routes/auth.js';
+import { decorateManagementAuth, installRouteTable } from '../../capabilities/access/routes/auth.js';
 import { frameworkError, installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
 import { installInputLimits } from './input-limits.js';
@@ -13,10 +13,11 @@ import { installSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 import { installDeclaredErrorCheck, installDeclaredErrors, type App } from './route-kit.js';
 import type { Services } from './services.js';
-import { installLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
+import { decorateLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
 import { healthRoutes } from './health.js';
 import { consoleSite } from './console.js';
 import { CAPABILITIES } from '../../registry.js';
+import type { Capability } from '../capability.js';
 
 export interface AppOptions {
   logger?: FastifyBaseLogger;
@@ -31,6 +32,8 @@ export interface AppOptions {
    * here (see installDeclaredErrorCheck). Production passes none and pays nothing for it.
    */
   onUndeclaredError?: (problem: string) => void;
+  /** Tests only: the capabilities to serve instead of the registry's. */
+  capabilities?: readonly Capability[];
 }
 
 /** The API reference page: its own scripts and styles (Swagger UI sets style attributes), images inline. */
@@ -134,19 +137,44 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installRateLimits(app, services, options.rateLimits ?? DEFAULT_RATE_LIMITS);
-  installManagementAuth(app, services);
-  installLicenseAuth(app, services);
+  decorateManagementAuth(app);
+  decorateLicenseAuth(app);
+  // A preHandler: it runs after every context's authentication (onRequest), whatever the context.
   installIdempotency(app, services);
 
   healthRoutes(app, services);
-  // Each capability's routes in a child context of their own: what one registers (a parser, an
-  // error handler, a hook) stays with it; the auth hooks above apply to all.
-  for (const capability of CAPABILITIES) {
+  // Each capability's routes in a child context of their own, with the authentication it names:
+  // what one registers (a parser, an error handler, a hook) stays with it.
+  for (const capability of options.capabilities ?? CAPABILITIES) {
     const routes = capability.routes;
-    if (routes) await app.register(async (scope) => routes(scope as App, services));
+    if (!routes) continue;
+    await app.register(async (scope) => {
+      const auth = capability.auth ?? [];
+      scope.addHook('onRoute', (route) => requireAuthentication(capability, route));
+      for (const authenticator of auth) authenticator.install(scope as App, services);
+      routes(scope as App, services);
+    });
   }
   await consoleSite(app);
 
   await app.ready();
   return app;
+}
+
+/**
+ * A route that needs a permission or a license key, in a capability that installs no such
+ * authentication, would answer everyone: the server refuses to start instead.
+ */
+function requireAuthentication(
+  capability: Capability,
+  route: { method: string | string[]; url: string; config?: { permission?: unknown; face?: unknown; license?: unknown } },
+): void {
+  const has = (name: string) => (capability.auth ?? []).some((a) => a.name === name);
+  const config = route.config ?? {};
+  const missing =
+    config.permission && !config.face && !has('management') ? 'management' : config.license && !has('license') ? 'license' : null;
+  if (missing) {
+    const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    throw new Error(`${method} ${route.url} needs ${missing} authentication, which the ${capability.name} capability does not install.`);
+  }
 }

@@ -5,6 +5,7 @@ import type { ApiKeyRecord } from '../../../platform/domain/model.js';
 import type { Context } from '../../../platform/domain/context.js';
 import { hashApiKeyToken } from '../../../secrets/api-key-tokens.js';
 import type { Services } from '../../../platform/http/services.js';
+import type { Authenticator } from '../../../platform/capability.js';
 import { authenticateStaff, type StaffPrincipal } from './staff-auth.js';
 
 declare module 'fastify' {
@@ -89,10 +90,18 @@ export function installRouteTable(app: FastifyInstance): void {
  * looked up by its hash (401 when missing or unknown), then the route's permission is checked
  * against the key's role (403). Product-limited keys get a store scoped to their product.
  */
-export function installManagementAuth(app: FastifyInstance, services: Services): void {
+export const managementAuth: Authenticator = {
+  name: 'management',
+  install: (scope, services) => installManagementAuth(scope, services),
+};
+
+/** The request properties management authentication fills, declared once for the whole app. */
+export function decorateManagementAuth(app: FastifyInstance): void {
   app.decorateRequest('apiKey', null);
   app.decorateRequest('staff', null);
+}
 
+function installManagementAuth(app: FastifyInstance, services: Services): void {
   const authenticate = async (request: FastifyRequest, permission: Permission): Promise<void> => {
     const header = request.headers.authorization;
     // Without an Authorization header, a console session cookie may stand in for a key.

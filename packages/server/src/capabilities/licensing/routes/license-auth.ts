@@ -4,6 +4,7 @@ import type { ClientContext } from '../activations/license.js';
 import { licenseKeyHash } from '../../entitlements/entitlements.js';
 import { hasTypo } from '../../../secrets/license-keys.js';
 import type { Services } from '../../../platform/http/services.js';
+import type { Authenticator } from '../../../platform/capability.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,9 +36,17 @@ export function licenseKeyHashOf(services: Services, request: FastifyRequest, ke
  * `Authorization: License <key>` for the client API: the key is normalised and looked up by its
  * keyed hash, so the database never sees it and a typo is told apart from an unknown key.
  */
-export function installLicenseAuth(app: FastifyInstance, services: Services): void {
-  app.decorateRequest('license', null);
+export const licenseAuth: Authenticator = {
+  name: 'license',
+  install: (scope, services) => installLicenseAuth(scope, services),
+};
 
+/** The request property license authentication fills, declared once for the whole app. */
+export function decorateLicenseAuth(app: FastifyInstance): void {
+  app.decorateRequest('license', null);
+}
+
+function installLicenseAuth(app: FastifyInstance, services: Services): void {
   // Callback style: routes without a license, and keys found in memory, pass without a promise.
   app.addHook('onRequest', (request, _reply, done) => {
     const mode = request.routeOptions.config?.license;
