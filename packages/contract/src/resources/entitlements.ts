@@ -184,4 +184,15 @@ export const HistoryEntry = Type.Object(
 );
 export type HistoryEntry = Static<typeof HistoryEntry>;
 
-export const RevertRequest = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const RevertRequest = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    restoreStatus: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also bring back the status of that version (active or suspended). Without it a revert restores rights and references and keeps the current status: a suspension for non-payment is not lifted by accident.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -86,9 +86,11 @@ describe.each(await storeKinds())('history, as-of and revert on %s', (kind) => {
     });
     expect(history[3]).toMatchObject({ before: { state: 'active' }, after: { state: 'suspended' } });
 
+    // A revert restores rights and references; it does not lift the suspension (issue 17).
     const reverted = await h.call('POST', `/v1/entitlements/${e.id}/revert`, { version: 1 });
     expect(reverted.status).toBe(200);
-    expect(reverted.body).toMatchObject({ version: 5, state: 'active', orderRef: 'PO-1', overrides: {}, offeringId: e.offeringId });
+    expect(reverted.body).toMatchObject({ version: 5, state: 'suspended', orderRef: 'PO-1', overrides: {}, offeringId: e.offeringId });
+    expect(reverted.body.effective.status).toBe('suspended');
     // The entitlement's own fields come back; its rights are those of the offering as it is now
     // (the first test raised geo-std's layers to 9).
     expect(reverted.body.effective).toMatchObject({ seats: 3, features: { layers: 9 } });
@@ -97,6 +99,21 @@ describe.each(await storeKinds())('history, as-of and revert on %s', (kind) => {
     expect(after[4].change).toBe('entitlement.reverted');
     const event = (await h.call('GET', `/v1/events?entitlement=${e.id}&type=entitlement.reverted`)).body.data[0];
     expect(event.after.revertedTo).toBe(1);
+
+    // Asked for, the status of that version comes back too, recorded as such.
+    const lifted = await h.call('POST', `/v1/entitlements/${e.id}/revert`, { version: 1, restoreStatus: true });
+    expect(lifted.body).toMatchObject({ version: 6, state: 'active', orderRef: 'PO-1' });
+    const events = (await h.call('GET', `/v1/events?entitlement=${e.id}&type=entitlement.reverted`)).body.data;
+    expect(events.find((x: { after: { restoreStatus?: boolean } }) => x.after.restoreStatus === true)?.before).toMatchObject({
+      state: 'suspended',
+    });
+    // And reverting to a suspended version with restoreStatus suspends again.
+    const again = await h.call('POST', `/v1/entitlements/${e.id}/revert`, { version: 4, restoreStatus: true });
+    const max = (await h.call('GET', '/v1/offerings/geo-max')).body;
+    expect(again.body).toMatchObject({ version: 7, state: 'suspended', offeringId: max.id });
+    expect((await h.call('POST', `/v1/entitlements/${e.id}/revert`, { version: 1, restoreStatus: 'yes' })).body.error.code).toBe(
+      'INVALID_REQUEST',
+    );
 
     expect((await h.call('POST', `/v1/entitlements/${e.id}/revert`, { version: 99 })).status).toBe(404);
     await h.call('POST', `/v1/entitlements/${e.id}/revoke`);

@@ -74,7 +74,7 @@ export function entitlementAsOf(ctx: Context, ref: string, at: number): Promise<
   });
 }
 
-/** The fields a revert restores; state moves only between active and suspended. */
+/** The fields a revert restores. The status only when asked (`restoreStatus`), and only between active and suspended. */
 const RESTORED = [
   'offeringId',
   'productId',
@@ -91,7 +91,12 @@ const RESTORED = [
  * Brings the entitlement back to an earlier version with a compensating change — itself a new
  * version with its own event, so nothing is rewritten. A revoked or returned entitlement stays so.
  */
-export function revertEntitlement(ctx: Context, ref: string, version: number): Promise<EntitlementView> {
+export function revertEntitlement(
+  ctx: Context,
+  ref: string,
+  version: number,
+  opts: { restoreStatus?: boolean | undefined } = {},
+): Promise<EntitlementView> {
   return mutate(
     ctx,
     ref,
@@ -114,9 +119,10 @@ export function revertEntitlement(ctx: Context, ref: string, version: number): P
       }
       const next: EntitlementRecord = { ...current };
       for (const field of RESTORED) (next as unknown as Record<string, unknown>)[field] = target.snapshot[field];
-      if (target.snapshot.state === 'active' || target.snapshot.state === 'suspended') next.state = target.snapshot.state;
+      const restorable = target.snapshot.state === 'active' || target.snapshot.state === 'suspended';
+      if (opts.restoreStatus && restorable) next.state = target.snapshot.state;
       return next;
     },
-    { revertedTo: version },
+    { revertedTo: version, ...(opts.restoreStatus ? { restoreStatus: true } : {}) },
   );
 }

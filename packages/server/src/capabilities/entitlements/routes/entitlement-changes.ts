@@ -77,12 +77,15 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
     schema: {
       tags,
       security: bearer,
-      summary: 'Go back to an earlier version with a compensating change (recorded like any other)',
+      summary: 'Go back to an earlier version with a compensating change (recorded like any other); the status only with restoreStatus',
       params: IdParams,
       body: RevertRequest,
       response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE', 'DATE_OUT_OF_RANGE']),
     },
-    handler: async (req) => entitlementOut(await revertEntitlement(contextOf(services, req), req.params.id, req.body.version)),
+    handler: async (req) =>
+      entitlementOut(
+        await revertEntitlement(contextOf(services, req), req.params.id, req.body.version, { restoreStatus: req.body.restoreStatus }),
+      ),
   });
 
   app.patch('/v1/activations/:id', {
