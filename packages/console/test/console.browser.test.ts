@@ -266,7 +266,11 @@ describe.skipIf(!available)('the console, in a browser', () => {
     expect(await asOf.locator('tr[data-right="Seats"]').textContent()).toBe('Seats3');
     await shot('entitlement-history');
     await history.locator('tr[data-version="1"]').getByRole('button', { name: 'Revert to this version' }).click();
-    await page.getByRole('dialog', { name: 'Revert to version 1?' }).getByRole('button', { name: 'Revert' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revert to version 1?' });
+    // The confirmation says exactly what changes: the offering, now → then, and the status.
+    await expect.poll(async () => dialog.getByTestId('revert-changes').textContent()).toMatch(/OfferingStudio BasicStudio Pro/);
+    expect(await dialog.getByTestId('revert-status').textContent()).toBe('Status: active — unchanged.');
+    await dialog.getByRole('button', { name: 'Revert' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     await expect.poll(() => history.locator('tr[data-version="3"]').textContent()).toMatch(/entitlement\.reverted/);
     await page.getByRole('tab', { name: 'Overview' }).click();
@@ -281,6 +285,24 @@ describe.skipIf(!available)('the console, in a browser', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
     await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toContain('suspended');
+  });
+
+  it('reverts a suspended entitlement without lifting the suspension unless asked', async () => {
+    await page.getByRole('tab', { name: 'History' }).click();
+    const history = page.getByRole('table', { name: 'History' });
+    await history.locator('tr[data-version="2"]').getByRole('button', { name: 'Revert to this version' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revert to version 2?' });
+    const status = dialog.getByTestId('revert-status');
+    await expect.poll(() => status.textContent()).toBe('Status: suspended — kept. Version 2 was active.');
+    await dialog.getByRole('checkbox', { name: /Also make it active again/ }).check();
+    expect(await status.textContent()).toBe('Status: suspended → active (restored, as you asked).');
+    await dialog.getByRole('checkbox', { name: /Also make it active again/ }).uncheck();
+    await shot('revert-keeps-suspension');
+    await dialog.getByRole('button', { name: 'Revert' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => history.locator('tr[data-version="5"]').textContent()).toMatch(/entitlement\.reverted/);
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toContain('suspended');
+    await page.getByRole('tab', { name: 'Overview' }).click();
   });
 
   it('edits the customer, and refuses to delete one that holds an entitlement', async () => {

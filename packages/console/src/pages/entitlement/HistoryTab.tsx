@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { Entitlement, HistoryEntry, Offering } from '@leasehold/contract';
 import { get, post, type Page } from '../../api';
@@ -102,7 +102,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
         <RevertDialog
           e={e}
           to={revert}
-          offering={offeringName.get(revert.offeringId) ?? revert.offeringId}
+          offeringName={offeringName}
           onClose={() => setRevert(null)}
           onDone={() => (setRevert(null), props.onReverted())}
         />
@@ -111,16 +111,96 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
   );
 }
 
-function RevertDialog(props: { e: Entitlement; to: HistoryEntry; offering: string; onClose: () => void; onDone: () => void }) {
+/** The fields a revert brings back (the server's list), and how the dialog names them. */
+const RESTORED: Array<[keyof Entitlement, string]> = [
+  ['offeringId', 'Offering'],
+  ['overrides', 'Overrides'],
+  ['startsAt', 'Starts'],
+  ['endsAt', 'Ends'],
+  ['maintenanceUntil', 'Maintenance until'],
+  ['orderRef', 'Order reference'],
+  ['externalRef', 'External reference'],
+  ['metadata', 'Metadata'],
+];
+
+/**
+ * Confirms a revert by saying exactly what will change: each restored field that differs, now →
+ * then, and the status — kept unless the person ticks the box (a suspension for non-payment is
+ * not lifted by a revert by accident).
+ */
+function RevertDialog(props: {
+  e: Entitlement;
+  to: HistoryEntry;
+  offeringName: Map<string, string>;
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const form = useFormErrors();
+  const [restoreStatus, setRestoreStatus] = useState(false);
+  const then = useLoad(() => get<Entitlement>(`/v1/entitlements/${props.e.id}?asOf=${encodeURIComponent(props.to.at)}`), [props.to.at]);
+  const offeringOf = (id: unknown) => (typeof id === 'string' ? (props.offeringName.get(id) ?? id) : show(id));
+  const shown = (k: keyof Entitlement, v: unknown) =>
+    k === 'offeringId'
+      ? offeringOf(v)
+      : v === null || v === undefined
+        ? '—'
+        : k.endsWith('At') || k === 'maintenanceUntil'
+          ? fmtDate(String(v))
+          : show(v);
   return (
-    <Modal opened onClose={props.onClose} title={`Revert to version ${props.to.version}?`}>
+    <Modal opened onClose={props.onClose} title={`Revert to version ${props.to.version}?`} size="lg">
       <Stack>
-        <Text size="sm">
-          The entitlement goes back to its offering ({props.offering}), overrides, dates and references of version {props.to.version} (from{' '}
-          {fmtDate(props.to.at)}). This is recorded as a new version, version {props.e.version + 1}, so it can be reverted too. Devices get
-          the restored rights at their next refresh.
-        </Text>
+        <Loaded state={then}>
+          {(old) => {
+            const changes = RESTORED.filter(([k]) => show(props.e[k]) !== show(old[k]));
+            const statusDiffers = old.state !== props.e.state && (old.state === 'active' || old.state === 'suspended');
+            return (
+              <Stack gap="xs">
+                <Text size="sm">
+                  Version {props.to.version} is from {fmtDate(props.to.at)}. The revert is recorded as a new version, version{' '}
+                  {props.e.version + 1}, so it can be reverted too. Devices get the restored rights at their next refresh.
+                </Text>
+                {changes.length === 0 ? (
+                  <Text size="sm">Its offering, overrides, dates and references are the same as now.</Text>
+                ) : (
+                  <Table data-testid="revert-changes" withTableBorder>
+                    <Table.Thead>
+                      <Table.Tr>
+                        <Table.Th>Field</Table.Th>
+                        <Table.Th>Now</Table.Th>
+                        <Table.Th>After the revert</Table.Th>
+                      </Table.Tr>
+                    </Table.Thead>
+                    <Table.Tbody>
+                      {changes.map(([k, label]) => (
+                        <Table.Tr key={k}>
+                          <Table.Td>{label}</Table.Td>
+                          <Table.Td style={{ wordBreak: 'break-word' }}>{shown(k, props.e[k])}</Table.Td>
+                          <Table.Td style={{ wordBreak: 'break-word' }}>{shown(k, old[k])}</Table.Td>
+                        </Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                )}
+                <Text size="sm" data-testid="revert-status">
+                  Status: <b>{props.e.state}</b>
+                  {statusDiffers
+                    ? restoreStatus
+                      ? ` → ${old.state} (restored, as you asked).`
+                      : ` — kept. Version ${props.to.version} was ${old.state}.`
+                    : ' — unchanged.'}
+                </Text>
+                {statusDiffers && (
+                  <Checkbox
+                    label={`Also make it ${old.state} again, as it was in version ${props.to.version}`}
+                    checked={restoreStatus}
+                    onChange={(ev) => setRestoreStatus(ev.currentTarget.checked)}
+                  />
+                )}
+              </Stack>
+            );
+          }}
+        </Loaded>
         <form.FormError />
         <Group justify="flex-end">
           <Button variant="default" onClick={props.onClose}>
@@ -131,7 +211,10 @@ function RevertDialog(props: { e: Entitlement; to: HistoryEntry; offering: strin
             data-autofocus
             onClick={() =>
               void form.submit(async () => {
-                await post(`/v1/entitlements/${props.e.id}/revert`, { version: props.to.version });
+                await post(`/v1/entitlements/${props.e.id}/revert`, {
+                  version: props.to.version,
+                  ...(restoreStatus ? { restoreStatus } : {}),
+                });
                 props.onDone();
               })
             }
