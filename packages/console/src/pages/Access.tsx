@@ -128,14 +128,19 @@ function KeyForm(props: { opened: boolean; products: Product[]; onClose: () => v
 }
 
 export function SigningKeys() {
-  const { can } = useSession();
+  const { can, session } = useSession();
   const state = useLoad(() => get<{ data: SigningKey[] }>('/v1/signing-keys'), []);
+  const jwksUrl = `${window.location.origin}/.well-known/accounts/${session.accountId}/jwks.json`;
   const [error, setError] = useState<string | null>(null);
   return (
     <>
       <PageHeader
         title="Signing keys"
-        subtitle="Ed25519 keys that sign leases; published at /.well-known/jwks.json"
+        subtitle={
+          <>
+            Ed25519 keys that sign leases, published for your applications at <code data-testid="jwks-url">{jwksUrl}</code>
+          </>
+        }
         actions={
           can('keys') && (
             <Button

@@ -14,7 +14,7 @@ export interface OpenOptions {
   serverUrl?: string | null;
   /** The product code this application is; leases for other products are refused. */
   product: string;
-  /** The vendor account's JWKS (`GET /.well-known/jwks.json`), shipped inside the application. Only leases signed by these keys grant rights. */
+  /** The vendor account's JWKS (`GET /.well-known/accounts/{account}/jwks.json`), shipped inside the application. Only leases signed by these keys grant rights. */
   publicKeys: Jwks;
   /** A directory only this user can write, for the encrypted cache (`<product>.lease`). */
   cacheDir: string;

@@ -83,15 +83,35 @@ describe.each(await storeKinds())('the account boundary of the client API on %s'
     await expect(verifyWith(a.accountId, b.token, b.accountId)).rejects.toThrow();
   });
 
-  it('a server with several accounts asks which JWKS, and an unknown account has none (and gets none made)', async () => {
-    const ambiguous = await h.call('GET', '/.well-known/jwks.json', undefined, { key: null });
-    expect(ambiguous.status).toBe(400);
-    expect(ambiguous.body.error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'account' } });
-    for (const ghost of ['acc_00000000000000000000000000', 'nobody']) {
-      const res = await h.call('GET', `/.well-known/jwks.json?account=${ghost}`, undefined, { key: null });
-      expect(res.status, ghost).toBe(404);
-      expect(res.body.error.code).toBe('NOT_FOUND');
+  it('the bare JWKS URL keeps answering the first account after more are made; each account has its own URL; an unknown account has none', async () => {
+    // The first vendor's installed applications fetch the bare URL: a second account must not break it.
+    const bare = await h.call('GET', '/.well-known/jwks.json', undefined, { key: null });
+    expect(bare.status).toBe(200);
+    expect(bare.body).toEqual(await jwks(a.accountId));
+    await h.newAccount('Vendor C');
+    expect((await h.call('GET', '/.well-known/jwks.json', undefined, { key: null })).body).toEqual(bare.body);
+    // Each account's own URL, public and cacheable like the bare one.
+    for (const side of [a, b]) {
+      const own = await h.call('GET', `/.well-known/accounts/${side.accountId}/jwks.json`, undefined, { key: null });
+      expect(own.status).toBe(200);
+      expect(own.headers['cache-control']).toBe('public, max-age=300');
+      expect(own.body).toEqual(await jwks(side.accountId));
+      const verified = await jwtVerify(side.token, createLocalJWKSet(own.body), {
+        algorithms: ['EdDSA'],
+        issuer: side.accountId,
+        audience: 'app',
+        currentDate: new Date(h.clock.now()),
+      });
+      expect(verified.payload.sub).toBe(side.activation);
     }
+    for (const ghost of ['acc_00000000000000000000000000', 'nobody']) {
+      for (const url of [`/.well-known/jwks.json?account=${ghost}`, `/.well-known/accounts/${ghost}/jwks.json`]) {
+        const res = await h.call('GET', url, undefined, { key: null });
+        expect(res.status, url).toBe(404);
+        expect(res.body.error.code).toBe('NOT_FOUND');
+      }
+    }
+    // Asking made no keys for accounts that do not exist (and C, never asked for, has none yet).
     const rows = await h.services.store.database.db.selectFrom('signing_keys').select('account_id').distinct().execute();
     expect(rows.map((r) => r.account_id).sort()).toEqual([a.accountId, b.accountId].sort());
   });

@@ -5,6 +5,7 @@ import type { Store } from '../../platform/store/store.js';
 import { generateApiKeyToken } from '../../secrets/api-key-tokens.js';
 import { insertApiKey } from './api-keys.js';
 import { recordEvent } from '../events/record.js';
+import { DomainError } from '../../platform/domain/errors.js';
 
 export interface NewAccount {
   accountId: string;
@@ -21,11 +22,31 @@ export async function createAccount(
 ): Promise<NewAccount> {
   const accountId = deps.ids.next('account');
   const accountStore = deps.store.forAccount({ accountId, productId: null });
-  return accountStore.write(async (tx) => {
+  const created = await accountStore.write(async (tx) => {
     const ctx = { ...deps, store: accountStore, actor: { type: 'system' as const, id: null }, requestId: null };
     await tx.account.insert(name, deps.clock.now());
     await recordEvent(tx, ctx, { type: 'account.created', subjectType: 'account', subjectId: accountId, after: { id: accountId, name } });
     const key = await insertApiKey(tx, ctx, { name: 'First admin key', role: 'admin' }, adminKey);
     return { accountId, apiKeyId: key.id, adminKey };
   });
+  // The first account made becomes the server's default (a no-op for every later one).
+  await deps.store.claimSetting(DEFAULT_ACCOUNT, created.accountId);
+  return created;
+}
+
+const DEFAULT_ACCOUNT = 'default_account';
+
+/**
+ * The account the server was set up with: what the bare `/.well-known/jwks.json` answers for, so
+ * the applications a vendor installed with that URL keep working when the server gains accounts.
+ * Remembered as a setting when the first account is made; on a server from before that, the oldest
+ * account, remembered the first time it is asked.
+ */
+export async function defaultAccount(store: Store): Promise<string> {
+  const known = await store.getSetting(DEFAULT_ACCOUNT);
+  if (known) return known;
+  const [oldest] = await store.accountIds(1);
+  if (!oldest) throw new DomainError('NOT_FOUND', 'This server has no account yet.');
+  await store.claimSetting(DEFAULT_ACCOUNT, oldest);
+  return (await store.getSetting(DEFAULT_ACCOUNT)) ?? oldest;
 }

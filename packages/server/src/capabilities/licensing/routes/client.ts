@@ -11,12 +11,14 @@ import {
   ValidationResult,
 } from '@leasehold/contract';
 import { Type } from 'typebox';
+import type { FastifyReply } from 'fastify';
 import { activate } from '../activations/activate.js';
 import { deactivate } from '../activations/deactivate.js';
 import { borrow, refresh } from '../activations/renewal.js';
 import { validate } from '../activations/validate-online.js';
 import { entitlementClaims } from '../leases/build.js';
 import { jwks } from '../leases/signing-keys.js';
+import { defaultAccount } from '../../access/accounts.js';
 import { startTrial } from '../trials/start-trial.js';
 import { DomainError } from '../../../platform/domain/errors.js';
 import { clientContextOf } from './license-auth.js';
@@ -166,25 +168,32 @@ export function clientRoutes(app: App, services: Services): void {
     },
   });
 
+  const jwksAnswer = async (accountId: string, reply: FastifyReply) => {
+    const store = services.store.forAccount({ accountId, productId: null });
+    const out = await jwks(store, services.keyring, services.clock.now());
+    return reply.header('cache-control', 'public, max-age=300').send(out);
+  };
+
   app.get('/.well-known/jwks.json', {
     schema: {
       tags,
-      summary: "The account's public lease-signing keys (JWKS); retired keys stay until their last lease expires",
+      summary:
+        "The public lease-signing keys (JWKS) of the server's first account, or of ?account=; retired keys stay until their last lease expires",
+      description:
+        'Without `?account=` this answers the keys of the account the server was set up with (its first), whatever accounts are added later, so applications installed with this URL keep working. Every account also has a URL of its own, `/.well-known/accounts/{account}/jwks.json`, which is what a vendor on a shared server should ship.',
       querystring: Type.Object({ account: Type.Optional(Type.String({ maxLength: 200 })) }),
       response: answers(200, Jwks, ['NOT_FOUND']),
     },
-    handler: async (req, reply) => {
-      const accountId = req.query.account ?? (await onlyAccount(services));
-      const store = services.store.forAccount({ accountId, productId: null });
-      const out = await jwks(store, services.keyring, services.clock.now());
-      return reply.header('cache-control', 'public, max-age=300').send(out);
-    },
+    handler: async (req, reply) => jwksAnswer(req.query.account ?? (await defaultAccount(services.store)), reply),
   });
-}
 
-async function onlyAccount(services: Services): Promise<string> {
-  const ids = await services.store.accountIds(2);
-  if (ids.length !== 1)
-    throw new DomainError('INVALID_REQUEST', 'This server hosts several accounts: pass ?account=<account id>.', { field: 'account' });
-  return ids[0]!;
+  app.get('/.well-known/accounts/:account/jwks.json', {
+    schema: {
+      tags,
+      summary: "One account's public lease-signing keys (JWKS), at a URL of its own",
+      params: Type.Object({ account: Type.String({ maxLength: 200 }) }),
+      response: answers(200, Jwks, ['NOT_FOUND']),
+    },
+    handler: async (req, reply) => jwksAnswer(req.params.account, reply),
+  });
 }
