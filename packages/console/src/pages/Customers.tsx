@@ -144,7 +144,7 @@ export function CustomerPage() {
                 </Title>
                 <PagedTable<Entitlement>
                   label="Entitlements of the customer"
-                  path={`/v1/entitlements?customerId=${customer.id}`}
+                  path={`/v1/entitlements?customer=${customer.id}`}
                   version={version}
                   href={(e) => `/entitlements/${e.id}`}
                   empty="This customer holds no entitlements yet."

@@ -105,7 +105,7 @@ export function ProductPage() {
     const [product, features, offerings] = await Promise.all([
       get<Product>(`/v1/products/${id}`),
       all<Feature>(`/v1/products/${id}/features`),
-      all<Offering>(`/v1/offerings?productId=${id}`),
+      all<Offering>(`/v1/offerings?product=${id}`),
     ]);
     return { product, features, offerings };
   }, [id]);

@@ -82,6 +82,9 @@ const FILTERS: ((t: Theirs) => string)[] = [
   (t) => `/v1/entitlements?customerId=${t.customer}`,
   (t) => `/v1/entitlements?offeringId=${t.offering}`,
   (t) => `/v1/entitlements?productId=${t.product}`,
+  (t) => `/v1/entitlements?customer=${t.customer}`,
+  (t) => `/v1/entitlements?offering=${t.offering}`,
+  (t) => `/v1/entitlements?product=${t.product}`,
 ];
 
 describe.each(await storeKinds())('tenancy on %s', (kind) => {

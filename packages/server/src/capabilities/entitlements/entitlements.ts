@@ -11,7 +11,7 @@ import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.
 import { applyOverrides } from './overrides.js';
 import { isPositiveDuration } from '../../foundation/durations.js';
 import { checkedTime, later, timeFrom } from '../../platform/domain/dates.js';
-import { generateLicenseKey, normalizeLicenseKey } from '../../secrets/license-keys.js';
+import { generateLicenseKey, hasTypo, normalizeLicenseKey } from '../../secrets/license-keys.js';
 import type { EntitlementFilter } from './store/entitlements.js';
 import type { PageRequest } from '../../platform/store/paging.js';
 import type { Tx } from '../../platform/store/store.js';
@@ -78,11 +78,24 @@ export interface EntitlementListFilter {
   product?: string | undefined;
   state?: EntitlementState | undefined;
   orderRef?: string | undefined;
+  /** A license key as typed or read out: found through its keyed hash. */
+  key?: string | undefined;
 }
 
 export function listEntitlements(ctx: Context, filter: EntitlementListFilter, page: PageRequest): Promise<Page<EntitlementView>> {
   return ctx.store.read(async (tx) => {
     const resolved: EntitlementFilter = { state: filter.state, orderRef: filter.orderRef };
+    if (filter.key !== undefined) {
+      if (hasTypo(filter.key)) {
+        // INVALID_REQUEST, not LICENSE_KEY_INVALID: that one is the client API's 401, and staff are signed in.
+        throw new DomainError('INVALID_REQUEST', 'That license key has a typo: its last symbol does not match the others.', {
+          field: 'key',
+          typo: true,
+          resolve: 'Ask the customer to read the key out again.',
+        });
+      }
+      resolved.keyHash = licenseKeyHash(ctx, filter.key);
+    }
     // Filters accept codes and external references too; one that names nothing matches nothing.
     if (filter.customer) resolved.customerId = (await tx.customers.find(filter.customer))?.id ?? '-';
     if (filter.offering) resolved.offeringId = (await tx.offerings.find(filter.offering))?.id ?? '-';

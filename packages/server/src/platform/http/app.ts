@@ -10,7 +10,7 @@ import { installIdempotency } from './idempotency.js';
 import { installInputLimits } from './input-limits.js';
 import { DEFAULT_RATE_LIMITS, installRateLimits, type RateLimits } from './rate-limit.js';
 import { installSecurityHeaders } from './security-headers.js';
-import { validatorCompiler } from './validation.js';
+import { installStrictQueries, validatorCompiler } from './validation.js';
 import { installDeclaredErrorCheck, installDeclaredErrors, type App } from './route-kit.js';
 import type { Services } from './services.js';
 import { decorateLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
@@ -89,6 +89,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installDeclaredErrors(app);
   if (options.onUndeclaredError) installDeclaredErrorCheck(app, options.onUndeclaredError);
   app.setValidatorCompiler(validatorCompiler);
+  installStrictQueries(app);
   // The API speaks JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   // Set as the request arrives (the first hook, so answers refused by a later hook carry it too; those raised

@@ -56,6 +56,17 @@ export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: un
     if (error.validation) {
       const problem = error.validation[0] as AjvProblem;
       const field = fieldOf(problem, error.validationContext);
+      if (error.validationContext === 'querystring' && problem.keyword === 'additionalProperties') {
+        const known = Object.keys((request.routeOptions.schema?.querystring as { properties?: object } | undefined)?.properties ?? {});
+        return sendError(
+          reply,
+          'INVALID_REQUEST',
+          known.length
+            ? `Unknown query parameter "${field}"; this endpoint takes ${known.join(', ')}.`
+            : `Unknown query parameter "${field}"; this endpoint takes none.`,
+          { field, in: 'querystring', rule: 'unknownParameter', known },
+        );
+      }
       const message =
         problem.keyword === 'format' && problem.params?.['format'] === 'date-time'
           ? `${field}: must be an RFC 3339 date-time between ${MIN_TIMESTAMP} and ${MAX_TIMESTAMP} (no leap seconds)`

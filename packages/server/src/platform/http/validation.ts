@@ -1,6 +1,6 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { parseTimestamp } from '@leasehold/contract';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -30,3 +30,18 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   const ajv = httpPart === 'body' ? bodies : params;
   return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 };
+
+/**
+ * Query parameters a route does not know are refused — 400 INVALID_REQUEST naming the parameter —
+ * never ignored: `?customerId=` on a list that calls it `customer` must not quietly answer
+ * everything. Applies to the API (`/v1`, `/.well-known`); a route without a query schema takes none.
+ */
+export function installStrictQueries(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (!/^\/(v1|\.well-known)\//.test(route.url)) return;
+    const schema = (route.schema ??= {});
+    const query = schema.querystring as { additionalProperties?: unknown } | undefined;
+    if (!query) schema.querystring = { type: 'object', properties: {}, additionalProperties: false };
+    else if (query.additionalProperties === undefined) schema.querystring = { ...query, additionalProperties: false };
+  });
+}

@@ -7,7 +7,11 @@ import type { Services } from '../../../platform/http/services.js';
 import { offeringOut, pageOut } from '../../../platform/http/wire.js';
 
 const tags = ['catalog'];
-const OfferingQuery = Type.Object({ ...ListQuery.properties, productId: Type.Optional(Type.String({ maxLength: 200 })) });
+const OfferingQuery = Type.Object({
+  ...ListQuery.properties,
+  product: Type.Optional(Type.String({ maxLength: 200, description: "The product's id or code" })),
+  productId: Type.Optional(Type.String({ maxLength: 200, deprecated: true, description: 'Old name of `product`' })),
+});
 
 export function offeringRoutes(app: App, services: Services): void {
   app.get('/v1/offerings', {
@@ -23,7 +27,7 @@ export function offeringRoutes(app: App, services: Services): void {
       pageOut(
         await listOfferings(
           contextOf(services, req),
-          { product: req.query.productId },
+          { product: req.query.product ?? req.query.productId },
           { limit: req.query.limit ?? 50, cursor: req.query.cursor },
         ),
         offeringOut,

@@ -31,13 +31,28 @@ import { timeFrom } from '../../../platform/domain/dates.js';
 
 const tags = ['entitlements'];
 const Ref = Type.String({ maxLength: 200 });
+const RefOf = (what: string) => Type.Optional(Type.String({ maxLength: 200, description: `The ${what}'s id, code or external reference` }));
+const Deprecated = (name: string) =>
+  Type.Optional(Type.String({ maxLength: 200, deprecated: true, description: `Old name of \`${name}\`` }));
+// The short names (`customer`, `offering`, `product`) are the ones every list uses (events, usage);
+// the `…Id` names of the first release still work.
 const EntitlementQuery = Type.Object({
   ...ListQuery.properties,
-  customerId: Type.Optional(Ref),
-  offeringId: Type.Optional(Ref),
-  productId: Type.Optional(Ref),
+  customer: RefOf('customer'),
+  offering: RefOf('offering'),
+  product: RefOf('product'),
   state: Type.Optional(Type.Enum(ENTITLEMENT_STATES)),
   orderRef: Type.Optional(Ref),
+  key: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'A license key as a customer reads it out (case, dashes and O/I/L forgiven): exact match, never a scan',
+    }),
+  ),
+  customerId: Deprecated('customer'),
+  offeringId: Deprecated('offering'),
+  productId: Deprecated('product'),
 });
 const OptionalReason = Type.Union([EntitlementReason, Type.Null()]);
 const OptionalRenew = Type.Union([EntitlementRenew, Type.Null()]);
@@ -49,13 +64,20 @@ export function entitlementRoutes(app: App, services: Services): void {
     schema: {
       tags,
       security: bearer,
-      summary: 'List entitlements',
+      summary: 'List entitlements; find one by its license key with ?key=',
       querystring: EntitlementQuery,
       response: answers(200, ListOf(Entitlement), []),
     },
     handler: async (req) => {
       const q = req.query;
-      const filter = { customer: q.customerId, offering: q.offeringId, product: q.productId, state: q.state, orderRef: q.orderRef };
+      const filter = {
+        customer: q.customer ?? q.customerId,
+        offering: q.offering ?? q.offeringId,
+        product: q.product ?? q.productId,
+        state: q.state,
+        orderRef: q.orderRef,
+        key: q.key,
+      };
       return pageOut(await listEntitlements(contextOf(services, req), filter, { limit: q.limit ?? 50, cursor: q.cursor }), entitlementOut);
     },
   });

@@ -48,6 +48,7 @@ export interface EntitlementFilter {
   productId?: string | undefined;
   state?: EntitlementState | undefined;
   orderRef?: string | undefined;
+  keyHash?: string | undefined;
 }
 
 export class EntitlementRepository {
@@ -75,6 +76,7 @@ export class EntitlementRepository {
     if (filter.productId) q = q.where('product_id', '=', filter.productId);
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.orderRef) q = q.where('order_ref', '=', filter.orderRef);
+    if (filter.keyHash) q = q.where('key_hash', '=', filter.keyHash);
     return paginate(q, 'id', page, entitlementFromRow);
   }
 
