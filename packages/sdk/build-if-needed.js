@@ -24,8 +24,7 @@ const sources = [
   join(contract, 'src'),
   join(contract, 'package.json'),
 ].filter(existsSync);
-const fresh =
-  outputs.every(existsSync) && Math.min(...outputs.map((p) => statSync(p).mtimeMs)) >= Math.max(...sources.map(newest));
+const fresh = outputs.every(existsSync) && Math.min(...outputs.map((p) => statSync(p).mtimeMs)) >= Math.max(...sources.map(newest));
 if (fresh && !process.argv.includes('--force')) process.exit(0);
 
 if (!existsSync(join(here, 'node_modules', '.bin', 'tsup')) && !existsSync(join(here, '..', '..', 'node_modules', '.bin', 'tsup'))) {
