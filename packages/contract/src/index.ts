@@ -1,3 +1,4 @@
+export * from './error-codes.js';
 export * from './errors.js';
 export * from './common.js';
 export * from './time.js';

@@ -1,0 +1,60 @@
+// The codes apart from the error body's schema (errors.ts): the SDK's bundle needs only the codes,
+// and so leaves typebox out (the contract is `sideEffects: false`).
+
+/**
+ * Every error code the API can answer with, and its HTTP status. This is the one place where codes
+ * meet statuses: the server maps a DomainError to a response through this table and nothing else.
+ */
+export const ERROR_STATUS = {
+  // malformed or unauthorized requests
+  INVALID_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  // refused writes: the request was understood, a rule said no
+  DUPLICATE_CODE: 409,
+  DUPLICATE_EXTERNAL_REF: 409,
+  IN_USE: 409,
+  INVALID_STATE: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  LAST_ADMIN_KEY: 409,
+  ACCOUNT_REQUIRED: 409,
+  UNKNOWN_REFERENCE: 422,
+  UNKNOWN_FEATURE: 422,
+  INVALID_FEATURE_VALUE: 422,
+  PRODUCT_MISMATCH: 422,
+  NOT_RENEWABLE: 422,
+  CHANGE_NOT_ALLOWED: 422,
+  /** A computed time (a term's end, a renewal) would fall past the range the API represents. */
+  DATE_OUT_OF_RANGE: 422,
+  // client (license) endpoints: the license may not do this now
+  LICENSE_KEY_INVALID: 401,
+  SUSPENDED: 403,
+  EXPIRED: 403,
+  REVOKED: 403,
+  RETURNED: 403,
+  NOT_STARTED: 403,
+  FINGERPRINT_MISMATCH: 403,
+  FEATURE_MISSING: 403,
+  NOT_ACTIVATED: 404,
+  SEAT_LIMIT_REACHED: 409,
+  HEARTBEAT_DEAD: 409,
+  REHOST_LIMIT_REACHED: 409,
+  TRIAL_ALREADY_USED: 409,
+  QUOTA_EXHAUSTED: 409,
+  POOL_EXHAUSTED: 409,
+  RULE_UNSATISFIED: 422,
+  BORROW_NOT_ALLOWED: 422,
+  NO_TRIAL: 422,
+  // server side
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
