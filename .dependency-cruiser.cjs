@@ -10,6 +10,8 @@ const STORE = `${SRC}((capabilities|faces)/[^/]+/store|platform/store)/`;
 // Rules ("domain"): a capability's files outside routes/ and store/, and platform/domain.
 const DOMAIN = `${SRC}((capabilities|faces)/[^/]+/|platform/domain/)`;
 const NOT_DOMAIN = ['/routes/', '/store/', '/capability\\.ts$'];
+// What the domain lends the store: its records and the ports the store implements.
+const DOMAIN_TYPES = '/(model|records|ports)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -35,19 +37,28 @@ module.exports = {
       to: { path: '^node_modules/(kysely|pg|better-sqlite3)' },
     },
     {
-      name: 'domain-not-to-store-runtime',
+      name: 'domain-not-to-store',
       severity: 'error',
-      comment: 'Rules may name the store types they are handed, never run store code themselves.',
+      comment:
+        'Rules ask storage for what they need through the ports they own (<capability>/ports.ts, platform/domain/ports.ts); they import no store code, not even its types.',
       from: { path: DOMAIN, pathNot: NOT_DOMAIN },
-      to: { path: STORE, dependencyTypesNot: ['type-only'] },
+      to: { path: STORE },
     },
     {
       name: 'store-not-to-rules',
       severity: 'error',
       comment:
-        'The store implements what the rules ask of it: it may name their records (types), never run their code; it raises its own StoreConflict, which the domain turns into its errors.',
+        'The store implements what the rules ask of it: it may name their records and ports (types), never run their code; it raises its own StoreConflict, which the domain turns into its errors.',
       from: { path: STORE },
       to: { path: DOMAIN, pathNot: NOT_DOMAIN, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'store-names-records-and-ports',
+      severity: 'error',
+      comment:
+        'Of the domain, the store sees only the records (platform/domain/model.ts, <folder>/records.ts) and the ports it implements (ports.ts), not the rules.',
+      from: { path: STORE },
+      to: { path: DOMAIN, pathNot: [...NOT_DOMAIN, DOMAIN_TYPES] },
     },
     {
       name: 'core-not-to-faces',

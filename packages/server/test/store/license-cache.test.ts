@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { createHarness, type Harness, type Peer } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { fp, licensed } from '../support/client.js';
-import type { LicenseSnapshot } from '../../src/capabilities/licensing/store/license-cache.js';
+import type { LicenseSnapshot } from '../../src/capabilities/licensing/ports.js';
 
 /** Polls until `check` holds (another process's change arrives by notification), or fails. */
 async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../foundation/clock.js';
 import type { IdGenerator } from '../../foundation/ids.js';
 import type { MasterKey } from '../../secrets/master-key.js';
-import type { Store } from '../../platform/store/store.js';
+import type { Store } from '../../platform/domain/ports.js';
 import { generateApiKeyToken } from '../../secrets/api-key-tokens.js';
 import { insertApiKey } from './api-keys.js';
 import { recordEvent } from '../events/record.js';

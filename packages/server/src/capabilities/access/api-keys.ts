@@ -1,12 +1,11 @@
 import type { ApiKeyCreate } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, notFound } from '../../platform/domain/errors.js';
-import type { ApiKeyRecord, Page } from '../../platform/domain/model.js';
+import type { ApiKeyRecord, Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { requireProduct } from '../catalog/products.js';
 import { apiKeyPrefix, generateApiKeyToken, hashApiKeyToken } from '../../secrets/api-key-tokens.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 export function listApiKeys(ctx: Context, page: PageRequest): Promise<Page<ApiKeyRecord>> {
   return ctx.store.read((tx) => tx.apiKeys.list(page));

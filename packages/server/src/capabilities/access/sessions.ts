@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../../foundation/clock.js';
-import type { StaffDirectory } from './store/staff-users.js';
+import type { StaffDirectoryPort } from './ports.js';
 import { secretsEqual } from '../../secrets/compare.js';
 import { DECOY_HASH, verifyPassword } from '../../secrets/passwords.js';
 import { DomainError } from '../../platform/domain/errors.js';
@@ -87,7 +87,7 @@ export interface SignedIn {
  * whatever account is named.
  */
 export async function signIn(
-  deps: { staff: StaffDirectory; clock: Clock; throttle: SignInThrottle },
+  deps: { staff: StaffDirectoryPort; clock: Clock; throttle: SignInThrottle },
   input: { email: string; password: string; account?: string | undefined; address: string; userAgent: string | null },
 ): Promise<SignedIn> {
   const email = normalizeEmail(input.email);
@@ -111,7 +111,7 @@ export async function signIn(
 }
 
 export async function startSession(
-  deps: { staff: StaffDirectory; clock: Clock },
+  deps: { staff: StaffDirectoryPort; clock: Clock },
   user: StaffUserRecord,
   userAgent: string | null,
 ): Promise<SignedIn> {
@@ -132,7 +132,7 @@ export async function startSession(
 
 /** The live session and user behind a cookie's token, or undefined (expired, signed out, user removed). */
 export async function resolveSession(
-  deps: { staff: StaffDirectory; clock: Clock },
+  deps: { staff: StaffDirectoryPort; clock: Clock },
   token: string,
 ): Promise<{ session: StaffSessionRecord; user: StaffUserRecord } | undefined> {
   const session = await deps.staff.findSession(hashToken(token), deps.clock.now());
@@ -141,6 +141,6 @@ export async function resolveSession(
   return user && { session, user };
 }
 
-export function signOut(deps: { staff: StaffDirectory }, token: string): Promise<void> {
+export function signOut(deps: { staff: StaffDirectoryPort }, token: string): Promise<void> {
   return deps.staff.deleteSession(hashToken(token));
 }

@@ -1,11 +1,10 @@
 import type { FirstUserSetup, StaffUserCreate, StaffUserUpdate } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, notFound } from '../../platform/domain/errors.js';
-import type { Page } from '../../platform/domain/model.js';
+import type { Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { hashPassword } from '../../secrets/passwords.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Store } from '../../platform/store/store.js';
+import type { Store } from '../../platform/domain/ports.js';
 import type { Clock } from '../../foundation/clock.js';
 import type { IdGenerator } from '../../foundation/ids.js';
 import type { MasterKey } from '../../secrets/master-key.js';

@@ -1,11 +1,10 @@
 import type { FeatureCreate, FeaturePatch } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, notFound } from '../../platform/domain/errors.js';
-import type { FeatureRecord, Page } from '../../platform/domain/model.js';
+import type { FeatureRecord, Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { definedOnly, requireProduct, retiredCode } from './products.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 async function requireFeature(tx: Tx, productRef: string, ref: string): Promise<FeatureRecord> {
   const product = await requireProduct(tx, productRef);

@@ -1,13 +1,12 @@
 import type { ActivationRule, OfferingCreate, OfferingPatch } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, invalid, notFound } from '../../platform/domain/errors.js';
-import type { OfferingRecord, Page } from '../../platform/domain/model.js';
+import type { OfferingRecord, Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { checkFeatureValues } from './feature-values.js';
 import { definedOnly, requireProduct, retiredCode } from './products.js';
 import { isPositiveDuration } from '../../foundation/durations.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 /** Used when an offering does not say: a week offline at most between refreshes. */
 export const DEFAULT_LEASE_PERIOD = 'P7D';

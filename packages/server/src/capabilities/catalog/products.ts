@@ -1,10 +1,9 @@
 import type { ProductCreate, ProductPatch } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, notFound } from '../../platform/domain/errors.js';
-import type { Page, ProductRecord } from '../../platform/domain/model.js';
+import type { Page, PageRequest, ProductRecord } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 export async function requireProduct(tx: Tx, ref: string): Promise<ProductRecord> {
   const product = await tx.products.find(ref);

@@ -1,12 +1,11 @@
 import type { CustomerCreate, CustomerPatch } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, notFound } from '../../platform/domain/errors.js';
-import type { CustomerRecord, Page } from '../../platform/domain/model.js';
+import type { CustomerRecord, Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { definedOnly } from '../catalog/products.js';
-import type { CustomerFilter } from './store/customers.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { CustomerFilter } from './ports.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 export async function requireCustomer(tx: Tx, ref: string): Promise<CustomerRecord> {
   const customer = await tx.customers.find(ref);

@@ -9,7 +9,7 @@ import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.
 import { mutateIn, requireEntitlement, requireState, view, type EntitlementView } from './entitlements.js';
 import { later } from '../../platform/domain/dates.js';
 import { poolUse } from '../usage/pools.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 export interface ChangeWarning {
   code: string;

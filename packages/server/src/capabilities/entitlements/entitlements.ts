@@ -2,7 +2,7 @@ import type { EventType } from '@leasehold/contract';
 import type { EntitlementCreate, EntitlementPatch, EntitlementState, OverridesWrite } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, invalid, notFound } from '../../platform/domain/errors.js';
-import type { EntitlementRecord, OfferingRecord, Page } from '../../platform/domain/model.js';
+import type { EntitlementRecord, OfferingRecord, Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { checkFeatureValues } from '../catalog/feature-values.js';
 import { requireOffering } from '../catalog/offerings.js';
@@ -12,9 +12,8 @@ import { applyOverrides } from './overrides.js';
 import { isPositiveDuration } from '../../foundation/durations.js';
 import { checkedTime, later, timeFrom } from '../../platform/domain/dates.js';
 import { generateLicenseKey, hasTypo, normalizeLicenseKey } from '../../secrets/license-keys.js';
-import type { EntitlementFilter } from './store/entitlements.js';
-import type { PageRequest } from '../../platform/store/paging.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { EntitlementFilter } from './ports.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 /** An entitlement as staff see it: the record, its license key in clear, and its rights now. */
 export interface EntitlementView {

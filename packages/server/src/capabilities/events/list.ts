@@ -1,7 +1,7 @@
 import type { EventQuery } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import type { EventRecord, Page } from '../../platform/domain/model.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { timeFrom } from '../../platform/domain/dates.js';
 
 const ID_SHAPE = /^[a-z]+_[0-9a-z]{26}$/;

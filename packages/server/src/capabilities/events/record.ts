@@ -1,6 +1,6 @@
 import { formatTimestamp, type EventType, type SubjectType } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 export interface Change {
   type: EventType;

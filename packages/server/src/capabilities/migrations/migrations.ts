@@ -1,12 +1,11 @@
 import { formatTimestamp } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { notFound } from '../../platform/domain/errors.js';
-import type { Page } from '../../platform/domain/model.js';
+import type { Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { measureImpact, resolveMigration, type Impact, type ImpactSamples, type MigrationSelection } from './plan.js';
 import { later } from '../../platform/domain/dates.js';
 import type { MigrationRecord } from '../../platform/domain/model.js';
-import type { PageRequest } from '../../platform/store/paging.js';
 
 export interface MigrationRequest {
   sourceOfferingId: string;

@@ -4,7 +4,7 @@ import type { ActivationRecord, OfferingRecord } from '../../platform/domain/mod
 import { requireOffering } from '../catalog/offerings.js';
 import { requireCustomer } from '../customers/customers.js';
 import { checkChangeAllowed, planOfferingChange } from '../entitlements/change-offering.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { poolUse } from '../usage/pools.js';
 
 export interface MigrationSelection {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../foundation/clock.js';
 import type { IdGenerator } from '../../foundation/ids.js';
 import type { MasterKey } from '../../secrets/master-key.js';
-import type { Store } from '../../platform/store/store.js';
+import type { Store } from '../../platform/domain/ports.js';
 import type { MigrationRecord } from '../../platform/domain/model.js';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, fromStore } from '../../platform/domain/errors.js';

@@ -2,7 +2,7 @@ import { inTimeRange, parseTimestamp, type UsageReport } from '@leasehold/contra
 import type { FeatureRecord } from '../../platform/domain/model.js';
 import { onActivatedDevice, type ClientContext, type License } from '../licensing/activations/license.js';
 import { ceiling, periodAt, quotaRule, quotaStatus, type QuotaStatus } from './quota.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 
 /** How far ahead of the server's clock a record's time may be (device clocks drift). */
 const FUTURE_SKEW_MS = 5 * 60_000;

@@ -4,7 +4,7 @@ import type { Context } from '../../platform/domain/context.js';
 import { DomainError } from '../../platform/domain/errors.js';
 import type { EventRecord } from '../../platform/domain/model.js';
 import { insertApiKey, revokeApiKeyIn } from '../../capabilities/access/api-keys.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { newFace } from './catalog.js';
 import { illegal, isoOf, item, list, malformed, mergeProps, nlNotFound, type NlForm, type NlItem } from './entities.js';
 

@@ -1,8 +1,8 @@
 import type { Context } from '../../platform/domain/context.js';
 import type { FeatureRecord, OfferingRecord, ProductRecord } from '../../platform/domain/model.js';
 import { isRetiredCode } from '../../capabilities/catalog/products.js';
-import type { Tx } from '../../platform/store/store.js';
-import type { NlObjectRecord } from './store/netlicensing.js';
+import type { Tx } from '../../platform/domain/ports.js';
+import type { NlObjectRecord } from './records.js';
 import { nlNotFound, type LicensingModel } from './entities.js';
 
 /**

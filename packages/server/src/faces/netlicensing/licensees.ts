@@ -3,8 +3,8 @@ import type { CustomerRecord, EntitlementRecord } from '../../platform/domain/mo
 import { insertCustomer, updateCustomerIn } from '../../capabilities/customers/customers.js';
 import { insertEntitlement, mutateIn } from '../../capabilities/entitlements/entitlements.js';
 import { addDuration } from '../../foundation/durations.js';
-import type { Tx } from '../../platform/store/store.js';
-import type { NlObjectRecord } from './store/netlicensing.js';
+import type { Tx } from '../../platform/domain/ports.js';
+import type { NlObjectRecord } from './records.js';
 import { deleteLicenseIn, deleteLicenseeIn } from './removal.js';
 import { faceChange, newFace, requireNlProduct, requireTemplate, templateOfOffering, type TemplateFacts } from './catalog.js';
 import { bool, generatedNumber, illegal, isoOf, item, malformed, mergeProps, nlNotFound, NlForm, type NlItem } from './entities.js';

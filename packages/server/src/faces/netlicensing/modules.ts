@@ -1,7 +1,7 @@
 import type { FeatureType } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { deleteFeatureIn, insertFeature, retireFeatureIn, updateFeatureIn } from '../../capabilities/catalog/features.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { faceChange, moduleOfFeature, newFace, requireModule, requireNlProduct, type ModuleFacts } from './catalog.js';
 import {
   bool,

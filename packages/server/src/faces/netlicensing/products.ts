@@ -1,8 +1,8 @@
 import type { Context } from '../../platform/domain/context.js';
 import type { ProductRecord } from '../../platform/domain/model.js';
 import { deleteProductIn, insertProduct, isRetiredCode, retireProductIn, updateProductIn } from '../../capabilities/catalog/products.js';
-import type { Tx } from '../../platform/store/store.js';
-import type { NlObjectRecord } from './store/netlicensing.js';
+import type { Tx } from '../../platform/domain/ports.js';
+import type { NlObjectRecord } from './records.js';
 import { faceChange, newFace, requireNlProduct } from './catalog.js';
 import { bool, generatedNumber, illegal, item, malformed, mergeProps, type NlForm, type NlItem } from './entities.js';
 import { deleteModuleIn } from './modules.js';

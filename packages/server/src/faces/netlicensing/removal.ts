@@ -2,7 +2,7 @@ import type { Context } from '../../platform/domain/context.js';
 import { deleteCustomerIn, retireCustomerIn } from '../../capabilities/customers/customers.js';
 import { mutateIn } from '../../capabilities/entitlements/entitlements.js';
 import type { EntitlementRecord } from '../../platform/domain/model.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { illegal } from './entities.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FeatureValue, LicenseModel, SeatModel } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import { deleteOfferingIn, insertOffering, retireOfferingIn, updateOfferingIn } from '../../capabilities/catalog/offerings.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { faceChange, newFace, requireModule, requireTemplate, templateOfOffering, type TemplateFacts } from './catalog.js';
 import {
   bool,

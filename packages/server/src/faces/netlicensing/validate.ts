@@ -2,7 +2,7 @@ import type { Context } from '../../platform/domain/context.js';
 import { recordEvent } from '../../capabilities/events/record.js';
 import { DomainError } from '../../platform/domain/errors.js';
 import { addDuration, isPositiveDuration } from '../../foundation/durations.js';
-import type { Tx } from '../../platform/store/store.js';
+import type { Tx } from '../../platform/domain/ports.js';
 import { moduleOfFeature, requireNlProduct, templateOfOffering, type ModuleFacts } from './catalog.js';
 import { findLicensee, insertLicense, insertLicensee, licensesOf, type LicenseeFacts } from './licensees.js';
 import { validateModule, type Effect, type ModuleParams, type TemplateSummary } from './models.js';

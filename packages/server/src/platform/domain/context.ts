@@ -1,7 +1,7 @@
 import type { Clock } from '../../foundation/clock.js';
 import type { IdGenerator } from '../../foundation/ids.js';
 import type { MasterKey } from '../../secrets/master-key.js';
-import type { AccountStore } from '../store/store.js';
+import type { AccountStore } from './ports.js';
 import type { ActorRef } from './model.js';
 
 /** What a domain service needs to act for one caller: its account's store, time, ids, who and why. */

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@leasehold/contract';
-import type { StoreConflict } from '../store/conflicts.js';
+import type { StoreRefusal } from './ports.js';
 
 /** The one error type domain rules throw; the HTTP layer maps `code` to a status through the contract. */
 export class DomainError extends Error {
@@ -28,7 +28,7 @@ export function invalid(field: string, message: string, extra?: Record<string, u
  */
 export function fromStore(error: unknown): DomainError | undefined {
   if (!(error instanceof Error) || error.name !== 'StoreConflict') return undefined;
-  const c = error as StoreConflict;
+  const c = error as Error & StoreRefusal;
   const quoted = JSON.stringify(c.value);
   if (c.kind === 'bad_cursor') return new DomainError('INVALID_REQUEST', 'The cursor is not one this API returned.', { field: 'cursor' });
   switch (`${c.resource}.${c.field}`) {

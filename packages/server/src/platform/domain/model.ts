@@ -136,6 +136,12 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** Which page of a list to read: at most `limit` items, after the opaque `cursor` of a previous page. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
 export interface ActivationRecord {
   id: string;
   entitlementId: string;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
-import type { Scope } from './scope.js';
+import type { Scope } from '../domain/ports.js';
 import { StoreConflict } from './conflicts.js';
 import type { ChangeKind, ChangeSet } from './changes.js';
 

@@ -1,11 +1,6 @@
 import type { SelectQueryBuilder } from 'kysely';
 import { StoreConflict } from './conflicts.js';
-import type { Page } from '../domain/model.js';
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string | undefined;
-}
+import type { Page, PageRequest } from '../domain/model.js';
 
 /** Cursors are opaque to clients: base64url of the last id seen. */
 export function encodeCursor(id: string): string {

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { ActivationRecord, ApiKeyRecord, EntitlementRecord } from '../domain/model.js';
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
-import type { Scope } from './scope.js';
+import type * as ports from '../domain/ports.js';
+import type { EndedUsagePeriod, Scope } from '../domain/ports.js';
 import { ChangeSet } from './changes.js';
 import { AccountRepository } from '../../capabilities/access/store/accounts.js';
 import { ActivationRepository, activationFromRow } from '../../capabilities/licensing/store/activations.js';
@@ -25,8 +26,11 @@ import { ProductRepository } from '../../capabilities/catalog/store/products.js'
 import { StaffDirectory, StaffUserRepository } from '../../capabilities/access/store/staff-users.js';
 import { NetLicensingRepository } from '../../faces/netlicensing/store/netlicensing.js';
 
-/** The repositories of one account, on one connection or transaction. */
-export class Tx {
+/**
+ * The repositories of one account, on one connection or transaction: the domain's `Tx` port, plus
+ * what only the HTTP layer uses (idempotency records) and the changes the writes report.
+ */
+export class Tx implements ports.Tx {
   readonly account: AccountRepository;
   readonly products: ProductRepository;
   readonly features: FeatureRepository;
@@ -76,11 +80,11 @@ export class Tx {
   }
 }
 
-/** One account's data. Every query made through it is scoped to the account (and product). */
 /** How often a write rolled back by the database's deadlock detector is tried in all. */
 const WRITE_ATTEMPTS = 3;
 
-export class AccountStore {
+/** One account's data. Every query made through it is scoped to the account (and product). */
+export class AccountStore implements ports.AccountStore {
   constructor(
     private readonly database: Database,
     readonly scope: Scope,
@@ -127,7 +131,7 @@ export class AccountStore {
 }
 
 /** The store: account-scoped access, plus the few lookups that happen before an account is known. */
-export class Store {
+export class Store implements ports.Store {
   constructor(readonly database: Database) {}
 
   /** Console sign-in and sessions, looked up before an account is known. */
@@ -255,7 +259,7 @@ export class Store {
   }
 
   /** Quota periods that ended and were not closed yet, across accounts. */
-  async endedUsagePeriods(now: number, limit: number) {
+  async endedUsagePeriods(now: number, limit: number): Promise<EndedUsagePeriod[]> {
     const rows = await this.database.db
       .selectFrom('usage_counters')
       .selectAll()
@@ -276,7 +280,7 @@ export class Store {
 
   /** Marks a period closed inside `tx`; false when another process closed it first. */
   async markUsagePeriodClosed(
-    tx: Tx,
+    tx: ports.Tx,
     c: { accountId: string; entitlementId: string; feature: string; periodStart: number },
   ): Promise<boolean> {
     return tx.usage.close(c.entitlementId, c.feature, c.periodStart);

@@ -1,7 +1,8 @@
 import type { RepoContext } from '../../../platform/store/context.js';
+import type { AccountPort } from '../ports.js';
 
 /** The account row of the current scope. */
-export class AccountRepository {
+export class AccountRepository implements AccountPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async insert(name: string, at: number): Promise<void> {

@@ -1,9 +1,10 @@
 import type { Selectable } from 'kysely';
 import type { Role } from '@leasehold/contract';
-import type { ApiKeyRecord, Page } from '../../../platform/domain/model.js';
+import type { ApiKeyRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { ApiKeysPort } from '../ports.js';
 import type { ApiKeysTable } from '../../../platform/store/schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
-import { paginate, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate } from '../../../platform/store/paging.js';
 
 export const apiKeyFromRow = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   id: r.id,
@@ -16,7 +17,7 @@ export const apiKeyFromRow = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   lastUsedAt: r.last_used_at,
 });
 
-export class ApiKeyRepository {
+export class ApiKeyRepository implements ApiKeysPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private live() {

@@ -1,11 +1,12 @@
 import type { Selectable } from 'kysely';
 import type { Role } from '@leasehold/contract';
-import type { Page, StaffSessionRecord, StaffUserRecord } from '../../../platform/domain/model.js';
+import type { Page, PageRequest, StaffSessionRecord, StaffUserRecord } from '../../../platform/domain/model.js';
+import type { StaffDirectoryPort, StaffUsersPort } from '../ports.js';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { Database } from '../../../platform/store/database.js';
 import type { StaffSessionsTable, StaffUsersTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext } from '../../../platform/store/context.js';
-import { paginate, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate } from '../../../platform/store/paging.js';
 
 export const staffUserFromRow = (r: Selectable<StaffUsersTable>): StaffUserRecord => ({
   id: r.id,
@@ -29,7 +30,7 @@ const sessionFromRow = (r: Selectable<StaffSessionsTable>): StaffSessionRecord =
 const duplicateEmail = () => new StoreConflict('duplicate', 'staff_user', 'email');
 
 /** One account's staff users (an email is unique within the account). Disabled users are kept (events name them) but never listed or signed in. */
-export class StaffUserRepository {
+export class StaffUserRepository implements StaffUsersPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private live() {
@@ -108,7 +109,7 @@ export class StaffUserRepository {
  * The lookups that happen before an account is known: sign-in by email, sessions by token hash,
  * and whether the server has any staff user yet.
  */
-export class StaffDirectory {
+export class StaffDirectory implements StaffDirectoryPort {
   constructor(private readonly database: Database) {}
 
   async userCount(): Promise<number> {

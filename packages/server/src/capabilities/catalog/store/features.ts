@@ -1,10 +1,11 @@
 import type { Selectable } from 'kysely';
 import type { FeatureType } from '@leasehold/contract';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
-import type { FeatureRecord, Page } from '../../../platform/domain/model.js';
+import type { FeatureRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { FeaturesPort } from '../ports.js';
 import type { FeaturesTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
-import { paginate, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate } from '../../../platform/store/paging.js';
 
 const toRecord = (r: Selectable<FeaturesTable>): FeatureRecord => ({
   id: r.id,
@@ -17,7 +18,7 @@ const toRecord = (r: Selectable<FeaturesTable>): FeatureRecord => ({
   updatedAt: r.updated_at,
 });
 
-export class FeatureRepository {
+export class FeatureRepository implements FeaturesPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private ofProduct(productId: string) {

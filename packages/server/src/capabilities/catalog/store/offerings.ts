@@ -1,10 +1,11 @@
 import type { Selectable } from 'kysely';
 import type { EnforcementMode, EphemeralCounting, EvictionOrder, LicenseModel, SeatModel } from '@leasehold/contract';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
-import type { OfferingRecord, Page } from '../../../platform/domain/model.js';
+import type { OfferingRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { OfferingFilter, OfferingsPort } from '../ports.js';
 import type { OfferingsTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 import { VersionRepository } from '../../entitlements/store/versions.js';
 
 const toRecord = (r: Selectable<OfferingsTable>): OfferingRecord => ({
@@ -62,12 +63,8 @@ const toRow = (o: OfferingRecord) => ({
 
 const duplicate = (code: string) => new StoreConflict('duplicate', 'offering', 'code', code);
 
-export interface OfferingFilter {
-  productId?: string | undefined;
-}
-
 /** Offerings; every write also keeps the offering's version, so past rights can be recomputed. */
-export class OfferingRepository {
+export class OfferingRepository implements OfferingsPort {
   private readonly versions: VersionRepository;
 
   constructor(private readonly ctx: RepoContext) {

@@ -1,9 +1,10 @@
 import type { Selectable } from 'kysely';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
-import type { Page, ProductRecord } from '../../../platform/domain/model.js';
+import type { Page, PageRequest, ProductRecord } from '../../../platform/domain/model.js';
+import type { ProductsPort } from '../ports.js';
 import type { ProductsTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 const toRecord = (r: Selectable<ProductsTable>): ProductRecord => ({
   id: r.id,
@@ -17,7 +18,7 @@ const toRecord = (r: Selectable<ProductsTable>): ProductRecord => ({
 
 const duplicate = (code: string) => new StoreConflict('duplicate', 'product', 'code', code);
 
-export class ProductRepository {
+export class ProductRepository implements ProductsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private scoped() {

@@ -1,9 +1,10 @@
 import { sql, type Selectable } from 'kysely';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
-import type { CustomerRecord, Page } from '../../../platform/domain/model.js';
+import type { CustomerRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { CustomerFilter, CustomersPort } from '../ports.js';
 import type { CustomersTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 const toRecord = (r: Selectable<CustomersTable>): CustomerRecord => ({
   id: r.id,
@@ -17,14 +18,8 @@ const toRecord = (r: Selectable<CustomersTable>): CustomerRecord => ({
 
 const duplicate = (ref: string | null) => new StoreConflict('duplicate', 'customer', 'externalRef', ref);
 
-export interface CustomerFilter {
-  /** Matches name, email or externalRef, case-insensitively. */
-  q?: string | undefined;
-  email?: string | undefined;
-}
-
 /** Customers are account-wide contacts; product-limited keys see them too (they need them to sell). */
-export class CustomerRepository {
+export class CustomerRepository implements CustomersPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private scoped() {

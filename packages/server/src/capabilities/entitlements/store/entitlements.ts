@@ -1,10 +1,11 @@
 import type { Selectable } from 'kysely';
 import type { EntitlementState } from '@leasehold/contract';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
-import type { EntitlementRecord, Page } from '../../../platform/domain/model.js';
+import type { EntitlementRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { EntitlementFilter, EntitlementsPort } from '../ports.js';
 import type { EntitlementsTable } from '../../../platform/store/schema.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 export const entitlementFromRow = (r: Selectable<EntitlementsTable>): EntitlementRecord => ({
   id: r.id,
@@ -42,16 +43,7 @@ const toRow = (e: EntitlementRecord) => ({
   updated_at: e.updatedAt,
 });
 
-export interface EntitlementFilter {
-  customerId?: string | undefined;
-  offeringId?: string | undefined;
-  productId?: string | undefined;
-  state?: EntitlementState | undefined;
-  orderRef?: string | undefined;
-  keyHash?: string | undefined;
-}
-
-export class EntitlementRepository {
+export class EntitlementRepository implements EntitlementsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private scoped() {

@@ -1,4 +1,5 @@
 import type { EntitlementSnapshot, EntitlementVersion, OfferingRecord } from '../../../platform/domain/model.js';
+import type { VersionsPort } from '../ports.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { parseJson } from '../../../platform/store/paging.js';
 
@@ -6,7 +7,7 @@ import { parseJson } from '../../../platform/store/paging.js';
  * Every version of entitlements and offerings, written in the transaction of the change. They let
  * the API answer "what did this customer hold at 14:02 last March" exactly, and revert to it.
  */
-export class VersionRepository {
+export class VersionRepository implements VersionsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async appendEntitlement(v: EntitlementVersion): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
-import type { EventRecord, Page } from '../../../platform/domain/model.js';
+import type { EventRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { EventFilter, EventsPort } from '../ports.js';
 import type { EventsTable } from '../../../platform/store/schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 const toRecord = (r: Selectable<EventsTable>): EventRecord => ({
   id: r.id,
@@ -20,18 +21,8 @@ const toRecord = (r: Selectable<EventsTable>): EventRecord => ({
   at: r.at,
 });
 
-export interface EventFilter {
-  subjectId?: string | undefined;
-  /** Exact type, or a prefix when it ends with `.*`. */
-  type?: string | undefined;
-  customerId?: string | undefined;
-  entitlementId?: string | undefined;
-  from?: number | undefined;
-  to?: number | undefined;
-}
-
 /** The audit log: append-only. Events are written in the transaction of the change they record. */
-export class EventRepository {
+export class EventRepository implements EventsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async append(e: EventRecord): Promise<void> {

@@ -6,7 +6,7 @@ import type { IssuedLease } from '../leases/issue.js';
 import type { Warning } from '../validation/validate.js';
 import { decideSeat, isHeartbeatHeld, seatKindFor } from './seats.js';
 import { checkActivationRules, type CustomerFacts } from './rules.js';
-import type { Tx } from '../../../platform/store/store.js';
+import type { Tx } from '../../../platform/domain/ports.js';
 import { later } from '../../../platform/domain/dates.js';
 import { type ClientContext, type License, loadLicense, requireUsable, about, releaseDead } from './license.js';
 import { lease } from './grant-lease.js';

@@ -2,7 +2,7 @@ import type { ActivationRecord } from '../../../platform/domain/model.js';
 import { issueLease, type IssuedLease } from '../leases/issue.js';
 import { quotaStatuses } from '../../usage/record.js';
 import { ceiling as quotaCeiling, type QuotaStatus } from '../../usage/quota.js';
-import type { Tx } from '../../../platform/store/store.js';
+import type { Tx } from '../../../platform/domain/ports.js';
 import type { ClientContext, License } from './license.js';
 
 /** A lease for an activated device, with the rights and quotas as they are now. */

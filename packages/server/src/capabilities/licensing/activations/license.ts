@@ -7,8 +7,8 @@ import { effectiveRights, type EffectiveRightsRecord } from '../../entitlements/
 import type { Keyring } from '../leases/keyring.js';
 import { validateLicense } from '../validation/validate.js';
 import { holdsSeat } from './seats.js';
-import type { Tx } from '../../../platform/store/store.js';
-import type { LicenseCache } from '../store/license-cache.js';
+import type { Tx } from '../../../platform/domain/ports.js';
+import type { LicenseCachePort as LicenseCache } from '../ports.js';
 
 /**
  * What every client action opens with: the license a key names, whether it may run, and the

@@ -6,7 +6,7 @@ import { validateLicense, type Verdict } from '../validation/validate.js';
 import { quotaStatuses } from '../../usage/record.js';
 import { poolUse } from '../../usage/pools.js';
 import type { QuotaStatus } from '../../usage/quota.js';
-import type { LicenseSnapshot } from '../store/license-cache.js';
+import type { LicenseSnapshot } from '../ports.js';
 import type { ClientContext, License } from './license.js';
 import { ceilingOf } from './grant-lease.js';
 

@@ -1,10 +1,9 @@
 import type { ActivationState } from '@leasehold/contract';
 import type { Context } from '../../../platform/domain/context.js';
 import { notFound } from '../../../platform/domain/errors.js';
-import type { ActivationRecord, LeaseRecord, Page } from '../../../platform/domain/model.js';
+import type { ActivationRecord, LeaseRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import { recordEvent } from '../../events/record.js';
 import { requireEntitlement } from '../../entitlements/entitlements.js';
-import type { PageRequest } from '../../../platform/store/paging.js';
 
 /** Staff's view of devices: list, read, and deactivate without counting a rehost against the customer. */
 export function listActivations(

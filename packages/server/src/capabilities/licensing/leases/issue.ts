@@ -1,5 +1,5 @@
 import type { LeaseRecord } from '../../../platform/domain/model.js';
-import type { Tx } from '../../../platform/store/store.js';
+import type { Tx } from '../../../platform/domain/ports.js';
 import type { Context } from '../../../platform/domain/context.js';
 import type { Keyring } from './keyring.js';
 import { signCompactJws } from './keyring.js';

@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'nod
 import type { Clock } from '../../../foundation/clock.js';
 import type { IdGenerator } from '../../../foundation/ids.js';
 import type { MasterKey } from '../../../secrets/master-key.js';
-import type { Tx } from '../../../platform/store/store.js';
+import type { Tx } from '../../../platform/domain/ports.js';
 import type { SigningKeyRecord } from '../../../platform/domain/model.js';
 
 const PURPOSE = 'signing-key';

@@ -3,7 +3,7 @@ import type { SigningKeyRecord } from '../../../platform/domain/model.js';
 import { recordEvent } from '../../events/record.js';
 import { DomainError, notFound } from '../../../platform/domain/errors.js';
 import type { Keyring } from './keyring.js';
-import type { AccountStore } from '../../../platform/store/store.js';
+import type { AccountStore } from '../../../platform/domain/ports.js';
 
 export interface PublishedKey {
   record: SigningKeyRecord;

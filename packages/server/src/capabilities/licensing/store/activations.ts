@@ -1,9 +1,10 @@
 import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { ActivationState, SeatKind } from '@leasehold/contract';
-import type { ActivationRecord, Page } from '../../../platform/domain/model.js';
+import type { ActivationRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { ActivationsPort } from '../ports.js';
 import type { ActivationsTable, DB } from '../../../platform/store/schema.js';
 import { changed, type RepoContext } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 const toRecord = (r: Selectable<ActivationsTable>): ActivationRecord => ({
   id: r.id,
@@ -29,7 +30,7 @@ const toRecord = (r: Selectable<ActivationsTable>): ActivationRecord => ({
   endReason: r.end_reason,
 });
 
-export class ActivationRepository {
+export class ActivationRepository implements ActivationsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private scoped() {

@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
-import type { LeaseRecord, Page } from '../../../platform/domain/model.js';
+import type { LeaseRecord, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { LeasesPort } from '../ports.js';
 import type { LeasesTable } from '../../../platform/store/schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
-import { paginate, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate } from '../../../platform/store/paging.js';
 
 const toRecord = (r: Selectable<LeasesTable>): LeaseRecord => ({
   id: r.id,
@@ -15,7 +16,7 @@ const toRecord = (r: Selectable<LeasesTable>): LeaseRecord => ({
 });
 
 /** The lease ledger: every lease the server signed, so none is ever unaccounted for. */
-export class LeaseRepository {
+export class LeaseRepository implements LeasesPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async insert(l: LeaseRecord): Promise<void> {

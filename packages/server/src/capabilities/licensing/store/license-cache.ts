@@ -1,39 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type {
-  ActivationRecord,
-  CustomerRecord,
-  EntitlementRecord,
-  FeatureRecord,
-  OfferingRecord,
-  ProductRecord,
-} from '../../../platform/domain/model.js';
+import type { LicenseCachePort, LicenseSnapshot, Ticket } from '../ports.js';
 import type { Change } from '../../../platform/store/changes.js';
 import type { Database } from '../../../platform/store/database.js';
-
-/** Everything a validation reads about one license, as committed when it was loaded. */
-export interface LicenseSnapshot {
-  accountId: string;
-  entitlement: EntitlementRecord;
-  offering: OfferingRecord;
-  product: ProductRecord;
-  customer: CustomerRecord;
-  /** The product's features (types decide which usage and pool reads a validation needs). */
-  features: FeatureRecord[];
-  /** The entitlement's live activations. */
-  live: ActivationRecord[];
-}
 
 export interface KeyOwner {
   accountId: string;
   entitlementId: string;
-}
-
-/** Taken before reading the database; a fill is kept only if nothing it covers changed meanwhile. */
-export interface Ticket {
-  key: string;
-  token: number;
-  accountGen: number;
-  allGen: number;
 }
 
 /**
@@ -51,7 +23,7 @@ export interface Ticket {
  *
  * Snapshots are shared: callers must not mutate them.
  */
-export class LicenseCache {
+export class LicenseCache implements LicenseCachePort {
   private readonly licenses: LRUCache<string, { accountGen: number; snapshot: LicenseSnapshot }> | null;
   private readonly owners: LRUCache<string, KeyOwner> | null;
   private readonly accountGens = new Map<string, number>();

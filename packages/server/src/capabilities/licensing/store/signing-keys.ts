@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { SigningKeyRecord } from '../../../platform/domain/model.js';
+import type { SigningKeysPort } from '../ports.js';
 import type { SigningKeysTable } from '../../../platform/store/schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { parseJson } from '../../../platform/store/paging.js';
@@ -14,7 +15,7 @@ const toRecord = (r: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   retiredAt: r.retired_at,
 });
 
-export class SigningKeyRepository {
+export class SigningKeyRepository implements SigningKeysPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private scoped() {

@@ -1,7 +1,8 @@
 import type { RepoContext } from '../../../platform/store/context.js';
+import type { TrialsPort } from '../ports.js';
 
 /** Which devices have had a trial of which product: one trial per device and product. */
-export class TrialRepository {
+export class TrialRepository implements TrialsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async find(productId: string, fingerprint: string): Promise<{ entitlementId: string } | undefined> {

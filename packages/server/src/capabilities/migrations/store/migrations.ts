@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
-import type { MigrationRecord, MigrationState, Page } from '../../../platform/domain/model.js';
+import type { MigrationRecord, MigrationState, Page, PageRequest } from '../../../platform/domain/model.js';
+import type { MigrationsPort } from '../ports.js';
 import type { MigrationsTable } from '../../../platform/store/schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
-import { paginate, parseJson, type PageRequest } from '../../../platform/store/paging.js';
+import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 export const migrationFromRow = (r: Selectable<MigrationsTable>): MigrationRecord => ({
   id: r.id,
@@ -30,7 +31,7 @@ export const migrationFromRow = (r: Selectable<MigrationsTable>): MigrationRecor
  * created; each is marked done in the same transaction that changes its entitlement, which is what
  * makes a migration safe to resume after a crash without doing anything twice.
  */
-export class MigrationRepository {
+export class MigrationRepository implements MigrationsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async insert(m: MigrationRecord, entitlementIds: string[]): Promise<void> {

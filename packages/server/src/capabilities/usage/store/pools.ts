@@ -1,13 +1,8 @@
 import type { RepoContext } from '../../../platform/store/context.js';
-
-export interface PoolHolding {
-  activationId: string;
-  feature: string;
-  count: number;
-}
+import type { PoolHolding, PoolsPort } from '../ports.js';
 
 /** Elements of pool features held by devices; a holding counts only while its device holds a seat. */
-export class PoolRepository {
+export class PoolRepository implements PoolsPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async holdings(entitlementIds: string[]): Promise<Array<PoolHolding & { entitlementId: string }>> {

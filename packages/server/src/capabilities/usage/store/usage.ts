@@ -1,28 +1,8 @@
 import type { RepoContext } from '../../../platform/store/context.js';
-
-export interface UsageRecordRow {
-  id: string;
-  entitlementId: string;
-  activationId: string;
-  customerId: string;
-  productId: string;
-  feature: string;
-  quantity: number;
-  at: number;
-  periodStart: number;
-  recordedAt: number;
-  idempotencyKey: string;
-}
-
-export interface UsageGroup {
-  key: string;
-  feature: string;
-  quantity: number;
-  records: number;
-}
+import type { UsageGroup, UsagePort, UsageRecordRow } from '../ports.js';
 
 /** The usage ledger (every accepted record) and the per-period counters quota decisions read. */
-export class UsageRepository {
+export class UsageRepository implements UsagePort {
   constructor(private readonly ctx: RepoContext) {}
 
   async hasKey(entitlementId: string, idempotencyKey: string): Promise<boolean> {

@@ -2,27 +2,8 @@ import type { Selectable } from 'kysely';
 import type { NlObjectsTable } from './netlicensing-schema.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { parseJson } from '../../../platform/store/paging.js';
-
-export type NlKind = 'product' | 'module' | 'template' | 'licensee' | 'license' | 'token' | 'transaction';
-
-/** A face entity: the Leasehold record it dresses (`refId`) and its NetLicensing-only properties. */
-export interface NlObjectRecord {
-  kind: NlKind;
-  refId: string;
-  productId: string | null;
-  parentId: string | null;
-  props: Record<string, string>;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface NlSessionRecord {
-  customerId: string;
-  featureId: string;
-  sessionId: string;
-  checkedOutAt: number;
-  expiresAt: number;
-}
+import type { NetLicensingPort } from '../ports.js';
+import type { NlKind, NlObjectRecord, NlSessionRecord } from '../records.js';
 
 const toRecord = (r: Selectable<NlObjectsTable>): NlObjectRecord => ({
   kind: r.kind as NlKind,
@@ -35,7 +16,7 @@ const toRecord = (r: Selectable<NlObjectsTable>): NlObjectRecord => ({
 });
 
 /** The NetLicensing face's own rows, scoped to one account like every repository. */
-export class NetLicensingRepository {
+export class NetLicensingRepository implements NetLicensingPort {
   constructor(private readonly ctx: RepoContext) {}
 
   private objects(kind: NlKind) {

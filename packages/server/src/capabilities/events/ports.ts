@@ -1,0 +1,19 @@
+/** What the audit log's rules ask of storage; the store implements it (capabilities/events/store/). */
+import type { EventRecord, Page, PageRequest } from '../../platform/domain/model.js';
+
+export interface EventFilter {
+  subjectId?: string | undefined;
+  /** Exact type, or a prefix when it ends with `.*`. */
+  type?: string | undefined;
+  customerId?: string | undefined;
+  entitlementId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+/** The audit log: append-only. Events are written in the transaction of the change they record. */
+export interface EventsPort {
+  append(e: EventRecord): Promise<void>;
+  /** Newest first. */
+  list(filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>>;
+}
