@@ -4,6 +4,6 @@ import { customerRoutes } from './routes/customers.js';
 /** The licensees: organisations or people who buy. */
 export const customers: Capability = {
   name: 'customers',
-  tags: [{ name: 'customers' }],
+  tags: [{ name: 'customers', description: 'The vendor’s customers, who hold entitlements' }],
   routes: customerRoutes,
 };
