@@ -86,7 +86,8 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
   {
     name: 'LEASEHOLD_PUBLIC_URL',
     default: '(unset)',
-    meaning: 'The URL clients reach the server at (behind a proxy, say), given as the server in /openapi.json for client generators; unset, the document names the server relative to itself',
+    meaning:
+      'The URL clients reach the server at (behind a proxy, say), given as the server in /openapi.json for client generators; unset, the document names the server relative to itself',
   },
 ];
 
@@ -137,7 +138,9 @@ function publicUrl(value: string | undefined): string | null {
     url = null;
   }
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
-    throw new Error(`LEASEHOLD_PUBLIC_URL must be an http or https URL without query, fragment or credentials, not ${JSON.stringify(value)}`);
+    throw new Error(
+      `LEASEHOLD_PUBLIC_URL must be an http or https URL without query, fragment or credentials, not ${JSON.stringify(value)}`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }
