@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import openapiTS, { astToString } from 'openapi-typescript';
+import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, removeDir, REPO_ROOT, startServer, tempDataDir, type ServerProcess } from '../support/processes.js';
 
@@ -133,7 +133,7 @@ describe('a client generated from /openapi.json', () => {
   });
 
   it('compiles under tsc --strict and runs the README walkthrough against a real server', async () => {
-    const document = await (await fetch(`${server.url}/openapi.json`)).json();
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as OpenAPI3;
     writeFileSync(join(work, 'api.ts'), astToString(await openapiTS(document)));
     writeFileSync(join(work, 'walkthrough.ts'), PROGRAM);
     writeFileSync(join(work, 'package.json'), JSON.stringify({ type: 'module' }));
