@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { buildApp } from '../../src/platform/http/app.js';
+import { loadConfig } from '../../src/config.js';
 import { installOperationDocs } from '../../src/platform/http/route-kit.js';
 import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
@@ -162,6 +163,15 @@ describe.each(await storeKinds())('the OpenAPI document on %s', (kind) => {
       ]);
     } finally {
       await app.close();
+    }
+  });
+
+  it('LEASEHOLD_PUBLIC_URL is an http(s) URL, kept without its trailing slash', () => {
+    expect(loadConfig({}).publicUrl).toBeNull();
+    expect(loadConfig({ LEASEHOLD_PUBLIC_URL: 'https://licensing.example.com/' }).publicUrl).toBe('https://licensing.example.com');
+    expect(loadConfig({ LEASEHOLD_PUBLIC_URL: 'http://10.0.0.5:8080/leasehold' }).publicUrl).toBe('http://10.0.0.5:8080/leasehold');
+    for (const bad of ['licensing.example.com', 'ftp://x.example', 'https://x.example/?a=1', 'https://user:pw@x.example']) {
+      expect(() => loadConfig({ LEASEHOLD_PUBLIC_URL: bad }), bad).toThrow(/LEASEHOLD_PUBLIC_URL must be/);
     }
   });
 
