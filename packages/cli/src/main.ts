@@ -12,6 +12,7 @@ import {
   loadConfig,
   migrateToLatest,
   offlineResponseFile,
+  openapiDocument,
   openDatabase,
   openServices,
   type OfflineActivationRequest,
@@ -123,6 +124,18 @@ program
     } finally {
       await database.close();
     }
+  });
+
+program
+  .command('openapi')
+  .description('Write the OpenAPI document the server serves at /openapi.json, for client generators (no database or port needed)')
+  .option('--out <file>', 'where to write it (default: standard output)')
+  .option('--server-url <url>', "the document's server URL (default LEASEHOLD_PUBLIC_URL, or relative)")
+  .action(async (opts: { out?: string; serverUrl?: string }) => {
+    const publicUrl = opts.serverUrl ?? loadConfig().publicUrl ?? undefined;
+    const text = JSON.stringify(await openapiDocument({ publicUrl }), null, 2) + '\n';
+    if (opts.out) writeFileSync(opts.out, text);
+    else process.stdout.write(text);
   });
 
 function role(value: string): Role {

@@ -22,6 +22,8 @@ export interface Config {
   hstsMaxAge: number;
   /** Licenses each process keeps in memory for validation (0: none, every validation reads the database). */
   cacheSize: number;
+  /** The URL clients reach the server at, named as the server of the OpenAPI document (null: relative). */
+  publicUrl: string | null;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -81,6 +83,12 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     meaning:
       'Licenses each process keeps in memory to answer validations (about 2 KB each; one with more than four live devices counts one per four; 0 turns the cache off); changes from any process reach it within milliseconds',
   },
+  {
+    name: 'LEASEHOLD_PUBLIC_URL',
+    default: '(unset)',
+    meaning:
+      'The URL clients reach the server at (behind a proxy, say), given as the server in /openapi.json for client generators; unset, the document names the server relative to itself',
+  },
 ];
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -120,6 +128,23 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return entries;
 }
 
+/** An absolute http(s) URL without query or fragment, kept without a trailing slash. */
+function publicUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new Error(
+      `LEASEHOLD_PUBLIC_URL must be an http or https URL without query, fragment or credentials, not ${JSON.stringify(value)}`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: env['HOST'] || '127.0.0.1',
@@ -152,5 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env['LEASEHOLD_TRUST_PROXY']),
     hstsMaxAge: integer('LEASEHOLD_HSTS', env['LEASEHOLD_HSTS'], 0, 0, 2 * 365 * 24 * 3600),
     cacheSize: integer('LEASEHOLD_CACHE_SIZE', env['LEASEHOLD_CACHE_SIZE'], 100_000, 0, 10_000_000),
+    publicUrl: publicUrl(env['LEASEHOLD_PUBLIC_URL']),
   };
 }

@@ -11,3 +11,4 @@ export { createApiKey } from './capabilities/access/api-keys.js';
 export type { Services } from './platform/http/services.js';
 export { answerOfflineActivation, type OfflineActivationRequest } from './capabilities/licensing/activations/offline.js';
 export { offlineResponseFile } from './capabilities/licensing/routes/offline.js';
+export { openapiDocument } from './openapi-document.js';

@@ -48,6 +48,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
     hstsMaxAge: config.hstsMaxAge,
+    publicUrl: config.publicUrl ?? undefined,
   });
   // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
   const flushTimer = setInterval(() => {

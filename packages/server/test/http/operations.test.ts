@@ -110,7 +110,8 @@ describe.each(await storeKinds())('operations on %s', (kind) => {
         }
       }
       for (const path of Object.keys(API_PATHS)) {
-        for (const [method, op] of Object.entries(paths.get(path)!)) expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+        for (const [method, op] of Object.entries(paths.get(path)!))
+          expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
       }
     });
 

@@ -6,6 +6,6 @@ import { customerRoutes } from './routes/customers.js';
 export const customers: Capability = {
   name: 'customers',
   auth: [managementAuth],
-  tags: [{ name: 'customers' }],
+  tags: [{ name: 'customers', description: 'The vendor’s customers, who hold entitlements' }],
   routes: customerRoutes,
 };

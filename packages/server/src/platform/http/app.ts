@@ -3,7 +3,6 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ERROR_CODES } from '@leasehold/contract';
 import { decorateManagementAuth, installRouteTable } from '../../capabilities/access/routes/auth.js';
 import { frameworkError, installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
@@ -11,7 +10,9 @@ import { installInputLimits } from './input-limits.js';
 import { DEFAULT_RATE_LIMITS, installRateLimits, type RateLimits } from './rate-limit.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { installStrictQueries, validatorCompiler } from './validation.js';
-import { installDeclaredErrorCheck, installDeclaredErrors, type App } from './route-kit.js';
+import { installDeclaredErrorCheck, installDeclaredErrors, installOperationDocs, type App } from './route-kit.js';
+import { installMethodIndex } from './methods.js';
+import { openapiOptions } from './openapi.js';
 import type { Services } from './services.js';
 import { decorateLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
 import { healthRoutes } from './health.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   trustProxy?: boolean | number | string[];
   /** Strict-Transport-Security max-age in seconds; 0 or unset sends none. */
   hstsMaxAge?: number;
+  /** The URL clients reach the server at (behind a proxy, say), given as the OpenAPI document's server; else relative. */
+  publicUrl?: string;
   /**
    * Tests only: every error answer is held to the codes its route declares, and a breach reported
    * here (see installDeclaredErrorCheck). Production passes none and pays nothing for it.
@@ -87,6 +90,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   installRouteTable(app);
   installDeclaredErrors(app);
+  installOperationDocs(app);
+  installMethodIndex(app, { ignoreTrailingSlash: true });
   if (options.onUndeclaredError) installDeclaredErrorCheck(app, options.onUndeclaredError);
   app.setValidatorCompiler(validatorCompiler);
   installStrictQueries(app);
@@ -102,37 +107,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await installSecurityHeaders(app, { hstsMaxAge: options.hstsMaxAge ?? 0 });
   installErrorHandling(app, (e) => services.store.database.isUnavailable(e));
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Leasehold API',
-        version: '0.1.0',
-        description:
-          'Software licensing and dynamic entitlements. Errors are `{"error": {code, message, details, requestId}}`; ' +
-          `codes: ${ERROR_CODES.join(', ')}.`,
-        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
-      },
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer lh_…' },
-          licenseKey: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'Authorization',
-            description: 'The license key: Authorization: License XXXXX-XXXXX-…',
-          },
-          sessionCookie: {
-            type: 'apiKey',
-            in: 'cookie',
-            name: 'leasehold_session',
-            description: 'A console session (writes also send x-csrf-token)',
-          },
-        },
-      },
-      tags: [...CAPABILITIES.flatMap((c) => c.tags ?? []), { name: 'operations' }],
-    },
-  });
+  await app.register(
+    swagger,
+    openapiOptions({
+      publicUrl: options.publicUrl,
+      tags: [...CAPABILITIES.flatMap((c) => c.tags ?? []), { name: 'operations', description: 'Health and readiness probes' }],
+    }),
+  );
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -104,7 +104,16 @@ export function installErrorHandling(app: FastifyInstance, isUnavailable: (e: un
     return sendError(reply, 'INTERNAL', 'Something went wrong on our side; the request id identifies it in the server log.');
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, { route: request.url.split('?')[0] }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = app.allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, 'METHOD_NOT_ALLOWED', `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}.`, {
+        method: request.method,
+        allowed,
+      });
+    }
+    return sendError(reply, 'NOT_FOUND', `No route ${request.method} ${path}.`, { route: path });
+  });
 }

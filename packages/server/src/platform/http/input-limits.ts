@@ -37,13 +37,20 @@ const refuse = (message: string, details: Record<string, unknown>) => new Domain
  * Limits on input that hold for every route, checked once here: JSON bodies go through Fastify's own
  * parser (which refuses __proto__ and constructor.prototype) after a depth check, so a deeply nested
  * body is a 400 rather than a stack overflow further on; and no text may hold U+0000, which
- * PostgreSQL cannot store (SQLite can: refusing it everywhere keeps both stores alike).
+ * PostgreSQL cannot store (SQLite can: refusing it everywhere keeps both stores alike). An empty body is
+ * no body on a route whose body is optional.
  */
 export function installInputLimits(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // Clients that always send Content-Type: application/json send a bare POST that way: on a route
+    // whose body is optional (route-kit's optionalBody) an empty body is no body; elsewhere it is refused.
+    if (text === '' && request.routeOptions.config.optionalBody) {
+      done(null, undefined);
+      return;
+    }
     if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
       done(
         refuse(`The body is nested more than ${MAX_JSON_DEPTH} levels deep.`, {

@@ -1,5 +1,5 @@
 import { ERROR_CODES, ERROR_STATUS, errorBodyOf, type ErrorCode } from '@leasehold/contract';
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
@@ -9,14 +9,14 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Every error code the route may answer with: its own (from `answers`) and those the kit adds. */
     errors?: ReadonlySet<ErrorCode>;
+    /** The route's body may be left out (see optionalBody); set by the kit, read by the JSON parser. */
+    optionalBody?: boolean;
   }
   interface FastifyInstance {
     /** `METHOD url` → the error codes the route declares, as documented; what the tests walk. */
     declaredErrors: Map<string, ErrorCode[]>;
   }
 }
-
-export const bearer = [{ bearerAuth: [] }];
 
 /** What a client call refuses a license with because of its state now (requireUsable). */
 export const LICENSE_STATE: readonly ErrorCode[] = ['SUSPENDED', 'REVOKED', 'RETURNED', 'NOT_STARTED', 'EXPIRED'];
@@ -40,6 +40,20 @@ export function answers<S extends number, T extends TSchema>(status: S | readonl
 /** Response map for a route answering `204` with no body, refusing with `codes`. */
 export function noContent(codes: readonly ErrorCode[]) {
   return answers(204, { type: 'null', description: 'Done; no body' } as unknown as TSchema, codes);
+}
+
+/** Bodies a route may leave out (see optionalBody). */
+const optionalBodies = new WeakSet<object>();
+
+/**
+ * A body the caller may leave out: a bare POST (with or without `Content-Type: application/json`)
+ * reaches the handler as `null`, and the OpenAPI document marks the request body not required.
+ * For action endpoints (suspend, revoke…) whose fields are all optional.
+ */
+export function optionalBody<T extends TSchema>(schema: T) {
+  const body = Type.Union([schema, Type.Null()]);
+  optionalBodies.add(body);
+  return body;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -88,6 +102,52 @@ export function installDeclaredErrors(app: FastifyInstance): void {
     route.config = { ...route.config, errors: new Set(declared) };
     for (const method of methods) table.set(`${method} ${route.url}`, declared);
   });
+}
+
+/** The OpenAPI extension marking an operation whose body may be left out; the document's post-processing reads it. */
+export const OPTIONAL_BODY = 'x-leasehold-optional-body';
+
+const OPERATION_ID = /^[a-z][a-zA-Z0-9]*$/;
+
+/**
+ * What every route documented in /openapi.json must say about itself, checked as it registers so a
+ * route without it does not start: a unique camelCase `operationId` (the method name of generated
+ * clients), a `summary` and a `description`. The kit fills in what follows from the route's config:
+ * `security` from how it authenticates (a permission: an API key or a console session; a license
+ * key; nothing), and for an optionalBody the hook that turns a missing body into `null`.
+ */
+export function installOperationDocs(app: FastifyInstance): void {
+  const ids = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema;
+    if (!schema || schema.hide) return;
+    const config = route.config ?? {};
+    if (schema.body && optionalBodies.has(schema.body)) {
+      route.config = { ...config, optionalBody: true };
+      route.preValidation = [bareBodyAsNull, ...[route.preValidation ?? []].flat()];
+      route.schema = { ...schema, [OPTIONAL_BODY]: true } as typeof schema;
+    }
+    if ([route.method].flat().every((m) => m === 'HEAD')) return; // Fastify's HEAD twin of a GET route
+    const name = `${String(route.method)} ${route.url}`;
+    const { operationId, summary, description } = route.schema as { operationId?: string; summary?: string; description?: string };
+    if (!operationId || !OPERATION_ID.test(operationId)) throw new Error(`route ${name} declares no camelCase operationId`);
+    if (ids.has(operationId)) throw new Error(`route ${name} reuses the operationId ${operationId}`);
+    if (!summary?.trim() || !description?.trim()) throw new Error(`route ${name} declares no summary or no description`);
+    ids.add(operationId);
+    route.schema = { ...route.schema, security: route.schema!.security ?? securityOf(config) };
+  });
+}
+
+/** Which credentials a route accepts, as the auth hooks decide it: OpenAPI security requirements. */
+function securityOf(config: NonNullable<RouteOptions['config']>): Array<Record<string, string[]>> {
+  if (config.permission) return [{ bearerAuth: [] }, { sessionCookie: [] }]; // installManagementAuth
+  if (config.license === 'required') return [{ licenseKey: [] }]; // installLicenseAuth
+  if (config.license === 'optional') return [{ licenseKey: [] }, {}];
+  return [];
+}
+
+async function bareBodyAsNull(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApiKey, ApiKeyCreate, ApiKeyCreated, ListOf, ListQuery } from '@leaseho
 import { Type } from 'typebox';
 import { createApiKey, listApiKeys, revokeApiKey } from '../api-keys.js';
 import { contextOf } from './auth.js';
-import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { apiKeyOut, pageOut } from '../../../platform/http/wire.js';
 
@@ -13,8 +13,9 @@ export function apiKeyRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listApiKeys',
       summary: 'List live API keys (never their secrets)',
+      description: 'Live API keys with role, product limit and last use; the secrets were shown once, at creation.',
       querystring: ListQuery,
       response: answers(200, ListOf(ApiKey), []),
     },
@@ -27,8 +28,10 @@ export function apiKeyRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createApiKey',
       summary: 'Create an API key; its secret is in this response only',
+      description:
+        'A key carries a role and may be limited to one product. Its secret is in this response only: the server keeps just a hash.',
       body: ApiKeyCreate,
       response: answers(201, ApiKeyCreated, ['UNKNOWN_REFERENCE']),
     },
@@ -42,8 +45,9 @@ export function apiKeyRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'revokeApiKey',
       summary: 'Revoke an API key at once',
+      description: "The key stops working at once; the account's last admin key cannot be revoked (409 LAST_ADMIN_KEY).",
       params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
       response: noContent(['NOT_FOUND', 'LAST_ADMIN_KEY']),
     },

@@ -29,7 +29,13 @@ export function sessionRoutes(app: App, services: Services): void {
 
   app.get('/v1/session/setup', {
     config: { public: true },
-    schema: { tags, summary: 'Whether the server still waits for its first staff user', response: answers(200, SetupState, []) },
+    schema: {
+      tags,
+      operationId: 'getSetupState',
+      description: 'True until the first console user is created; the console shows its setup page meanwhile.',
+      summary: 'Whether the server still waits for its first staff user',
+      response: answers(200, SetupState, []),
+    },
     handler: async () => ({ needed: (await services.store.staff.userCount()) === 0 }),
   });
 
@@ -37,7 +43,9 @@ export function sessionRoutes(app: App, services: Services): void {
     config: { public: true },
     schema: {
       tags,
+      operationId: 'setUpFirstUser',
       summary: 'Create the first staff user (an admin) on a server that has none, and sign in',
+      description: 'Creates the first console user, an admin, and signs them in. Refused with INVALID_STATE once any user exists.',
       body: FirstUserSetup,
       response: answers(201, Session, ['INVALID_STATE']),
     },
@@ -53,6 +61,7 @@ export function sessionRoutes(app: App, services: Services): void {
     config: { public: true },
     schema: {
       tags,
+      operationId: 'signIn',
       summary: 'Sign in with email and password (and the account, if needed); sets the HttpOnly session cookie',
       description:
         'A staff email is unique within an account, so the same address may have a user in several accounts. ' +
@@ -75,7 +84,9 @@ export function sessionRoutes(app: App, services: Services): void {
     schema: {
       tags,
       security: cookie,
+      operationId: 'getSession',
       summary: 'The signed-in staff user and the CSRF token for writes',
+      description: 'The staff user of the session cookie and the CSRF token for writes; 401 without a live session.',
       response: answers(200, Session, ['UNAUTHENTICATED']),
     },
     handler: async (req) => {
@@ -87,7 +98,14 @@ export function sessionRoutes(app: App, services: Services): void {
 
   app.delete('/v1/session', {
     config: { public: true },
-    schema: { tags, security: cookie, summary: 'Sign out: ends the session and clears the cookie', response: noContent(['FORBIDDEN']) },
+    schema: {
+      tags,
+      security: cookie,
+      operationId: 'signOut',
+      description: 'Ends the session and clears the cookie; needs the CSRF token of the session.',
+      summary: 'Sign out: ends the session and clears the cookie',
+      response: noContent(['FORBIDDEN']),
+    },
     handler: async (req, reply) => {
       const token = readCookie(req, SESSION_COOKIE);
       if (token) {

@@ -2,7 +2,7 @@ import { ListOf, ListQuery, StaffUser, StaffUserCreate, StaffUserUpdate } from '
 import { Type } from 'typebox';
 import { createStaffUser, listStaffUsers, removeStaffUser, updateStaffUser, type StaffUserRecord } from '../staff-users.js';
 import { contextOf } from './auth.js';
-import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { isoOrNull, iso, pageOut } from '../../../platform/http/wire.js';
 
@@ -24,8 +24,9 @@ export function staffUserRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listStaffUsers',
       summary: 'List console users',
+      description: 'Console users of the account with their roles.',
       querystring: ListQuery,
       response: answers(200, ListOf(StaffUser), []),
     },
@@ -37,8 +38,9 @@ export function staffUserRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createStaffUser',
       summary: 'Create a console user with a role and a first password',
+      description: 'Creates a console user with a role and a first password; the email is unique in the account.',
       body: StaffUserCreate,
       response: answers(201, StaffUser, ['DUPLICATE_CODE']),
     },
@@ -49,8 +51,10 @@ export function staffUserRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'updateStaffUser',
       summary: 'Change a console user’s name, role or password (ends their sessions)',
+      description:
+        "Changes name, role or password; a change of role or password ends the user's sessions. The last admin cannot be demoted (INVALID_STATE).",
       params: Params,
       body: StaffUserUpdate,
       response: answers(200, StaffUser, ['NOT_FOUND', 'INVALID_STATE']),
@@ -62,8 +66,9 @@ export function staffUserRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'deleteStaffUser',
       summary: 'Remove a console user and end their sessions',
+      description: 'Removes the user and ends their sessions; the last admin cannot be removed (INVALID_STATE).',
       params: Params,
       response: noContent(['NOT_FOUND', 'INVALID_STATE']),
     },

@@ -2,7 +2,7 @@ import { Feature, FeatureCreate, FeaturePatch, ListOf, ListQuery } from '@leaseh
 import { Type } from 'typebox';
 import { createFeature, deleteFeature, getFeature, listFeatures, updateFeature } from '../features.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { featureOut, pageOut } from '../../../platform/http/wire.js';
 
@@ -18,8 +18,9 @@ export function featureRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listFeatures',
       summary: "List a product's features",
+      description: "The features a product's offerings can grant, a page at a time.",
       params: ProductParams,
       querystring: ListQuery,
       response: answers(200, ListOf(Feature), ['NOT_FOUND']),
@@ -35,8 +36,10 @@ export function featureRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createFeature',
       summary: 'Add a feature to a product',
+      description:
+        'A feature is a right an offering can grant: boolean, numeric, consumption (metered with a quota) or pool (elements checked out and in). Its `code` is unique in the product.',
       params: ProductParams,
       body: FeatureCreate,
       response: answers(201, Feature, ['NOT_FOUND', 'DUPLICATE_CODE']),
@@ -48,8 +51,9 @@ export function featureRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'getFeature',
       summary: 'Read a feature (by id or code)',
+      description: 'The feature with this id or code in the product.',
       params: FeatureParams,
       response: answers(200, Feature, ['NOT_FOUND']),
     },
@@ -60,8 +64,9 @@ export function featureRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'updateFeature',
       summary: "Change a feature's name or unit",
+      description: 'Only the name and the unit change: the code and the type stay as created.',
       params: FeatureParams,
       body: FeaturePatch,
       response: answers(200, Feature, ['NOT_FOUND']),
@@ -73,8 +78,9 @@ export function featureRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'deleteFeature',
       summary: 'Delete a feature no offering sets',
+      description: 'Refused with 409 IN_USE while an offering sets the feature.',
       params: FeatureParams,
       response: noContent(['NOT_FOUND', 'IN_USE']),
     },

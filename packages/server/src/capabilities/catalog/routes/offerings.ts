@@ -2,7 +2,7 @@ import { IdParams, ListOf, ListQuery, Offering, OfferingCreate, OfferingPatch } 
 import { Type } from 'typebox';
 import { createOffering, deleteOffering, getOffering, listOfferings, updateOffering } from '../offerings.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { offeringOut, pageOut } from '../../../platform/http/wire.js';
 
@@ -18,8 +18,9 @@ export function offeringRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listOfferings',
       summary: 'List offerings',
+      description: 'Offerings (plans, editions, SKUs), optionally of one product, a page at a time.',
       querystring: OfferingQuery,
       response: answers(200, ListOf(Offering), ['NOT_FOUND']),
     },
@@ -38,8 +39,10 @@ export function offeringRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createOffering',
       summary: 'Create an offering (plan, edition, SKU)',
+      description:
+        'An offering fixes the license model, seat model, seats, term, lease period and feature values that entitlements on it receive, unless an entitlement overrides them.',
       body: OfferingCreate,
       response: answers(201, Offering, ['UNKNOWN_REFERENCE', 'DUPLICATE_CODE', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE']),
     },
@@ -50,8 +53,9 @@ export function offeringRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'getOffering',
       summary: 'Read an offering (by id or code)',
+      description: 'The offering with this id or code.',
       params: IdParams,
       response: answers(200, Offering, ['NOT_FOUND']),
     },
@@ -62,8 +66,10 @@ export function offeringRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'updateOffering',
       summary: 'Change an offering; every entitlement on it sees the change at its next lease',
+      description:
+        'Changes apply to every entitlement on the offering (except fields an entitlement overrides); devices receive them with their next lease.',
       params: IdParams,
       body: OfferingPatch,
       response: answers(200, Offering, ['NOT_FOUND', 'UNKNOWN_REFERENCE', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE']),
@@ -75,8 +81,9 @@ export function offeringRoutes(app: App, services: Services): void {
     config: { permission: 'catalog:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'deleteOffering',
       summary: 'Delete an offering no entitlement holds',
+      description: 'Refused with 409 IN_USE while an entitlement holds the offering: move those with change-offering or a migration first.',
       params: IdParams,
       response: noContent(['NOT_FOUND', 'IN_USE']),
     },

@@ -2,7 +2,7 @@ import { Customer, CustomerCreate, CustomerPatch, IdParams, ListOf, ListQuery } 
 import { Type } from 'typebox';
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../customers.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, noContent, type App } from '../../../platform/http/route-kit.js';
+import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { customerOut, pageOut } from '../../../platform/http/wire.js';
 
@@ -18,8 +18,9 @@ export function customerRoutes(app: App, services: Services): void {
     config: { permission: 'customers:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listCustomers',
       summary: 'List or search customers',
+      description: 'Customers a page at a time; `q` searches name, email and externalRef, `email` matches exactly.',
       querystring: CustomerQuery,
       response: answers(200, ListOf(Customer), []),
     },
@@ -38,8 +39,10 @@ export function customerRoutes(app: App, services: Services): void {
     config: { permission: 'customers:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createCustomer',
       summary: 'Create a customer',
+      description:
+        'A customer holds entitlements; `externalRef` (your CRM or billing id) is unique in the account and usable wherever the id is.',
       body: CustomerCreate,
       response: answers(201, Customer, ['DUPLICATE_EXTERNAL_REF']),
     },
@@ -50,8 +53,9 @@ export function customerRoutes(app: App, services: Services): void {
     config: { permission: 'customers:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'getCustomer',
       summary: 'Read a customer (by id or externalRef)',
+      description: 'The customer with this id or externalRef.',
       params: IdParams,
       response: answers(200, Customer, ['NOT_FOUND']),
     },
@@ -62,8 +66,9 @@ export function customerRoutes(app: App, services: Services): void {
     config: { permission: 'customers:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'updateCustomer',
       summary: 'Change a customer',
+      description: 'Changes the fields sent and leaves the others.',
       params: IdParams,
       body: CustomerPatch,
       response: answers(200, Customer, ['NOT_FOUND', 'DUPLICATE_EXTERNAL_REF']),
@@ -75,8 +80,9 @@ export function customerRoutes(app: App, services: Services): void {
     config: { permission: 'customers:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'deleteCustomer',
       summary: 'Delete a customer who holds no entitlement',
+      description: 'Refused with 409 IN_USE while the customer holds an entitlement.',
       params: IdParams,
       response: noContent(['NOT_FOUND', 'IN_USE']),
     },

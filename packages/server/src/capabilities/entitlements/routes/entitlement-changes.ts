@@ -13,7 +13,7 @@ import { changeOffering } from '../change-offering.js';
 import { entitlementHistory, revertEntitlement } from '../history.js';
 import { updateActivation } from '../../licensing/activations/pin.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { activationOut, entitlementOut, iso } from '../../../platform/http/wire.js';
 
@@ -25,8 +25,10 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'changeEntitlementOffering',
       summary: 'Upgrade, downgrade or cross-grade: overrides are kept, seats beyond the new count are cut; dryRun previews',
+      description:
+        'Moves the entitlement to another offering of the same product. With `dryRun: true` nothing changes and the answer shows what would: devices removed, overrides kept or dropped, dates moved.',
       params: IdParams,
       body: ChangeOfferingRequest,
       response: answers(200, ChangeOfferingResult, [
@@ -61,8 +63,9 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listEntitlementHistory',
       summary: 'Every version of the entitlement with who changed what',
+      description: 'Every version of the entitlement, with the actor and the fields that changed.',
       params: IdParams,
       response: answers(200, ListOf(HistoryEntry), ['NOT_FOUND']),
     },
@@ -76,8 +79,10 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'revertEntitlement',
       summary: 'Go back to an earlier version with a compensating change (recorded like any other); the status only with restoreStatus',
+      description:
+        'Restores the offering, overrides, dates and references of an earlier version as a new version; the history keeps everything in between. The status (active or suspended) is kept unless `restoreStatus` is true.',
       params: IdParams,
       body: RevertRequest,
       response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE', 'DATE_OUT_OF_RANGE']),
@@ -92,8 +97,9 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags: ['activations'],
-      security: bearer,
+      operationId: 'updateActivation',
       summary: 'Pin a device (never evicted when seats are cut) or rename it',
+      description: 'A pinned device is never the one removed when an offering change or a migration cuts seats.',
       params: IdParams,
       body: ActivationPatch,
       response: answers(200, Activation, ['NOT_FOUND']),

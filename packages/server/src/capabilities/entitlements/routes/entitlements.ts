@@ -24,7 +24,7 @@ import {
 } from '../entitlements.js';
 import { entitlementAsOf } from '../history.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import { answers, optionalBody, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { entitlementOut, pageOut } from '../../../platform/http/wire.js';
 import { timeFrom } from '../../../platform/domain/dates.js';
@@ -54,8 +54,8 @@ const EntitlementQuery = Type.Object({
   offeringId: Deprecated('offering'),
   productId: Deprecated('product'),
 });
-const OptionalReason = Type.Union([EntitlementReason, Type.Null()]);
-const OptionalRenew = Type.Union([EntitlementRenew, Type.Null()]);
+const OptionalReason = optionalBody(EntitlementReason);
+const OptionalRenew = optionalBody(EntitlementRenew);
 const FEATURE_VALUES: ErrorCode[] = ['UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE'];
 
 export function entitlementRoutes(app: App, services: Services): void {
@@ -63,8 +63,10 @@ export function entitlementRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listEntitlements',
       summary: 'List entitlements; find one by its license key with ?key=',
+      description:
+        'Entitlements a page at a time, filtered by customer, offering, product (id, code or external reference), state, order reference, or the license key a customer reads out (`key`: exact match through the keyed hash; case, dashes and O/I/L forgiven).',
       querystring: EntitlementQuery,
       response: answers(200, ListOf(Entitlement), []),
     },
@@ -86,8 +88,10 @@ export function entitlementRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createEntitlement',
       summary: 'Grant an offering to a customer; the response carries the license key',
+      description:
+        'Grants an offering to a customer, optionally with overrides, and issues the license key the application activates with. The key is in this response and can be read again later by staff.',
       body: EntitlementCreate,
       response: answers(201, Entitlement, ['UNKNOWN_REFERENCE', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
     },
@@ -98,8 +102,10 @@ export function entitlementRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'getEntitlement',
       summary: 'Read an entitlement with its effective rights; with asOf, as it stood at that moment',
+      description:
+        'The entitlement with its overrides and its effective rights (offering and overrides combined); `asOf` answers with the version in force at that moment.',
       params: IdParams,
       querystring: Type.Object({ asOf: Type.Optional(Timestamp) }),
       response: answers(200, Entitlement, ['NOT_FOUND']),
@@ -118,8 +124,10 @@ export function entitlementRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'updateEntitlement',
       summary: 'Change an entitlement: overrides (null removes one), dates, references',
+      description:
+        'Writes overrides (a field set to null removes its override), dates and references; every change is a new version in the history.',
       params: IdParams,
       body: EntitlementPatch,
       response: answers(200, Entitlement, ['NOT_FOUND', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
@@ -130,7 +138,9 @@ export function entitlementRoutes(app: App, services: Services): void {
   type ActionBody = { reason?: string; term?: string } | null;
   const action = (
     name: string,
+    operationId: string,
     summary: string,
+    description: string,
     run: (ctx: ReturnType<typeof contextOf>, id: string, body: ActionBody) => ReturnType<typeof getEntitlement>,
     codes: readonly ErrorCode[] = [],
     body: TSchema = OptionalReason,
@@ -139,29 +149,44 @@ export function entitlementRoutes(app: App, services: Services): void {
       config: { permission: 'entitlements:write' },
       schema: {
         tags,
-        security: bearer,
+        operationId,
         summary,
+        description,
         params: IdParams,
         body,
         response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE', ...codes]),
       },
-      // Actions take an optional body: a bare POST is the same as `{}`.
-      preValidation: async (req) => {
-        if (req.body === undefined) req.body = null;
-      },
       handler: async (req) => entitlementOut(await run(contextOf(services, req), req.params.id, req.body as ActionBody)),
     });
 
-  action('suspend', 'Suspend: the next refresh or validation fails with SUSPENDED', (ctx, id, body) =>
-    suspendEntitlement(ctx, id, body?.reason),
+  action(
+    'suspend',
+    'suspendEntitlement',
+    'Suspend: the next refresh or validation fails with SUSPENDED',
+    'Devices keep their seats but get no new lease: their next refresh or validation answers SUSPENDED. The body (an optional reason) may be left out.',
+    (ctx, id, body) => suspendEntitlement(ctx, id, body?.reason),
   );
-  action('resume', 'Resume a suspended entitlement', (ctx, id) => resumeEntitlement(ctx, id));
+  action(
+    'resume',
+    'resumeEntitlement',
+    'Resume a suspended entitlement',
+    'Undoes a suspension; 409 INVALID_STATE when the entitlement is not suspended. The body may be left out.',
+    (ctx, id) => resumeEntitlement(ctx, id),
+  );
   action(
     'renew',
+    'renewEntitlement',
     'Extend by the term from the end (or from now when expired)',
+    'Extends a term-limited entitlement by its term (or by `term`) from its end, or from now when it has expired. The body may be left out.',
     (ctx, id, body) => renewEntitlement(ctx, id, body?.term),
     ['NOT_RENEWABLE', 'DATE_OUT_OF_RANGE'],
     OptionalRenew,
   );
-  action('revoke', 'Revoke for good: no lease is issued again', (ctx, id, body) => revokeEntitlement(ctx, id, body?.reason));
+  action(
+    'revoke',
+    'revokeEntitlement',
+    'Revoke for good: no lease is issued again',
+    'Final: the entitlement never gets a lease again and its devices fail their next refresh with REVOKED. The body (an optional reason) may be left out.',
+    (ctx, id, body) => revokeEntitlement(ctx, id, body?.reason),
+  );
 }

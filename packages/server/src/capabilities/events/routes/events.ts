@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { stringify } from 'csv-stringify/sync';
 import { allEvents, listEvents } from '../list.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { eventOut, iso, pageOut } from '../../../platform/http/wire.js';
 
@@ -33,8 +33,10 @@ export function eventRoutes(app: App, services: Services): void {
     config: { permission: 'events:read' },
     schema: {
       tags: ['events'],
-      security: bearer,
+      operationId: 'listEvents',
       summary: 'The audit log, newest first; filter by subject, type (or prefix.*), customer, entitlement and time',
+      description:
+        'Every change in the account as an event, newest first, a page at a time; `type` takes an exact type or a prefix such as `entitlement.*`.',
       querystring: EventQuery,
       response: answers(200, ListOf(Event), []),
     },
@@ -45,8 +47,9 @@ export function eventRoutes(app: App, services: Services): void {
     config: { permission: 'events:read' },
     schema: {
       tags: ['events'],
-      security: bearer,
+      operationId: 'exportEvents',
       summary: `The audit log as CSV (same filters, newest first, at most ${EXPORT_MAX} rows; before/after as JSON)`,
+      description: 'The same events as CSV with a header row, for spreadsheets and archives; errors are answered in JSON.',
       querystring: EventExportQuery,
       produces: ['text/csv'],
       response: answers(200, Type.String({ description: 'text/csv' }), []),

@@ -4,7 +4,7 @@ import { deactivateActivation, getActivation, listActivations, listLeases } from
 import { returnEntitlement } from '../../entitlements/entitlements.js';
 import { publishedKeys, rotateSigningKey } from '../leases/signing-keys.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import { answers, optionalBody, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { activationOut, entitlementOut, leaseOut, pageOut, signingKeyOut } from '../../../platform/http/wire.js';
 import { Entitlement, EntitlementReason } from '@leasehold/contract';
@@ -17,8 +17,9 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags: ['activations'],
-      security: bearer,
+      operationId: 'listActivations',
       summary: 'Devices of an entitlement, with platform and last seen',
+      description: "The entitlement's devices, live or deactivated (`state`), a page at a time.",
       params: IdParams,
       querystring: ActivationQuery,
       response: answers(200, ListOf(Activation), ['NOT_FOUND']),
@@ -39,8 +40,9 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags: ['activations'],
-      security: bearer,
+      operationId: 'getActivation',
       summary: 'Read an activation',
+      description: 'One device of an entitlement: its fingerprint, platform, seat kind and when it was last seen.',
       params: IdParams,
       response: answers(200, Activation, ['NOT_FOUND']),
     },
@@ -51,8 +53,10 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags: ['activations'],
-      security: bearer,
+      operationId: 'deactivateActivation',
       summary: 'Deactivate a device: its seat is freed and its next refresh fails',
+      description:
+        "Frees the device's seat at once; the device's next refresh fails with NOT_ACTIVATED. The activation stays in the history as deactivated.",
       params: IdParams,
       response: answers(200, Activation, ['NOT_FOUND']),
     },
@@ -63,8 +67,9 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags: ['activations'],
-      security: bearer,
+      operationId: 'listLeases',
       summary: 'Every lease issued for an entitlement',
+      description: "Every lease issued for the entitlement's devices, a page at a time.",
       params: IdParams,
       querystring: ListQuery,
       response: answers(200, ListOf(LeaseRecordOut), ['NOT_FOUND']),
@@ -80,14 +85,13 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags: ['entitlements'],
-      security: bearer,
+      operationId: 'returnEntitlement',
       summary: 'The customer returns the license: all seats are released and no lease is issued again',
+      description:
+        "Final, like revoke, but recorded as the customer's doing (a refund, a cancelled order); all seats are freed. The body (an optional reason) may be left out.",
       params: IdParams,
-      body: Type.Union([EntitlementReason, Type.Null()]),
+      body: optionalBody(EntitlementReason),
       response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE']),
-    },
-    preValidation: async (req) => {
-      if (req.body === undefined) req.body = null;
     },
     handler: async (req) =>
       entitlementOut(await returnEntitlement(contextOf(services, req), req.params.id, (req.body as { reason?: string } | null)?.reason)),
@@ -97,8 +101,9 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags: ['access'],
-      security: bearer,
+      operationId: 'listSigningKeys',
       summary: 'Lease-signing keys, active and retired',
+      description: "The account's lease-signing keys with their state; private keys never leave the server.",
       response: answers(200, ListOf(SigningKey), []),
     },
     handler: async (req) => {
@@ -112,8 +117,10 @@ export function activationRoutes(app: App, services: Services): void {
     config: { permission: 'keys:manage' },
     schema: {
       tags: ['access'],
-      security: bearer,
+      operationId: 'rotateSigningKey',
       summary: 'Start signing with a new key; the old one stays in the JWKS until its leases expire',
+      description:
+        'New leases are signed with a new key at once; the previous key stays published in the JWKS until the last lease it signed has expired. Takes no body.',
       response: answers(200, SigningKey, ['INVALID_STATE']),
     },
     handler: async (req) => {

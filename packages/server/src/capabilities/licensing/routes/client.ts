@@ -28,7 +28,6 @@ import type { Services } from '../../../platform/http/services.js';
 import { activationOut, iso, leaseGrantOut } from '../../../platform/http/wire.js';
 
 const tags = ['client'];
-const license = [{ licenseKey: [] }];
 
 /** The API the vendor's application talks to through the SDK, authenticated by the license key. */
 export function clientRoutes(app: App, services: Services): void {
@@ -38,8 +37,10 @@ export function clientRoutes(app: App, services: Services): void {
     config: { license: 'required' },
     schema: {
       tags,
-      security: license,
+      operationId: 'activateClient',
       summary: 'Activate this device: takes a seat (or finds the one it has) and returns a lease',
+      description:
+        'Takes a seat for this device (201), or finds the one it already has (200), and returns a signed lease. Refused when the license may not run or has no seat left.',
       body: ActivateRequest,
       response: answers([200, 201], ActivateResponse, ACTIVATION),
     },
@@ -55,8 +56,10 @@ export function clientRoutes(app: App, services: Services): void {
     config: { license: 'optional' },
     schema: {
       tags,
-      security: license,
+      operationId: 'validateClient',
       summary: 'May this license run now (on this device, with these features)? Always 200 with valid and a code',
+      description:
+        'Always 200 with `valid` and a `code` (VALID, SUSPENDED, EXPIRED, NOT_ACTIVATED, FEATURE_MISSING, \u2026); only a malformed request is an error. A key no license has answers valid: false with code NOT_FOUND.',
       body: ValidateRequest,
       response: answers(200, ValidationResult, ['LICENSE_KEY_INVALID']),
     },
@@ -86,13 +89,14 @@ export function clientRoutes(app: App, services: Services): void {
     },
   });
 
-  const leaseRoute = (path: string, summary: string, heartbeat: boolean) =>
+  const leaseRoute = (path: string, operationId: string, summary: string, description: string, heartbeat: boolean) =>
     app.post(path, {
       config: { license: 'required' },
       schema: {
         tags,
-        security: license,
+        operationId,
         summary,
+        description,
         body: FingerprintRequest,
         response: answers(200, LeaseResponse, [...LICENSE_STATE, 'PRODUCT_MISMATCH', ...DEVICE_STATE, ...LEASE]),
       },
@@ -101,15 +105,29 @@ export function clientRoutes(app: App, services: Services): void {
         return { lease: leaseGrantOut(out.lease), warnings: out.warnings, serverTime: now() };
       },
     });
-  leaseRoute('/v1/client/refresh', 'A new lease with the rights as they are now', false);
-  leaseRoute('/v1/client/heartbeat', 'Keep a floating or ephemeral seat: the seat is freed when heartbeats stop', true);
+  leaseRoute(
+    '/v1/client/refresh',
+    'refreshClientLease',
+    'A new lease with the rights as they are now',
+    "A new lease for an activated device, carrying the rights as they are now; the SDK calls it after the lease's refreshAfter.",
+    false,
+  );
+  leaseRoute(
+    '/v1/client/heartbeat',
+    'sendClientHeartbeat',
+    'Keep a floating or ephemeral seat: the seat is freed when heartbeats stop',
+    'Floating and ephemeral seats are held by heartbeats: a device whose heartbeats stop loses its seat, and its next call answers HEARTBEAT_DEAD.',
+    true,
+  );
 
   app.post('/v1/client/borrow', {
     config: { license: 'required' },
     schema: {
       tags,
-      security: license,
+      operationId: 'borrowClientSeat',
       summary: 'Borrow a floating seat for offline use, up to the offering’s borrow limit',
+      description:
+        "A longer lease for a floating seat, so the device can run offline until it ends; refused with BORROW_NOT_ALLOWED beyond the offering's borrow limit.",
       body: BorrowRequest,
       response: answers(200, LeaseResponse, [...LICENSE_STATE, ...DEVICE_STATE, 'BORROW_NOT_ALLOWED', ...LEASE]),
     },
@@ -123,8 +141,9 @@ export function clientRoutes(app: App, services: Services): void {
     config: { license: 'required' },
     schema: {
       tags,
-      security: license,
+      operationId: 'deactivateClient',
       summary: 'Give this device’s seat back (a node-locked seat counts as a rehost)',
+      description: "Frees this device's seat so another device can activate; for a node-locked seat this counts against the rehost limit.",
       body: FingerprintRequest,
       response: noContent(['NOT_ACTIVATED', 'REHOST_LIMIT_REACHED']),
     },
@@ -137,7 +156,10 @@ export function clientRoutes(app: App, services: Services): void {
   app.post('/v1/client/trial', {
     schema: {
       tags,
+      operationId: 'startClientTrial',
       summary: 'Start a trial on this device: creates a trial license from the product’s trial offering and activates it',
+      description:
+        "Needs no license key: creates a trial entitlement from the product's trial offering for this device and activates it, once per device.",
       body: TrialRequest,
       response: answers(201, TrialResponse, ['NOT_FOUND', 'NO_TRIAL', 'TRIAL_ALREADY_USED', ...ACTIVATION]),
     },
@@ -177,6 +199,7 @@ export function clientRoutes(app: App, services: Services): void {
   app.get('/.well-known/jwks.json', {
     schema: {
       tags,
+      operationId: 'getJwks',
       summary:
         "The public lease-signing keys (JWKS) of the server's first account, or of ?account=; retired keys stay until their last lease expires",
       description:
@@ -190,7 +213,10 @@ export function clientRoutes(app: App, services: Services): void {
   app.get('/.well-known/accounts/:account/jwks.json', {
     schema: {
       tags,
+      operationId: 'getAccountJwks',
       summary: "One account's public lease-signing keys (JWKS), at a URL of its own",
+      description:
+        'The URL to ship in an application: it names the account, so it answers the same keys however many accounts the server hosts. Cache-Control: public, max-age=300.',
       params: Type.Object({ account: Type.String({ maxLength: 200 }) }),
       response: answers(200, Jwks, ['NOT_FOUND']),
     },

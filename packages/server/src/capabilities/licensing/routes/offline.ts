@@ -1,7 +1,7 @@
 import { OfflineActivationRequest, OfflineActivationResponse } from '@leasehold/contract';
 import { answerOfflineActivation, type OfflineActivationAnswer } from '../activations/offline.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { ACTIVATION, answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import { ACTIVATION, answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { iso, leaseGrantOut } from '../../../platform/http/wire.js';
 
@@ -26,8 +26,10 @@ export function offlineRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags: ['activations'],
-      security: bearer,
+      operationId: 'answerOfflineActivation',
       summary: "Answer an air-gapped device's activation request file with a signed response file",
+      description:
+        'For devices without a network: the request file the device wrote is uploaded here by staff, and the signed response file is carried back to the device.',
       body: OfflineActivationRequest,
       response: answers([200, 201], OfflineActivationResponse, ['NOT_FOUND', ...ACTIVATION]),
     },

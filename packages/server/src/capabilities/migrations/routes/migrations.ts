@@ -3,7 +3,7 @@ import { createMigration, getMigration, listMigrations } from '../migrations.js'
 import type { MigrationRecord } from '../../../platform/domain/model.js';
 import type { Impact, ImpactSamples } from '../plan.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, bearer, type App } from '../../../platform/http/route-kit.js';
+import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { iso, isoOrNull, pageOut } from '../../../platform/http/wire.js';
 import { timeFrom } from '../../../platform/domain/dates.js';
@@ -38,8 +38,10 @@ export function migrationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:write' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'createMigration',
       summary: 'Move many entitlements to another offering: dryRun answers the impact; otherwise a background job starts (202)',
+      description:
+        'Moves every entitlement matching the filter to the target offering, optionally re-keying them. `dryRun: true` answers the impact and samples at once; otherwise a resumable background job starts and the answer is 202.',
       body: MigrationCreate,
       response: answers([200, 202], MigrationAnswer, ['UNKNOWN_REFERENCE', 'CHANGE_NOT_ALLOWED', 'DATE_OUT_OF_RANGE']),
     },
@@ -63,8 +65,9 @@ export function migrationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'listMigrations',
       summary: 'Bulk migrations, newest first',
+      description: 'Bulk migrations, newest first, a page at a time.',
       querystring: ListQuery,
       response: answers(200, ListOf(Migration), []),
     },
@@ -76,8 +79,9 @@ export function migrationRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags,
-      security: bearer,
+      operationId: 'getMigration',
       summary: 'A migration with its progress and what it changed',
+      description: 'Poll this while a migration runs: `progress` goes from 0 to 1 and `result` says what changed.',
       params: IdParams,
       response: answers(200, Migration, ['NOT_FOUND']),
     },

@@ -20,12 +20,11 @@ import { entitlementUsage } from '../current.js';
 import type { QuotaStatus } from '../quota.js';
 import { contextOf } from '../../access/routes/auth.js';
 import { clientContextOf } from '../../licensing/routes/license-auth.js';
-import { answers, bearer, DEVICE_STATE, LICENSE_STATE, type App } from '../../../platform/http/route-kit.js';
+import { answers, DEVICE_STATE, LICENSE_STATE, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { iso } from '../../../platform/http/wire.js';
 import { timeFrom } from '../../../platform/domain/dates.js';
 
-const license = [{ licenseKey: [] }];
 const PoolParams = Type.Object({ feature: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const quotaOut = (usage: Record<string, QuotaStatus>) =>
@@ -37,8 +36,10 @@ export function usageRoutes(app: App, services: Services): void {
     config: { license: 'required' },
     schema: {
       tags: ['client'],
-      security: license,
+      operationId: 'reportClientUsage',
       summary: 'Report usage of consumption features; each idempotency key counts once; quotas hold under parallel reports',
+      description:
+        'Adds usage of consumption features for this device; a repeated idempotency key counts once. A report a quota refuses is listed under `rejected` with its code (QUOTA_EXHAUSTED); the others count.',
       body: UsageReport,
       response: answers(200, UsageAnswer, [...LICENSE_STATE, ...DEVICE_STATE]),
     },
@@ -53,11 +54,15 @@ export function usageRoutes(app: App, services: Services): void {
       config: { license: 'required' },
       schema: {
         tags: ['client'],
-        security: license,
+        operationId: direction === 'checkout' ? 'checkoutClientPool' : 'checkinClientPool',
         summary:
           direction === 'checkout'
             ? 'Take elements from a pool (POOL_EXHAUSTED at the limit)'
             : 'Return elements to a pool (always accepted)',
+        description:
+          direction === 'checkout'
+            ? 'Takes elements of a pool feature for this device; 409 POOL_EXHAUSTED when the pool has too few left.'
+            : 'Gives elements of a pool feature back; always accepted, a check-in of more than the device holds gives back what it holds.',
         params: PoolParams,
         body: PoolCheckRequest,
         response: answers(200, PoolAnswer, [...LICENSE_STATE, ...DEVICE_STATE, 'POOL_EXHAUSTED']),
@@ -70,8 +75,9 @@ export function usageRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags: ['usage'],
-      security: bearer,
+      operationId: 'summarizeUsage',
       summary: 'Usage summed by feature, customer, device or entitlement over a time range',
+      description: 'Usage totals over a time range, grouped by feature, customer, device or entitlement.',
       querystring: UsageReportQuery,
       response: answers(200, ListOf(UsageGroupOut), []),
     },
@@ -90,8 +96,9 @@ export function usageRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags: ['usage'],
-      security: bearer,
+      operationId: 'getEntitlementUsage',
       summary: "An entitlement's usage now: each consumption feature's quota this period, each pool's size and holders",
+      description: "The entitlement's quotas in the current period and its pools with who holds what.",
       params: IdParams,
       response: answers(200, EntitlementUsageOut, ['NOT_FOUND']),
     },
@@ -105,9 +112,12 @@ export function usageRoutes(app: App, services: Services): void {
     config: { permission: 'entitlements:read' },
     schema: {
       tags: ['usage'],
-      security: bearer,
+      operationId: 'getUsageStatement',
       summary: "A customer's usage statement per entitlement, feature and period (JSON, or CSV with format=csv) for billing",
+      description:
+        "A customer's usage per entitlement, feature and period between `from` and `to`, for billing: JSON, or CSV with a header row when `format=csv`. Errors are answered in JSON.",
       querystring: StatementQuery,
+      produces: ['application/json', 'text/csv'],
       response: answers(200, Statement, ['NOT_FOUND']),
     },
     handler: async (req, reply) => {

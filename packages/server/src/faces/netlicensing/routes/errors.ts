@@ -38,14 +38,30 @@ function exceptionOf(error: DomainError): { id: string; status: number } {
  */
 export function installNlErrorHandling(scope: FastifyInstance, isUnavailable: (e: unknown) => boolean): void {
   scope.setErrorHandler((error, request, reply) => sendNlError(request, reply, error, isUnavailable));
-  scope.setNotFoundHandler((request, reply) =>
-    sendNlError(
+  scope.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = scope.allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      // A resource asked with a method it does not serve: 405 with Allow, in the face's envelope.
+      reply.header('allow', allowed.join(', '));
+      return sendEnvelope(request, reply, 405, {
+        items: null,
+        infos: [
+          {
+            id: 'MethodNotAllowedException',
+            type: 'ERROR',
+            value: `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}`,
+          },
+        ],
+      });
+    }
+    return sendNlError(
       request,
       reply,
-      illegal(`No resource ${request.method} ${request.url.split('?')[0]}`, { netlicensing: 'NotFoundException' }),
+      illegal(`No resource ${request.method} ${path}`, { netlicensing: 'NotFoundException' }),
       isUnavailable,
-    ),
-  );
+    );
+  });
 }
 
 function sendNlError(request: FastifyRequest, reply: FastifyReply, raised: unknown, isUnavailable: (e: unknown) => boolean): FastifyReply {
