@@ -28,10 +28,14 @@ describe('authentication per capability context', () => {
         Type.Object({ key: Type.Union([Type.String(), Type.Null()]), license: Type.Union([Type.String(), Type.Null()]) }),
         [],
       );
-      app.get('/v1/probe', { config, schema: { response } }, async (req) => ({
-        key: req.apiKey?.id ?? null,
-        license: req.license?.entitlementId ?? null,
-      }));
+      app.get(
+        '/v1/probe',
+        { config, schema: { operationId: 'probe', summary: 'Probe', description: 'A route of a test capability.', response } },
+        async (req) => ({
+          key: req.apiKey?.id ?? null,
+          license: req.license?.entitlementId ?? null,
+        }),
+      );
     },
   });
 
