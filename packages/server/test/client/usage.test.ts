@@ -259,4 +259,56 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
     const after = await client('validate', { fingerprint: fp(`${code}-0`) });
     expect(after.body.warnings.map((w: { code: string }) => w.code)).not.toContain('POOL_OVER_LIMIT');
   });
+
+  it('the pool warning of a change counts what is held after the seat removals: a removed device’s elements go back (issue 17)', async () => {
+    const { client, code, e } = await licenseWith({ jobs: 8 }, { seats: 3 }, 0);
+    await h.call('POST', '/v1/offerings', {
+      productId: 'render',
+      code: `${code}-two`,
+      name: 'Two',
+      licenseModel: 'subscription',
+      term: 'P1Y',
+      seats: 2,
+      features: { jobs: 2 },
+    });
+    // Device 0 holds 3 elements and is the least recently seen of three: the downgrade removes it.
+    for (let d = 0; d < 3; d++) {
+      await client('activate', { fingerprint: fp(`${code}-${d}`) });
+      if (d === 0) await client('pools/jobs/checkout', { fingerprint: fp(`${code}-0`), count: 3 });
+      h.clock.advance(60_000);
+    }
+    const preview = await h.call('POST', `/v1/entitlements/${e.id}/change-offering`, { offeringId: `${code}-two`, dryRun: true });
+    expect(preview.body.removedActivations.map((a: { fingerprint: string }) => a.fingerprint)).toEqual([fp(`${code}-0`)]);
+    expect(preview.body.warnings.map((w: { code: string }) => w.code)).not.toContain('POOL_OVER_LIMIT');
+    const impact = await h.call('POST', '/v1/migrations', { sourceOfferingId: code, targetOfferingId: `${code}-two`, dryRun: true });
+    expect(impact.body.impact).toMatchObject({ seatsRemoved: 1, poolsOverLimit: 0 });
+    const changed = await h.call('POST', `/v1/entitlements/${e.id}/change-offering`, { offeringId: `${code}-two` });
+    expect(changed.body.warnings.map((w: { code: string }) => w.code)).not.toContain('POOL_OVER_LIMIT');
+    // What usage shows afterwards is what the answer counted.
+    expect((await client('pools/jobs/checkout', { fingerprint: fp(`${code}-1`), count: 2 })).body.pool).toMatchObject({
+      inUse: 2,
+      limit: 2,
+    });
+
+    // A device that stays keeps its elements, and those are what the warning counts.
+    const kept = await licenseWith({ jobs: 8 }, { seats: 3 }, 0);
+    await h.call('POST', '/v1/offerings', {
+      productId: 'render',
+      code: `${kept.code}-two`,
+      name: 'Two',
+      licenseModel: 'subscription',
+      term: 'P1Y',
+      seats: 2,
+      features: { jobs: 2 },
+    });
+    for (let d = 0; d < 3; d++) {
+      await kept.client('activate', { fingerprint: fp(`${kept.code}-${d}`) });
+      await kept.client('pools/jobs/checkout', { fingerprint: fp(`${kept.code}-${d}`), count: d + 1 });
+      h.clock.advance(60_000);
+    }
+    const warned = await h.call('POST', `/v1/entitlements/${kept.e.id}/change-offering`, { offeringId: `${kept.code}-two`, dryRun: true });
+    expect(warned.body.warnings).toContainEqual(
+      expect.objectContaining({ code: 'POOL_OVER_LIMIT', details: { feature: 'jobs', inUse: 5, limit: 2 } }),
+    );
+  });
 });

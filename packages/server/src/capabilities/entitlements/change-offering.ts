@@ -8,7 +8,7 @@ import { requireOffering } from '../catalog/offerings.js';
 import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.js';
 import { mutateIn, requireEntitlement, requireState, view, type EntitlementView } from './entitlements.js';
 import { later } from '../../platform/domain/dates.js';
-import { poolUse } from '../usage/pools.js';
+import { poolUse, type PoolUse } from '../usage/pools.js';
 import type { Tx } from '../../platform/domain/ports.js';
 
 export interface ChangeWarning {
@@ -102,8 +102,8 @@ export function planOfferingChange(f: {
   live: ActivationRecord[];
   removeSeats: boolean;
   now: number;
-  /** Elements in use per pool feature. */
-  poolsInUse?: Map<string, number>;
+  /** Who holds how many elements of each pool feature (poolUse). */
+  pools?: Map<string, PoolUse>;
 }): OfferingChangePlan {
   const { entitlement, current, target, now } = f;
   const known = new Set(f.targetFeatures.map((x) => x.code));
@@ -157,7 +157,10 @@ export function planOfferingChange(f: {
     });
   }
   // Pools are never taken back: over a lower limit they accept check-ins only until back under.
-  for (const [feature, inUse] of f.poolsInUse ?? []) {
+  // What counts is what is held after the change: a removed device's elements go back with its seat.
+  const removed = new Set(evicted.map((a) => a.id));
+  for (const [feature, use] of f.pools ?? []) {
+    const inUse = use.holders.filter((h) => !removed.has(h.activationId)).reduce((sum, h) => sum + h.count, 0);
     const limit = rights.features[feature];
     if (typeof limit === 'number' && inUse > limit) {
       warnings.push({
@@ -210,7 +213,7 @@ export async function loadPlan(tx: Tx, ctx: Context, entitlement: EntitlementRec
     live,
     removeSeats,
     now,
-    poolsInUse: new Map([...pools].map(([k, v]) => [k, v.inUse])),
+    pools,
   });
   return { current, target, plan };
 }

@@ -124,7 +124,7 @@ export async function measureImpact(
         live,
         removeSeats,
         now,
-        poolsInUse: new Map([...pools].map(([k, v]) => [k, v.inUse])),
+        pools,
       });
       if (plan.warnings.some((w) => w.code === 'POOL_OVER_LIMIT')) impact.poolsOverLimit++;
       ids.push(entitlement.id);
