@@ -36,6 +36,32 @@ describe.each(await storeKinds())('activation and leases on %s', (kind) => {
     expect(again.body.lease.id).not.toBe(first.body.lease.id);
   });
 
+  it('activating again updates what the device says it is (name, platform, hostname, version), recorded once, and keeps what it does not send', async () => {
+    const { client, entitlement } = await licensed(h, { seats: 1 });
+    const device = { fingerprint: fp('described'), name: 'Old laptop', platform: 'windows', hostname: 'ws-1', version: '1.0.0' };
+    const first = (await client('activate', device)).body.activation;
+    const again = await client('activate', { fingerprint: device.fingerprint, name: 'New laptop', hostname: 'ws-2', version: '1.2.0' });
+    expect(again.status).toBe(200);
+    expect(again.body.activation).toMatchObject({
+      id: first.id,
+      name: 'New laptop',
+      platform: 'windows',
+      hostname: 'ws-2',
+      version: '1.2.0',
+    });
+    const staff = (await h.call('GET', `/v1/entitlements/${entitlement.id}/activations`)).body.data[0];
+    expect(staff).toMatchObject({ name: 'New laptop', hostname: 'ws-2', version: '1.2.0', platform: 'windows' });
+    const updates = (await h.call('GET', `/v1/events?subject=${first.id}&type=activation.updated`)).body.data;
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({
+      before: { name: 'Old laptop', hostname: 'ws-1', version: '1.0.0' },
+      after: { name: 'New laptop', hostname: 'ws-2', version: '1.2.0' },
+    });
+    // The same description again changes nothing and records nothing.
+    await client('activate', { fingerprint: device.fingerprint, version: '1.2.0' });
+    expect((await h.call('GET', `/v1/events?subject=${first.id}&type=activation.updated`)).body.data).toHaveLength(1);
+  });
+
   it('signs a lease any JOSE library verifies from the JWKS alone, and any changed byte breaks it', async () => {
     const { client, product, entitlement } = await licensed(h, { leasePeriod: 'P7D' });
     const res = await client('activate', { fingerprint: fp('jose') });

@@ -22,7 +22,8 @@ export interface Change {
 export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise<void> {
   let before = isoTimes(change.before ?? null);
   let after = isoTimes(change.after ?? null);
-  if (before && after) [before, after] = diff(before, after);
+  // An activation's `version` is the application's version, a fact; elsewhere it is the record's counter.
+  if (before && after) [before, after] = diff(before, after, change.subjectType === 'activation' ? ['updatedAt'] : undefined);
   if (change.context) after = { ...(after ?? {}), ...change.context };
   await tx.events.append({
     id: ctx.ids.next('event'),
@@ -40,11 +41,16 @@ export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise
   });
 }
 
-export function diff(before: Record<string, unknown>, after: Record<string, unknown>): [Record<string, unknown>, Record<string, unknown>] {
+/** The fields that differ, before and after; `skip` names bookkeeping fields that are not changes. */
+export function diff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  skip: readonly string[] = ['updatedAt', 'version'],
+): [Record<string, unknown>, Record<string, unknown>] {
   const b: Record<string, unknown> = {};
   const a: Record<string, unknown> = {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (key === 'updatedAt' || key === 'version') continue;
+    if (skip.includes(key)) continue;
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
       b[key] = before[key] ?? null;
       a[key] = after[key] ?? null;

@@ -58,13 +58,29 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
     ? live.find((a) => a.fingerprint === request.fingerprint)
     : await tx.activations.findLive(entitlement.id, request.fingerprint);
   if (existing) {
+    // Activating again is how a device says what it is now: a new version, a renamed host.
+    const described = {
+      name: request.name ?? existing.name,
+      platform: request.platform ?? existing.platform,
+      hostname: request.hostname ?? existing.hostname,
+      version: request.version ?? existing.version,
+    };
     const refreshed: ActivationRecord = {
       ...existing,
+      ...described,
       lastSeenAt: now,
-      version: request.version ?? existing.version,
       heartbeatDeadline: isHeartbeatHeld(existing) ? later('heartbeatDeadline', now, offering.heartbeatWindow) : null,
     };
     await tx.activations.update(refreshed);
+    const changed = (Object.keys(described) as Array<keyof typeof described>).filter((k) => described[k] !== existing[k]);
+    if (changed.length > 0) {
+      await recordEvent(tx, ctx, {
+        ...about(license, refreshed),
+        type: 'activation.updated',
+        before: Object.fromEntries(changed.map((k) => [k, existing[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, described[k]])),
+      });
+    }
     return { activation: refreshed, lease: await lease(tx, ctx, license, refreshed), warnings: [], created: false };
   }
 
