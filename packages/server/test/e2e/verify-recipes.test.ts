@@ -241,3 +241,68 @@ describe.runIf(missing.length === 0 || CI).each(await storeKinds())('the lease-v
     expect((await verifyWith(recipe, { ...check, now: Math.floor(h.clock.now() / 1000) })).outcome).toBe('REFUSED LEASE_EXPIRED');
   });
 });
+
+/** The rows of a table in a section of docs/verify-leases.md: first cell (a `path`) → the types in the second. */
+function documented(doc: string, title: string): Map<string, string[]> {
+  const start = doc.indexOf(`\n## ${title}\n`);
+  expect(start, `docs/verify-leases.md has a "## ${title}" section`).toBeGreaterThanOrEqual(0);
+  const end = doc.indexOf('\n## ', start + 1);
+  const rows = new Map<string, string[]>();
+  for (const line of doc.slice(start, end < 0 ? undefined : end).split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (!/^`[^`]+`$/.test(cells[1] ?? '')) continue;
+    rows.set(cells[1]!.slice(1, -1), cells[2]!.split(' or '));
+  }
+  return rows;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** Every path of a lease's JSON with its type; feature codes are the vendor's, usage codes read `<code>`. */
+function paths(value: Record<string, unknown>, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, v] of Object.entries(value)) {
+    const path = prefix === 'usage.' ? `${prefix}<code>` : `${prefix}${key}`;
+    out.set(path, typeOf(v));
+    if (typeOf(v) === 'object' && path !== 'entitlement.features')
+      for (const [p, t] of paths(v as Record<string, unknown>, `${path}.`)) out.set(p, t);
+  }
+  return out;
+}
+
+// The documentation is checked against a lease, not the store: one store is enough.
+describe('docs/verify-leases.md', () => {
+  it('lists exactly the header fields and claims of a freshly issued lease, with their types', async () => {
+    const h = await createHarness('sqlite');
+    try {
+      const product = (await h.call('POST', '/v1/products', { code: 'studio', name: 'Studio' })).body;
+      await h.call('POST', `/v1/products/${product.id}/features`, { code: 'export', name: 'Export', type: 'boolean' });
+      await h.call('POST', `/v1/products/${product.id}/features`, { code: 'renders', name: 'Renders', type: 'consumption' });
+      const { client } = await licensed(h, { features: { export: true, renders: 100 } }, { product: 'studio' });
+      const [header, payload] = parts((await client('activate', { fingerprint: fp('docs') })).body.lease.token);
+      const doc = readFileSync(join(REPO_ROOT, 'docs', 'verify-leases.md'), 'utf8');
+      for (const [title, part] of [
+        ['The header', header],
+        ['The claims', payload],
+      ] as const) {
+        const listed = documented(doc, title);
+        const actual = paths(decode(part));
+        expect([...listed.keys()].sort(), title).toEqual([...actual.keys()].sort());
+        for (const [path, type] of actual) {
+          const types = listed.get(path)!;
+          expect(
+            types.includes(type) || (type === 'integer' && types.includes('number')),
+            `${path} is ${type}, documented ${types.join(' or ')}`,
+          ).toBe(true);
+        }
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
