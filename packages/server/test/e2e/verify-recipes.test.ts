@@ -158,7 +158,8 @@ describe.runIf(missing.length === 0 || CI).each(await storeKinds())('the lease-v
       const raised = decode(payload);
       raised.entitlement.features.projects = 9999;
       const flipped = Buffer.from(payload, 'base64url');
-      flipped[flipped.indexOf('"jti":"') + 10] ^= 1; // one byte inside the lease id: still JSON, no longer signed
+      const inJti = flipped.indexOf('"jti":"') + 10; // one byte inside the lease id: still JSON, no longer signed
+      flipped[inJti] = flipped[inJti]! ^ 1;
       const forger = generateKeyPairSync('ed25519').privateKey;
       const forged = `${header}.${b64(raised)}`;
       const hs256 = `${b64({ alg: 'HS256', kid, typ: 'leasehold-lease+jwt' })}.${payload}`;
@@ -222,12 +223,12 @@ describe.runIf(missing.length === 0 || CI).each(await storeKinds())('the lease-v
         'run later, keeping the trusted time': 'VALID',
         'then the clock wound back an hour': 'REFUSED CLOCK_TAMPERED',
       };
-      const outcomes: Record<string, Outcome> = {};
-      // In order: the last two share the trusted-time file.
-      for (const [name, c] of Object.entries(cases)) {
-        const out = await verifyWith(recipe, { jwks, product: 'studio', fingerprint: fp('recipes'), ...c });
-        outcomes[name] = out.outcome;
-      }
+      const outcome = async (c: Check) => (await verifyWith(recipe, { jwks, product: 'studio', fingerprint: fp('recipes'), ...c })).outcome;
+      // The cases without a trusted-time file run side by side; those sharing one, in order.
+      const outcomes: Record<string, Outcome> = Object.fromEntries(
+        await Promise.all(Object.entries(cases).flatMap(([name, c]) => (c.state ? [] : [outcome(c).then((o) => [name, o] as const)]))),
+      );
+      for (const [name, c] of Object.entries(cases)) if (c.state) outcomes[name] = await outcome(c);
       expect(outcomes).toEqual(expected);
     },
   );
