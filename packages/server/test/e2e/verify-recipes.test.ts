@@ -22,6 +22,7 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const EXAMPLES = join(REPO_ROOT, 'examples', 'verify-lease');
 const work = mkdtempSync(join(tmpdir(), 'leasehold-recipes-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** What is missing to run the recipes here: Debian's python3-jwt and python3-cryptography, gcc, libsodium, Jansson. */
 async function missingTools(): Promise<string[]> {
