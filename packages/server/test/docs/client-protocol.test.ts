@@ -40,7 +40,11 @@ describe('docs/client-protocol.md', () => {
   it('lists every client route with exactly the error codes it declares, beyond the common ones', () => {
     const table = rows();
     const routes = [...h.app.declaredErrors.keys()].filter(
-      (r) => r.includes(' /v1/client/') || r === 'GET /.well-known/jwks.json' || r === 'POST /v1/offline/activations',
+      (r) =>
+        r.includes(' /v1/client/') ||
+        r === 'GET /.well-known/jwks.json' ||
+        r === 'GET /.well-known/accounts/:account/jwks.json' ||
+        r === 'POST /v1/offline/activations',
     );
     expect(routes.length).toBeGreaterThan(8);
     expect([...table.keys()].filter((k) => / \//.test(k)).sort()).toEqual(routes.sort());
