@@ -42,7 +42,7 @@ describe.each(await storeKinds())('offline activation answers on %s', (kind) => 
     expect(again.status).toBe(200);
     expect(again.body.activationId).toBe(first.body.activationId);
 
-    const events = (await h.call('GET', `/v1/events?entitlementId=${entitlement.id}&limit=100`)).body.data;
+    const events = (await h.call('GET', `/v1/events?entitlement=${entitlement.id}&limit=100`)).body.data;
     expect(events.map((e: { type: string }) => e.type)).toContain('activation.offline_answered');
     const acts = (await h.call('GET', `/v1/entitlements/${entitlement.id}/activations`)).body.data;
     expect(acts).toHaveLength(1);
