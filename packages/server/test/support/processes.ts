@@ -103,16 +103,16 @@ export function keyFromBanner(stdout: string): string | null {
 }
 
 /**
- * Runs `leasehold serve [args]` as a real process on a free port and waits until /readyz answers 200.
+ * Runs `[node nodeArgs] leasehold serve [args]` as a real process on a free port and waits until /readyz answers 200.
  * Rejects with the process's output when it exits first or is not ready within `readyTimeoutMs`.
  */
 export async function startServer(
   env: Record<string, string>,
-  opts: { readyTimeoutMs?: number; args?: string[] } = {},
+  opts: { readyTimeoutMs?: number; args?: string[]; nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
