@@ -1,18 +1,26 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // The SDK keeps a second mark of trusted time under XDG_STATE_HOME; tests that open it without a
 // timeMarkDir of their own write there, never into the home directory of the machine running them.
 const stateHome = mkdtempSync(join(tmpdir(), 'leasehold-test-state-'));
 
+// Tests run the TypeScript sources: @leasehold/* packages resolve through their "@leasehold/source"
+// export condition instead of dist/ (docs/architecture.md, "Building").
+const SOURCE = '@leasehold/source';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE, ...defaultServerConditions] } },
   test: {
     include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['packages/server/test/support/global-build.ts'],
     env: { XDG_STATE_HOME: stateHome },
   },
 });

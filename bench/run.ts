@@ -24,7 +24,8 @@ import type { LoadResult, LoadSpec } from './load.js';
 import { treeCpuSeconds } from './cpu.js';
 
 const REPO = join(BENCH_DIR, '..');
-const MAIN = join(REPO, 'packages', 'cli', 'src', 'main.ts');
+// The server as it ships: the built CLI with plain node (it refuses to start when the build is stale).
+const BIN = join(REPO, 'packages', 'cli', 'bin', 'leasehold.js');
 
 const { values } = parseArgs({
   options: {
@@ -123,7 +124,7 @@ async function startLeasehold(manifest: Manifest, mode: 'single' | 'cluster'): P
       : { DATABASE_URL: manifest.location, LEASEHOLD_DATA_DIR: join(tmpdir(), 'leasehold-bench-unused') }),
   });
   const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], `${manifest.store}-${mode}`)] : [];
-  const proc = start([...prof, '--import', 'tsx', MAIN, 'serve'], env);
+  const proc = start([...prof, BIN, 'serve'], env);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     proc,

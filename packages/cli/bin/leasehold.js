@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the CLI works straight from a checkout.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Runs the built CLI (dist/main.js) in this process, with plain node: no TypeScript loader.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// tsx is resolved from here, not from the working directory, so the bin runs from anywhere.
-const child = spawn(
-  process.execPath,
-  ['--import', import.meta.resolve('tsx'), join(here, '..', 'src', 'main.ts'), ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-  },
-);
 
-// A process manager stops `leasehold serve` by signalling this process: pass the signal on so the
-// server shuts down gracefully instead of being orphaned. Ctrl-C already reaches the child through
-// the terminal's process group, and a second SIGINT would force it to exit, so SIGINT is not forwarded.
-for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-process.on('SIGINT', () => {});
+// In a checkout of the workspace, refuse to run a build older than the sources: a developer who
+// edited a file and forgot to rebuild would otherwise run yesterday's code without knowing it.
+// (`npm start` rebuilds first; an installed package has no workspace and skips this.)
+const workspaceBuild = join(here, '..', '..', '..', 'scripts', 'ts-build.js');
+if (existsSync(workspaceBuild)) {
+  const { staleBuilds } = await import(pathToFileURL(workspaceBuild).href);
+  const stale = staleBuilds();
+  if (stale.length > 0) {
+    for (const { reason } of stale) process.stderr.write(`leasehold: ${reason}.\n`);
+    process.stderr.write('leasehold: run `npm run build` (or `npm start`, which builds first), then try again.\n');
+    process.exit(1);
+  }
+}
 
-child.on('exit', (code) => process.exit(code ?? 1));
+await import(pathToFileURL(join(here, '..', 'dist', 'main.js')).href);

@@ -1,27 +1,10 @@
 import cluster from 'node:cluster';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { ROLES, type Role } from '@leasehold/contract';
-import {
-  answerOfflineActivation,
-  CONFIG_TABLE,
-  createAccount,
-  createApiKey,
-  databaseConfigOf,
-  firstStartBanner,
-  loadConfig,
-  migrateToLatest,
-  offlineResponseFile,
-  openapiDocument,
-  openDatabase,
-  openServices,
-  type OfflineActivationRequest,
-  serve,
-  Store,
-  systemClock,
-  UlidGenerator,
-  type Config,
-} from '@leasehold/server';
+import type * as Contract from '@leasehold/contract';
+import type { Role } from '@leasehold/contract';
+import type * as Core from '@leasehold/server';
+import type { Config, OfflineActivationRequest } from '@leasehold/server';
 import { registerMigrateOffering } from './migrate-offering.js';
 
 /**
@@ -29,23 +12,37 @@ import { registerMigrateOffering } from './migrate-offering.js';
  * the same environment as the server (DATABASE_URL or LEASEHOLD_DATA_DIR), so they work on a
  * stopped server and in automation.
  */
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('leasehold')
+  .version(version)
   .description('Leasehold licensing server: serve, migrate, manage API keys')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Replaces commander's implicit `help <command>`, which prints without running the hook below.
+  .helpCommand(false);
+
+// `--version` and `--help` answer from commander alone. The server and the contract (most of a
+// second of imports) load once a command is dispatched: every command's options, help and action
+// run after this hook.
+let core: typeof Core;
+let contract: typeof Contract;
+program.hook('preSubcommand', async () => {
+  [core, contract] = await Promise.all([import('@leasehold/server'), import('@leasehold/contract')]);
+});
 
 program
   .command('serve')
   .description('Run the server (applies migrations; creates the first account on an empty database)')
   .addHelpText(
     'after',
-    '\nEnvironment:\n' + CONFIG_TABLE.map((c) => `  ${c.name.padEnd(22)} ${c.meaning} (default ${c.default})`).join('\n'),
+    () => '\nEnvironment:\n' + core.CONFIG_TABLE.map((c) => `  ${c.name.padEnd(22)} ${c.meaning} (default ${c.default})`).join('\n'),
   )
   .option('--workers <n>', 'server processes sharing the port (default LEASEHOLD_WORKERS, or 1)')
   .action(async (opts: { workers?: string }) => {
-    const config = loadConfig(opts.workers === undefined ? process.env : { ...process.env, LEASEHOLD_WORKERS: opts.workers });
+    const config = core.loadConfig(opts.workers === undefined ? process.env : { ...process.env, LEASEHOLD_WORKERS: opts.workers });
     if (config.workers > 1 && cluster.isPrimary) return servePrimary(config);
-    const server = await serve(config);
+    const server = await core.serve(config);
     let signals = 0;
     const shutdown = (signal: string) => {
       if (++signals > 1) process.exit(1);
@@ -69,7 +66,7 @@ program
  * worker, which finish their in-flight requests.
  */
 async function servePrimary(config: Config): Promise<void> {
-  const started = await openServices(config);
+  const started = await core.openServices(config);
   const firstAccount = started.firstAccount;
   await started.close();
   let stopping = false;
@@ -85,7 +82,7 @@ async function servePrimary(config: Config): Promise<void> {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${address.port}`;
     process.stdout.write(`leasehold: ${config.workers} workers listening on ${url}\n`);
-    if (firstAccount) process.stdout.write(firstStartBanner(firstAccount, url));
+    if (firstAccount) process.stdout.write(core.firstStartBanner(firstAccount, url));
   });
   cluster.on('exit', (worker, code, signal) => {
     live--;
@@ -117,9 +114,9 @@ program
   .command('migrate')
   .description('Apply pending database migrations and exit')
   .action(async () => {
-    const database = openDatabase(databaseConfigOf(loadConfig()));
+    const database = core.openDatabase(core.databaseConfigOf(core.loadConfig()));
     try {
-      const applied = await migrateToLatest(database);
+      const applied = await core.migrateToLatest(database);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
     } finally {
       await database.close();
@@ -132,14 +129,15 @@ program
   .option('--out <file>', 'where to write it (default: standard output)')
   .option('--server-url <url>', "the document's server URL (default LEASEHOLD_PUBLIC_URL, or relative)")
   .action(async (opts: { out?: string; serverUrl?: string }) => {
-    const publicUrl = opts.serverUrl ?? loadConfig().publicUrl ?? undefined;
-    const text = JSON.stringify(await openapiDocument({ publicUrl }), null, 2) + '\n';
+    const publicUrl = opts.serverUrl ?? core.loadConfig().publicUrl ?? undefined;
+    const text = JSON.stringify(await core.openapiDocument({ publicUrl }), null, 2) + '\n';
     if (opts.out) writeFileSync(opts.out, text);
     else process.stdout.write(text);
   });
 
 function role(value: string): Role {
-  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+  if (!(contract.ROLES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`role must be one of ${contract.ROLES.join(', ')}`);
   return value as Role;
 }
 
@@ -148,13 +146,14 @@ apiKeys
   .command('create')
   .description('Create an API key and print it (shown once)')
   .requiredOption('--name <name>', 'what the key is for')
-  .option('--role <role>', `one of ${ROLES.join(', ')}`, role, 'admin' as Role)
+  .option('--role <role>', 'what the key may do (the roles are listed below)', role, 'admin' as Role)
+  .addHelpText('after', () => `\nRoles: ${contract.ROLES.join(', ')}`)
   .option('--product <id-or-code>', 'limit the key to one product')
   .option('--account <id>', 'the account (default: the only one)')
   .action(async (opts: { name: string; role: Role; product?: string; account?: string }) => {
-    const config = loadConfig();
+    const config = core.loadConfig();
     await requireAnAccount(config);
-    const started = await openServices(config);
+    const started = await core.openServices(config);
     try {
       const { services } = started;
       const accountId = opts.account ?? (await onlyAccount(services.store));
@@ -166,7 +165,7 @@ apiKeys
         actor: { type: 'system' as const, id: 'cli' },
         requestId: null,
       };
-      const { record, token } = await createApiKey(ctx, { name: opts.name, role: opts.role, productId: opts.product ?? null });
+      const { record, token } = await core.createApiKey(ctx, { name: opts.name, role: opts.role, productId: opts.product ?? null });
       process.stdout.write(`${token}\n`);
       process.stderr.write(
         `created ${record.id} (${record.role}${record.productId ? `, product ${record.productId}` : ''}) in ${accountId}\n`,
@@ -183,12 +182,12 @@ program
   .description('Create an account and print its first admin key')
   .requiredOption('--name <name>', 'the vendor name')
   .action(async (opts: { name: string }) => {
-    const config = loadConfig();
+    const config = core.loadConfig();
     await requireAnAccount(config);
-    const started = await openServices(config);
+    const started = await core.openServices(config);
     try {
-      const clock = systemClock;
-      const account = await createAccount({ ...started.services, clock, ids: new UlidGenerator(clock) }, opts.name);
+      const clock = core.systemClock;
+      const account = await core.createAccount({ ...started.services, clock, ids: new core.UlidGenerator(clock) }, opts.name);
       process.stdout.write(`${account.adminKey}\n`);
       process.stderr.write(`created account ${account.accountId}\n`);
     } finally {
@@ -208,9 +207,9 @@ program
     const request = JSON.parse(readFileSync(requestFile, 'utf8')) as OfflineActivationRequest;
     if (request?.format !== 'leasehold-offline-request' || request.v !== 1)
       throw new Error(`${requestFile} is not an offline activation request`);
-    const config = loadConfig();
+    const config = core.loadConfig();
     await requireAnAccount(config);
-    const started = await openServices(config);
+    const started = await core.openServices(config);
     try {
       const { services } = started;
       const accountId = opts.account ?? (await onlyAccount(services.store));
@@ -224,8 +223,8 @@ program
         requestId: null,
         findLicense: (hash: string) => services.store.findEntitlementByKeyHash(hash),
       };
-      const answer = await answerOfflineActivation(ctx, request);
-      const file = JSON.stringify(offlineResponseFile(answer, services.clock.now()), null, 2) + '\n';
+      const answer = await core.answerOfflineActivation(ctx, request);
+      const file = JSON.stringify(core.offlineResponseFile(answer, services.clock.now()), null, 2) + '\n';
       if (opts.out) writeFileSync(opts.out, file, { mode: 0o600 });
       else process.stdout.write(file);
       process.stderr.write(
@@ -243,10 +242,10 @@ program
  */
 async function requireAnAccount(config: Config): Promise<void> {
   if (config.adminKey !== null) return;
-  const database = openDatabase(databaseConfigOf(config));
+  const database = core.openDatabase(core.databaseConfigOf(config));
   try {
-    await migrateToLatest(database);
-    if ((await new Store(database).accountCount()) === 0) {
+    await core.migrateToLatest(database);
+    if ((await new core.Store(database).accountCount()) === 0) {
       throw new Error(
         'there is no account yet: start the server once (npm start or leasehold serve); it creates the first account and prints its admin key',
       );
@@ -263,10 +262,20 @@ async function onlyAccount(store: { accountIds(limit: number): Promise<string[]>
   return ids[0]!;
 }
 
-{
-  const config = loadConfig();
-  registerMigrateOffering(program, process.env['LEASEHOLD_URL'] ?? `http://${config.host}:${config.port}`);
-}
+registerMigrateOffering(program, () => {
+  const config = core.loadConfig();
+  return process.env['LEASEHOLD_URL'] ?? `http://${config.host}:${config.port}`;
+});
+
+program
+  .command('help')
+  .description('display help for command')
+  .argument('[command]')
+  .action((name?: string) => {
+    const command = name === undefined ? program : program.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (!command) return program.error(`error: unknown command '${name}'`);
+    command.help();
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`leasehold: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -47,7 +47,8 @@ export function progressBar(done: number, total: number, width = 30): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  ${done}/${total}`;
 }
 
-export function registerMigrateOffering(program: Command, defaultUrl: string): void {
+/** `defaultUrl` is asked only when the command runs without --url, so help needs no configuration. */
+export function registerMigrateOffering(program: Command, defaultUrl: () => string): void {
   program
     .command('migrate-offering')
     .description('Move entitlements from one offering to another: dry run first, then --yes to run it with a progress bar')
@@ -61,10 +62,11 @@ export function registerMigrateOffering(program: Command, defaultUrl: string): v
     .option('--rekey-grace-until <time>', 'old keys keep working until this ISO time (default: 30 days)')
     .option('--dry-run', 'print the impact and stop')
     .option('--yes', 'start the migration after printing the impact')
-    .option('--url <url>', 'the server', defaultUrl)
+    .option('--url <url>', 'the server (default: $LEASEHOLD_URL, or HOST and PORT of the configuration)')
     .option('--api-key <key>', 'API key (default: $LEASEHOLD_API_KEY)')
     .option('--interval <ms>', 'progress polling interval', '500')
-    .action(async (opts: Options) => {
+    .action(async (given: Omit<Options, 'url'> & { url?: string }) => {
+      const opts: Options = { ...given, url: given.url ?? defaultUrl() };
       const select: Json = {};
       if (opts.customers)
         select['customers'] = opts.customers

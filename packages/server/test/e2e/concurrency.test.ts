@@ -41,7 +41,7 @@ const CLUSTER_SCALE: RaceScale = STRESS
   : { clients: 4, lanes: 2, opsPerLane: 15, devicesPerLane: 2 };
 const SEED = Number(process.env['LEASEHOLD_RACE_SEED'] ?? Date.now() % 100_000);
 const RUN_TIMEOUT = STRESS ? 600_000 : 90_000;
-/** Hang guards only: on a busy two-core machine a cluster of three tsx processes starts slowly. */
+/** Hang guards only: on a busy two-core machine a cluster of three server processes starts slowly. */
 const START_TIMEOUT = 90_000;
 
 const stores = await storeKinds();

@@ -23,7 +23,16 @@ type Document = {
 
 const MANAGEMENT = [{ bearerAuth: [] }, { sessionCookie: [] }];
 /** The operations anyone may call: probes, the public keys, trials, and the console's sign-in and first-user setup. */
-const PUBLIC = ['checkHealth', 'checkReadiness', 'getJwks', 'getAccountJwks', 'startClientTrial', 'getSetupState', 'setUpFirstUser', 'signIn'];
+const PUBLIC = [
+  'checkHealth',
+  'checkReadiness',
+  'getJwks',
+  'getAccountJwks',
+  'startClientTrial',
+  'getSetupState',
+  'setUpFirstUser',
+  'signIn',
+];
 /** The bare-POST actions on an entitlement: every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return'];
 

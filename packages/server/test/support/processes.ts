@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root, where `node --import tsx packages/cli/src/main.ts` resolves. */
+/** The repository root, where the `leasehold` command resolves its packages. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
-const MAIN = join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
-/** The installed `leasehold` command: a plain-JS wrapper that runs MAIN through tsx. */
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'leasehold.js');
+/**
+ * The installed `leasehold` command, run with plain node as in production: it loads the built
+ * packages (dist/), which the global setup (global-build.ts) brings up to date before any test runs.
+ */
+export const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'leasehold.js');
 
 /** Settings a developer's shell may carry that would point a child at the wrong database or port. */
 const INHERITED_SETTINGS = [
@@ -101,17 +103,16 @@ export function keyFromBanner(stdout: string): string | null {
 }
 
 /**
- * Runs `leasehold serve [args]` as a real process on a free port and waits until /readyz answers 200.
+ * Runs `[node nodeArgs] leasehold serve [args]` as a real process on a free port and waits until /readyz answers 200.
  * Rejects with the process's output when it exits first or is not ready within `readyTimeoutMs`.
  */
 export async function startServer(
   env: Record<string, string>,
-  opts: { readyTimeoutMs?: number; viaBin?: boolean; args?: string[] } = {},
+  opts: { readyTimeoutMs?: number; args?: string[]; nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const port = await freePort();
-  const args = [...(opts.viaBin ? [BIN, 'serve'] : ['--import', 'tsx', MAIN, 'serve']), ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -180,7 +181,7 @@ export async function runCli(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<Exit & { stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
