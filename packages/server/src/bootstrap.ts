@@ -9,6 +9,7 @@ import { createAccount, type NewAccount } from './capabilities/access/accounts.j
 import { ActivityStamps, ApiKeyUsage, type Services } from './platform/http/services.js';
 import { Keyring } from './capabilities/licensing/leases/keyring.js';
 import { LicenseCache } from './capabilities/licensing/store/license-cache.js';
+import { Metrics } from './platform/http/metrics.js';
 import type { Config } from './config.js';
 
 export function databaseConfigOf(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'>): DatabaseConfig {
@@ -72,6 +73,7 @@ export async function openServices(
     const store = new Store(database);
     await checkMasterKey(store, secrets);
     const ids = deps.ids ?? new UlidGenerator(clock);
+    const licenses = new LicenseCache(database, config.cacheSize ?? 100_000);
     const services: Services = {
       store,
       clock,
@@ -80,7 +82,8 @@ export async function openServices(
       apiKeyUsage: new ApiKeyUsage(store),
       activity: new ActivityStamps(store),
       keyring: new Keyring(secrets, clock, ids),
-      licenses: new LicenseCache(database, config.cacheSize ?? 100_000),
+      licenses,
+      metrics: new Metrics({ database, cache: licenses }),
     };
     const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
     return {

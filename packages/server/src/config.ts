@@ -24,6 +24,8 @@ export interface Config {
   cacheSize: number;
   /** The URL clients reach the server at, named as the server of the OpenAPI document (null: relative). */
   publicUrl: string | null;
+  /** The bearer token a Prometheus scrape must send; null leaves /metrics open. */
+  metricsToken: string | null;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -82,6 +84,12 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     default: '100000',
     meaning:
       'Licenses each process keeps in memory to answer validations (about 2 KB each; one with more than four live devices counts one per four; 0 turns the cache off); changes from any process reach it within milliseconds',
+  },
+  {
+    name: 'LEASEHOLD_METRICS_TOKEN',
+    default: '(unset)',
+    meaning:
+      'When set, GET /metrics (Prometheus text format) answers only to Authorization: Bearer <token>; unset, it is open like /healthz (keep the port off the internet, or set a token)',
   },
   {
     name: 'LEASEHOLD_PUBLIC_URL',
@@ -178,5 +186,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hstsMaxAge: integer('LEASEHOLD_HSTS', env['LEASEHOLD_HSTS'], 0, 0, 2 * 365 * 24 * 3600),
     cacheSize: integer('LEASEHOLD_CACHE_SIZE', env['LEASEHOLD_CACHE_SIZE'], 100_000, 0, 10_000_000),
     publicUrl: publicUrl(env['LEASEHOLD_PUBLIC_URL']),
+    metricsToken: env['LEASEHOLD_METRICS_TOKEN'] || null,
   };
 }

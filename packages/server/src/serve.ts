@@ -49,6 +49,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     trustProxy: config.trustProxy,
     hstsMaxAge: config.hstsMaxAge,
     publicUrl: config.publicUrl ?? undefined,
+    metricsToken: config.metricsToken,
   });
   // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
   const flushTimer = setInterval(() => {

@@ -461,7 +461,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
     // Routes with no permission: the client API (licence-key auth), public sign-in, health, the API
     // reference, the JWKS and the console's static files. Anything else must declare one.
     const open =
-      /^(\/v1\/client\/|\/v1\/session|\/healthz$|\/readyz$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/console|\/$)/;
+      /^(\/v1\/client\/|\/v1\/session|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/console|\/$)/;
     for (const r of h.app.routeTable.filter((r) => r.permission === null)) {
       expect(open.test(r.url), `${r.method} ${r.url} declares no permission`).toBe(true);
       if (r.url.startsWith('/v1/session')) expect(r.public).toBe(true);

@@ -13,6 +13,7 @@ import { installStrictQueries, validatorCompiler } from './validation.js';
 import { installDeclaredErrorCheck, installDeclaredErrors, installOperationDocs, type App } from './route-kit.js';
 import { installMethodIndex } from './methods.js';
 import { openapiOptions } from './openapi.js';
+import { installMetrics } from './metrics.js';
 import type { Services } from './services.js';
 import { decorateLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
 import { healthRoutes } from './health.js';
@@ -35,6 +36,8 @@ export interface AppOptions {
    * here (see installDeclaredErrorCheck). Production passes none and pays nothing for it.
    */
   onUndeclaredError?: (problem: string) => void;
+  /** The bearer token GET /metrics asks for; null or unset leaves it open. */
+  metricsToken?: string | null;
   /** Tests only: the capabilities to serve instead of the registry's. */
   capabilities?: readonly Capability[];
 }
@@ -125,6 +128,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installIdempotency(app, services);
 
   healthRoutes(app, services);
+  installMetrics(app, services.metrics, options.metricsToken ?? null);
   // Each capability's routes in a child context of their own, with the authentication it names:
   // what one registers (a parser, an error handler, a hook) stays with it.
   for (const capability of options.capabilities ?? CAPABILITIES) {

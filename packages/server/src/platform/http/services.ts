@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { ActivationRecord, ApiKeyRecord } from '../domain/model.js';
 import type { Keyring } from '../../capabilities/licensing/leases/keyring.js';
 import type { LicenseCache } from '../../capabilities/licensing/store/license-cache.js';
+import type { Metrics } from './metrics.js';
 
 /**
  * A batch that could not be written (the database is down) goes back in line, so the next flush
@@ -70,4 +71,6 @@ export interface Services {
   keyring: Keyring;
   /** License snapshots and key owners for the validation hot path (see store/license-cache.ts). */
   licenses: LicenseCache;
+  /** Prometheus counters and gauges of this process (GET /metrics). */
+  metrics: Metrics;
 }

@@ -54,6 +54,17 @@ export interface Database {
   cacheable(): boolean;
   /** Test-only fault injection into write transactions (inert unless armed). */
   readonly faults: WriteFaults;
+  /** The connection pool now, and what handing out connections has cost so far (for /metrics). */
+  poolStats(): PoolStats;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  /** Connections handed out since start, and the time callers waited for them in all. */
+  acquired: number;
+  waitedMs: number;
 }
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize?: number };
@@ -140,6 +151,8 @@ function openSqlite(file: string): Database {
     db,
     changes,
     faults: new WriteFaults(),
+    // One connection, always held: better-sqlite3 calls are synchronous, so nothing queues for it.
+    poolStats: () => ({ total: 1, idle: 0, waiting: 0, acquired: 0, waitedMs: 0 }),
     announce: async () => {},
     cacheable: () => {
       const now = performance.now();
@@ -188,7 +201,8 @@ function openPostgres(url: string, poolSize: number): Database {
   // Nor may a client in use (inside a transaction, between two queries), which the pool does not
   // listen to: its next query fails instead (an unavailable error), and the pool drops it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: queueingPool(pool) }) });
+  const waits = { acquired: 0, waitedMs: 0 };
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: queueingPool(pool, waits) }) });
   const changes = new ChangeFeed();
   const listener = new ChangeListener(url, changes);
   return {
@@ -196,6 +210,7 @@ function openPostgres(url: string, poolSize: number): Database {
     db,
     changes,
     faults: new WriteFaults(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, ...waits }),
     announce: async (trx, list) => {
       if (list.length === 0) return;
       await trx.executeQuery(CompiledQuery.raw('select pg_notify($1, $2)', [CHANGES_CHANNEL, encodeChanges(listener.origin, list)]));
@@ -233,7 +248,7 @@ const POOL_QUEUE_LIMIT_MS = 60_000;
  * request queues again as long as connections came back during its wait; if none did, the
  * database is stuck and the timeout stands (an unavailable error, so a 503).
  */
-function queueingPool(pool: pg.Pool): PostgresPool {
+function queueingPool(pool: pg.Pool, waits: { acquired: number; waitedMs: number }): PostgresPool {
   let lastRelease = 0;
   pool.on('release', () => (lastRelease = Date.now()));
   return {
@@ -242,7 +257,10 @@ function queueingPool(pool: pg.Pool): PostgresPool {
       for (;;) {
         const asked = Date.now();
         try {
-          return await pool.connect();
+          const client = await pool.connect();
+          waits.acquired++;
+          waits.waitedMs += Date.now() - started;
+          return client;
         } catch (error) {
           const queueTimeout = error instanceof Error && error.message === 'timeout exceeded when trying to connect';
           if (!queueTimeout || lastRelease < asked || Date.now() - started > POOL_QUEUE_LIMIT_MS) throw error;

@@ -46,6 +46,8 @@ export function clientRoutes(app: App, services: Services): void {
     },
     handler: async (req, reply) => {
       const out = await activate(clientContextOf(services, req), req.body);
+      services.metrics.activations.inc({ result: out.created ? 'created' : 'existing' });
+      services.metrics.leases.inc({ via: 'activate' });
       return reply
         .code(out.created ? 201 : 200)
         .send({ activation: activationOut(out.activation), lease: leaseGrantOut(out.lease), warnings: out.warnings, serverTime: now() });
@@ -65,6 +67,7 @@ export function clientRoutes(app: App, services: Services): void {
     },
     handler: async (req) => {
       if (!req.license) {
+        services.metrics.validations.inc({ code: 'NOT_FOUND' });
         return {
           valid: false,
           code: 'NOT_FOUND' as const,
@@ -78,6 +81,7 @@ export function clientRoutes(app: App, services: Services): void {
       }
       const ctx = clientContextOf(services, req);
       const { verdict, license: l, activation, usage } = await validate(ctx, req.body);
+      services.metrics.validations.inc({ code: verdict.code });
       return {
         ...verdict,
         enforcement: l.offering.enforcementMode,
@@ -102,6 +106,7 @@ export function clientRoutes(app: App, services: Services): void {
       },
       handler: async (req) => {
         const out = await refresh(clientContextOf(services, req), req.body, { heartbeat });
+        services.metrics.leases.inc({ via: heartbeat ? 'heartbeat' : 'refresh' });
         return { lease: leaseGrantOut(out.lease), warnings: out.warnings, serverTime: now() };
       },
     });
@@ -133,6 +138,7 @@ export function clientRoutes(app: App, services: Services): void {
     },
     handler: async (req) => {
       const out = await borrow(clientContextOf(services, req), req.body);
+      services.metrics.leases.inc({ via: 'borrow' });
       return { lease: leaseGrantOut(out.lease), warnings: [], serverTime: now() };
     },
   });
@@ -179,6 +185,7 @@ export function clientRoutes(app: App, services: Services): void {
         requestId: req.id,
       };
       const out = await startTrial(ctx, req.body);
+      services.metrics.leases.inc({ via: 'trial' });
       return reply.code(201).send({
         key: out.key,
         entitlementId: out.entitlementId,
