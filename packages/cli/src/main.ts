@@ -124,6 +124,32 @@ program
   });
 
 program
+  .command('backup')
+  .argument('<file>', 'the new backup file (never overwritten)')
+  .description('Copy the embedded database consistently while the server runs (SQLite online backup); the master key is not in it')
+  .action(async (file: string) => {
+    const out = await core.backupDatabase(core.loadConfig(), file);
+    process.stdout.write(
+      `backed up to ${out.file} (${out.bytes} bytes, ${out.migrations} migrations)\n` +
+        "The master key is not in the backup: keep LEASEHOLD_MASTER_KEY or the data directory's master.key safe apart from it.\n",
+    );
+  });
+
+program
+  .command('restore')
+  .argument('<file>', 'a backup made by `leasehold backup`')
+  .option('--force', 'restore although the database looks in use (only when the server is surely stopped)')
+  .description('Check a backup (integrity, migration history, master key) and put it in place of the database of a stopped server')
+  .action((file: string, opts: { force?: boolean }) => {
+    const out = core.restoreDatabase(core.loadConfig(), file, { force: opts.force ?? false });
+    process.stdout.write(
+      `restored ${file} to ${out.file} (${out.migrations} migrations)` +
+        (out.previous ? `; the database that was there is kept as ${out.previous}` : '') +
+        '\nStart the server to apply any newer migrations.\n',
+    );
+  });
+
+program
   .command('openapi')
   .description('Write the OpenAPI document the server serves at /openapi.json, for client generators (no database or port needed)')
   .option('--out <file>', 'where to write it (default: standard output)')

@@ -12,3 +12,4 @@ export type { Services } from './platform/http/services.js';
 export { answerOfflineActivation, type OfflineActivationRequest } from './capabilities/licensing/activations/offline.js';
 export { offlineResponseFile } from './capabilities/licensing/routes/offline.js';
 export { openapiDocument } from './openapi-document.js';
+export { backupDatabase, inspectDatabase, restoreDatabase } from './backup.js';
