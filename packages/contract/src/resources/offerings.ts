@@ -66,6 +66,10 @@ export const Offering = Type.Object(
     borrowLimit: Type.Union([Type.String(), Type.Null()], {
       description: 'Longest a floating seat may be borrowed for offline use; null: no borrowing',
     }),
+    offlineLeasePeriod: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The lease period of offline (file) activations, for air-gapped sites that cannot send a new request every leasePeriod; null: leasePeriod. Longer means a change of rights reaches such a device later.',
+    }),
     maxDevicesPerUser: Type.Integer({ description: 'Named-user seats: devices one user may use' }),
     ephemeralCounting: Type.Enum(EPHEMERAL_COUNTING),
     enforcementMode: Type.Enum(ENFORCEMENT_MODES),
@@ -99,6 +103,7 @@ export const OfferingCreate = Type.Object(
     rehostPeriod: Type.Optional(Duration),
     heartbeatWindow: Type.Optional(Duration),
     borrowLimit: Type.Optional(Type.Union([Duration, Type.Null()])),
+    offlineLeasePeriod: Type.Optional(Type.Union([Duration, Type.Null()])),
     maxDevicesPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
     enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),

@@ -49,6 +49,26 @@ describe.each(await storeKinds())('offline activation answers on %s', (kind) => 
     expect(acts[0]).toMatchObject({ hostname: 'host-air-1', meta: { activatedOffline: true } });
   });
 
+  it('gives offline activations the offering’s own lease period, for air-gapped sites; online activations keep leasePeriod', async () => {
+    const { key, product, offering, client } = await licensed(h, { leasePeriod: 'P7D', offlineLeasePeriod: 'P180D', seats: 3 });
+    expect(offering.offlineLeasePeriod).toBe('P180D');
+    const offline = await h.call('POST', '/v1/offline/activations', request(key, 'vault-1'));
+    const claims = await verifyLease(h, offline.body.lease.token, product.code);
+    expect(claims.exp - claims.iat).toBe(180 * 24 * 3600);
+    expect(claims.entitlement.leasePeriod).toBe('P180D');
+    const online = await client('activate', { fingerprint: fp('online-1') });
+    const onlineClaims = await verifyLease(h, online.body.lease.token, product.code);
+    expect(onlineClaims.exp - onlineClaims.iat).toBe(7 * 24 * 3600);
+    // The setting is checked like any other duration, and can be cleared.
+    const bad = await h.call('PATCH', `/v1/offerings/${offering.id}`, { offlineLeasePeriod: 'half a year' });
+    expect(bad.status).toBe(400);
+    const cleared = await h.call('PATCH', `/v1/offerings/${offering.id}`, { offlineLeasePeriod: null });
+    expect(cleared.body.offlineLeasePeriod).toBeNull();
+    const again = await h.call('POST', '/v1/offline/activations', request(key, 'vault-2'));
+    const againClaims = await verifyLease(h, again.body.lease.token, product.code);
+    expect(againClaims.exp - againClaims.iat).toBe(7 * 24 * 3600);
+  });
+
   it('holds the same rules as an online activation: seat limit, product, suspension', async () => {
     const { key, entitlement } = await licensed(h, { seats: 1 });
     expect((await h.call('POST', '/v1/offline/activations', request(key, 'seat-1'))).status).toBe(201);

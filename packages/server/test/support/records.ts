@@ -44,6 +44,7 @@ export const offering = (o: Partial<OfferingRecord> = {}): OfferingRecord => ({
   rehostPeriod: 'P30D',
   heartbeatWindow: 'PT10M',
   borrowLimit: null,
+  offlineLeasePeriod: null,
   maxDevicesPerUser: 1,
   ephemeralCounting: 'instance',
   enforcementMode: 'enforce',

@@ -32,7 +32,15 @@ export function listOfferings(ctx: Context, filter: { product?: string | undefin
 
 /** The rules an offering must satisfy as a whole, whatever wrote it. */
 export function checkOffering(o: OfferingRecord): void {
-  for (const field of ['term', 'leasePeriod', 'maintenanceTerm', 'rehostPeriod', 'heartbeatWindow', 'borrowLimit'] as const) {
+  for (const field of [
+    'term',
+    'leasePeriod',
+    'maintenanceTerm',
+    'rehostPeriod',
+    'heartbeatWindow',
+    'borrowLimit',
+    'offlineLeasePeriod',
+  ] as const) {
     const value = o[field];
     if (value !== null && !isPositiveDuration(value)) throw invalid(field, `${field} must be a positive ISO 8601 duration.`);
   }
@@ -70,6 +78,7 @@ export async function insertOffering(tx: Tx, ctx: Context, input: OfferingCreate
     rehostPeriod: input.rehostPeriod ?? 'P1Y',
     heartbeatWindow: input.heartbeatWindow ?? DEFAULT_HEARTBEAT_WINDOW,
     borrowLimit: input.borrowLimit ?? null,
+    offlineLeasePeriod: input.offlineLeasePeriod ?? null,
     maxDevicesPerUser: input.maxDevicesPerUser ?? 1,
     ephemeralCounting: input.ephemeralCounting ?? 'instance',
     enforcementMode: input.enforcementMode ?? 'enforce',

@@ -57,6 +57,8 @@ export interface OfferingRecord {
   rehostPeriod: string;
   heartbeatWindow: string;
   borrowLimit: string | null;
+  /** The lease period of offline (file) activations; null: leasePeriod. */
+  offlineLeasePeriod: string | null;
   maxDevicesPerUser: number;
   ephemeralCounting: EphemeralCounting;
   enforcementMode: EnforcementMode;

@@ -98,6 +98,7 @@ export interface OfferingsTable {
   rehost_period: string;
   heartbeat_window: string;
   borrow_limit: string | null;
+  offline_lease_period: string | null;
   max_devices_per_user: number;
   ephemeral_counting: string;
   enforcement_mode: string;

@@ -42,7 +42,12 @@ export function activate(ctx: ClientContext, request: ActivateRequest): Promise<
   return ctx.store.write((tx) => activateIn(tx, ctx, request));
 }
 
-export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRequest): Promise<ActivationOutcome> {
+export async function activateIn(
+  tx: Tx,
+  ctx: ClientContext,
+  request: ActivateRequest,
+  opts: { offline?: boolean } = {},
+): Promise<ActivationOutcome> {
   const now = ctx.clock.now();
   const license = await loadLicense(tx, ctx, true);
   requireUsable(license, request.product, now);
@@ -81,7 +86,7 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
         after: Object.fromEntries(changed.map((k) => [k, described[k]])),
       });
     }
-    return { activation: refreshed, lease: await lease(tx, ctx, license, refreshed), warnings: [], created: false };
+    return { activation: refreshed, lease: await lease(tx, ctx, license, refreshed, opts), warnings: [], created: false };
   }
 
   const seatKind = seatKindFor(offering, request.ephemeral ?? false);
@@ -134,7 +139,7 @@ export async function activateIn(tx: Tx, ctx: ClientContext, request: ActivateRe
       after: { warnings, mode: offering.enforcementMode },
     });
   }
-  return { activation: candidate, lease: await lease(tx, ctx, license, candidate), warnings, created: true };
+  return { activation: candidate, lease: await lease(tx, ctx, license, candidate, opts), warnings, created: true };
 }
 
 /** Up to this many live devices, an activation reads them all; past it, it counts them in the database. */

@@ -44,14 +44,19 @@ export async function answerOfflineActivation(ctx: OfflineContext, request: Offl
   }
   const client: ClientContext = { ...ctx, entitlementId: found.entitlement.id };
   const out = await ctx.store.write(async (tx) => {
-    const activation = await activateIn(tx, client, {
-      fingerprint: request.fingerprint,
-      product: request.product,
-      ...(request.name === undefined ? {} : { name: request.name }),
-      ...(request.platform === undefined ? {} : { platform: request.platform }),
-      ...(request.hostname === undefined ? {} : { hostname: request.hostname }),
-      meta: { activatedOffline: true },
-    });
+    const activation = await activateIn(
+      tx,
+      client,
+      {
+        fingerprint: request.fingerprint,
+        product: request.product,
+        ...(request.name === undefined ? {} : { name: request.name }),
+        ...(request.platform === undefined ? {} : { platform: request.platform }),
+        ...(request.hostname === undefined ? {} : { hostname: request.hostname }),
+        meta: { activatedOffline: true },
+      },
+      { offline: true },
+    );
     await recordEvent(tx, ctx, {
       type: 'activation.offline_answered',
       subjectType: 'activation',

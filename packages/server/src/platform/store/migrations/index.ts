@@ -11,6 +11,7 @@ import * as m0010 from './0010_seat_count.js';
 import * as m0006 from './0006_netlicensing.js';
 import * as m0011 from './0011_idempotency_by_credential.js';
 import * as m0012 from './0012_staff_email_per_account.js';
+import * as m0013 from './0013_offline_lease_period.js';
 
 /** The one migration history, in order; it runs unchanged on SQLite and PostgreSQL. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_netlicensing': m0006,
   '0011_idempotency_by_credential': m0011,
   '0012_staff_email_per_account': m0012,
+  '0013_offline_lease_period': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
