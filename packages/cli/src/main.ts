@@ -6,6 +6,7 @@ import type { Role } from '@leasehold/contract';
 import type * as Core from '@leasehold/server';
 import type { Config, OfflineActivationRequest } from '@leasehold/server';
 import { registerMigrateOffering } from './migrate-offering.js';
+import { ApiFailure, registerSupportCommands } from './support.js';
 
 /**
  * `leasehold` — the operator's command line. Commands that touch data open the database named by
@@ -167,7 +168,7 @@ function role(value: string): Role {
   return value as Role;
 }
 
-const apiKeys = program.command('api-keys').description('Manage API keys directly in the database');
+const apiKeys = program.command('api-keys').description('API keys: create in the database; list and revoke over the API');
 apiKeys
   .command('create')
   .description('Create an API key and print it (shown once)')
@@ -288,10 +289,12 @@ async function onlyAccount(store: { accountIds(limit: number): Promise<string[]>
   return ids[0]!;
 }
 
-registerMigrateOffering(program, () => {
+const serverUrl = () => {
   const config = core.loadConfig();
   return process.env['LEASEHOLD_URL'] ?? `http://${config.host}:${config.port}`;
-});
+};
+registerMigrateOffering(program, serverUrl);
+registerSupportCommands(program, serverUrl);
 
 program
   .command('help')
@@ -305,5 +308,6 @@ program
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`leasehold: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  // The support commands say why in their exit code: 1 refused, 3 not found, 4 server unreachable.
+  process.exit(error instanceof ApiFailure ? error.exitCode : 1);
 });

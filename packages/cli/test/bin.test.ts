@@ -50,7 +50,12 @@ describe('the built leasehold command', () => {
     const run = runRecorded(['--version']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toBe(`${CLI_VERSION}\n`);
-    expect(ofWorkspace(run.loaded)).toEqual(['cli/bin/leasehold.js', 'cli/dist/main.js', 'cli/dist/migrate-offering.js']);
+    expect(ofWorkspace(run.loaded)).toEqual([
+      'cli/bin/leasehold.js',
+      'cli/dist/main.js',
+      'cli/dist/migrate-offering.js',
+      'cli/dist/support.js',
+    ]);
     expect(run.loaded.filter((url) => /\/node_modules\/(tsx|typescript|fastify)\//.test(url))).toEqual([]);
   });
 
