@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Center, Group, Loader, Modal, Stack, Table, Text,
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { ApiError, del, get, type Page } from './api';
+import { sentenceFor } from './sentences';
 
 /** Loads something when the inputs change; `reload` loads again (after a write). */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -20,7 +21,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
 }
 
 export const message = (error: unknown): string =>
-  error instanceof ApiError ? `${error.body.message} (${error.body.code})` : error instanceof Error ? error.message : String(error);
+  error instanceof ApiError ? `${sentenceFor(error.body)} (${error.body.code})` : error instanceof Error ? error.message : String(error);
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -86,7 +87,7 @@ export function useFormErrors() {
       await fn();
     } catch (error) {
       if (error instanceof ApiError && error.field && !['body', 'request'].includes(error.field)) {
-        setFields({ [error.field]: error.body.message });
+        setFields({ [error.field]: sentenceFor(error.body) });
       } else setGeneral(message(error));
     } finally {
       setBusy(false);
