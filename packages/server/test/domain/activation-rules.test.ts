@@ -135,8 +135,13 @@ describe('checkActivationRules in enforce mode', () => {
 describe('checkActivationRules in warn and log mode', () => {
   it.each<EnforcementMode>(['warn', 'log'])('%s mode lets an unmet rule through with a RULE_UNSATISFIED warning', (mode) => {
     const outcome = check([requiresProduct, max2], { base: false, live: on('ent_addon', 2) }, mode);
-    expect(outcome).toMatchObject({ ok: true, warnings: [{ code: 'RULE_UNSATISFIED', details: { rule: 'requires', ruleIndex: 0 } }] });
+    expect(outcome).toMatchObject({
+      ok: true,
+      warnings: [{ code: 'RULE_UNSATISFIED', details: { rule: 'requires', ruleIndex: 0, enforcement: mode } }],
+    });
     if (outcome.ok) expect(outcome.warnings).toHaveLength(1);
+    // What an end user may read names no vendor setting and no internal id.
+    if (outcome.ok) expect(outcome.warnings[0]!.message).not.toMatch(/enforcement|prod_|off_/);
   });
 
   it.each<EnforcementMode>(['warn', 'log'])('%s mode warns nothing when the rules are met', (mode) => {

@@ -32,7 +32,14 @@ export function checkActivationRules(
     if (mode === 'enforce') return { ok: false, code: 'RULE_UNSATISFIED', message: failure.message, details };
     return {
       ok: true,
-      warnings: [{ code: 'RULE_UNSATISFIED', message: `${failure.message} Allowed because enforcement is ${mode}.`, details }],
+      // End users may read the message: how the vendor configured enforcement goes in details.
+      warnings: [
+        {
+          code: 'RULE_UNSATISFIED',
+          message: `${failure.message} The device is let in all the same.`,
+          details: { ...details, enforcement: mode },
+        },
+      ],
     };
   }
   return { ok: true, warnings: [] };
@@ -51,7 +58,7 @@ function failureOf(rule: ActivationRule, entitlement: EntitlementRecord, facts: 
       if (held) return null;
       const target = rule.productId ? { productId: rule.productId } : { offeringId: rule.offeringId };
       return {
-        message: `This license needs an active license to ${rule.productId ? 'product' : 'offering'} ${rule.productId ?? rule.offeringId} for the same customer.`,
+        message: 'This license can only be used alongside another active license of the same customer, which is missing.',
         details: { ...target, resolve: 'Grant or renew the required base entitlement for this customer.' },
       };
     }
@@ -81,7 +88,7 @@ function failureOf(rule: ActivationRule, entitlement: EntitlementRecord, facts: 
       if (!clash) return null;
       const clashing = offeringOf.get(clash.entitlementId)!;
       return {
-        message: `The customer has a device active on ${clashing.code}, which cannot run alongside this offering.`,
+        message: `The customer has a device active on ${clashing.name}, which cannot run alongside this license.`,
         details: {
           offeringIds: rule.offeringIds,
           conflict: { offeringId: clashing.id, offeringCode: clashing.code, activationId: clash.id, fingerprint: clash.fingerprint },

@@ -114,7 +114,11 @@ export function decideSeat(
   return {
     ok: true,
     warnings: [
-      { code: 'SEAT_LIMIT_EXCEEDED', message: `${refusal.message} Allowed because enforcement is ${mode}.`, details: refusal.details },
+      {
+        code: 'SEAT_LIMIT_EXCEEDED',
+        message: `${refusal.message} The device is let in all the same.`,
+        details: { ...refusal.details, enforcement: mode },
+      },
     ],
   };
 }

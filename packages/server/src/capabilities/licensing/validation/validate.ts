@@ -153,7 +153,8 @@ export function validateLicense(f: ValidationFacts): Verdict {
   if (offering.enforcementMode !== 'enforce') {
     warnings.push({
       code: 'ENFORCEMENT_RELAXED',
-      message: `Enforcement is ${offering.enforcementMode}: limits are reported, not enforced.`,
+      message: 'Limits on this license are reported, not enforced.',
+      details: { enforcement: offering.enforcementMode },
     });
   }
   return { valid: true, code: 'VALID', message: 'The license is valid.', warnings };
