@@ -367,6 +367,20 @@ describe.skipIf(!available)('the console, in a browser', () => {
     expect(href).toContain('type=entitlement.*');
   });
 
+  it('rotating the signing key says first what happens to applications that carry the old key, and when', async () => {
+    await nav('Signing keys');
+    await page.getByTestId('jwks-url').waitFor();
+    expect(await page.getByTestId('jwks-url').textContent()).toMatch(/\/\.well-known\/accounts\/acc_\w+\/jwks\.json$/);
+    const before = await page.getByText(/^key_/).count();
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the signing key?' });
+    expect(await dialog.textContent()).toMatch(/refuse the new leases.*stop when it expires.*Rotate only when the old key must go/s);
+    await shot('rotate-signing-key');
+    await dialog.getByRole('button', { name: 'Rotate now' }).click();
+    await expect.poll(() => page.getByText(/^key_/).count()).toBe(before + 1);
+    await expect.poll(() => page.getByText(/· retired /).count()).toBeGreaterThanOrEqual(1);
+  });
+
   it('the dashboard charts activations and the layout fits a tablet', async () => {
     await nav('Dashboard');
     await page.getByText('Activations over 30 days').waitFor();

@@ -131,6 +131,7 @@ export function SigningKeys() {
   const { can, session } = useSession();
   const state = useLoad(() => get<{ data: SigningKey[] }>('/v1/signing-keys'), []);
   const jwksUrl = `${window.location.origin}/.well-known/accounts/${session.accountId}/jwks.json`;
+  const [rotating, setRotating] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (
     <>
@@ -143,19 +144,7 @@ export function SigningKeys() {
         }
         actions={
           can('keys') && (
-            <Button
-              variant="light"
-              onClick={() => {
-                if (
-                  !window.confirm(
-                    'Rotate the signing key? New leases are signed with a new key; the old one stays published until its leases expire.',
-                  )
-                )
-                  return;
-                setError(null);
-                post('/v1/signing-keys/rotate').then(state.reload, (e: unknown) => setError(message(e)));
-              }}
-            >
+            <Button variant="light" onClick={() => setRotating(true)}>
               Rotate
             </Button>
           )
@@ -165,6 +154,40 @@ export function SigningKeys() {
         <Alert color="red" mb="md" role="alert">
           {error}
         </Alert>
+      )}
+      {rotating && (
+        <Modal opened onClose={() => setRotating(false)} title="Rotate the signing key?" size="lg">
+          <Stack>
+            <Text size="sm">
+              A new key is made now and signs every lease from now on. The current key signs nothing more; it stays in the JWKS until the
+              last lease it signed expires, so leases already on devices keep verifying.
+            </Text>
+            <Text size="sm">
+              <b>Applications that carry the keys inside them</b> (the SDK’s <Code>publicKeys</Code>, the usual way) accept only the keys
+              they were built with. The new key exists only from now, so those builds cannot have it: their devices refuse the new leases,
+              keep running on the lease they hold, and stop when it expires — at the latest one lease period from now — unless they get an
+              update that carries the new JWKS by then. Rotate only when the old key must go (it leaked, say), and ship that update at once.
+            </Text>
+            <Text size="sm">
+              Applications that fetch <Code>{jwksUrl}</Code> at run time see the new key within five minutes (it is cached for 300 s).
+            </Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setRotating(false)}>
+                Cancel
+              </Button>
+              <Button
+                color="red"
+                onClick={() => {
+                  setRotating(false);
+                  setError(null);
+                  post('/v1/signing-keys/rotate').then(state.reload, (e: unknown) => setError(message(e)));
+                }}
+              >
+                Rotate now
+              </Button>
+            </Group>
+          </Stack>
+        </Modal>
       )}
       <Loaded state={state}>
         {({ data }) => (
