@@ -23,6 +23,18 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
   });
   afterAll(() => h.close());
 
+  /** A subscription offering of the render product with a pool of 2 jobs, to downgrade to. */
+  const downgradeTarget = (code: string, name: string, seats: number) =>
+    h.call('POST', '/v1/offerings', {
+      productId: 'render',
+      code,
+      name,
+      licenseModel: 'subscription',
+      term: 'P1Y',
+      seats,
+      features: { jobs: 2 },
+    });
+
   async function licenseWith(features: Record<string, unknown>, extra: Record<string, unknown> = {}, devices = 1) {
     h.clock.set(T0);
     const code = `plan-${++n}`;
@@ -227,15 +239,7 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
 
   it('a downgrade below the pool in use takes nothing back: check-outs refused, check-ins accepted, warnings everywhere', async () => {
     const { client, code, e } = await licenseWith({ jobs: 5 }, {}, 1);
-    await h.call('POST', '/v1/offerings', {
-      productId: 'render',
-      code: `${code}-small`,
-      name: 'Small',
-      licenseModel: 'subscription',
-      term: 'P1Y',
-      seats: 20,
-      features: { jobs: 2 },
-    });
+    await downgradeTarget(`${code}-small`, 'Small', 20);
     const pool = (dir: string, count: number) => client(`pools/jobs/${dir}`, { fingerprint: fp(`${code}-0`), count });
     await pool('checkout', 4);
 
@@ -262,15 +266,7 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
 
   it('the pool warning of a change counts what is held after the seat removals: a removed device’s elements go back (issue 17)', async () => {
     const { client, code, e } = await licenseWith({ jobs: 8 }, { seats: 3 }, 0);
-    await h.call('POST', '/v1/offerings', {
-      productId: 'render',
-      code: `${code}-two`,
-      name: 'Two',
-      licenseModel: 'subscription',
-      term: 'P1Y',
-      seats: 2,
-      features: { jobs: 2 },
-    });
+    await downgradeTarget(`${code}-two`, 'Two', 2);
     // Device 0 holds 3 elements and is the least recently seen of three: the downgrade removes it.
     for (let d = 0; d < 3; d++) {
       await client('activate', { fingerprint: fp(`${code}-${d}`) });
@@ -292,15 +288,7 @@ describe.each(await storeKinds())('usage, quotas, pay-per-use and pools on %s', 
 
     // A device that stays keeps its elements, and those are what the warning counts.
     const kept = await licenseWith({ jobs: 8 }, { seats: 3 }, 0);
-    await h.call('POST', '/v1/offerings', {
-      productId: 'render',
-      code: `${kept.code}-two`,
-      name: 'Two',
-      licenseModel: 'subscription',
-      term: 'P1Y',
-      seats: 2,
-      features: { jobs: 2 },
-    });
+    await downgradeTarget(`${kept.code}-two`, 'Two', 2);
     for (let d = 0; d < 3; d++) {
       await kept.client('activate', { fingerprint: fp(`${kept.code}-${d}`) });
       await kept.client('pools/jobs/checkout', { fingerprint: fp(`${kept.code}-${d}`), count: d + 1 });
