@@ -272,7 +272,7 @@ async function requireAnAccount(config: Config): Promise<void> {
   const database = core.openDatabase(core.databaseConfigOf(config));
   try {
     await core.migrateToLatest(database);
-    if ((await new core.Store(database).accountCount()) === 0) {
+    if ((await core.storeOf(database).accountCount()) === 0) {
       throw new Error(
         'there is no account yet: start the server once (npm start or leasehold serve); it creates the first account and prints its admin key',
       );

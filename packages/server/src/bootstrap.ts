@@ -3,7 +3,8 @@ import { systemClock, type Clock } from './foundation/clock.js';
 import { UlidGenerator, type IdGenerator } from './foundation/ids.js';
 import { loadMasterKey, type MasterKey } from './secrets/master-key.js';
 import { isAcceptableSeedToken } from './secrets/api-key-tokens.js';
-import { migrateToLatest, openDatabase, type DatabaseConfig } from './platform/store/database.js';
+import { migrateToLatest as migrateWith, openDatabase, type Database, type DatabaseConfig } from './platform/store/database.js';
+import { capabilityMigrations, repositories } from './registry.js';
 import { Store } from './platform/store/store.js';
 import { createAccount, type NewAccount } from './capabilities/access/accounts.js';
 import { ActivityStamps, ApiKeyUsage, type Services } from './platform/http/services.js';
@@ -61,6 +62,16 @@ export interface Started {
   close(): Promise<void>;
 }
 
+/** Brings the database up to the latest schema: the shared history and every capability's migrations. */
+export function migrateToLatest(database: Database): Promise<string[]> {
+  return migrateWith(database, capabilityMigrations());
+}
+
+/** The store over an open database, with every capability's repositories. */
+export function storeOf(database: Database): Store {
+  return new Store(database, repositories);
+}
+
 export async function openServices(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'> & { cacheSize?: number },
   deps: { clock?: Clock; ids?: IdGenerator } = {},
@@ -70,7 +81,7 @@ export async function openServices(
   const database = openDatabase(databaseConfigOf(config));
   try {
     const migrations = await migrateToLatest(database);
-    const store = new Store(database);
+    const store = storeOf(database);
     await checkMasterKey(store, secrets);
     const ids = deps.ids ?? new UlidGenerator(clock);
     const licenses = new LicenseCache(database, config.cacheSize ?? 100_000);

@@ -1,10 +1,10 @@
 export { buildApp } from './platform/http/app.js';
-export { openServices, databaseConfigOf } from './bootstrap.js';
+export { openServices, databaseConfigOf, migrateToLatest, storeOf } from './bootstrap.js';
 export { firstStartBanner, serve, type RunningServer } from './serve.js';
 export { loadConfig, CONFIG_TABLE, type Config } from './config.js';
 export { ManualClock, systemClock, type Clock } from './foundation/clock.js';
 export { UlidGenerator } from './foundation/ids.js';
-export { migrateToLatest, openDatabase } from './platform/store/database.js';
+export { openDatabase } from './platform/store/database.js';
 export { Store } from './platform/store/store.js';
 export { createAccount } from './capabilities/access/accounts.js';
 export { createApiKey } from './capabilities/access/api-keys.js';

@@ -1,4 +1,7 @@
+import type { Migration } from 'kysely';
 import type { Capability } from './platform/capability.js';
+import type { Tx } from './platform/domain/ports.js';
+import type { Repositories } from './platform/store/store.js';
 import { access } from './capabilities/access/capability.js';
 import { catalog } from './capabilities/catalog/capability.js';
 import { customers } from './capabilities/customers/capability.js';
@@ -11,16 +14,34 @@ import { netlicensing } from './faces/netlicensing/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
- * capability is a folder beside these (its routes/, store/ and rules) and one line here.
+ * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
+ * one line here.
  */
-export const CAPABILITIES: readonly Capability[] = [
-  catalog,
-  customers,
-  entitlements,
-  events,
-  migrations,
-  usage,
-  licensing,
-  access,
-  netlicensing,
-];
+const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing] as const;
+
+export const CAPABILITIES: readonly Capability[] = LIST;
+
+/** What the capabilities' `repositories` build, together. */
+type Built = UnionToIntersection<ReturnType<NonNullable<(typeof LIST)[number]['repositories']>>>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** Fails to compile when a capability's ports.ts declares a repository on `Tx` that no capability builds. */
+type Complete = Built extends Tx ? true : never;
+const complete: Complete = true;
+
+/** Every transaction's repositories, from all the capabilities. */
+export const repositories: Repositories = (ctx) => {
+  void complete;
+  return Object.assign({}, ...CAPABILITIES.map((c) => c.repositories?.(ctx))) as Tx;
+};
+
+/** The capabilities' migrations, by name; a name two capabilities use stops the server from starting. */
+export function capabilityMigrations(list: readonly Capability[] = CAPABILITIES): Record<string, Migration> {
+  const all: Record<string, Migration> = {};
+  for (const capability of list) {
+    for (const [name, migration] of Object.entries(capability.migrations ?? {})) {
+      if (all[name]) throw new Error(`migration ${name} is declared twice (capability ${capability.name})`);
+      all[name] = migration;
+    }
+  }
+  return all;
+}

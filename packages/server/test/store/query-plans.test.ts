@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { migrateToLatest, openDatabase, type Database } from '../../src/platform/store/database.js';
-import { Tx } from '../../src/platform/store/store.js';
+import { openDatabase, type Database } from '../../src/platform/store/database.js';
+import { openTx } from '../../src/platform/store/store.js';
+import { migrateToLatest } from '../../src/bootstrap.js';
+import { repositories } from '../../src/registry.js';
 
 /**
  * The hot-path queries must be index seeks, whatever the data: SQLite's planner once answered the
@@ -17,7 +19,7 @@ describe('query plans of the validation hot path on SQLite', () => {
   afterAll(() => database.close());
 
   it('the live activations of an entitlement are read through their own index', async () => {
-    const tx = new Tx(database.db, database, { accountId: 'acc_x', productId: null });
+    const tx = openTx(database.db, database, { accountId: 'acc_x', productId: null }, repositories);
     // The query ActivationRepository.liveOf runs; SQLite is asked how it would run it.
     const query = database.db
       .selectFrom('activations')
@@ -33,7 +35,7 @@ describe('query plans of the validation hot path on SQLite', () => {
   });
 
   it('an activation counts the seats held from the index alone and seeks the dead seats of its entitlement', async () => {
-    const tx = new Tx(database.db, database, { accountId: 'acc_x', productId: null });
+    const tx = openTx(database.db, database, { accountId: 'acc_x', productId: null }, repositories);
     const planOf = async (query: { sql: string }) =>
       (await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db)).rows
         .map((r) => r.detail)

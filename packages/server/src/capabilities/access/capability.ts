@@ -3,10 +3,18 @@ import { managementAuth } from './routes/auth.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/session.js';
 import { staffUserRoutes } from './routes/staff-users.js';
+import { AccountRepository } from './store/accounts.js';
+import { ApiKeyRepository } from './store/api-keys.js';
+import { StaffUserRepository } from './store/staff-users.js';
 
 /** Accounts, API keys, console users and their sessions: who may do what. */
-export const access: Capability = {
+export const access = {
   name: 'access',
+  repositories: (ctx) => ({
+    account: new AccountRepository(ctx),
+    apiKeys: new ApiKeyRepository(ctx),
+    staffUsers: new StaffUserRepository(ctx),
+  }),
   auth: [managementAuth],
   tags: [{ name: 'access', description: 'API keys, console users and signing keys' }],
   routes: (app, services) => {
@@ -14,4 +22,4 @@ export const access: Capability = {
     sessionRoutes(app, services);
     staffUserRoutes(app, services);
   },
-};
+} satisfies Capability;

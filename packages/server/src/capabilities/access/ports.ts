@@ -50,3 +50,12 @@ export interface StaffDirectoryPort {
   /** The account a first user joins: the oldest one (on a fresh server, the only one). */
   firstAccountId(): Promise<string | undefined>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly account: AccountPort;
+    readonly apiKeys: ApiKeysPort;
+    readonly staffUsers: StaffUsersPort;
+  }
+}

@@ -46,3 +46,12 @@ export interface OfferingsPort {
   update(o: OfferingRecord): Promise<void>;
   delete(id: string): Promise<void>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly products: ProductsPort;
+    readonly features: FeaturesPort;
+    readonly offerings: OfferingsPort;
+  }
+}

@@ -19,3 +19,10 @@ export interface CustomersPort {
   update(c: CustomerRecord): Promise<void>;
   delete(id: string): Promise<void>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly customers: CustomersPort;
+  }
+}

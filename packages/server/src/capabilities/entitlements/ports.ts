@@ -55,3 +55,11 @@ export interface VersionsPort {
   entitlementAsOf(entitlementId: string, at: number): Promise<EntitlementSnapshot | undefined>;
   offeringAsOf(offeringId: string, at: number): Promise<OfferingRecord | undefined>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly entitlements: EntitlementsPort;
+    readonly versions: VersionsPort;
+  }
+}

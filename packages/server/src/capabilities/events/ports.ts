@@ -17,3 +17,10 @@ export interface EventsPort {
   /** Newest first. */
   list(filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly events: EventsPort;
+  }
+}

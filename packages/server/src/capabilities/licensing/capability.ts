@@ -5,10 +5,20 @@ import { releaseDeadSeats } from './activations/sweeper.js';
 import { activationRoutes } from './routes/activations.js';
 import { clientRoutes } from './routes/client.js';
 import { offlineRoutes } from './routes/offline.js';
+import { ActivationRepository } from './store/activations.js';
+import { LeaseRepository } from './store/leases.js';
+import { SigningKeyRepository } from './store/signing-keys.js';
+import { TrialRepository } from './store/trials.js';
 
 /** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
-export const licensing: Capability = {
+export const licensing = {
   name: 'licensing',
+  repositories: (ctx) => ({
+    activations: new ActivationRepository(ctx),
+    leases: new LeaseRepository(ctx),
+    signingKeys: new SigningKeyRepository(ctx),
+    trials: new TrialRepository(ctx),
+  }),
   auth: [managementAuth, licenseAuth],
   tags: [
     { name: 'activations', description: 'Devices and the leases they hold' },
@@ -20,4 +30,4 @@ export const licensing: Capability = {
     offlineRoutes(app, services);
   },
   jobs: [{ name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) }],
-};
+} satisfies Capability;

@@ -113,3 +113,13 @@ export interface LicenseCachePort {
   ticket(accountId: string, entitlementId: string): Ticket;
   remember(ticket: Ticket, snapshot: LicenseSnapshot): void;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly activations: ActivationsPort;
+    readonly leases: LeasesPort;
+    readonly signingKeys: SigningKeysPort;
+    readonly trials: TrialsPort;
+  }
+}

@@ -27,3 +27,10 @@ export interface MigrationsPort {
   itemCounts(migrationId: string): Promise<Record<string, number>>;
   update(m: MigrationRecord): Promise<void>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly migrations: MigrationsPort;
+  }
+}

@@ -62,3 +62,11 @@ export interface PoolsPort {
   /** Sets how many elements a device holds (0 removes the holding). */
   set(entitlementId: string, activationId: string, feature: string, count: number, at: number): Promise<void>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly usage: UsagePort;
+    readonly pools: PoolsPort;
+  }
+}

@@ -24,3 +24,10 @@ export interface NetLicensingPort {
   wasAutoGranted(customerId: string, offeringId: string): Promise<boolean>;
   recordAutoGrant(customerId: string, offeringId: string, at: number): Promise<void>;
 }
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly netlicensing: NetLicensingPort;
+  }
+}

@@ -1,18 +1,10 @@
 /**
  * What the rules ask of storage, in the domain's terms. The store (platform/store/) implements these
  * ports, and the compiler checks it does (`implements`); the rules import only these, never the
- * store. Each capability declares its repositories' ports beside its rules (`<capability>/ports.ts`);
- * this file gathers them into the transaction a service is handed.
+ * store. Each capability declares its repositories' ports beside its rules (`<capability>/ports.ts`)
+ * and adds them to the transaction a service is handed (`Tx`, below) from there.
  */
-import type { AccountPort, ApiKeysPort, StaffDirectoryPort, StaffUsersPort } from '../../capabilities/access/ports.js';
-import type { FeaturesPort, OfferingsPort, ProductsPort } from '../../capabilities/catalog/ports.js';
-import type { CustomersPort } from '../../capabilities/customers/ports.js';
-import type { EntitlementsPort, VersionsPort } from '../../capabilities/entitlements/ports.js';
-import type { EventsPort } from '../../capabilities/events/ports.js';
-import type { ActivationsPort, LeasesPort, SigningKeysPort, TrialsPort } from '../../capabilities/licensing/ports.js';
-import type { MigrationsPort } from '../../capabilities/migrations/ports.js';
-import type { PoolsPort, UsagePort } from '../../capabilities/usage/ports.js';
-import type { NetLicensingPort } from '../../faces/netlicensing/ports.js';
+import type { StaffDirectoryPort } from '../../capabilities/access/ports.js';
 import type { ActivationRecord } from './model.js';
 
 /**
@@ -24,28 +16,14 @@ export interface Scope {
   productId: string | null;
 }
 
-/** The repositories of one account, on one connection or transaction. */
-export interface Tx {
-  readonly account: AccountPort;
-  readonly products: ProductsPort;
-  readonly features: FeaturesPort;
-  readonly offerings: OfferingsPort;
-  readonly customers: CustomersPort;
-  readonly entitlements: EntitlementsPort;
-  readonly events: EventsPort;
-  readonly apiKeys: ApiKeysPort;
-  readonly activations: ActivationsPort;
-  readonly leases: LeasesPort;
-  readonly signingKeys: SigningKeysPort;
-  readonly trials: TrialsPort;
-  readonly versions: VersionsPort;
-  readonly migrations: MigrationsPort;
-  readonly staffUsers: StaffUsersPort;
-  readonly usage: UsagePort;
-  readonly pools: PoolsPort;
-  /** The NetLicensing face's own rows, in the same transaction as the core records they dress. */
-  readonly netlicensing: NetLicensingPort;
-}
+/**
+ * The repositories of one account, on one connection or transaction. Each capability adds its own
+ * from its `ports.ts` (`declare module '…/platform/domain/ports.js' { interface Tx { … } }`), and its
+ * `capability.ts` says how the store builds them (`repositories`); `registry.ts` checks at compile
+ * time that every name declared here is built.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the capabilities' declarations
+export interface Tx {}
 
 /** One account's data. Every query made through it is scoped to the account (and product). */
 export interface AccountStore {

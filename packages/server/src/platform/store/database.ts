@@ -12,11 +12,12 @@ import {
   type DatabaseConnection,
   type Driver,
   type SelectQueryBuilder,
+  type Migration,
 } from 'kysely';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { DB } from './schema.js';
-import { migrationProvider } from './migrations/index.js';
+import { migrationsWith } from './migrations/index.js';
 import { ChangeFeed, decodeChanges, encodeChanges, type Change } from './changes.js';
 import { WriteFaults } from './write-faults.js';
 
@@ -73,10 +74,12 @@ export function openDatabase(config: DatabaseConfig): Database {
   return config.dialect === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolSize ?? 10);
 }
 
-export async function migrateToLatest(database: Database): Promise<string[]> {
+/** Runs the shared history and the capabilities' own migrations (`registry.ts`) not run yet, in name order. */
+export async function migrateToLatest(database: Database, capabilities: Readonly<Record<string, Migration>>): Promise<string[]> {
   // Features land in parallel branches of work; a migration numbered below one already applied is
   // still run rather than refused (each migration touches only its own tables and columns).
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const provider = { getMigrations: async () => migrationsWith(capabilities) };
+  const migrator = new Migrator({ db: database.db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

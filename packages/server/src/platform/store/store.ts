@@ -5,79 +5,34 @@ import type { DB } from './schema.js';
 import type * as ports from '../domain/ports.js';
 import type { EndedUsagePeriod, Scope } from '../domain/ports.js';
 import { ChangeSet } from './changes.js';
-import { AccountRepository } from '../../capabilities/access/store/accounts.js';
-import { ActivationRepository, activationFromRow } from '../../capabilities/licensing/store/activations.js';
-import { LeaseRepository } from '../../capabilities/licensing/store/leases.js';
-import { SigningKeyRepository } from '../../capabilities/licensing/store/signing-keys.js';
-import { TrialRepository } from '../../capabilities/licensing/store/trials.js';
-import { VersionRepository } from '../../capabilities/entitlements/store/versions.js';
-import { MigrationRepository } from '../../capabilities/migrations/store/migrations.js';
-import { UsageRepository } from '../../capabilities/usage/store/usage.js';
-import { PoolRepository } from '../../capabilities/usage/store/pools.js';
+import { apiKeyFromRow } from '../../capabilities/access/store/api-keys.js';
+import { activationFromRow } from '../../capabilities/licensing/store/activations.js';
 import { entitlementFromRow } from '../../capabilities/entitlements/store/entitlements.js';
-import { ApiKeyRepository, apiKeyFromRow } from '../../capabilities/access/store/api-keys.js';
-import { CustomerRepository } from '../../capabilities/customers/store/customers.js';
-import { EntitlementRepository } from '../../capabilities/entitlements/store/entitlements.js';
-import { EventRepository } from '../../capabilities/events/store/events.js';
-import { FeatureRepository } from '../../capabilities/catalog/store/features.js';
+import { StaffDirectory } from '../../capabilities/access/store/staff-users.js';
 import { IdempotencyRepository } from './idempotency.js';
-import { OfferingRepository } from '../../capabilities/catalog/store/offerings.js';
-import { ProductRepository } from '../../capabilities/catalog/store/products.js';
-import { StaffDirectory, StaffUserRepository } from '../../capabilities/access/store/staff-users.js';
-import { NetLicensingRepository } from '../../faces/netlicensing/store/netlicensing.js';
+import type { RepoContext } from './context.js';
+
+/**
+ * How the store builds the repositories of one transaction: each capability's `repositories`
+ * (capability.ts), joined by the registry (`repositoriesOf`).
+ */
+export type Repositories = (ctx: RepoContext) => ports.Tx;
 
 /**
  * The repositories of one account, on one connection or transaction: the domain's `Tx` port, plus
  * what only the HTTP layer uses (idempotency records) and the changes the writes report.
  */
-export class Tx implements ports.Tx {
-  readonly account: AccountRepository;
-  readonly products: ProductRepository;
-  readonly features: FeatureRepository;
-  readonly offerings: OfferingRepository;
-  readonly customers: CustomerRepository;
-  readonly entitlements: EntitlementRepository;
-  readonly events: EventRepository;
-  readonly apiKeys: ApiKeyRepository;
-  readonly idempotency: IdempotencyRepository;
-  readonly activations: ActivationRepository;
-  readonly leases: LeaseRepository;
-  readonly signingKeys: SigningKeyRepository;
-  readonly trials: TrialRepository;
-  readonly versions: VersionRepository;
-  readonly migrations: MigrationRepository;
-  readonly staffUsers: StaffUserRepository;
-  readonly usage: UsageRepository;
-  readonly pools: PoolRepository;
-  readonly netlicensing: NetLicensingRepository;
+export type Tx = ports.Tx & { readonly idempotency: IdempotencyRepository; readonly changes: ChangeSet };
 
-  constructor(
-    db: Kysely<DB>,
-    database: Database,
-    scope: Scope,
-    readonly changes: ChangeSet = new ChangeSet(database.changes),
-  ) {
-    const ctx = { db, database, scope, changes };
-    this.account = new AccountRepository(ctx);
-    this.products = new ProductRepository(ctx);
-    this.features = new FeatureRepository(ctx);
-    this.offerings = new OfferingRepository(ctx);
-    this.customers = new CustomerRepository(ctx);
-    this.entitlements = new EntitlementRepository(ctx);
-    this.events = new EventRepository(ctx);
-    this.apiKeys = new ApiKeyRepository(ctx);
-    this.idempotency = new IdempotencyRepository(ctx);
-    this.activations = new ActivationRepository(ctx);
-    this.leases = new LeaseRepository(ctx);
-    this.signingKeys = new SigningKeyRepository(ctx);
-    this.trials = new TrialRepository(ctx);
-    this.versions = new VersionRepository(ctx);
-    this.migrations = new MigrationRepository(ctx);
-    this.staffUsers = new StaffUserRepository(ctx);
-    this.usage = new UsageRepository(ctx);
-    this.pools = new PoolRepository(ctx);
-    this.netlicensing = new NetLicensingRepository(ctx);
-  }
+export function openTx(
+  db: Kysely<DB>,
+  database: Database,
+  scope: Scope,
+  repositories: Repositories,
+  changes: ChangeSet = new ChangeSet(database.changes),
+): Tx {
+  const ctx = { db, database, scope, changes };
+  return { ...repositories(ctx), idempotency: new IdempotencyRepository(ctx), changes };
 }
 
 /** How often a write rolled back by the database's deadlock detector is tried in all. */
@@ -88,6 +43,7 @@ export class AccountStore implements ports.AccountStore {
   constructor(
     private readonly database: Database,
     readonly scope: Scope,
+    private readonly repositories: Repositories,
   ) {}
 
   /** Reads outside a transaction: each statement sees committed data. */
@@ -98,7 +54,7 @@ export class AccountStore implements ports.AccountStore {
     // belong in write().
     const changes = new ChangeSet(null);
     try {
-      return await fn(new Tx(this.database.db, this.database, this.scope, changes));
+      return await fn(openTx(this.database.db, this.database, this.scope, this.repositories, changes));
     } finally {
       this.database.changes.publish(changes.changes);
     }
@@ -112,7 +68,7 @@ export class AccountStore implements ports.AccountStore {
         const out = await this.database.db.transaction().execute(async (transaction) => {
           const fault = this.database.faults.plugin();
           const trx = fault ? transaction.withPlugin(fault) : transaction;
-          const result = await fn(new Tx(trx, this.database, this.scope, changes));
+          const result = await fn(openTx(trx, this.database, this.scope, this.repositories, changes));
           await this.database.announce(trx, changes.changes);
           return result;
         });
@@ -132,7 +88,10 @@ export class AccountStore implements ports.AccountStore {
 
 /** The store: account-scoped access, plus the few lookups that happen before an account is known. */
 export class Store implements ports.Store {
-  constructor(readonly database: Database) {}
+  constructor(
+    readonly database: Database,
+    private readonly repositories: Repositories,
+  ) {}
 
   /** Console sign-in and sessions, looked up before an account is known. */
   get staff(): StaffDirectory {
@@ -140,7 +99,7 @@ export class Store implements ports.Store {
   }
 
   forAccount(scope: Scope): AccountStore {
-    return new AccountStore(this.database, scope);
+    return new AccountStore(this.database, scope, this.repositories);
   }
 
   /** Authentication: an API key by the hash of its token, across accounts. */

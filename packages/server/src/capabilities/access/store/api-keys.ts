@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Role } from '@leasehold/contract';
 import type { ApiKeyRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { ApiKeysPort } from '../ports.js';
-import type { ApiKeysTable } from '../../../platform/store/schema.js';
+import type { ApiKeysTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate } from '../../../platform/store/paging.js';
 

@@ -4,7 +4,7 @@ import type { Page, PageRequest, StaffSessionRecord, StaffUserRecord } from '../
 import type { StaffDirectoryPort, StaffUsersPort } from '../ports.js';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { Database } from '../../../platform/store/database.js';
-import type { StaffSessionsTable, StaffUsersTable } from '../../../platform/store/schema.js';
+import type { StaffSessionsTable, StaffUsersTable } from './tables.js';
 import { uniquely, type RepoContext } from '../../../platform/store/context.js';
 import { paginate } from '../../../platform/store/paging.js';
 

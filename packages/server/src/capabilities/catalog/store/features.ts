@@ -3,7 +3,7 @@ import type { FeatureType } from '@leasehold/contract';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { FeatureRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { FeaturesPort } from '../ports.js';
-import type { FeaturesTable } from '../../../platform/store/schema.js';
+import type { FeaturesTable } from './tables.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
 import { paginate } from '../../../platform/store/paging.js';
 

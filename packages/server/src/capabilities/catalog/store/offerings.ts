@@ -3,7 +3,7 @@ import type { EnforcementMode, EphemeralCounting, EvictionOrder, LicenseModel, S
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { OfferingRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { OfferingFilter, OfferingsPort } from '../ports.js';
-import type { OfferingsTable } from '../../../platform/store/schema.js';
+import type { OfferingsTable } from './tables.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 import { VersionRepository } from '../../entitlements/store/versions.js';

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { Page, PageRequest, ProductRecord } from '../../../platform/domain/model.js';
 import type { ProductsPort } from '../ports.js';
-import type { ProductsTable } from '../../../platform/store/schema.js';
+import type { ProductsTable } from './tables.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 

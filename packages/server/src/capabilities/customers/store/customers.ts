@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { CustomerRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { CustomerFilter, CustomersPort } from '../ports.js';
-import type { CustomersTable } from '../../../platform/store/schema.js';
+import type { CustomersTable } from './tables.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 

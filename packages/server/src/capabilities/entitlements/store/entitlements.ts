@@ -3,7 +3,7 @@ import type { EntitlementState } from '@leasehold/contract';
 import { StoreConflict } from '../../../platform/store/conflicts.js';
 import type { EntitlementRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { EntitlementFilter, EntitlementsPort } from '../ports.js';
-import type { EntitlementsTable } from '../../../platform/store/schema.js';
+import type { EntitlementsTable } from './tables.js';
 import { uniquely, type RepoContext, changed } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 

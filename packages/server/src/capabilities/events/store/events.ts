@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { EventRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { EventFilter, EventsPort } from '../ports.js';
-import type { EventsTable } from '../../../platform/store/schema.js';
+import type { EventsTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 

@@ -2,7 +2,8 @@ import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { ActivationState, SeatKind } from '@leasehold/contract';
 import type { ActivationRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { ActivationsPort } from '../ports.js';
-import type { ActivationsTable, DB } from '../../../platform/store/schema.js';
+import type { DB } from '../../../platform/store/schema.js';
+import type { ActivationsTable } from './tables.js';
 import { changed, type RepoContext } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 

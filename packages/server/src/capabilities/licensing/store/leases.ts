@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { LeaseRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { LeasesPort } from '../ports.js';
-import type { LeasesTable } from '../../../platform/store/schema.js';
+import type { LeasesTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate } from '../../../platform/store/paging.js';
 

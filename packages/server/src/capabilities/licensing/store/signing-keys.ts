@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { SigningKeyRecord } from '../../../platform/domain/model.js';
 import type { SigningKeysPort } from '../ports.js';
-import type { SigningKeysTable } from '../../../platform/store/schema.js';
+import type { SigningKeysTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { parseJson } from '../../../platform/store/paging.js';
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { MigrationRecord, MigrationState, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { MigrationsPort } from '../ports.js';
-import type { MigrationsTable } from '../../../platform/store/schema.js';
+import type { MigrationsTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 

@@ -1,8 +1,10 @@
 /** The NetLicensing face's tables (migration 0006), merged into the one `DB` interface. */
-export interface NetLicensingTables {
-  nl_objects: NlObjectsTable;
-  nl_sessions: NlSessionsTable;
-  nl_auto_grants: NlAutoGrantsTable;
+declare module '../../../platform/store/schema.js' {
+  interface DB {
+    nl_objects: NlObjectsTable;
+    nl_sessions: NlSessionsTable;
+    nl_auto_grants: NlAutoGrantsTable;
+  }
 }
 
 export interface NlObjectsTable {

@@ -1,4 +1,4 @@
-import type { Migration, MigrationProvider } from 'kysely';
+import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_activations_leases.js';
 import * as m0003 from './0003_history_migrations.js';
@@ -13,7 +13,10 @@ import * as m0011 from './0011_idempotency_by_credential.js';
 import * as m0012 from './0012_staff_email_per_account.js';
 import * as m0013 from './0013_offline_lease_period.js';
 
-/** The one migration history, in order; it runs unchanged on SQLite and PostgreSQL. */
+/**
+ * The history written before capabilities declared their own migrations (`Capability.migrations`);
+ * it spans capabilities, so it stays here. Every migration runs unchanged on SQLite and PostgreSQL.
+ */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_activations_leases': m0002,
@@ -30,6 +33,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_offline_lease_period': m0013,
 };
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => MIGRATIONS,
-};
+/** The shared history and the capabilities' migrations, as one list; a name declared twice is refused. */
+export function migrationsWith(capabilities: Readonly<Record<string, Migration>>): Record<string, Migration> {
+  for (const name of Object.keys(capabilities)) {
+    if (MIGRATIONS[name]) throw new Error(`migration ${name} is declared twice (the shared history has it)`);
+  }
+  return { ...MIGRATIONS, ...capabilities };
+}
