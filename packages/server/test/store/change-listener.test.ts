@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/platform/store/database.js';
-import type { Change } from '../../src/platform/store/changes.js';
+import type { CacheChange } from '../../src/platform/store/changes.js';
 import { createPostgresDatabase, storeKinds } from '../support/stores.js';
 
 /**
@@ -78,7 +78,7 @@ describe.skipIf(!withPostgres)('the PostgreSQL change listener', () => {
       proxied.port = String(proxy.port);
       const database: Database = openDatabase({ dialect: 'postgres', url: proxied.toString(), poolSize: 2 });
       cleanup.push(() => database.close());
-      const heard: Change[] = [];
+      const heard: CacheChange[] = [];
       database.changes.subscribe((changes) => heard.push(...changes));
 
       await eventually(() => database.cacheable(), 'listening at first', 10_000);

@@ -178,13 +178,13 @@ export function transferLicenses(ctx: Context, number: string, sourceNumber: str
 
 // ---- licenses -------------------------------------------------------------------------------
 
-export interface LicenseFacts {
+export interface NlLicenseFacts {
   entitlement: EntitlementRecord;
   face: NlObjectRecord;
   template: TemplateFacts;
 }
 
-export async function requireLicense(tx: Tx, number: string, opts: { lock?: boolean } = {}): Promise<LicenseFacts> {
+export async function requireLicense(tx: Tx, number: string, opts: { lock?: boolean } = {}): Promise<NlLicenseFacts> {
   const entitlement = await tx.entitlements.find(number, opts);
   const face = entitlement && (await tx.netlicensing.find('license', entitlement.id, opts));
   const template = entitlement && face ? await templateOfOffering(tx, entitlement.offeringId) : undefined;
@@ -192,8 +192,8 @@ export async function requireLicense(tx: Tx, number: string, opts: { lock?: bool
   return { entitlement, face, template };
 }
 
-export async function licensesOf(tx: Tx, customerId: string): Promise<LicenseFacts[]> {
-  const out: LicenseFacts[] = [];
+export async function licensesOf(tx: Tx, customerId: string): Promise<NlLicenseFacts[]> {
+  const out: NlLicenseFacts[] = [];
   for (const face of await tx.netlicensing.list('license', { parentId: customerId })) {
     const entitlement = await tx.entitlements.find(face.refId);
     const template = entitlement && (await templateOfOffering(tx, entitlement.offeringId));
@@ -202,7 +202,7 @@ export async function licensesOf(tx: Tx, customerId: string): Promise<LicenseFac
   return out;
 }
 
-export async function licenseItem(tx: Tx, l: LicenseFacts): Promise<NlItem> {
+export async function licenseItem(tx: Tx, l: NlLicenseFacts): Promise<NlItem> {
   const customer = await tx.customers.find(l.entitlement.customerId);
   const t = l.template;
   const type = t.face.props['licenseType'];
@@ -267,7 +267,7 @@ export async function insertLicense(
   licensee: LicenseeFacts,
   template: TemplateFacts,
   form: NlForm,
-): Promise<LicenseFacts> {
+): Promise<NlLicenseFacts> {
   if (template.offering.productId !== licensee.face.productId) {
     throw illegal('The license template belongs to another product than the licensee', {
       licensee: licensee.customer.externalRef,

@@ -1,6 +1,6 @@
 import { addDuration } from '../../foundation/durations.js';
 import { secretsEqual } from '../../secrets/compare.js';
-import type { LicenseFacts } from './licensees.js';
+import type { NlLicenseFacts } from './licensees.js';
 import type { ModuleFacts } from './catalog.js';
 import { bool, isoOf, list, type LicensingModel, type NlInfo, type NlList } from './entities.js';
 
@@ -35,7 +35,7 @@ export interface TemplateSummary {
 export interface ModuleInput {
   module: ModuleFacts;
   /** The licensee's licenses of this module that count: active entitlements only. */
-  licenses: LicenseFacts[];
+  licenses: NlLicenseFacts[];
   /** All templates of the module (MultiFeature and PricingTable list them). */
   templates: TemplateSummary[];
   sessions: SessionFact[];
@@ -64,8 +64,8 @@ const DAY = 24 * 60 * 60 * 1000;
 export const DEFAULT_CHECKOUT_VALIDITY_S = 300;
 
 const int = (v: string | undefined, fallback = 0) => (v === undefined || v === '' || Number.isNaN(Number(v)) ? fallback : Number(v));
-const typeOf = (l: LicenseFacts) => l.template.face.props['licenseType'];
-const inForce = (l: LicenseFacts, now: number) =>
+const typeOf = (l: NlLicenseFacts) => l.template.face.props['licenseType'];
+const inForce = (l: NlLicenseFacts, now: number) =>
   l.entitlement.startsAt <= now && (l.entitlement.endsAt === null || now < l.entitlement.endsAt);
 
 /**
@@ -73,7 +73,7 @@ const inForce = (l: LicenseFacts, now: number) =>
  * it ends, so buying early extends rather than overlaps. Returns the end of the chain and whether
  * `now` falls inside it.
  */
-export function chainedTerm(licenses: LicenseFacts[], now: number): { valid: boolean; expires: number | null } {
+export function chainedTerm(licenses: NlLicenseFacts[], now: number): { valid: boolean; expires: number | null } {
   const sorted = [...licenses].sort((a, b) => a.entitlement.startsAt - b.entitlement.startsAt);
   let end: number | null = null;
   let valid = false;
@@ -229,7 +229,7 @@ const RULES: Record<LicensingModel, (input: ModuleInput) => ModuleResult> = {
     const held = licenses.filter((l) => inForce(l, now));
     const secret = params.nodeSecret;
     if (!secret) return result(false);
-    const slotsOf = (l: LicenseFacts) => Object.entries(l.face.props).filter(([k]) => /^nodeSecret\d+$/.test(k));
+    const slotsOf = (l: NlLicenseFacts) => Object.entries(l.face.props).filter(([k]) => /^nodeSecret\d+$/.test(k));
     if (held.some((l) => slotsOf(l).some(([, v]) => secretsEqual(v, secret)))) return result(true);
     if ((module.face.props['nodeSecretMode'] ?? 'CLIENT') !== 'CLIENT') return result(false);
     for (const l of held) {

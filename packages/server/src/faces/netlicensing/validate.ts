@@ -11,7 +11,7 @@ import { bool, item, malformed, NlForm, type NlInfo, type NlItem } from './entit
 /** How long a validation result may be cached when the vendor sets no `licenseCheckInterval` on the product. */
 export const DEFAULT_CHECK_INTERVAL = 'P1D';
 
-export interface ValidationOutcome {
+export interface NlValidationOutcome {
   items: NlItem[];
   infos: NlInfo[];
   ttl: number;
@@ -60,7 +60,7 @@ export function moduleParamsOf(form: NlForm): Map<string, ModuleParams> {
  * writing off PayPerUse quantities, binding node secrets — happen in the same transaction and
  * record their events; `dryRun=true` computes the same answer and changes nothing.
  */
-export function validateLicensee(ctx: Context, number: string, form: NlForm): Promise<ValidationOutcome> {
+export function validateLicensee(ctx: Context, number: string, form: NlForm): Promise<NlValidationOutcome> {
   const dryRun = form.get('dryRun') === 'true';
   const params = moduleParamsOf(form);
   return ctx.store.write(async (tx) => {

@@ -16,13 +16,13 @@
  */
 export type ChangeKind = 'entitlement' | 'account' | 'keys' | 'all';
 
-export interface Change {
+export interface CacheChange {
   accountId: string;
   kind: ChangeKind;
   id: string;
 }
 
-export type ChangeListener = (changes: readonly Change[]) => void;
+export type ChangeListener = (changes: readonly CacheChange[]) => void;
 
 /** The process-wide change stream: local commits, and what other processes report. */
 export class ChangeFeed {
@@ -33,7 +33,7 @@ export class ChangeFeed {
     return () => this.listeners.delete(listener);
   }
 
-  publish(changes: readonly Change[]): void {
+  publish(changes: readonly CacheChange[]): void {
     if (changes.length === 0) return;
     for (const listener of this.listeners) listener(changes);
   }
@@ -41,7 +41,7 @@ export class ChangeFeed {
 
 /** The changes one transaction (or one autocommit statement) makes. */
 export class ChangeSet {
-  private readonly items = new Map<string, Change>();
+  private readonly items = new Map<string, CacheChange>();
 
   /** `feed` set: autocommit, so each change is published as soon as it is reported. */
   constructor(private readonly feed: ChangeFeed | null) {}
@@ -55,7 +55,7 @@ export class ChangeSet {
     this.items.set(`${kind}\u0000${accountId}\u0000${id}`, change);
   }
 
-  get changes(): Change[] {
+  get changes(): CacheChange[] {
     return [...this.items.values()];
   }
 }
@@ -64,7 +64,7 @@ export class ChangeSet {
 const MAX_PAYLOAD = 7_000;
 
 /** The wire form of a change set, for another process: `{o: origin, c: [[account, kind, id], …]}`. */
-export function encodeChanges(origin: string, changes: readonly Change[]): string {
+export function encodeChanges(origin: string, changes: readonly CacheChange[]): string {
   const payload = JSON.stringify({ o: origin, c: changes.map((c) => [c.accountId, c.kind, c.id]) });
   if (payload.length <= MAX_PAYLOAD) return payload;
   const accounts = [...new Set(changes.map((c) => c.accountId))];
@@ -73,7 +73,7 @@ export function encodeChanges(origin: string, changes: readonly Change[]): strin
 }
 
 /** Reads a payload from another process; anything unreadable means "everything may have changed". */
-export function decodeChanges(payload: string): { origin: string | null; changes: Change[] } {
+export function decodeChanges(payload: string): { origin: string | null; changes: CacheChange[] } {
   try {
     const parsed = JSON.parse(payload) as { o?: unknown; c?: unknown };
     if (!Array.isArray(parsed.c)) throw new Error('no changes');

@@ -18,7 +18,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { DB } from './schema.js';
 import { migrationsWith } from './migrations/index.js';
-import { ChangeFeed, decodeChanges, encodeChanges, type Change } from './changes.js';
+import { ChangeFeed, decodeChanges, encodeChanges, type CacheChange } from './changes.js';
 import { WriteFaults } from './write-faults.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -46,7 +46,7 @@ export interface Database {
   /** Committed changes, this process's and (as far as they are known) other processes'. */
   readonly changes: ChangeFeed;
   /** Tells other processes what a transaction changed; delivered only if it commits. */
-  announce(trx: Kysely<DB>, changes: readonly Change[]): Promise<void>;
+  announce(trx: Kysely<DB>, changes: readonly CacheChange[]): Promise<void>;
   /**
    * May memory caches be used now? True while other processes' writes are being heard: on SQLite
    * it also checks whether another connection committed since the last call (and if so publishes

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { LicenseCachePort, LicenseSnapshot, Ticket } from '../ports.js';
-import type { Change } from '../../../platform/store/changes.js';
+import type { CacheChange } from '../../../platform/store/changes.js';
 import type { Database } from '../../../platform/store/database.js';
 
 export interface KeyOwner {
@@ -101,7 +101,7 @@ export class LicenseCache implements LicenseCachePort {
     else this.stats.refusedFills++;
   }
 
-  private apply(changes: readonly Change[]): void {
+  private apply(changes: readonly CacheChange[]): void {
     for (const change of changes) {
       switch (change.kind) {
         case 'entitlement': {
