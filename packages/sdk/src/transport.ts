@@ -48,7 +48,8 @@ export class ClientApi {
     if (res.ok) return { status: res.status, body: parsed as T, serverTime, serverTimeCoarse: coarse };
 
     const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-    const retryAfter = retryAfterMs(res.headers.get('retry-after'));
+    // A date is read against the server's own clock (its Date header), so a skewed device waits as long as the server asked.
+    const retryAfter = retryAfterMs(res.headers.get('retry-after'), dateOf(res.headers.get('date')));
     const transient = res.status >= 500 || res.status === 429 || res.status === 408 || !error?.code;
     const code = error?.code;
     // A code outside the contract (a newer server) gets the generic one its status implies; the server's word stays in the details.
@@ -70,6 +71,11 @@ export class ClientApi {
   }
 }
 
+function dateOf(header: string | null): number | null {
+  const at = header ? Date.parse(header) : NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
 function serverTimeOf(body: unknown, dateHeader: string | null): { serverTime: number | null; coarse: boolean } {
   const iso = (body as { serverTime?: unknown } | null)?.serverTime;
   const coarse = typeof iso !== 'string';
@@ -77,8 +83,11 @@ function serverTimeOf(body: unknown, dateHeader: string | null): { serverTime: n
   return { serverTime: Number.isFinite(at) ? at : null, coarse };
 }
 
-function retryAfterMs(header: string | null): number | undefined {
+/** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterMs(header: string | null, now: number | null): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+  if (header.trim() !== '' && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(header);
+  return Number.isFinite(at) && now !== null ? Math.max(0, at - now) : undefined;
 }

@@ -201,6 +201,36 @@ describe('refresh', () => {
     }
     expect(firstRetries.size).toBeGreaterThan(10);
   });
+  it("an overloaded server's Retry-After is honoured: the next refresh waits as long as it asked, not the shorter backoff", async () => {
+    const w = world({ leaseSeconds: 30 * 24 * 3600 });
+    const license = await w.open({
+      random: () => 0,
+      courtesy: { intervalMs: 0 },
+      backoff: { initialMs: 5 * SECOND, ceilingMs: 10 * MINUTE },
+    });
+    await license.activate(w.key);
+    w.server.outage = 503;
+    w.server.retryAfter = '120';
+    await license.refresh();
+    w.server.retryAfter = null; // the next failure says nothing: back to the plain backoff
+    w.clock.set(w.clock.nextTimerAt()!);
+    await flush();
+    await license.settled();
+    // As an HTTP date, read against the server's Date header.
+    w.server.retryAfter = new Date(w.clock.now() + 7 * MINUTE).toUTCString();
+    w.clock.set(w.clock.nextTimerAt()!);
+    await flush();
+    await license.settled();
+    w.server.retryAfter = null;
+    w.clock.set(w.clock.nextTimerAt()!);
+    await flush();
+    await license.settled();
+    const at = w.server.callsTo('/v1/client/refresh');
+    expect(at[1]! - at[0]!).toBe(120 * SECOND); // and not 2.5 s
+    expect(at[2]! - at[1]!).toBe(5 * SECOND); // the second retry's own step (random 0: half of 10 s)
+    expect(at[3]! - at[1]!).toBe(7 * MINUTE); // the date it named, not the third step's 10 s later
+    await license.close();
+  });
 });
 
 describe('enforcement modes', () => {

@@ -21,6 +21,8 @@ export class Renewal {
   private readonly courtesyEvery: number;
   private readonly backoff: BackoffPolicy;
   private failures = 0;
+  /** The server's `Retry-After` on the last failure (an overloaded server says when to come back). */
+  private retryAfterMs: number | undefined;
   private inflight: Promise<RefreshOutcome> | null = null;
   private timer: Timer | null = null;
 
@@ -83,6 +85,7 @@ export class Renewal {
       return { refreshed: true, code: 'VALID', status };
     } catch (caught) {
       const error = asLeaseholdError(caught);
+      this.retryAfterMs = error.options.retryAfterMs;
       if (error.transient || error.code === 'SIGNATURE_INVALID') {
         this.failures++;
       } else if (isRefusal(error.code)) {
@@ -117,7 +120,7 @@ export class Renewal {
     const now = this.ctx.clock.now();
     let due: number;
     if (this.failures > 0) {
-      due = now + backoffDelay(this.backoff, this.failures - 1, this.ctx.random);
+      due = now + backoffDelay(this.backoff, this.failures - 1, this.ctx.random, this.retryAfterMs);
     } else if (!lease || state.refusal) {
       // Refused: look again now and then, so a resumed license comes back without a restart.
       if (this.courtesyEvery <= 0 || !lease) return;

@@ -62,6 +62,8 @@ export class FakeServer {
   readonly activations: FakeActivation[] = [];
   /** `'down'`: every call fails like a refused connection; a number: every call answers that status. */
   outage: 'down' | number | null = null;
+  /** The `Retry-After` header an outage answers with (seconds), if any. */
+  retryAfter: string | null = null;
   /** Signs leases with this signer instead (a server with the wrong key). */
   impostor: Signer | null = null;
   /** Usage counted this period, per feature; the idempotency keys seen; every record counted. */
@@ -120,7 +122,11 @@ export class FakeServer {
     this.calls.push({ path, at: this.clock.now() });
     if (this.outage === 'down') throw new TypeError('fetch failed: connect ECONNREFUSED');
     if (typeof this.outage === 'number')
-      return json(this.outage, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down for maintenance' } });
+      return json(
+        this.outage,
+        { error: { code: 'SERVICE_UNAVAILABLE', message: 'down for maintenance' } },
+        this.retryAfter === null ? {} : { 'retry-after': this.retryAfter, date: new Date(this.clock.now()).toUTCString() },
+      );
     const key = /^License (.+)$/.exec(String((init.headers as Record<string, string>).authorization ?? ''))?.[1];
     if (key !== this.license.key && path !== '/v1/client/trial') {
       return json(401, { error: { code: 'LICENSE_KEY_INVALID', message: 'No license has this key.' } });
@@ -376,8 +382,8 @@ export class FakeServer {
   }
 }
 
-function json(status: number, body: unknown): Response {
-  return new Response(body === null ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === null ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 /** Lets the SDK's background promises (a refresh started by a timer) run to completion. */
