@@ -13,9 +13,11 @@ import { LicenseCache } from './capabilities/licensing/store/license-cache.js';
 import { Metrics } from './platform/http/metrics.js';
 import type { Config } from './config.js';
 
-export function databaseConfigOf(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'>): DatabaseConfig {
+export function databaseConfigOf(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'> & Partial<Pick<Config, 'pgStatementTimeoutMs'>>,
+): DatabaseConfig {
   return config.databaseUrl
-    ? { dialect: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize }
+    ? { dialect: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs ?? 0 }
     : { dialect: 'sqlite', file: join(config.dataDir, 'leasehold.db') };
 }
 
@@ -73,7 +75,8 @@ export function storeOf(database: Database): Store {
 }
 
 export async function openServices(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'> & { cacheSize?: number },
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'> &
+    Partial<Pick<Config, 'pgStatementTimeoutMs'>> & { cacheSize?: number },
   deps: { clock?: Clock; ids?: IdGenerator } = {},
 ): Promise<Started> {
   const clock = deps.clock ?? systemClock;

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit.js';
+import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './platform/http/load-shedding.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
 export interface Config {
@@ -26,6 +27,10 @@ export interface Config {
   publicUrl: string | null;
   /** The bearer token a Prometheus scrape must send; null leaves /metrics open. */
   metricsToken: string | null;
+  /** When a process refuses new requests with 503 instead of queueing them. */
+  loadLimits: LoadLimits;
+  /** PostgreSQL cancels a statement running longer than this (ms; 0: never), so a stuck query cannot hold a connection for minutes. */
+  pgStatementTimeoutMs: number;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -90,6 +95,23 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     default: '(unset)',
     meaning:
       'When set, GET /metrics (Prometheus text format) answers only to Authorization: Bearer <token>; unset, it is open like /healthz (keep the port off the internet, or set a token)',
+  },
+  {
+    name: 'LEASEHOLD_MAX_IN_FLIGHT',
+    default: String(DEFAULT_LOAD_LIMITS.maxInFlight),
+    meaning:
+      'Requests one process works on at once; past it a request is refused at once with 503 and Retry-After instead of queueing (0 for no limit; health and metrics are never refused)',
+  },
+  {
+    name: 'LEASEHOLD_MAX_EVENT_LOOP_DELAY_MS',
+    default: String(DEFAULT_LOAD_LIMITS.maxEventLoopDelayMs),
+    meaning:
+      'When the event loop runs this late (ms), new requests get 503 and Retry-After until it catches up (0, the default, does not watch it: the in-flight limit already bounds the queue)',
+  },
+  {
+    name: 'LEASEHOLD_PG_STATEMENT_TIMEOUT_MS',
+    default: '30000',
+    meaning: 'PostgreSQL cancels a statement running longer (answered 503, nothing committed; schema migrations are exempt; 0 for none)',
   },
   {
     name: 'LEASEHOLD_PUBLIC_URL',
@@ -187,5 +209,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheSize: integer('LEASEHOLD_CACHE_SIZE', env['LEASEHOLD_CACHE_SIZE'], 100_000, 0, 10_000_000),
     publicUrl: publicUrl(env['LEASEHOLD_PUBLIC_URL']),
     metricsToken: env['LEASEHOLD_METRICS_TOKEN'] || null,
+    loadLimits: {
+      maxInFlight: integer('LEASEHOLD_MAX_IN_FLIGHT', env['LEASEHOLD_MAX_IN_FLIGHT'], DEFAULT_LOAD_LIMITS.maxInFlight, 0, 1_000_000),
+      maxEventLoopDelayMs: integer(
+        'LEASEHOLD_MAX_EVENT_LOOP_DELAY_MS',
+        env['LEASEHOLD_MAX_EVENT_LOOP_DELAY_MS'],
+        DEFAULT_LOAD_LIMITS.maxEventLoopDelayMs,
+        0,
+        600_000,
+      ),
+    },
+    pgStatementTimeoutMs: integer('LEASEHOLD_PG_STATEMENT_TIMEOUT_MS', env['LEASEHOLD_PG_STATEMENT_TIMEOUT_MS'], 30_000, 0, 3_600_000),
   };
 }

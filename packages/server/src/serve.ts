@@ -50,6 +50,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     hstsMaxAge: config.hstsMaxAge,
     publicUrl: config.publicUrl ?? undefined,
     metricsToken: config.metricsToken,
+    loadLimits: config.loadLimits,
   });
   // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
   const flushTimer = setInterval(() => {

@@ -14,6 +14,7 @@ import { installDeclaredErrorCheck, installDeclaredErrors, installOperationDocs,
 import { installMethodIndex } from './methods.js';
 import { openapiOptions } from './openapi.js';
 import { installMetrics } from './metrics.js';
+import { DEFAULT_LOAD_LIMITS, installLoadShedding, type LoadLimits } from './load-shedding.js';
 import type { Services } from './services.js';
 import { decorateLicenseAuth } from '../../capabilities/licensing/routes/license-auth.js';
 import { healthRoutes } from './health.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
   onUndeclaredError?: (problem: string) => void;
   /** The bearer token GET /metrics asks for; null or unset leaves it open. */
   metricsToken?: string | null;
+  /** When this process refuses new requests with 503 instead of queueing them (load-shedding.ts). */
+  loadLimits?: LoadLimits;
   /** Tests only: the capabilities to serve instead of the registry's. */
   capabilities?: readonly Capability[];
 }
@@ -106,6 +109,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
     done();
   });
+  installLoadShedding(app, services.metrics, options.loadLimits ?? DEFAULT_LOAD_LIMITS);
   installInputLimits(app);
   await installSecurityHeaders(app, { hstsMaxAge: options.hstsMaxAge ?? 0 });
   installErrorHandling(app, (e) => services.store.database.isUnavailable(e));

@@ -5,6 +5,7 @@ import {
   CompiledQuery,
   Kysely,
   Migrator,
+  sql,
   PostgresDialect,
   SqliteDialect,
   type PostgresPool,
@@ -68,10 +69,13 @@ export interface PoolStats {
   waitedMs: number;
 }
 
-export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize?: number };
+export type DatabaseConfig =
+  { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number };
 
 export function openDatabase(config: DatabaseConfig): Database {
-  return config.dialect === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolSize ?? 10);
+  return config.dialect === 'sqlite'
+    ? openSqlite(config.file)
+    : openPostgres(config.url, config.poolSize ?? 10, config.statementTimeoutMs ?? 0);
 }
 
 /** Runs the shared history and the capabilities' own migrations (`registry.ts`) not run yet, in name order. */
@@ -79,10 +83,23 @@ export async function migrateToLatest(database: Database, capabilities: Readonly
   // Features land in parallel branches of work; a migration numbered below one already applied is
   // still run rather than refused (each migration touches only its own tables and columns).
   const provider = { getMigrations: async () => migrationsWith(capabilities) };
-  const migrator = new Migrator({ db: database.db, provider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // Schema changes on a large table may run longer than the statement timeout requests live under:
+  // on PostgreSQL they run on one connection with the timeout lifted, and restored after.
+  const run = async (db: Kysely<DB>) => {
+    const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  };
+  if (database.dialect !== 'postgres') return run(database.db);
+  return database.db.connection().execute(async (db) => {
+    await sql`set statement_timeout = 0`.execute(db);
+    try {
+      return await run(db);
+    } finally {
+      await sql`reset statement_timeout`.execute(db);
+    }
+  });
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -186,11 +203,13 @@ function openSqlite(file: string): Database {
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
-function openPostgres(url: string, poolSize: number): Database {
+function openPostgres(url: string, poolSize: number, statementTimeoutMs: number): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: 5000,
+    // A statement running longer is cancelled (57014, answered as 503): nothing holds a connection for minutes.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     // Times are bigint milliseconds; they fit a JavaScript number exactly.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -226,7 +245,9 @@ function openPostgres(url: string, poolSize: number): Database {
     isUnavailable: (e) => {
       const code = codeOf(e) ?? '';
       return (
-        ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(code) ||
+        ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57014', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(
+          code,
+        ) ||
         (e instanceof Error &&
           /timeout exceeded when trying to connect|Connection terminated|not queryable|connection error/i.test(e.message))
       );
