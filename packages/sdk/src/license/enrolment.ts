@@ -41,6 +41,8 @@ export class Enrolment {
       ...this.device(),
       ...(d.user === undefined ? {} : { user: d.user }),
       ...(d.meta === undefined ? {} : { meta: d.meta }),
+      ...(d.ephemeral ? { ephemeral: true } : {}),
+      ...(d.host === undefined ? {} : { host: d.host }),
     };
     const answer = await this.connection.contact(() => api.post<ActivateResponse>('/v1/client/activate', key, body));
     const lease = this.state.verifyOrThrow(key, answer.body.lease.token, answer.body.activation.id, answer.serverTime);

@@ -48,7 +48,17 @@ export interface OpenOptions {
    */
   usageFlushMs?: number;
   /** Sent with an activation, for the vendor's device list. */
-  device?: { name?: string; platform?: string; hostname?: string; user?: string; meta?: Record<string, unknown> };
+  device?: {
+    name?: string;
+    platform?: string;
+    hostname?: string;
+    user?: string;
+    meta?: Record<string, unknown>;
+    /** A container, CI runner or autoscaled pod: the seat is held by heartbeats and freed when they stop (the offering's `ephemeralCounting` says how such instances count). */
+    ephemeral?: boolean;
+    /** Ephemeral instances: the machine they run on, when the offering counts per host. */
+    host?: string;
+  };
   /** Injected time and timers; default the system clock. */
   clock?: Clock;
   /** Injected HTTP; default the global `fetch`. */

@@ -6,6 +6,8 @@ import { staffUserRoutes } from './routes/staff-users.js';
 import { AccountRepository } from './store/accounts.js';
 import { ApiKeyRepository } from './store/api-keys.js';
 import { StaffUserRepository } from './store/staff-users.js';
+// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
+import type {} from './store/tables.js';
 
 /** Accounts, API keys, console users and their sessions: who may do what. */
 export const access = {

@@ -6,6 +6,8 @@ import { productRoutes } from './routes/products.js';
 import { FeatureRepository } from './store/features.js';
 import { OfferingRepository } from './store/offerings.js';
 import { ProductRepository } from './store/products.js';
+// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
+import type {} from './store/tables.js';
 
 /** What the vendor sells: products, their features, and offerings (plans, editions) of them. */
 export const catalog = {

@@ -4,6 +4,8 @@ import { entitlementChangeRoutes } from './routes/entitlement-changes.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 import { EntitlementRepository } from './store/entitlements.js';
 import { VersionRepository } from './store/versions.js';
+// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
+import type {} from './store/tables.js';
 
 /** What customers hold: an offering with overrides, its changes and its history. */
 export const entitlements = {

@@ -9,6 +9,8 @@ import { ActivationRepository } from './store/activations.js';
 import { LeaseRepository } from './store/leases.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { TrialRepository } from './store/trials.js';
+// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
+import type {} from './store/tables.js';
 
 /** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
 export const licensing = {

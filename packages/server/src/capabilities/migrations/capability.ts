@@ -3,6 +3,8 @@ import { managementAuth } from '../access/routes/auth.js';
 import { migrationRoutes } from './routes/migrations.js';
 import { runMigrations } from './runner.js';
 import { MigrationRepository } from './store/migrations.js';
+// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
+import type {} from './store/tables.js';
 
 /** Bulk moves of entitlements between offerings: a dry run with the impact, then a resumable job. */
 export const migrations = {

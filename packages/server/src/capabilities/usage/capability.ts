@@ -5,6 +5,8 @@ import { usageRoutes } from './routes/usage.js';
 import { closeEndedPeriods } from './statements.js';
 import { PoolRepository } from './store/pools.js';
 import { UsageRepository } from './store/usage.js';
+// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
+import type {} from './store/tables.js';
 
 /** Metered usage, quotas, element pools and pay-per-use statements. */
 export const usage = {
