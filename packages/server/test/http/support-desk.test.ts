@@ -86,4 +86,25 @@ describe.each(await storeKinds())('the support desk on %s', (kind) => {
     const other = await h.newAccount('Other vendor');
     expect((await h.call('GET', `/v1/activations?fingerprint=${device}`, undefined, { key: other.adminKey })).body.data).toEqual([]);
   });
+
+  it('names who did what to a support key that may read the log but not manage access: names only, no email or role', async () => {
+    const support = (await h.call('POST', '/v1/api-keys', { name: 'Helpdesk', role: 'support' })).body;
+    await h.call('POST', '/v1/staff-users', {
+      email: 'ben@vendor.test',
+      name: 'Ben Support',
+      password: 'a long passphrase here',
+      role: 'support',
+    });
+    expect((await h.call('GET', '/v1/staff-users', undefined, { key: support.key })).status).toBe(403);
+    const res = await h.call('GET', '/v1/actors', undefined, { key: support.key });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual(
+      expect.arrayContaining([
+        { type: 'api_key', id: support.id, name: 'Helpdesk' },
+        expect.objectContaining({ type: 'user', name: 'Ben Support' }),
+      ]),
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/ben@vendor\.test|"role"/);
+    expect((await h.call('GET', '/v1/actors?limit=5')).status).toBe(400);
+  });
 });
