@@ -11,7 +11,7 @@ import { OfferingEdit, Offerings } from './pages/Offerings';
 import { CustomerPage, Customers } from './pages/Customers';
 import { Entitlements } from './pages/Entitlements';
 import { EntitlementPage } from './pages/entitlement/EntitlementPage';
-import { Migrations } from './pages/Migrations';
+import { Migrations } from './pages/migrations/Migrations';
 import { Events } from './pages/Events';
 import { SearchPage } from './pages/Search';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';

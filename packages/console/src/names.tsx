@@ -52,13 +52,19 @@ export function NamesProvider({ children }: { children: ReactNode }) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const last = useRef(0);
   const busy = useRef(false);
+  const again = useRef(false);
   const refresh = useCallback(() => {
-    if (busy.current) return;
+    // A refresh asked for while one runs runs after it: what it was asked for may postdate the first.
+    if (busy.current) return void (again.current = true);
     busy.current = true;
     last.current = Date.now();
+    const done = () => {
+      busy.current = false;
+      if (again.current) ((again.current = false), refresh());
+    };
     loadNames().then(
-      (l) => ((busy.current = false), setLoaded(l)),
-      () => (busy.current = false),
+      (l) => (setLoaded(l), done()),
+      () => done(),
     );
   }, []);
   useEffect(refresh, [refresh]);

@@ -30,11 +30,13 @@ const ACTOR_KIND: Record<Actor['type'], string> = {
 };
 
 /** "Ada Vendor", "API key Billing sync", "the server", "the application" (a device using its key). */
-export function actorLabel(actor: Actor, names: Directory): string {
-  if (actor.type === 'system' || actor.type === 'license' || !actor.id) return ACTOR_KIND[actor.type];
-  const name = names.actor(actor.type, actor.id);
+export function actorLabel(actor: Actor | { type: string; id: string | null }, names: Directory): string {
+  const kind = ACTOR_KIND[actor.type as Actor['type']] ?? actor.type;
+  if (actor.type === 'system' || actor.type === 'license' || !actor.id) return kind;
+  const name = actor.type === 'user' || actor.type === 'api_key' ? names.actor(actor.type, actor.id) : undefined;
   if (actor.type === 'user') return name ?? `${ACTOR_KIND.user} ${actor.id}`;
-  return `API key ${name ?? actor.id}`;
+  if (actor.type === 'api_key') return `API key ${name ?? actor.id}`;
+  return `${kind} ${actor.id}`;
 }
 
 /** What an event was done to, by name: "Acme Corp", "Studio Pro", "device of Acme Corp". */

@@ -4,18 +4,30 @@ import type { Entitlement, HistoryEntry, Offering } from '@leasehold/contract';
 import { get, post, type Page } from '../../api';
 import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../../ui';
 import { isLive } from './load';
+import { actorLabel, valueText, type Directory } from '../../naming';
+import { useNames } from '../../names';
+
+/** Overrides as a person reads them: "seats 20, Projects: 50". */
+function overridesText(v: unknown, names: Directory, productId: string): string {
+  if (!v || typeof v !== 'object') return show(v);
+  const parts = Object.entries(v as Record<string, unknown>).map(([k, x]) =>
+    k === 'features' ? valueText('features', x, names, productId) : `${k} ${show(x)}`,
+  );
+  return parts.length ? parts.join(', ') : 'none';
+}
 
 /** Fields a reader cares about when the entitlement was created (the rest are ids and bookkeeping). */
 const CREATED = ['offeringId', 'orderRef', 'state', 'startsAt', 'endsAt', 'overrides'];
 
 /** What changed between two versions, one line per field: before → after (offerings by name). */
-function Diff({ v, offeringName }: { v: HistoryEntry; offeringName: Map<string, string> }) {
+function Diff({ v, productId }: { v: HistoryEntry; productId: string }) {
+  const names = useNames();
   const created = v.version === 1;
   const keys = [...new Set([...Object.keys(v.before), ...Object.keys(v.after)])].filter((k) =>
     created ? CREATED.includes(k) && v.after[k] !== null && show(v.after[k]) !== '{}' : k !== 'version' && k !== 'updatedAt',
   );
   const val = (k: string, r: Record<string, unknown>) =>
-    !(k in r) ? '—' : k === 'offeringId' && typeof r[k] === 'string' ? (offeringName.get(r[k]) ?? r[k]) : show(r[k]);
+    !(k in r) ? '—' : k === 'overrides' ? overridesText(r[k], names, productId) : valueText(k, r[k], names, productId);
   if (keys.length === 0) return <Text size="xs">—</Text>;
   return (
     <Stack gap={2}>
@@ -37,6 +49,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
   const state = useLoad(() => get<Page<HistoryEntry>>(`/v1/entitlements/${e.id}/history`), [e.id, e.version]);
   const [revert, setRevert] = useState<HistoryEntry | null>(null);
   const offeringName = new Map(props.offerings.map((o) => [o.id, o.name]));
+  const names = useNames();
   const live = isLive(e);
   return (
     <Stack>
@@ -69,9 +82,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
                         </Table.Td>
                         <Table.Td>{fmtDate(v.at)}</Table.Td>
                         <Table.Td>
-                          <Text size="xs">
-                            {v.actor.type} {v.actor.id ?? ''}
-                          </Text>
+                          <Text size="xs">{actorLabel(v.actor, names)}</Text>
                         </Table.Td>
                         <Table.Td>
                           <code>{v.change}</code>
@@ -80,7 +91,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
                           </Text>
                         </Table.Td>
                         <Table.Td maw={360}>
-                          <Diff v={v} offeringName={offeringName} />
+                          <Diff v={v} productId={e.productId} />
                         </Table.Td>
                         <Table.Td>
                           {props.writable && live && v.version !== latest && (

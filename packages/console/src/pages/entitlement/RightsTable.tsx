@@ -1,4 +1,5 @@
 import { Badge, Table } from '@mantine/core';
+import { featureValueText } from '../../naming';
 import { fmtDate, show } from '../../ui';
 import type { EntitlementDetail } from './load';
 
@@ -24,7 +25,14 @@ export function RightsTable({ d }: { d: EntitlementDetail }) {
     ],
   ];
   const codes = [...new Set([...Object.keys(o.features), ...Object.keys(ov.features ?? {}), ...Object.keys(e.effective.features)])].sort();
-  for (const code of codes) rows.push([`Feature ${code}`, o.features[code] ?? '—', ov.features?.[code], e.effective.features[code] ?? '—']);
+  const featureName = new Map(d.features.map((f) => [f.code, f.name]));
+  for (const code of codes)
+    rows.push([
+      `${featureName.get(code) ?? 'Feature'} (${code})`,
+      featureValueText(o.features[code]),
+      ov.features?.[code] === undefined ? undefined : featureValueText(ov.features[code]),
+      featureValueText(e.effective.features[code]),
+    ]);
   return (
     <Table.ScrollContainer minWidth={480}>
       <Table aria-label="Rights" striped>
@@ -43,7 +51,12 @@ export function RightsTable({ d }: { d: EntitlementDetail }) {
               <Table.Td c="dimmed">{show(offering)}</Table.Td>
               <Table.Td>
                 {override !== undefined && (
-                  <Badge color="violet" variant="light">
+                  <Badge
+                    color="violet"
+                    variant="light"
+                    style={{ maxWidth: 'none', textTransform: 'none' }}
+                    styles={{ label: { overflow: 'visible' } }}
+                  >
                     {show(override)}
                   </Badge>
                 )}

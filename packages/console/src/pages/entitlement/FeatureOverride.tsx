@@ -1,0 +1,58 @@
+import { NumberInput, Select } from '@mantine/core';
+import type { ConsumptionValue, Feature, FeatureValue } from '@leasehold/contract';
+import { featureValueText } from '../../naming';
+
+/** An override being edited: undefined follows the offering. */
+export type OverrideDraft = FeatureValue | undefined;
+
+/** The override a quota limit makes: the offering's period and overage kept, the limit replaced. */
+export function quotaOverride(offering: FeatureValue | undefined, limit: number): FeatureValue {
+  const base: ConsumptionValue = typeof offering === 'object' ? offering : { limit: 0 };
+  return base.period || base.overage ? { ...base, limit } : limit;
+}
+
+const limitOf = (v: FeatureValue | undefined): number | '' => (typeof v === 'number' ? v : typeof v === 'object' ? v.limit : '');
+
+/** One feature's override, with the input and hint its type takes. */
+export function FeatureOverride(props: {
+  f: Feature;
+  offering: FeatureValue | undefined;
+  value: OverrideDraft;
+  onChange: (v: OverrideDraft) => void;
+}) {
+  const { f, offering, value, onChange } = props;
+  const label = `${f.name} (${f.code})`;
+  const follows = `Offering: ${featureValueText(offering)}`;
+  if (f.type === 'boolean')
+    return (
+      <Select
+        label={label}
+        description={`On or off; ${follows.toLowerCase()}`}
+        placeholder="Follow the offering"
+        clearable
+        data={[
+          { value: 'on', label: 'On' },
+          { value: 'off', label: 'Off' },
+        ]}
+        value={value === undefined ? null : value === true ? 'on' : 'off'}
+        onChange={(v) => onChange(v === null ? undefined : v === 'on')}
+      />
+    );
+  const hint =
+    f.type === 'numeric'
+      ? `A limit${f.unit ? ` in ${f.unit}` : ''}; ${follows.toLowerCase()}`
+      : f.type === 'pool'
+        ? `Pool size, a whole number${f.unit ? ` of ${f.unit}` : ''}; ${follows.toLowerCase()}`
+        : `Quota per period${f.unit ? ` in ${f.unit}` : ''}, a whole number (period and overage as the offering's); ${follows.toLowerCase()}`;
+  return (
+    <NumberInput
+      label={label}
+      description={hint}
+      placeholder="Follow the offering"
+      min={0}
+      allowDecimal={f.type === 'numeric'}
+      value={limitOf(value)}
+      onChange={(v) => onChange(v === '' ? undefined : f.type === 'consumption' ? quotaOverride(offering, Number(v)) : Number(v))}
+    />
+  );
+}
