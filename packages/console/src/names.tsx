@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ActorName, Customer, Feature, Offering, Product } from '@leasehold/contract';
-import { all } from './api';
+import { all, get, type Page } from './api';
 import { emptyDirectory, type Directory } from './naming';
 
 interface Loaded {
@@ -25,7 +25,10 @@ async function loadNames(): Promise<Loaded> {
     all<Customer>('/v1/customers'),
     all<Product>('/v1/products'),
     all<Offering>('/v1/offerings'),
-    all<ActorName>('/v1/actors').catch(() => [] as ActorName[]),
+    get<Page<ActorName>>('/v1/actors').then(
+      (p) => p.data,
+      () => [] as ActorName[],
+    ),
   ]);
   const features = new Map<string, string>();
   const lists = await Promise.all(products.map((p) => all<Feature>(`/v1/products/${p.id}/features`).catch(() => [] as Feature[])));

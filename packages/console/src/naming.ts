@@ -3,7 +3,7 @@
  * functions over a `Directory` (the names the console has loaded), so they are tested without a
  * browser; an id the directory does not know yet is shown as it is.
  */
-import type { Actor, Event as EventRecord } from '@leasehold/contract';
+import type { Actor, ConsumptionValue, Event as EventRecord, FeatureValue } from '@leasehold/contract';
 
 export interface Directory {
   customer: (id: string) => string | undefined;
@@ -74,6 +74,7 @@ const HIDDEN = new Set(['id', 'updatedAt', 'createdAt', 'version', 'accountId'])
 export function valueText(field: string, value: unknown, names: Directory, productId: string | null = null): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string') {
+    if (/(At|Until)$/.test(field) && !Number.isNaN(Date.parse(value))) return new Date(value).toLocaleString();
     const named =
       field === 'offeringId' || field === 'targetOfferingId' || field === 'sourceOfferingId'
         ? names.offering(value)
@@ -119,7 +120,9 @@ export function changeSummary(e: EventRecord, names: Directory): string {
   const before = (e.before ?? null) as Record<string, unknown> | null;
   const after = (e.after ?? null) as Record<string, unknown> | null;
   if (before && after) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !HIDDEN.has(k));
+    // Facts beside the diff that say nothing (no overrides kept, no device removed) are left out.
+    const empty = (k: string) => !(k in before) && Array.isArray(after[k]) && (after[k] as unknown[]).length === 0;
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !HIDDEN.has(k) && !empty(k));
     return keys
       .map((k) =>
         k in before
@@ -130,4 +133,10 @@ export function changeSummary(e: EventRecord, names: Directory): string {
   }
   const a = after ?? {};
   return String(a['reason'] ?? a['name'] ?? a['code'] ?? '');
+}
+
+/** The override a quota limit makes: the offering's period and overage kept, the limit replaced. */
+export function quotaOverride(offering: FeatureValue | undefined, limit: number): FeatureValue {
+  const base: ConsumptionValue = typeof offering === 'object' ? offering : { limit: 0 };
+  return base.period || base.overage ? { ...base, limit } : limit;
 }

@@ -12,8 +12,8 @@ export function searchPlan(text: string): Lookup[] {
   const t = text.trim();
   if (t.length < 2) return [];
   const plan: Lookup[] = ['customer'];
-  // A key read out may come in groups with spaces; imported keys may be any shape of letters and digits.
-  if (/^[0-9A-Z]{8,64}$/.test(normalizeKey(t)) && /^[0-9a-z\s-]+$/i.test(t)) plan.unshift('key');
+  // A key read out may come in groups with spaces; imported keys may be any long run of letters and digits.
+  if (/^[0-9A-Z]{16,64}$/.test(normalizeKey(t)) && /^[0-9a-z\s-]+$/i.test(t)) plan.unshift('key');
   if (!/\s/.test(t) && t.length <= 200) plan.push('order');
   if (!/\s/.test(t) && t.length >= 6 && t.length <= 256) plan.push('device');
   return plan;

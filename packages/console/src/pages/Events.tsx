@@ -139,7 +139,14 @@ export function Events() {
                 </Text>
               ),
             },
-            { label: 'By', render: (e) => <Text size="sm">{actorLabel(e.actor, names)}</Text> },
+            {
+              label: 'By',
+              render: (e) => (
+                <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                  {actorLabel(e.actor, names)}
+                </Text>
+              ),
+            },
           ]}
         />
       </Stack>

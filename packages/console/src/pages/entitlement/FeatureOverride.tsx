@@ -1,15 +1,9 @@
 import { NumberInput, Select } from '@mantine/core';
-import type { ConsumptionValue, Feature, FeatureValue } from '@leasehold/contract';
-import { featureValueText } from '../../naming';
+import type { Feature, FeatureValue } from '@leasehold/contract';
+import { featureValueText, quotaOverride } from '../../naming';
 
 /** An override being edited: undefined follows the offering. */
 export type OverrideDraft = FeatureValue | undefined;
-
-/** The override a quota limit makes: the offering's period and overage kept, the limit replaced. */
-export function quotaOverride(offering: FeatureValue | undefined, limit: number): FeatureValue {
-  const base: ConsumptionValue = typeof offering === 'object' ? offering : { limit: 0 };
-  return base.period || base.overage ? { ...base, limit } : limit;
-}
 
 const limitOf = (v: FeatureValue | undefined): number | '' => (typeof v === 'number' ? v : typeof v === 'object' ? v.limit : '');
 

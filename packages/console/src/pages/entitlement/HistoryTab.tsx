@@ -4,7 +4,7 @@ import type { Entitlement, HistoryEntry, Offering } from '@leasehold/contract';
 import { get, post, type Page } from '../../api';
 import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../../ui';
 import { isLive } from './load';
-import { actorLabel, valueText, type Directory } from '../../naming';
+import { actorLabel, featureValueText, valueText, type Directory } from '../../naming';
 import { useNames } from '../../names';
 
 /** Overrides as a person reads them: "seats 20, Projects: 50". */
@@ -240,6 +240,7 @@ function RevertDialog(props: {
 
 /** The rights at a moment: the entitlement's version then, with its offering's version then. */
 function AsOf({ e, offeringName }: { e: Entitlement; offeringName: Map<string, string> }) {
+  const names = useNames();
   const [when, setWhen] = useState('');
   const [then, setThen] = useState<{ at: string; entitlement: Entitlement } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -273,7 +274,7 @@ function AsOf({ e, offeringName }: { e: Entitlement; offeringName: Map<string, s
         ['Rehost limit', x.rehostLimit ?? 'none'],
         ...Object.keys(x.features)
           .sort()
-          .map((c): [string, unknown] => [`Feature ${c}`, x.features[c]]),
+          .map((c): [string, unknown] => [`${names.feature(e.productId, c) ?? 'Feature'} (${c})`, featureValueText(x.features[c])]),
       ]
     : [];
   return (

@@ -26,12 +26,16 @@ export function RightsTable({ d }: { d: EntitlementDetail }) {
   ];
   const codes = [...new Set([...Object.keys(o.features), ...Object.keys(ov.features ?? {}), ...Object.keys(e.effective.features)])].sort();
   const featureName = new Map(d.features.map((f) => [f.code, f.name]));
+  const metered = new Set(d.features.filter((f) => f.type === 'consumption').map((f) => f.code));
+  // A consumption feature's plain number is a monthly quota: say so.
+  const right = (code: string, v: unknown) =>
+    metered.has(code) && typeof v === 'number' ? featureValueText({ limit: v }) : featureValueText(v);
   for (const code of codes)
     rows.push([
       `${featureName.get(code) ?? 'Feature'} (${code})`,
-      featureValueText(o.features[code]),
-      ov.features?.[code] === undefined ? undefined : featureValueText(ov.features[code]),
-      featureValueText(e.effective.features[code]),
+      right(code, o.features[code]),
+      ov.features?.[code] === undefined ? undefined : right(code, ov.features[code]),
+      right(code, e.effective.features[code]),
     ]);
   return (
     <Table.ScrollContainer minWidth={480}>
