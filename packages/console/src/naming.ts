@@ -3,7 +3,7 @@
  * functions over a `Directory` (the names the console has loaded), so they are tested without a
  * browser; an id the directory does not know yet is shown as it is.
  */
-import type { Actor, ConsumptionValue, Event as EventRecord, FeatureValue } from '@leasehold/contract';
+import type { ActivationRule, Actor, ConsumptionValue, Event as EventRecord, FeatureValue } from '@leasehold/contract';
 
 export interface Directory {
   customer: (id: string) => string | undefined;
@@ -87,6 +87,16 @@ export function valueText(field: string, value: unknown, names: Directory, produ
   }
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value === 'number') return String(value);
+  if (field === 'activationRules' && Array.isArray(value)) {
+    const name = (id: string) => names.product(id) ?? names.offering(id) ?? id;
+    return value.length === 0 ? 'none' : (value as ActivationRule[]).map((r) => ruleText(r, name)).join('; ');
+  }
+  if (field === 'overrides' && typeof value === 'object' && !Array.isArray(value)) {
+    const parts = Object.entries(value as Record<string, unknown>).map(([k, x]) =>
+      k === 'features' ? valueText('features', x, names, productId) : `${k} ${valueText(k, x, names, productId)}`,
+    );
+    return parts.length ? parts.join(', ') : 'none';
+  }
   if (field === 'features' && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return 'none';
@@ -139,4 +149,18 @@ export function changeSummary(e: EventRecord, names: Directory): string {
 export function quotaOverride(offering: FeatureValue | undefined, limit: number): FeatureValue {
   const base: ConsumptionValue = typeof offering === 'object' ? offering : { limit: 0 };
   return base.period || base.overage ? { ...base, limit } : limit;
+}
+
+/** Activation rules as a person reads them, ids by name. */
+export function ruleText(rule: ActivationRule, name: (id: string) => string): string {
+  switch (rule.type) {
+    case 'requires':
+      return rule.offeringId
+        ? `Requires an active ${name(rule.offeringId)} entitlement`
+        : `Requires an active entitlement to ${rule.productId ? name(rule.productId) : 'a product'}`;
+    case 'max_activations_per_customer':
+      return `At most ${rule.limit} devices per customer across this product`;
+    case 'excludes':
+      return `Not together with ${rule.offeringIds.map(name).join(', ')}`;
+  }
 }

@@ -52,9 +52,16 @@ describe('ids said as names', () => {
   it('summarises a change with offerings, customers and features by name', () => {
     const e = event({ before: { offeringId: 'off_pro', version: 1 }, after: { offeringId: 'off_basic', version: 2 } });
     expect(changeSummary(e, names)).toBe('offeringId: Studio Pro → Studio Basic');
-    const f = event({ before: { features: { export: true } }, after: { features: { export: false, renders: { limit: 5, period: 'P1D' } } } });
+    const f = event({
+      before: { features: { export: true } },
+      after: { features: { export: false, renders: { limit: 5, period: 'P1D' } } },
+    });
     expect(changeSummary(f, names)).toBe('features: Export: on → Export: off, Renders: 5 per P1D');
     expect(changeSummary(event({ after: { reason: 'Invoice overdue' } }), names)).toBe('Invoice overdue');
+    const rules = event({ before: { activationRules: [{ type: 'requires', productId: 'prd_1' }] }, after: { activationRules: [] } });
+    expect(changeSummary(rules, names)).toBe('activationRules: Requires an active entitlement to Studio → none');
+    const ov = event({ before: { overrides: {} }, after: { overrides: { seats: 20, features: { export: false } } } });
+    expect(changeSummary(ov, names)).toBe('overrides: none → seats 20, Export: off');
   });
 
   it.each([
@@ -156,7 +163,8 @@ describe('the offering form', () => {
     const body = toBody({ ...blank('prd_1'), code: ' c ', name: 'N' }, false) as Record<string, unknown>;
     expect(body['productId']).toBe('prd_1');
     expect(body['code']).toBe('c');
-    for (const k of ['heartbeatWindow', 'rehostPeriod', 'maxDevicesPerUser', 'ephemeralCounting', 'enforcementMode']) expect(body).not.toHaveProperty(k);
+    for (const k of ['heartbeatWindow', 'rehostPeriod', 'maxDevicesPerUser', 'ephemeralCounting', 'enforcementMode'])
+      expect(body).not.toHaveProperty(k);
     expect(body['borrowLimit']).toBeNull();
   });
 
@@ -186,7 +194,13 @@ describe('a migration request', () => {
 });
 
 it("the SDK snippet carries this server's URL, the account and the signing key id", () => {
-  const s = sdkSnippet({ serverUrl: 'https://lic.test', accountId: 'acc_1', productCode: 'studio', keyIds: ['key_a'], jwksUrl: 'https://lic.test/j' });
+  const s = sdkSnippet({
+    serverUrl: 'https://lic.test',
+    accountId: 'acc_1',
+    productCode: 'studio',
+    keyIds: ['key_a'],
+    jwksUrl: 'https://lic.test/j',
+  });
   expect(s).toContain("serverUrl: 'https://lic.test'");
   expect(s).toContain("product: 'studio'");
   expect(s).toContain("account: 'acc_1'");

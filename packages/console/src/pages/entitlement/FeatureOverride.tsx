@@ -16,12 +16,12 @@ export function FeatureOverride(props: {
 }) {
   const { f, offering, value, onChange } = props;
   const label = `${f.name} (${f.code})`;
-  const follows = `Offering: ${featureValueText(offering)}`;
+  const follows = `offering: ${featureValueText(offering)}`;
   if (f.type === 'boolean')
     return (
       <Select
         label={label}
-        description={`On or off; ${follows.toLowerCase()}`}
+        description={`On or off; ${follows}`}
         placeholder="Follow the offering"
         clearable
         data={[
@@ -34,10 +34,10 @@ export function FeatureOverride(props: {
     );
   const hint =
     f.type === 'numeric'
-      ? `A limit${f.unit ? ` in ${f.unit}` : ''}; ${follows.toLowerCase()}`
+      ? `A limit${f.unit ? ` in ${f.unit}` : ''}; ${follows}`
       : f.type === 'pool'
-        ? `Pool size, a whole number${f.unit ? ` of ${f.unit}` : ''}; ${follows.toLowerCase()}`
-        : `Quota per period${f.unit ? ` in ${f.unit}` : ''}, a whole number (period and overage as the offering's); ${follows.toLowerCase()}`;
+        ? `Pool size, a whole number${f.unit ? ` of ${f.unit}` : ''}; ${follows}`
+        : `Quota per period${f.unit ? ` in ${f.unit}` : ''}, a whole number (period and overage as the offering's); ${follows}`;
   return (
     <NumberInput
       label={label}

@@ -4,17 +4,8 @@ import type { Entitlement, HistoryEntry, Offering } from '@leasehold/contract';
 import { get, post, type Page } from '../../api';
 import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../../ui';
 import { isLive } from './load';
-import { actorLabel, featureValueText, valueText, type Directory } from '../../naming';
+import { actorLabel, featureValueText, valueText } from '../../naming';
 import { useNames } from '../../names';
-
-/** Overrides as a person reads them: "seats 20, Projects: 50". */
-function overridesText(v: unknown, names: Directory, productId: string): string {
-  if (!v || typeof v !== 'object') return show(v);
-  const parts = Object.entries(v as Record<string, unknown>).map(([k, x]) =>
-    k === 'features' ? valueText('features', x, names, productId) : `${k} ${show(x)}`,
-  );
-  return parts.length ? parts.join(', ') : 'none';
-}
 
 /** Fields a reader cares about when the entitlement was created (the rest are ids and bookkeeping). */
 const CREATED = ['offeringId', 'orderRef', 'state', 'startsAt', 'endsAt', 'overrides'];
@@ -26,8 +17,7 @@ function Diff({ v, productId }: { v: HistoryEntry; productId: string }) {
   const keys = [...new Set([...Object.keys(v.before), ...Object.keys(v.after)])].filter((k) =>
     created ? CREATED.includes(k) && v.after[k] !== null && show(v.after[k]) !== '{}' : k !== 'version' && k !== 'updatedAt',
   );
-  const val = (k: string, r: Record<string, unknown>) =>
-    !(k in r) ? '—' : k === 'overrides' ? overridesText(r[k], names, productId) : valueText(k, r[k], names, productId);
+  const val = (k: string, r: Record<string, unknown>) => (!(k in r) ? '—' : valueText(k, r[k], names, productId));
   if (keys.length === 0) return <Text size="xs">—</Text>;
   return (
     <Stack gap={2}>

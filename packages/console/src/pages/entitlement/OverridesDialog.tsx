@@ -18,7 +18,7 @@ export function OverridesDialog({ d, onClose, onDone }: { d: EntitlementDetail; 
   );
   const form = useFormErrors();
   return (
-    <Modal opened onClose={onClose} title="Edit overrides" size="lg">
+    <Modal opened onClose={onClose} title="Edit overrides" size="xl">
       <form
         onSubmit={(ev) => {
           ev.preventDefault();

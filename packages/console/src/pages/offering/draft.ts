@@ -130,16 +130,4 @@ export function keepFeatures(values: Record<string, FeatureValue>, codes: string
   return Object.fromEntries(Object.entries(values).filter(([code]) => codes.includes(code)));
 }
 
-/** Activation rules as a person reads them, ids by name. */
-export function ruleText(rule: ActivationRule, name: (id: string) => string): string {
-  switch (rule.type) {
-    case 'requires':
-      return rule.offeringId
-        ? `Requires an active ${name(rule.offeringId)} entitlement`
-        : `Requires an active entitlement to ${rule.productId ? name(rule.productId) : 'a product'}`;
-    case 'max_activations_per_customer':
-      return `At most ${rule.limit} devices per customer across this product`;
-    case 'excludes':
-      return `Not together with ${rule.offeringIds.map(name).join(', ')}`;
-  }
-}
+export { ruleText } from '../../naming';
