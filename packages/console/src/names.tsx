@@ -63,7 +63,10 @@ export function NamesProvider({ children }: { children: ReactNode }) {
     last.current = Date.now();
     const done = () => {
       busy.current = false;
-      if (again.current) ((again.current = false), refresh());
+      if (again.current) {
+        again.current = false;
+        refresh();
+      }
     };
     loadNames().then(
       (l) => (setLoaded(l), done()),

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Event as EventRecord, Offering } from '@leasehold/contract';
-import { actorLabel, changeSummary, emptyDirectory, featureValueText, quotaOverride, subjectLabel, type Directory } from '../src/naming.js';
+import {
+  actorLabel,
+  changeSummary,
+  emptyDirectory,
+  featureValueText,
+  quotaOverride,
+  ruleText,
+  subjectLabel,
+  type Directory,
+} from '../src/naming.js';
 import { lookupPath, normalizeKey, searchPlan } from '../src/search-plan.js';
-import { blank, fromOffering, keepFeatures, ruleText, toBody } from '../src/pages/offering/draft.js';
+import { blank, fromOffering, keepFeatures, toBody } from '../src/pages/offering/draft.js';
 import { migrationBody } from '../src/pages/migrations/body.js';
 import { sdkSnippet } from '../src/sdk-snippet.js';
 

@@ -7,7 +7,8 @@ import { useNames } from '../../names';
 import { useSession } from '../../session';
 import { PageHeader, useFormErrors } from '../../ui';
 import { ActivationRules } from './ActivationRules';
-import { blank, fromOffering, keepFeatures, ruleText as ruleLine, toBody, type Draft } from './draft';
+import { ruleText as ruleLine } from '../../naming';
+import { blank, fromOffering, keepFeatures, toBody, type Draft } from './draft';
 import { FeatureValues } from './FeatureValues';
 import { SettingsFields } from './SettingsFields';
 

@@ -129,5 +129,3 @@ export function toBody(d: Draft, editing: boolean): OfferingCreate | OfferingPat
 export function keepFeatures(values: Record<string, FeatureValue>, codes: string[]): Record<string, FeatureValue> {
   return Object.fromEntries(Object.entries(values).filter(([code]) => codes.includes(code)));
 }
-
-export { ruleText } from '../../naming';
