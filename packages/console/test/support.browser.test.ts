@@ -369,4 +369,17 @@ describe.skipIf(!available)('the console for a support person, in a browser', ()
     expect(await page.getByRole('button', { name: 'Re-key' }).count()).toBe(0);
     await shot('entitlement-returned');
   });
+
+  it('on a tablet the search, the event log, the offering form and migrations fit the screen', async () => {
+    await page.setViewportSize({ width: 820, height: 1180 });
+    const fits = () => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1');
+    for (const path of ['search?q=acme', 'events', 'offerings/new', 'migrations']) {
+      await page.goto(`${server.url}/console/${path}`);
+      await page.getByRole('heading', { level: 2 }).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await fits(), path).toBe(true);
+      expect(await clippedBadges(), path).toEqual([]);
+    }
+    await shot('migrations-tablet');
+  });
 });
