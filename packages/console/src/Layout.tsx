@@ -2,6 +2,8 @@ import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Text } from '@man
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSession } from './session';
+import { NamesProvider } from './names';
+import { HeaderSearch } from './pages/Search';
 
 const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/', label: 'Dashboard' },
@@ -22,35 +24,38 @@ export function Layout() {
   const { pathname } = useLocation();
   const active = (to: string) => (to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`));
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'md', collapsed: { mobile: !opened } }} padding="md">
-      <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Menu" />
-            <Text fw={700} size="lg">
-              Leasehold
-            </Text>
+    <NamesProvider>
+      <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'md', collapsed: { mobile: !opened } }} padding="md">
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap">
+              <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Menu" />
+              <Text fw={700} size="lg">
+                Leasehold
+              </Text>
+              <HeaderSearch />
+            </Group>
+            <Group gap="sm" wrap="nowrap">
+              <Text size="sm" c="dimmed" visibleFrom="sm" data-testid="signed-in-as">
+                {session.user.name} · {session.user.role}
+              </Text>
+              <Button size="xs" variant="default" onClick={() => void signOut()}>
+                Sign out
+              </Button>
+            </Group>
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            <Text size="sm" c="dimmed" visibleFrom="sm" data-testid="signed-in-as">
-              {session.user.name} · {session.user.role}
-            </Text>
-            <Button size="xs" variant="default" onClick={() => void signOut()}>
-              Sign out
-            </Button>
-          </Group>
-        </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Sections">
-        <ScrollArea>
-          {NAV.filter((n) => !n.admin || can('keys')).map((n) => (
-            <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={active(n.to)} onClick={close} />
-          ))}
-        </ScrollArea>
-      </AppShell.Navbar>
-      <AppShell.Main>
-        <Outlet />
-      </AppShell.Main>
-    </AppShell>
+        </AppShell.Header>
+        <AppShell.Navbar p="xs" aria-label="Sections">
+          <ScrollArea>
+            {NAV.filter((n) => !n.admin || can('keys')).map((n) => (
+              <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={active(n.to)} onClick={close} />
+            ))}
+          </ScrollArea>
+        </AppShell.Navbar>
+        <AppShell.Main>
+          <Outlet />
+        </AppShell.Main>
+      </AppShell>
+    </NamesProvider>
   );
 }

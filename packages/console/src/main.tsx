@@ -11,8 +11,9 @@ import { OfferingEdit, Offerings } from './pages/Offerings';
 import { CustomerPage, Customers } from './pages/Customers';
 import { Entitlements } from './pages/Entitlements';
 import { EntitlementPage } from './pages/entitlement/EntitlementPage';
-import { Migrations } from './pages/Migrations';
+import { Migrations } from './pages/migrations/Migrations';
 import { Events } from './pages/Events';
+import { SearchPage } from './pages/Search';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
 
 const theme = createTheme({
@@ -40,6 +41,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="entitlements/:id" element={<EntitlementPage />} />
               <Route path="migrations" element={<Migrations />} />
               <Route path="events" element={<Events />} />
+              <Route path="search" element={<SearchPage />} />
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />
               <Route path="users" element={<StaffUsers />} />

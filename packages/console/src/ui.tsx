@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { useNavigate } from 'react-router-dom';
 import { ApiError, del, get, type Page } from './api';
 import { sentenceFor } from './sentences';
+import { useTypedFilter, useUrlFilters } from './url-state';
 
 /** Loads something when the inputs change; `reload` loads again (after a write). */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -130,10 +131,28 @@ const STATUS_COLOR: Record<string, string> = {
   retired: 'gray',
 };
 
+// A badge never shrinks or clips its text: the cell grows (or the table scrolls) instead.
+const FIT = { flexShrink: 0, overflow: 'visible', maxWidth: 'none' } as const;
+
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={STATUS_COLOR[status] ?? 'gray'} variant="light">
+    <Badge color={STATUS_COLOR[status] ?? 'gray'} variant="light" style={FIT} styles={{ label: { overflow: 'visible' } }}>
       {status.replace('_', ' ')}
+    </Badge>
+  );
+}
+
+/** An event type (entitlement.offering_changed) as written, whole. */
+export function EventTypeBadge({ type }: { type: string }) {
+  return (
+    <Badge
+      variant="light"
+      size="sm"
+      data-event-type={type}
+      style={{ ...FIT, textTransform: 'none' }}
+      styles={{ label: { overflow: 'visible' } }}
+    >
+      {type}
     </Badge>
   );
 }
@@ -159,8 +178,10 @@ export function PagedTable<T extends { id: string }>(props: {
   label: string;
 }) {
   const navigate = useNavigate();
-  const [search, setSearch] = useState('');
-  const [applied, setApplied] = useState('');
+  const searchKey = props.searchParam ?? 'q';
+  const [url, setUrl] = useUrlFilters([searchKey]);
+  const applied = props.searchParam ? (url[searchKey] ?? '') : '';
+  const [search, setSearch] = useTypedFilter(applied, (v) => setUrl({ [searchKey]: v }));
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const size = props.pageSize ?? 25;
@@ -176,30 +197,21 @@ export function PagedTable<T extends { id: string }>(props: {
   return (
     <Stack gap="sm">
       {props.searchParam && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            setApplied(search.trim());
-          }}
-        >
-          <Group gap="xs">
-            <TextInput
-              aria-label={props.searchLabel ?? 'Search'}
-              placeholder={props.searchLabel ?? 'Search'}
-              value={search}
-              onChange={(e) => setSearch(e.currentTarget.value)}
-              style={{ flex: 1, maxWidth: 420 }}
-            />
-            <Button type="submit" variant="light">
-              Search
+        <Group gap="xs">
+          <TextInput
+            type="search"
+            aria-label={props.searchLabel ?? 'Search'}
+            placeholder={props.searchLabel ?? 'Search'}
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+            style={{ flex: 1, maxWidth: 420 }}
+          />
+          {search && (
+            <Button variant="subtle" onClick={() => setSearch('')}>
+              Clear
             </Button>
-            {applied && (
-              <Button variant="subtle" onClick={() => (setSearch(''), setApplied(''))}>
-                Clear
-              </Button>
-            )}
-          </Group>
-        </form>
+          )}
+        </Group>
       )}
       {state.error ? (
         <ErrorState error={state.error} onRetry={state.reload} />

@@ -4,7 +4,16 @@
  * importing them puts TypeBox (~55 kB) in the bundle. Keyed by the contract's own types, each
  * `Record` stops compiling when the contract adds, drops or renames a member.
  */
-import type { EntitlementState, EvictionOrder, FeatureType, LicenseModel, Role, SeatModel } from '@leasehold/contract';
+import type {
+  EnforcementMode,
+  EntitlementState,
+  EphemeralCounting,
+  EvictionOrder,
+  FeatureType,
+  LicenseModel,
+  Role,
+  SeatModel,
+} from '@leasehold/contract';
 
 export const ROLE_LABELS: Record<Role, string> = {
   admin: 'admin — everything',
@@ -42,6 +51,17 @@ export const FEATURE_TYPE_LABELS: Record<FeatureType, string> = {
   numeric: 'numeric',
   consumption: 'consumption',
   pool: 'pool',
+};
+
+export const ENFORCEMENT_MODE_LABELS: Record<EnforcementMode, string> = {
+  enforce: 'Enforce — refuse what the license does not allow',
+  warn: 'Warn — allow, and tell the user',
+  log: 'Log — allow silently, report to you',
+};
+
+export const EPHEMERAL_COUNTING_LABELS: Record<EphemeralCounting, string> = {
+  instance: 'Each instance takes a seat',
+  host: 'Instances on one host share a seat',
 };
 
 /** A picker's options, in the order the labels are written. */

@@ -4,6 +4,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import type { Customer, Entitlement, Offering } from '@leasehold/contract';
 import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
+import { useNames } from '../names';
 import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 
 export function Customers() {
@@ -39,6 +40,7 @@ export function Customers() {
 function CustomerForm(props: { opened: boolean; onClose: () => void; customer?: Customer; onSaved?: () => void }) {
   const { opened, onClose, customer } = props;
   const navigate = useNavigate();
+  const names = useNames();
   const [name, setName] = useState(customer?.name ?? '');
   const [email, setEmail] = useState(customer?.email ?? '');
   const [externalRef, setExternalRef] = useState(customer?.externalRef ?? '');
@@ -51,6 +53,7 @@ function CustomerForm(props: { opened: boolean; onClose: () => void; customer?: 
           void form.submit(async () => {
             if (customer) {
               await patch(`/v1/customers/${customer.id}`, { name, email: email.trim() || null, externalRef: externalRef.trim() || null });
+              names.refresh();
               props.onSaved?.();
               return;
             }
@@ -59,6 +62,7 @@ function CustomerForm(props: { opened: boolean; onClose: () => void; customer?: 
               ...(email ? { email } : {}),
               ...(externalRef ? { externalRef } : {}),
             });
+            names.refresh();
             onClose();
             navigate(`/customers/${c.id}`);
           });

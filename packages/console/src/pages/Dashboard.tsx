@@ -1,22 +1,36 @@
 import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Link } from 'react-router-dom';
-import type { Customer, Entitlement, Event as EventRecord, Product } from '@leasehold/contract';
+import type { Customer, Entitlement, Event as EventRecord, Offering, Product } from '@leasehold/contract';
 import { all, get, qs, type Page } from '../api';
 import { Empty, fmtDay, Loaded, PageHeader, StatusBadge, useLoad } from '../ui';
 import { EventTable } from './Events';
+import { GettingStarted, type Progress } from './GettingStarted';
 
 const DAY = 86_400_000;
 
 async function loadDashboard() {
   const since = new Date(Date.now() - 30 * DAY).toISOString();
-  const [products, entitlements, activationEvents, recent, customers] = await Promise.all([
+  const [products, entitlements, activationEvents, recent, customers, offerings, everActivated] = await Promise.all([
     all<Product>('/v1/products'),
     all<Entitlement>('/v1/entitlements'),
     all<EventRecord>(`/v1/events${qs({ type: 'activation.*', from: since })}`, 5000),
     get<Page<EventRecord>>('/v1/events?limit=8'),
     all<Customer>('/v1/customers'),
+    all<Offering>('/v1/offerings'),
+    get<Page<EventRecord>>('/v1/events?type=activation.created&limit=1'),
   ]);
+  const offeringName = new Map(offerings.map((o) => [o.id, o.name]));
+  const progress: Progress = {
+    productCode: products[0]?.code ?? null,
+    products: products.length,
+    offerings: offerings.length,
+    customers: customers.length,
+    entitlements: entitlements.length,
+    activations: everActivated.data.length,
+    firstEntitlementId: entitlements[0]?.id ?? null,
+    firstCustomerId: customers[0]?.id ?? null,
+  };
   const productName = new Map(products.map((p) => [p.id, p.name]));
   const customerName = new Map(customers.map((c) => [c.id, c.name]));
 
@@ -54,6 +68,8 @@ async function loadDashboard() {
     ending,
     recent: recent.data,
     customerName,
+    offeringName,
+    progress,
     totals: {
       products: products.length,
       customers: customers.length,
@@ -71,6 +87,7 @@ export function Dashboard() {
       <Loaded state={state}>
         {(d) => (
           <Stack>
+            {d.progress.activations === 0 && <GettingStarted p={d.progress} />}
             <SimpleGrid cols={{ base: 2, md: 4 }}>
               {(
                 [
@@ -139,11 +156,12 @@ export function Dashboard() {
               {d.ending.length === 0 ? (
                 <Empty>No active entitlement ends in the next 30 days.</Empty>
               ) : (
-                <Table>
+                <Table aria-label="Terms ending">
                   <Table.Thead>
                     <Table.Tr>
-                      <Table.Th>Entitlement</Table.Th>
                       <Table.Th>Customer</Table.Th>
+                      <Table.Th>Offering</Table.Th>
+                      <Table.Th>Order</Table.Th>
                       <Table.Th>Ends</Table.Th>
                       <Table.Th>Status</Table.Th>
                     </Table.Tr>
@@ -153,10 +171,11 @@ export function Dashboard() {
                       <Table.Tr key={e.id}>
                         <Table.Td>
                           <Anchor component={Link} to={`/entitlements/${e.id}`}>
-                            {e.orderRef ?? e.id}
+                            {d.customerName.get(e.customerId) ?? e.customerId}
                           </Anchor>
                         </Table.Td>
-                        <Table.Td>{d.customerName.get(e.customerId) ?? e.customerId}</Table.Td>
+                        <Table.Td>{d.offeringName.get(e.offeringId) ?? e.offeringId}</Table.Td>
+                        <Table.Td>{e.orderRef ?? '—'}</Table.Td>
                         <Table.Td>{fmtDay(e.effective.endsAt)}</Table.Td>
                         <Table.Td>
                           <StatusBadge status={e.effective.status} />

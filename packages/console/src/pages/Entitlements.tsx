@@ -1,13 +1,15 @@
 import { Group, Select } from '@mantine/core';
-import { useState } from 'react';
 import type { Customer, Entitlement, Offering } from '@leasehold/contract';
 import { all, qs } from '../api';
 import { fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useLoad } from '../ui';
 import { choices, ENTITLEMENT_STATE_LABELS } from '../vocabulary';
+import { useUrlFilters } from '../url-state';
 
 export function Entitlements() {
-  const [state, setState] = useState<string | null>(null);
-  const [offeringId, setOfferingId] = useState<string | null>(null);
+  // Kept in the URL: a reload or the back button shows the same list.
+  const [f, set] = useUrlFilters(['state', 'offering'] as const);
+  const state = f.state || null;
+  const offeringId = f.offering || null;
   const names = useLoad(async () => {
     const [offerings, customers] = await Promise.all([all<Offering>('/v1/offerings'), all<Customer>('/v1/customers')]);
     return { offerings, offering: new Map(offerings.map((o) => [o.id, o.name])), customer: new Map(customers.map((c) => [c.id, c.name])) };
@@ -25,7 +27,7 @@ export function Entitlements() {
                 clearable
                 data={choices(ENTITLEMENT_STATE_LABELS)}
                 value={state}
-                onChange={setState}
+                onChange={(v) => set({ state: v })}
                 w={160}
               />
               <Select
@@ -35,13 +37,13 @@ export function Entitlements() {
                 searchable
                 data={n.offerings.map((o) => ({ value: o.id, label: o.name }))}
                 value={offeringId}
-                onChange={setOfferingId}
+                onChange={(v) => set({ offering: v })}
                 w={240}
               />
             </Group>
             <PagedTable<Entitlement>
               label="Entitlements"
-              path={`/v1/entitlements${qs({ state, offeringId })}`}
+              path={`/v1/entitlements${qs({ state, offering: offeringId })}`}
               href={(e) => `/entitlements/${e.id}`}
               empty="No entitlements match."
               columns={[

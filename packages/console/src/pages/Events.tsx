@@ -1,33 +1,67 @@
-import { Anchor, Badge, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useState } from 'react';
+import { Anchor, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import type { Event as EventRecord } from '@leasehold/contract';
 import { qs } from '../api';
-import { fmtDate, PagedTable, PageHeader } from '../ui';
-
-/** What changed, in a few words: the fields of the diff, or the subject. */
-function summary(e: EventRecord): string {
-  const keys = Object.keys(e.after ?? e.before ?? {}).filter((k) => !['id', 'updatedAt', 'createdAt'].includes(k));
-  if (e.before && e.after) return keys.map((k) => `${k}: ${short(e.before![k])} → ${short(e.after![k])}`).join('; ');
-  const a = e.after as Record<string, unknown> | null;
-  return String(a?.['name'] ?? a?.['code'] ?? a?.['reason'] ?? '');
-}
-const short = (v: unknown) => {
-  const s = v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
-};
+import { actorLabel, changeSummary, subjectLabel, type Directory } from '../naming';
+import { useNames } from '../names';
+import { EventTypeBadge, fmtDate, PagedTable, PageHeader } from '../ui';
+import { useTypedFilter, useUrlFilters } from '../url-state';
 
 const subjectLink = (e: EventRecord) =>
-  e.entitlementId ? `/entitlements/${e.entitlementId}` : e.customerId && e.subjectType === 'customer' ? `/customers/${e.customerId}` : null;
+  e.entitlementId
+    ? `/entitlements/${e.entitlementId}`
+    : e.subjectType === 'customer'
+      ? `/customers/${e.subjectId}`
+      : e.subjectType === 'offering'
+        ? `/offerings/${e.subjectId}`
+        : e.subjectType === 'product'
+          ? `/products/${e.subjectId}`
+          : null;
 
+function Subject({ e, names }: { e: EventRecord; names: Directory }) {
+  const link = subjectLink(e);
+  const label = subjectLabel(e, names);
+  return link ? (
+    <Anchor component={Link} to={link} size="sm" title={e.subjectId}>
+      {label}
+    </Anchor>
+  ) : (
+    <Text size="sm" title={e.subjectId}>
+      {label}
+    </Text>
+  );
+}
+
+/** Events in a compact list (the dashboard, an entitlement's timeline): what, when, to what, by whom — by name. */
 export function EventTable({ events, compact = false }: { events: EventRecord[]; compact?: boolean }) {
+  const names = useNames();
   if (events.length === 0) return <Text c="dimmed">No events.</Text>;
   return (
     <Table.ScrollContainer minWidth={compact ? 300 : 700}>
       <Table aria-label="Events" verticalSpacing={4}>
         <Table.Tbody>
           {events.map((e) => (
-            <EventRow key={e.id} e={e} compact={compact} />
+            <Table.Tr key={e.id} data-event-type={e.type}>
+              <Table.Td style={{ whiteSpace: 'nowrap', verticalAlign: 'top', width: '1%' }}>
+                <EventTypeBadge type={e.type} />
+                <Text size="xs" c="dimmed">
+                  {fmtDate(e.at)}
+                </Text>
+              </Table.Td>
+              {!compact && (
+                <Table.Td style={{ verticalAlign: 'top' }}>
+                  <Subject e={e} names={names} />
+                </Table.Td>
+              )}
+              <Table.Td style={{ verticalAlign: 'top' }}>
+                <Text size="xs" style={{ wordBreak: 'break-word' }}>
+                  {changeSummary(e, names)}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  by {actorLabel(e.actor, names)}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
@@ -35,54 +69,22 @@ export function EventTable({ events, compact = false }: { events: EventRecord[];
   );
 }
 
-function EventRow({ e, compact }: { e: EventRecord; compact: boolean }) {
-  const link = subjectLink(e);
-  return (
-    <Table.Tr data-event-type={e.type}>
-      <Table.Td style={{ whiteSpace: 'nowrap', verticalAlign: 'top' }}>
-        <Badge variant="light" size="sm" style={{ textTransform: 'none', overflow: 'visible' }}>
-          {e.type}
-        </Badge>
-        <Text size="xs" c="dimmed">
-          {fmtDate(e.at)}
-        </Text>
-      </Table.Td>
-      {!compact && (
-        <Table.Td>
-          {link ? (
-            <Anchor component={Link} to={link} size="sm">
-              {e.subjectId}
-            </Anchor>
-          ) : (
-            <Text size="sm">{e.subjectId}</Text>
-          )}
-        </Table.Td>
-      )}
-      <Table.Td>
-        <Text size="xs">{summary(e)}</Text>
-        <Text size="xs" c="dimmed">
-          by {e.actor.type}
-          {e.actor.id ? ` ${e.actor.id}` : ''}
-        </Text>
-      </Table.Td>
-    </Table.Tr>
-  );
-}
+const FILTERS = ['type', 'subject', 'customer', 'entitlement', 'from', 'to'] as const;
 
 export function Events() {
-  const [draft, setDraft] = useState({ type: '', subject: '', customer: '', entitlement: '', from: '', to: '' });
-  const [filters, setFilters] = useState(draft);
+  const names = useNames();
+  const [f, set] = useUrlFilters(FILTERS);
+  const [type, setType] = useTypedFilter(f.type, (v) => set({ type: v }), 400);
+  const [subject, setSubject] = useTypedFilter(f.subject, (v) => set({ subject: v }), 400);
+  const [entitlement, setEntitlement] = useTypedFilter(f.entitlement, (v) => set({ entitlement: v }), 400);
   const query = {
-    type: filters.type,
-    subject: filters.subject,
-    customer: filters.customer,
-    entitlement: filters.entitlement,
-    from: filters.from && new Date(`${filters.from}T00:00:00Z`).toISOString(),
-    to: filters.to && new Date(`${filters.to}T23:59:59Z`).toISOString(),
+    type: f.type,
+    subject: f.subject,
+    customer: f.customer,
+    entitlement: f.entitlement,
+    from: f.from && new Date(`${f.from}T00:00:00Z`).toISOString(),
+    to: f.to && new Date(`${f.to}T23:59:59Z`).toISOString(),
   };
-  const field = (k: keyof typeof draft, label: string, props: Record<string, unknown> = {}) => (
-    <TextInput label={label} size="xs" value={draft[k]} onChange={(e) => setDraft({ ...draft, [k]: e.currentTarget.value })} {...props} />
-  );
   return (
     <>
       <PageHeader
@@ -95,57 +97,77 @@ export function Events() {
         }
       />
       <Stack>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilters(draft);
-          }}
-        >
-          <Group align="flex-end" gap="xs" wrap="wrap">
-            {field('type', 'Type', { placeholder: 'entitlement.*' })}
-            {field('subject', 'Subject', { placeholder: 'id or code' })}
-            {field('customer', 'Customer', { placeholder: 'id or reference' })}
-            {field('entitlement', 'Entitlement', { placeholder: 'ent_…' })}
-            {field('from', 'From', { type: 'date' })}
-            {field('to', 'To', { type: 'date' })}
-            <Button type="submit" size="xs">
-              Filter
+        <Group align="flex-end" gap="xs" wrap="wrap">
+          <TextInput label="Type" size="xs" placeholder="entitlement.*" value={type} onChange={(e) => setType(e.currentTarget.value)} />
+          <TextInput
+            label="Subject"
+            size="xs"
+            placeholder="id or code"
+            value={subject}
+            onChange={(e) => setSubject(e.currentTarget.value)}
+          />
+          <CustomerFilter value={f.customer} onChange={(v) => set({ customer: v })} />
+          <TextInput
+            label="Entitlement"
+            size="xs"
+            placeholder="ent_…"
+            value={entitlement}
+            onChange={(e) => setEntitlement(e.currentTarget.value)}
+          />
+          <TextInput label="From" size="xs" type="date" value={f.from} onChange={(e) => set({ from: e.currentTarget.value })} />
+          <TextInput label="To" size="xs" type="date" value={f.to} onChange={(e) => set({ to: e.currentTarget.value })} />
+          {FILTERS.some((k) => f[k]) && (
+            <Button size="xs" variant="subtle" onClick={() => set(Object.fromEntries(FILTERS.map((k) => [k, null])))}>
+              Clear filters
             </Button>
-          </Group>
-        </form>
+          )}
+        </Group>
         <PagedTable<EventRecord>
           label="Event log"
           path={`/v1/events${qs(query)}`}
           pageSize={50}
           empty="No events match."
           columns={[
-            { label: 'When', render: (e) => fmtDate(e.at) },
+            { label: 'When', render: (e) => <span style={{ whiteSpace: 'nowrap' }}>{fmtDate(e.at)}</span> },
+            { label: 'Type', render: (e) => <EventTypeBadge type={e.type} /> },
+            { label: 'Subject', render: (e) => <Subject e={e} names={names} /> },
             {
-              label: 'Type',
+              label: 'Change',
               render: (e) => (
-                <Badge variant="light" size="sm" style={{ textTransform: 'none' }} data-event-type={e.type}>
-                  {e.type}
-                </Badge>
+                <Text size="xs" style={{ wordBreak: 'break-word' }}>
+                  {changeSummary(e, names)}
+                </Text>
               ),
             },
             {
-              label: 'Subject',
-              render: (e) => {
-                const link = subjectLink(e);
-                return link ? (
-                  <Anchor component={Link} to={link} size="sm">
-                    {e.subjectId}
-                  </Anchor>
-                ) : (
-                  e.subjectId
-                );
-              },
+              label: 'By',
+              render: (e) => (
+                <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                  {actorLabel(e.actor, names)}
+                </Text>
+              ),
             },
-            { label: 'Change', render: (e) => <Text size="xs">{summary(e)}</Text> },
-            { label: 'By', render: (e) => `${e.actor.type}${e.actor.id ? ` ${e.actor.id}` : ''}` },
           ]}
         />
       </Stack>
     </>
+  );
+}
+
+/** Customers are picked by name; the URL keeps the id. */
+function CustomerFilter({ value, onChange }: { value: string; onChange: (v: string | null) => void }) {
+  const names = useNames();
+  return (
+    <Select
+      label="Customer"
+      size="xs"
+      placeholder="any"
+      clearable
+      searchable
+      data={names.customerList().map((c) => ({ value: c.id, label: c.name }))}
+      value={value || null}
+      onChange={onChange}
+      w={200}
+    />
   );
 }

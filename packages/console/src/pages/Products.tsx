@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { Feature, Offering, Product } from '@leasehold/contract';
 import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
+import { useNames } from '../names';
 import { DeleteDialog, Empty, fmtDay, Loaded, PagedTable, PageHeader, useFormErrors, useLoad } from '../ui';
 import { choices, FEATURE_TYPE_LABELS } from '../vocabulary';
 
@@ -49,6 +50,7 @@ function ProductForm({
   const [code, setCode] = useState(product?.code ?? '');
   const [name, setName] = useState(product?.name ?? '');
   const form = useFormErrors();
+  const names = useNames();
   return (
     <Modal opened={opened} onClose={onClose} title={product ? 'Edit product' : 'New product'}>
       <form
@@ -57,10 +59,12 @@ function ProductForm({
           void form.submit(async () => {
             if (product) {
               await patch<Product>(`/v1/products/${product.id}`, { code, name });
+              names.refresh();
               onSaved?.();
               return;
             }
             const p = await post<Product>('/v1/products', { code, name });
+            names.refresh();
             onClose();
             navigate(`/products/${p.id}`);
           });
@@ -249,6 +253,7 @@ function FeatureForm({ productId, onCreated }: { productId: string; onCreated: (
   const [type, setType] = useState<string | null>('boolean');
   const [unit, setUnit] = useState('');
   const form = useFormErrors();
+  const names = useNames();
   return (
     <form
       aria-label="Add a feature"
@@ -256,6 +261,7 @@ function FeatureForm({ productId, onCreated }: { productId: string; onCreated: (
         e.preventDefault();
         void form.submit(async () => {
           await post(`/v1/products/${productId}/features`, { code, name, type, ...(unit ? { unit } : {}) });
+          names.refresh();
           setCode('');
           setName('');
           setUnit('');

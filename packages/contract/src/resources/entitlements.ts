@@ -124,6 +124,16 @@ export type EntitlementPatch = Static<typeof EntitlementPatch>;
 export const EntitlementReason = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 export type EntitlementReason = Static<typeof EntitlementReason>;
 
+/** A new license key for one entitlement; the old one stops at once unless `oldKeyValidUntil` says otherwise. */
+export const EntitlementRekey = Type.Object(
+  {
+    oldKeyValidUntil: Type.Optional(Timestamp),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type EntitlementRekey = Static<typeof EntitlementRekey>;
+
 export const EntitlementRenew = Type.Object(
   {
     term: Type.Optional(Duration),

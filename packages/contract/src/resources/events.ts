@@ -102,6 +102,13 @@ export const Actor = Type.Object({
 });
 export type Actor = Static<typeof Actor>;
 
+/** Who an actor id stands for, by name only (the event log's "by" column); no email, role or secret. */
+export const ActorName = Type.Object(
+  { type: Type.Union([Type.Literal('api_key'), Type.Literal('user')]), id: Type.String(), name: Type.String() },
+  { title: 'ActorName' },
+);
+export type ActorName = Static<typeof ActorName>;
+
 export const Event = Type.Object(
   {
     id: Type.String(),

@@ -45,7 +45,7 @@ export const Impact = Type.Object({
 
 export const ImpactSamples = Type.Object({
   entitlements: Type.Array(Type.Object({ id: Type.String(), customerId: Type.String() })),
-  customers: Type.Array(Type.String()),
+  customers: Type.Array(Type.String(), { description: 'The affected customers (ids), the first 200; impact.customers counts them all' }),
   seatsRemoved: Type.Array(
     Type.Object({ activationId: Type.String(), entitlementId: Type.String(), fingerprint: Type.String(), lastSeenAt: Timestamp }),
   ),

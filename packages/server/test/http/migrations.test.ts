@@ -104,6 +104,7 @@ describe.each(await storeKinds())('bulk migrations on %s', (kind) => {
     });
     expect(byCustomer.body.impact.entitlements).toBe(4);
     expect(byCustomer.body.impact.customers).toBe(2);
+    expect([...byCustomer.body.samples.customers].sort()).toEqual([customers[1], customers[2]].sort());
     // Solo has one seat: only the first device of every other entitlement got in, on windows.
     const byPlatform = await h.call('POST', '/v1/migrations', {
       sourceOfferingId: 'v1-solo',
@@ -213,5 +214,24 @@ describe.each(await storeKinds())('bulk migrations on %s', (kind) => {
     expect((await asLicense(h, e!.key)('validate', {})).body.code).toBe('NOT_FOUND');
     expect((await asLicense(h, after.key)('validate', {})).body.code).toBe('VALID');
     h.clock.advance(-8 * DAY);
+  });
+
+  it('lists every affected customer before a run, not a sample of five', async () => {
+    await h.call('POST', '/v1/offerings', {
+      productId: 'suite',
+      code: 'many-src',
+      name: 'Many',
+      licenseModel: 'subscription',
+      term: 'P1Y',
+    });
+    const many: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const c = (await h.call('POST', '/v1/customers', { name: `Listed ${i}` })).body.id;
+      many.push(c);
+      await h.call('POST', '/v1/entitlements', { customerId: c, offeringId: 'many-src' });
+    }
+    const dry = await h.call('POST', '/v1/migrations', { sourceOfferingId: 'many-src', targetOfferingId: 'v2-team', dryRun: true });
+    expect(dry.body.impact.customers).toBe(7);
+    expect([...dry.body.samples.customers].sort()).toEqual([...many].sort());
   });
 });

@@ -34,7 +34,7 @@ const PUBLIC = [
   'signIn',
 ];
 /** The bare-POST actions on an entitlement: every field of their body is optional. */
-const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return'];
+const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey'];
 
 function operations(doc: Document): Array<{ method: string; path: string; op: Operation }> {
   return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));

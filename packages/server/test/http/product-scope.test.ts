@@ -137,7 +137,7 @@ const ROWS: Record<string, Row> = {
     request: (o) => ({ url: `/v1/entitlements/${o.entitlementId}`, body: { orderRef: 'X' } }),
   },
   ...Object.fromEntries(
-    ['suspend', 'resume', 'renew', 'revoke', 'return'].map((action) => [
+    ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey'].map((action) => [
       `POST /v1/entitlements/:id/${action}`,
       {
         area: 'entitlements',
@@ -156,6 +156,8 @@ const ROWS: Record<string, Row> = {
     reach: 'hidden',
     request: (o) => ({ url: `/v1/entitlements/${o.entitlementId}/activations` }),
   },
+  'GET /v1/actors': { area: 'read', reach: 'shared', request: () => ({ url: '/v1/actors' }) },
+  'GET /v1/activations': { area: 'read', reach: 'list', request: () => ({ url: `/v1/activations?fingerprint=${fp('other-device')}` }) },
   'GET /v1/activations/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/activations/${o.activationId}` }) },
   'PATCH /v1/activations/:id': {
     area: 'entitlements',

@@ -1,9 +1,12 @@
 import { Card, List, Table, Text, Title } from '@mantine/core';
 import type { ChangeOfferingResult, EffectiveRights } from '@leasehold/contract';
+import { featureValueText } from '../../naming';
+import { useNames } from '../../names';
 import { fmtDate, show } from '../../ui';
 
 /** What a dry run of the change says: rights now and after (changed rows bold), devices that lose their seat, overrides, warnings. */
 export function ChangeOfferingPreview({ before, preview }: { before: EffectiveRights; preview: ChangeOfferingResult }) {
+  const names = useNames();
   const after = preview.entitlement.effective;
   const rows: (readonly [string, unknown, unknown])[] = [
     ['Seats', before.seats, after.seats],
@@ -11,7 +14,12 @@ export function ChangeOfferingPreview({ before, preview }: { before: EffectiveRi
     ['Lease period', before.leasePeriod, after.leasePeriod],
     ['Ends', fmtDate(before.endsAt), fmtDate(after.endsAt)],
     ...[...new Set([...Object.keys(before.features), ...Object.keys(after.features)])].map(
-      (c) => [`Feature ${c}`, show(before.features[c] ?? '—'), show(after.features[c] ?? '—')] as const,
+      (c) =>
+        [
+          `${names.feature(preview.entitlement.productId, c) ?? 'Feature'} (${c})`,
+          featureValueText(before.features[c]),
+          featureValueText(after.features[c]),
+        ] as const,
     ),
   ];
   return (

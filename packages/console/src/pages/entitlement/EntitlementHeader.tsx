@@ -5,7 +5,7 @@ import { post } from '../../api';
 import { message, PageHeader, StatusBadge } from '../../ui';
 import { isLive, type EntitlementDetail } from './load';
 
-export type EntitlementDialog = 'suspend' | 'revoke' | 'renew' | 'extend' | 'overrides' | 'change';
+export type EntitlementDialog = 'suspend' | 'revoke' | 'return' | 'rekey' | 'renew' | 'extend' | 'overrides' | 'change';
 
 /** Who holds the entitlement, on which offering, and the actions its state allows. */
 export function EntitlementHeader(props: {
@@ -39,7 +39,7 @@ export function EntitlementHeader(props: {
         subtitle={
           <>
             <Link to={`/offerings/${d.offering.id}`}>{d.offering.name}</Link> · {e.orderRef ? `order ${e.orderRef} · ` : ''}version{' '}
-            {e.version} · <Link to={`/customers/${d.customer.id}`}>customer</Link>
+            {e.version} · <Link to={`/customers/${d.customer.id}`}>customer</Link> · {d.product?.name ?? ''}
           </>
         }
         actions={
@@ -67,6 +67,12 @@ export function EntitlementHeader(props: {
                     Edit overrides
                   </Button>
                   <Button onClick={() => onOpen('change')}>Change offering</Button>
+                  <Button variant="light" onClick={() => onOpen('rekey')}>
+                    Re-key
+                  </Button>
+                  <Button variant="light" color="red" onClick={() => onOpen('return')}>
+                    Return
+                  </Button>
                   <Button variant="light" color="red" onClick={() => onOpen('revoke')}>
                     Revoke
                   </Button>

@@ -14,6 +14,7 @@ import { LicenseKey } from './LicenseKey';
 import { loadEntitlement, type EntitlementDetail } from './load';
 import { OverridesDialog } from './OverridesDialog';
 import { ReasonDialog } from './ReasonDialog';
+import { RekeyDialog } from './RekeyDialog';
 import { RenewDialog } from './RenewDialog';
 import { RightsTable } from './RightsTable';
 import { UsagePanel } from './UsagePanel';
@@ -86,8 +87,8 @@ function EntitlementView({ d, reload }: { d: EntitlementDetail; reload: () => vo
         </Tabs.Panel>
       </Tabs>
       <ReasonDialog
-        opened={dialog === 'suspend' || dialog === 'revoke'}
-        action={dialog === 'revoke' ? 'revoke' : 'suspend'}
+        opened={dialog === 'suspend' || dialog === 'revoke' || dialog === 'return'}
+        action={dialog === 'revoke' || dialog === 'return' ? dialog : 'suspend'}
         id={e.id}
         onClose={close}
         onDone={done}
@@ -95,6 +96,7 @@ function EntitlementView({ d, reload }: { d: EntitlementDetail; reload: () => vo
       <RenewDialog opened={dialog === 'renew'} e={e} onClose={close} onDone={done} />
       <ExtendDialog opened={dialog === 'extend'} e={e} onClose={close} onDone={done} />
       {dialog === 'overrides' && <OverridesDialog d={d} onClose={close} onDone={done} />}
+      {dialog === 'rekey' && <RekeyDialog e={e} onClose={close} onDone={done} />}
       {dialog === 'change' && <ChangeOfferingDialog d={d} onClose={close} onDone={done} />}
     </>
   );

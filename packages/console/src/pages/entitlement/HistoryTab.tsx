@@ -4,18 +4,20 @@ import type { Entitlement, HistoryEntry, Offering } from '@leasehold/contract';
 import { get, post, type Page } from '../../api';
 import { fmtDate, Loaded, message, show, useFormErrors, useLoad } from '../../ui';
 import { isLive } from './load';
+import { actorLabel, featureValueText, valueText } from '../../naming';
+import { useNames } from '../../names';
 
 /** Fields a reader cares about when the entitlement was created (the rest are ids and bookkeeping). */
 const CREATED = ['offeringId', 'orderRef', 'state', 'startsAt', 'endsAt', 'overrides'];
 
 /** What changed between two versions, one line per field: before → after (offerings by name). */
-function Diff({ v, offeringName }: { v: HistoryEntry; offeringName: Map<string, string> }) {
+function Diff({ v, productId }: { v: HistoryEntry; productId: string }) {
+  const names = useNames();
   const created = v.version === 1;
   const keys = [...new Set([...Object.keys(v.before), ...Object.keys(v.after)])].filter((k) =>
     created ? CREATED.includes(k) && v.after[k] !== null && show(v.after[k]) !== '{}' : k !== 'version' && k !== 'updatedAt',
   );
-  const val = (k: string, r: Record<string, unknown>) =>
-    !(k in r) ? '—' : k === 'offeringId' && typeof r[k] === 'string' ? (offeringName.get(r[k]) ?? r[k]) : show(r[k]);
+  const val = (k: string, r: Record<string, unknown>) => (!(k in r) ? '—' : valueText(k, r[k], names, productId));
   if (keys.length === 0) return <Text size="xs">—</Text>;
   return (
     <Stack gap={2}>
@@ -37,6 +39,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
   const state = useLoad(() => get<Page<HistoryEntry>>(`/v1/entitlements/${e.id}/history`), [e.id, e.version]);
   const [revert, setRevert] = useState<HistoryEntry | null>(null);
   const offeringName = new Map(props.offerings.map((o) => [o.id, o.name]));
+  const names = useNames();
   const live = isLive(e);
   return (
     <Stack>
@@ -69,9 +72,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
                         </Table.Td>
                         <Table.Td>{fmtDate(v.at)}</Table.Td>
                         <Table.Td>
-                          <Text size="xs">
-                            {v.actor.type} {v.actor.id ?? ''}
-                          </Text>
+                          <Text size="xs">{actorLabel(v.actor, names)}</Text>
                         </Table.Td>
                         <Table.Td>
                           <code>{v.change}</code>
@@ -80,7 +81,7 @@ export function HistoryTab(props: { e: Entitlement; offerings: Offering[]; writa
                           </Text>
                         </Table.Td>
                         <Table.Td maw={360}>
-                          <Diff v={v} offeringName={offeringName} />
+                          <Diff v={v} productId={e.productId} />
                         </Table.Td>
                         <Table.Td>
                           {props.writable && live && v.version !== latest && (
@@ -229,6 +230,7 @@ function RevertDialog(props: {
 
 /** The rights at a moment: the entitlement's version then, with its offering's version then. */
 function AsOf({ e, offeringName }: { e: Entitlement; offeringName: Map<string, string> }) {
+  const names = useNames();
   const [when, setWhen] = useState('');
   const [then, setThen] = useState<{ at: string; entitlement: Entitlement } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -262,7 +264,7 @@ function AsOf({ e, offeringName }: { e: Entitlement; offeringName: Map<string, s
         ['Rehost limit', x.rehostLimit ?? 'none'],
         ...Object.keys(x.features)
           .sort()
-          .map((c): [string, unknown] => [`Feature ${c}`, x.features[c]]),
+          .map((c): [string, unknown] => [`${names.feature(e.productId, c) ?? 'Feature'} (${c})`, featureValueText(x.features[c])]),
       ]
     : [];
   return (

@@ -2,7 +2,8 @@ import { Button, Group, Modal, NumberInput, SimpleGrid, Stack, Text, TextInput }
 import { useState } from 'react';
 import type { EntitlementPatch, FeatureValue } from '@leasehold/contract';
 import { patch } from '../../api';
-import { show, useFormErrors } from '../../ui';
+import { useFormErrors } from '../../ui';
+import { FeatureOverride, type OverrideDraft } from './FeatureOverride';
 import type { EntitlementDetail } from './load';
 
 /** Overrides: set a value to lay it over the offering; clear it to fall back to the offering's value. */
@@ -12,21 +13,19 @@ export function OverridesDialog({ d, onClose, onDone }: { d: EntitlementDetail; 
   const [leasePeriod, setLeasePeriod] = useState(ov.leasePeriod ?? '');
   const [term, setTerm] = useState(ov.term ?? '');
   const [rehostLimit, setRehostLimit] = useState<number | string>(ov.rehostLimit ?? '');
-  const [features, setFeatures] = useState<Record<string, string>>(
-    Object.fromEntries(
-      Object.keys(d.offering.features).map((c) => [c, ov.features?.[c] === undefined ? '' : JSON.stringify(ov.features[c])]),
-    ),
+  const [features, setFeatures] = useState<Record<string, OverrideDraft>>(
+    Object.fromEntries(d.features.map((f) => [f.code, ov.features?.[f.code] ?? undefined])),
   );
   const form = useFormErrors();
   return (
-    <Modal opened onClose={onClose} title="Edit overrides" size="lg">
+    <Modal opened onClose={onClose} title="Edit overrides" size="xl">
       <form
         onSubmit={(ev) => {
           ev.preventDefault();
           void form.submit(async () => {
             // An emptied field is sent as null, which removes the override instead of leaving it as it was.
             const f: Record<string, FeatureValue | null> = {};
-            for (const [code, raw] of Object.entries(features)) f[code] = raw.trim() === '' ? null : (JSON.parse(raw) as FeatureValue);
+            for (const [code, v] of Object.entries(features)) f[code] = v === undefined ? null : v;
             await patch(`/v1/entitlements/${d.entitlement.id}`, {
               overrides: {
                 seats: seats === '' ? null : Number(seats),
@@ -72,17 +71,13 @@ export function OverridesDialog({ d, onClose, onDone }: { d: EntitlementDetail; 
               value={rehostLimit}
               onChange={setRehostLimit}
             />
-            {Object.keys(features).map((code) => (
-              <TextInput
-                key={code}
-                label={`Feature ${code}`}
-                description="true, false or a number"
-                placeholder={show(d.offering.features[code])}
-                value={features[code]}
-                onChange={(ev) => {
-                  const v = ev.currentTarget.value;
-                  setFeatures((f) => ({ ...f, [code]: v }));
-                }}
+            {d.features.map((feature) => (
+              <FeatureOverride
+                key={feature.code}
+                f={feature}
+                offering={d.offering.features[feature.code]}
+                value={features[feature.code]}
+                onChange={(v) => setFeatures((cur) => ({ ...cur, [feature.code]: v }))}
               />
             ))}
           </SimpleGrid>

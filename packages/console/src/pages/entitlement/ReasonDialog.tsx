@@ -4,17 +4,27 @@ import type { EntitlementReason } from '@leasehold/contract';
 import { post } from '../../api';
 import { useFormErrors } from '../../ui';
 
-/** Suspend or revoke, with an optional reason that goes into the event log. */
+const WORDING = {
+  suspend: { verb: 'Suspend', color: 'orange', text: 'Devices stop getting leases at their next refresh; resume at any time.' },
+  revoke: { verb: 'Revoke', color: 'red', text: 'Revoking is final: no device gets a lease again.' },
+  return: {
+    verb: 'Return',
+    color: 'red',
+    text: 'The customer gives the license back (a refund, a cancelled order): every device loses its seat now and no lease is issued again. This is final.',
+  },
+} as const;
+
+/** Suspend, revoke or return, with an optional reason that goes into the event log. */
 export function ReasonDialog(props: {
   opened: boolean;
-  action: 'suspend' | 'revoke';
+  action: 'suspend' | 'revoke' | 'return';
   id: string;
   onClose: () => void;
   onDone: () => void;
 }) {
   const [reason, setReason] = useState('');
   const form = useFormErrors();
-  const verb = props.action === 'suspend' ? 'Suspend' : 'Revoke';
+  const { verb, color, text } = WORDING[props.action];
   return (
     <Modal opened={props.opened} onClose={props.onClose} title={`${verb} this entitlement?`}>
       <form
@@ -28,11 +38,7 @@ export function ReasonDialog(props: {
         }}
       >
         <Stack>
-          <Text size="sm">
-            {props.action === 'suspend'
-              ? 'Devices stop getting leases at their next refresh; resume at any time.'
-              : 'Revoking is final: no device gets a lease again.'}
-          </Text>
+          <Text size="sm">{text}</Text>
           <TextInput
             label="Reason"
             data-autofocus
@@ -45,7 +51,7 @@ export function ReasonDialog(props: {
             <Button variant="default" onClick={props.onClose}>
               Cancel
             </Button>
-            <Button type="submit" color={props.action === 'suspend' ? 'orange' : 'red'} loading={form.busy}>
+            <Button type="submit" color={color} loading={form.busy}>
               {verb}
             </Button>
           </Group>

@@ -1,4 +1,5 @@
 import { Badge, Table } from '@mantine/core';
+import { featureValueText } from '../../naming';
 import { fmtDate, show } from '../../ui';
 import type { EntitlementDetail } from './load';
 
@@ -24,7 +25,18 @@ export function RightsTable({ d }: { d: EntitlementDetail }) {
     ],
   ];
   const codes = [...new Set([...Object.keys(o.features), ...Object.keys(ov.features ?? {}), ...Object.keys(e.effective.features)])].sort();
-  for (const code of codes) rows.push([`Feature ${code}`, o.features[code] ?? '—', ov.features?.[code], e.effective.features[code] ?? '—']);
+  const featureName = new Map(d.features.map((f) => [f.code, f.name]));
+  const metered = new Set(d.features.filter((f) => f.type === 'consumption').map((f) => f.code));
+  // A consumption feature's plain number is a monthly quota: say so.
+  const right = (code: string, v: unknown) =>
+    metered.has(code) && typeof v === 'number' ? featureValueText({ limit: v }) : featureValueText(v);
+  for (const code of codes)
+    rows.push([
+      `${featureName.get(code) ?? 'Feature'} (${code})`,
+      right(code, o.features[code]),
+      ov.features?.[code] === undefined ? undefined : right(code, ov.features[code]),
+      right(code, e.effective.features[code]),
+    ]);
   return (
     <Table.ScrollContainer minWidth={480}>
       <Table aria-label="Rights" striped>
@@ -43,7 +55,12 @@ export function RightsTable({ d }: { d: EntitlementDetail }) {
               <Table.Td c="dimmed">{show(offering)}</Table.Td>
               <Table.Td>
                 {override !== undefined && (
-                  <Badge color="violet" variant="light">
+                  <Badge
+                    color="violet"
+                    variant="light"
+                    style={{ maxWidth: 'none', textTransform: 'none' }}
+                    styles={{ label: { overflow: 'visible' } }}
+                  >
                     {show(override)}
                   </Badge>
                 )}

@@ -41,6 +41,8 @@ export interface ActivationsPort {
   /** Live activations of a customer, optionally on one product. */
   liveOfCustomer(customerId: string, productId?: string): Promise<ActivationRecord[]>;
   list(entitlementId: string, filter: { state?: ActivationState | undefined }, page: PageRequest): Promise<Page<ActivationRecord>>;
+  /** Every activation of one device (by its fingerprint, exact), across the account's entitlements. */
+  withFingerprint(fingerprint: string, filter: { state?: ActivationState | undefined }, page: PageRequest): Promise<Page<ActivationRecord>>;
   /** Deactivations the customer made themselves, since `since`: what rehost limits count. */
   countRehostsSince(entitlementId: string, since: number): Promise<{ count: number; oldest: number | null }>;
   insert(a: ActivationRecord): Promise<void>;

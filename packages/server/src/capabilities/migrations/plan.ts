@@ -33,6 +33,8 @@ export interface ImpactSamples {
 }
 
 const SAMPLE = 5;
+/** The affected customers are listed, not sampled, up to this many: the console names them before a run. */
+const CUSTOMERS_LISTED = 200;
 const PAGE = 500;
 
 export interface Resolved {
@@ -148,6 +150,6 @@ export async function measureImpact(
     }
   });
   impact.customers = customers.size;
-  samples.customers = [...customers].slice(0, SAMPLE);
+  samples.customers = [...customers].slice(0, CUSTOMERS_LISTED);
   return { impact, samples, ids };
 }

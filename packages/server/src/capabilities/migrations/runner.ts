@@ -7,8 +7,7 @@ import type { Context } from '../../platform/domain/context.js';
 import { DomainError, fromStore } from '../../platform/domain/errors.js';
 import { recordEvent } from '../events/record.js';
 import { changeOfferingIn } from '../entitlements/change-offering.js';
-import { licenseKeyHash } from '../entitlements/entitlements.js';
-import { generateLicenseKey } from '../../secrets/license-keys.js';
+import { rekeyIn } from '../entitlements/rekey.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -110,21 +109,8 @@ async function moveOne(tx: Tx, ctx: Context, m: MigrationRecord, entitlementId: 
     );
     let rekeyed = false;
     if (m.options.rekey && m.options.rekeyGraceUntil !== null) {
-      const current = (await tx.entitlements.find(entitlementId))!;
-      await tx.entitlements.retireKey(current, m.options.rekeyGraceUntil, now);
-      const key = generateLicenseKey();
-      await tx.entitlements.updateKey(entitlementId, licenseKeyHash(ctx, key), ctx.secrets.encrypt('license-key', key));
+      await rekeyIn(tx, ctx, (await tx.entitlements.find(entitlementId))!, m.options.rekeyGraceUntil, { migrationId: m.id });
       rekeyed = true;
-      // The new key itself is never written to the log; that it changed, and until when the old one works, is.
-      await recordEvent(tx, ctx, {
-        type: 'entitlement.rekeyed',
-        subjectType: 'entitlement',
-        subjectId: entitlementId,
-        entitlementId,
-        customerId: current.customerId,
-        productId: current.productId,
-        after: { migrationId: m.id, oldKeyValidUntil: m.options.rekeyGraceUntil },
-      });
     }
     await tx.migrations.finishItem(
       m.id,

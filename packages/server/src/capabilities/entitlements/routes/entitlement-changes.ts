@@ -4,6 +4,7 @@ import {
   ChangeOfferingRequest,
   ChangeOfferingResult,
   Entitlement,
+  EntitlementRekey,
   HistoryEntry,
   IdParams,
   ListOf,
@@ -11,9 +12,11 @@ import {
 } from '@leasehold/contract';
 import { changeOffering } from '../change-offering.js';
 import { entitlementHistory, revertEntitlement } from '../history.js';
+import { rekeyEntitlement } from '../rekey.js';
 import { updateActivation } from '../../licensing/activations/pin.js';
 import { contextOf } from '../../access/routes/auth.js';
-import { answers, type App } from '../../../platform/http/route-kit.js';
+import { answers, optionalBody, type App } from '../../../platform/http/route-kit.js';
+import { timeFrom } from '../../../platform/domain/dates.js';
 import type { Services } from '../../../platform/http/services.js';
 import { activationOut, entitlementOut, iso } from '../../../platform/http/wire.js';
 
@@ -91,6 +94,27 @@ export function entitlementChangeRoutes(app: App, services: Services): void {
       entitlementOut(
         await revertEntitlement(contextOf(services, req), req.params.id, req.body.version, { restoreStatus: req.body.restoreStatus }),
       ),
+  });
+
+  app.post('/v1/entitlements/:id/rekey', {
+    config: { permission: 'entitlements:write' },
+    schema: {
+      tags,
+      operationId: 'rekeyEntitlement',
+      summary: 'Issue a new license key; the old one stops at once, or at oldKeyValidUntil',
+      description:
+        'Replaces the license key (a key that leaked, a reseller handing one back). The answer carries the new key. The old key stops working at once unless `oldKeyValidUntil` gives it a grace period; devices that hold it get no new lease with it afterwards. The body may be left out.',
+      params: IdParams,
+      body: optionalBody(EntitlementRekey),
+      response: answers(200, Entitlement, ['NOT_FOUND', 'INVALID_STATE']),
+    },
+    handler: async (req) => {
+      const body = req.body as EntitlementRekey | null;
+      const until = body?.oldKeyValidUntil ? timeFrom('oldKeyValidUntil', body.oldKeyValidUntil) : undefined;
+      return entitlementOut(
+        await rekeyEntitlement(contextOf(services, req), req.params.id, { oldKeyValidUntil: until, reason: body?.reason }),
+      );
+    },
   });
 
   app.patch('/v1/activations/:id', {

@@ -15,6 +15,16 @@ export function listActivations(
   return ctx.store.read(async (tx) => tx.activations.list((await requireEntitlement(tx, entitlementRef)).id, filter, page));
 }
 
+/** A device found by the fingerprint a customer reads out, on whichever entitlements it activated. */
+export function findDevice(
+  ctx: Context,
+  fingerprint: string,
+  filter: { state?: ActivationState | undefined },
+  page: PageRequest,
+): Promise<Page<ActivationRecord>> {
+  return ctx.store.read((tx) => tx.activations.withFingerprint(fingerprint, filter, page));
+}
+
 export function getActivation(ctx: Context, id: string): Promise<ActivationRecord> {
   return ctx.store.read(async (tx) => {
     const activation = await tx.activations.find(id);

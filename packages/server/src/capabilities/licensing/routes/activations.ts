@@ -1,6 +1,6 @@
 import { ACTIVATION_STATES, Activation, IdParams, LeaseRecordOut, ListOf, ListQuery, SigningKey } from '@leasehold/contract';
 import { Type } from 'typebox';
-import { deactivateActivation, getActivation, listActivations, listLeases } from '../activations/vendor.js';
+import { deactivateActivation, findDevice, getActivation, listActivations, listLeases } from '../activations/vendor.js';
 import { returnEntitlement } from '../../entitlements/entitlements.js';
 import { publishedKeys, rotateSigningKey } from '../leases/signing-keys.js';
 import { contextOf } from '../../access/routes/auth.js';
@@ -10,6 +10,10 @@ import { activationOut, entitlementOut, leaseOut, pageOut, signingKeyOut } from 
 import { Entitlement, EntitlementReason } from '@leasehold/contract';
 
 const ActivationQuery = Type.Object({ ...ListQuery.properties, state: Type.Optional(Type.Enum(ACTIVATION_STATES)) });
+const DeviceQuery = Type.Object({
+  ...ActivationQuery.properties,
+  fingerprint: Type.String({ minLength: 1, maxLength: 256, description: "The device's fingerprint, exact (as the application shows it)" }),
+});
 
 /** Staff's view of devices, leases and signing keys. */
 export function activationRoutes(app: App, services: Services): void {
@@ -29,6 +33,29 @@ export function activationRoutes(app: App, services: Services): void {
         await listActivations(
           contextOf(services, req),
           req.params.id,
+          { state: req.query.state },
+          { limit: req.query.limit ?? 50, cursor: req.query.cursor },
+        ),
+        activationOut,
+      ),
+  });
+
+  app.get('/v1/activations', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags: ['activations'],
+      operationId: 'findActivationsByFingerprint',
+      summary: 'Find a device by its fingerprint, on every entitlement it activated',
+      description:
+        "A support desk's lookup: the activations (live or ended, `state`) of the device with this fingerprint, across the account's entitlements, a page at a time.",
+      querystring: DeviceQuery,
+      response: answers(200, ListOf(Activation), []),
+    },
+    handler: async (req) =>
+      pageOut(
+        await findDevice(
+          contextOf(services, req),
+          req.query.fingerprint,
           { state: req.query.state },
           { limit: req.query.limit ?? 50, cursor: req.query.cursor },
         ),

@@ -138,6 +138,17 @@ export class ActivationRepository implements ActivationsPort {
     return paginate(q, 'id', page, toRecord);
   }
 
+  /** Every activation of one device, across entitlements (a support person reads the fingerprint out). */
+  withFingerprint(
+    fingerprint: string,
+    filter: { state?: ActivationState | undefined },
+    page: PageRequest,
+  ): Promise<Page<ActivationRecord>> {
+    let q = this.scoped().where('fingerprint', '=', fingerprint);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    return paginate(q, 'id', page, toRecord);
+  }
+
   /** Deactivations the customer made themselves, since `since`: what rehost limits count. */
   async countRehostsSince(entitlementId: string, since: number): Promise<{ count: number; oldest: number | null }> {
     const rows = await this.ctx.db
