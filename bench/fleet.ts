@@ -46,14 +46,18 @@ try {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const lines = [
     `Fleet of ${result.devices} devices on ${result.store}, ${result.simulatedDays} simulated days in ${result.wallSeconds.toFixed(0)} s (${result.requests} requests, ${result.cpuMicrosPerRequest} µs CPU per request, server and SDKs together)`,
-    `Mix: ${Object.entries(result.mix).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `Mix: ${Object.entries(result.mix)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     ...result.changes.map(
       (c) =>
         `${c.name}: online devices holding it within refreshAfter + jitter ${pct(c.onlineWithinRefresh)} (${c.onlineDevices}); all devices within one lease period ${pct(c.allWithinLease)}; longest on stale rights ${(c.longestStaleMs / HOUR).toFixed(1)} h; busiest minute after it ${c.peakPerMinRatio.toFixed(2)}× steady`,
     ),
     `Outage of one hour: steady ${result.outage.steadyPerMin.toFixed(1)} req/min; the hour after ${result.outage.recoveryPerMin.toFixed(1)} req/min (${result.outage.recoveryRatio.toFixed(2)}×), busiest 5 minutes ${result.outage.peakRatio.toFixed(2)}×; ${result.outage.shed} requests shed with 503`,
     `Devices found running past their lease's expiry: ${result.pastExpiry}`,
-    `Latency (ms, in process): ${Object.entries(result.latency).map(([p, l]) => `${p} p50 ${l.p50} p99 ${l.p99} max ${l.max} (${l.requests})`).join('; ')}`,
+    `Latency (ms, in process): ${Object.entries(result.latency)
+      .map(([p, l]) => `${p} p50 ${l.p50} p99 ${l.p99} max ${l.max} (${l.requests})`)
+      .join('; ')}`,
   ];
   console.log(lines.join('\n'));
   const dir = join(BENCH_DIR, 'results');

@@ -22,6 +22,8 @@ interface Loaded {
  */
 export class Keyring {
   private readonly active = new Map<string, Loaded>();
+  /** Decrypted keys by id: looking again which key is active is a query, not a decryption. */
+  private readonly decrypted = new Map<string, KeyObject>();
 
   constructor(
     private readonly secrets: MasterKey,
@@ -42,15 +44,15 @@ export class Keyring {
       record = createdHere ? created : await tx.signingKeys.active();
       if (!record) throw new Error('no active signing key after creating one');
     }
-    const loaded = {
-      kid: record.id,
-      key: createPrivateKey(this.secrets.decrypt(PURPOSE, record.privateSealed)),
-      loadedAt: this.clock.now(),
-    };
+    const key = this.decrypted.get(record.id) ?? createPrivateKey(this.secrets.decrypt(PURPOSE, record.privateSealed));
+    const loaded = { kid: record.id, key, loadedAt: this.clock.now() };
     // A key this transaction created exists only if it commits (a write may be rolled back, or run
     // again after a deadlock): remembered, it could sign leases with a kid that is in no JWKS.
     // The next request reads it back from the database and remembers that.
-    if (!createdHere) this.active.set(accountId, loaded);
+    if (!createdHere) {
+      this.active.set(accountId, loaded);
+      this.decrypted.set(record.id, key);
+    }
     return loaded;
   }
 
@@ -70,7 +72,10 @@ export class Keyring {
   }
 
   forget(accountId: string): void {
+    const loaded = this.active.get(accountId);
     this.active.delete(accountId);
+    // A rotated-out key signs nothing more here.
+    if (loaded) this.decrypted.delete(loaded.kid);
   }
 }
 
