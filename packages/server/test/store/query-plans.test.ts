@@ -84,4 +84,14 @@ describe('query plans of the validation hot path on SQLite', () => {
     expect(detail).toMatch(/SEARCH activations USING INDEX activations_heartbeat_deadline \(state=\? AND heartbeat_deadline<\?\)/);
     expect(detail).not.toMatch(/TEMP B-TREE/);
   });
+  it("the support desk's search for a device by fingerprint is an index seek (the licensing capability's own migration)", async () => {
+    const query = database.db
+      .selectFrom('activations')
+      .selectAll()
+      .where('account_id', '=', 'acc_x')
+      .where('fingerprint', '=', 'fp')
+      .compile();
+    const plan = await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db);
+    expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(/USING INDEX activations_fingerprint \(account_id=\? AND fingerprint=\?\)/);
+  });
 });

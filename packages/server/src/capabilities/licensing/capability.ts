@@ -9,8 +9,7 @@ import { ActivationRepository } from './store/activations.js';
 import { LeaseRepository } from './store/leases.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { TrialRepository } from './store/trials.js';
-// Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
-import type {} from './store/tables.js';
+import { licensingMigrations } from './store/tables.js';
 
 /** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
 export const licensing = {
@@ -21,6 +20,7 @@ export const licensing = {
     signingKeys: new SigningKeyRepository(ctx),
     trials: new TrialRepository(ctx),
   }),
+  migrations: licensingMigrations,
   auth: [managementAuth, licenseAuth],
   tags: [
     { name: 'activations', description: 'Devices and the leases they hold' },

@@ -1,3 +1,5 @@
+import type { Kysely, Migration } from 'kysely';
+
 /** The licensing capability's tables (activations, leases, signing keys and trials), merged into the one `DB` interface of `platform/store/schema.ts`. */
 declare module '../../../platform/store/schema.js' {
   interface DB {
@@ -62,3 +64,19 @@ export interface TrialsTable {
   entitlement_id: string;
   created_at: number;
 }
+
+/**
+ * The licensing capability's own migrations (after the shared history in platform/store/migrations/):
+ * - 0029: a device found by its fingerprint across the account (the support desk's search,
+ *   `GET /v1/activations?fingerprint=`) is an index seek, not a walk of every activation.
+ */
+export const licensingMigrations: Record<string, Migration> = {
+  '0029_activation_fingerprint': {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema.createIndex('activations_fingerprint').on('activations').columns(['account_id', 'fingerprint']).execute();
+    },
+    down: async (db: Kysely<unknown>) => {
+      await db.schema.dropIndex('activations_fingerprint').execute();
+    },
+  },
+};
