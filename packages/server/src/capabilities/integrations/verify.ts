@@ -15,7 +15,7 @@ function refused(provider: string, why: string): DomainError {
  * A Stripe event verified with Stripe's own verifier (`Stripe-Signature`, HMAC-SHA256 over the
  * timestamp and the body as received, at most five minutes old by this machine's clock).
  */
-export async function verifyStripeEvent(raw: string, signature: string | undefined, secret: string) {
+export async function verifyStripeEvent(raw: string, signature: string | undefined, secret: string): Promise<unknown> {
   const { default: Stripe } = await (stripeModule ??= import('stripe'));
   try {
     return Stripe.webhooks.constructEvent(raw, signature ?? '', secret);

@@ -37,7 +37,7 @@ const receiptOut = (r: Receipt) => ({ received: true as const, ...r });
 /** The public, signature-verified endpoints billing systems post to (no API key: the signature is the credential). */
 export function webhookRoutes(app: App, services: Services): void {
   app.post('/v1/integrations/stripe/webhook', {
-    config: { rawBody: true },
+    config: { public: true, rawBody: true },
     schema: {
       tags,
       operationId: 'receiveStripeEvent',
@@ -56,7 +56,7 @@ export function webhookRoutes(app: App, services: Services): void {
   });
 
   app.post('/v1/integrations/generic/webhook', {
-    config: { rawBody: true },
+    config: { public: true, rawBody: true },
     schema: {
       tags,
       operationId: 'receiveBillingMessage',
