@@ -14,6 +14,7 @@ import { EntitlementPage } from './pages/entitlement/EntitlementPage';
 import { Migrations } from './pages/Migrations';
 import { Events } from './pages/Events';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
+import { Integrations } from './pages/integrations/Integrations';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -43,6 +44,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />
               <Route path="users" element={<StaffUsers />} />
+              <Route path="integrations" element={<Integrations />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>
           </Routes>
