@@ -100,9 +100,12 @@ export type EventType = keyof typeof EVENT_TYPES;
 export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];
 
 export const Actor = Type.Object({
-  type: Type.Union([Type.Literal('api_key'), Type.Literal('user'), Type.Literal('system'), Type.Literal('license'), Type.Literal('integration')], {
-    description: 'integration: an inbound billing webhook (id `stripe` or `generic`)',
-  }),
+  type: Type.Union(
+    [Type.Literal('api_key'), Type.Literal('user'), Type.Literal('system'), Type.Literal('license'), Type.Literal('integration')],
+    {
+      description: 'integration: an inbound billing webhook (id `stripe` or `generic`)',
+    },
+  ),
   id: Type.Union([Type.String(), Type.Null()]),
 });
 export type Actor = Static<typeof Actor>;

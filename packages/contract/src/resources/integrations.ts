@@ -12,7 +12,8 @@ export type PaymentFailureAction = (typeof PAYMENT_FAILURE_ACTIONS)[number];
 
 const PriceId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s]+$' });
 const PriceOfferings = Type.Record(PriceId, IdOrCode, {
-  description: 'Stripe price id → the offering (code or id) a subscription to it holds; checked before the price metadata `leasehold_offering`',
+  description:
+    'Stripe price id → the offering (code or id) a subscription to it holds; checked before the price metadata `leasehold_offering`',
   maxProperties: 500,
 });
 
@@ -20,7 +21,9 @@ export const Integration = Type.Object(
   {
     provider: Type.Enum(INTEGRATION_PROVIDERS),
     secretSet: Type.Boolean({ description: 'Whether events can be verified (the secret itself is never shown again)' }),
-    webhookPath: Type.String({ description: 'Where the billing system posts, relative to the server: `/v1/integrations/…/webhook?account=…`' }),
+    webhookPath: Type.String({
+      description: 'Where the billing system posts, relative to the server: `/v1/integrations/…/webhook?account=…`',
+    }),
     prices: PriceOfferings,
     onPaymentFailure: Type.Enum(PAYMENT_FAILURE_ACTIONS, {
       description: '`suspend` the entitlement while a subscription is unpaid, or move it to `fallbackOffering` (Stripe only)',
@@ -89,7 +92,11 @@ export const InboundReceipt = Type.Object(
 export type InboundReceipt = Static<typeof InboundReceipt>;
 
 export const InboundQuery = Type.Object(
-  { account: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The account (acc_…); the server’s first account when left out' })) },
+  {
+    account: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'The account (acc_…); the server’s first account when left out' }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -12,7 +12,14 @@ const t0 = Math.floor(T0 / 1000);
 const isoAt = (s: number) => new Date(s * 1000).toISOString();
 
 /** A Stripe subscription object as its webhooks carry it (API 2025+: period ends on the items). */
-function subscription(o: { status: string; price: string; offering?: string; periodEnd: number; cancelAtPeriodEnd?: boolean; endedAt?: number }) {
+function subscription(o: {
+  status: string;
+  price: string;
+  offering?: string;
+  periodEnd: number;
+  cancelAtPeriodEnd?: boolean;
+  endedAt?: number;
+}) {
   return {
     id: 'sub_1QaBcDeFgHiJkLmN',
     object: 'subscription',
@@ -146,7 +153,11 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
     const renewal = (await h.call('GET', `/v1/events?entitlement=${e.id}&type=entitlement.renewed`)).body.data[0];
     expect(renewal.after.reason).toBe(`stripe invoice.paid ${renewed.id}`);
 
-    await stripe('customer.subscription.updated', t0 + 60 * DAY + 3600, subscription({ status: 'past_due', price: 'price_pro', offering: 'studio-pro', periodEnd: t0 + 90 * DAY }));
+    await stripe(
+      'customer.subscription.updated',
+      t0 + 60 * DAY + 3600,
+      subscription({ status: 'past_due', price: 'price_pro', offering: 'studio-pro', periodEnd: t0 + 90 * DAY }),
+    );
     expect((await entitlement()).state).toBe('suspended');
 
     await stripe('invoice.paid', t0 + 62 * DAY, invoicePaid(t0 + 90 * DAY));
@@ -156,7 +167,11 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
 
     // A new price, mapped in the settings, is a change of offering.
     const team = (await h.call('GET', '/v1/offerings/studio-team')).body;
-    const upgrade = await stripe('customer.subscription.updated', t0 + 70 * DAY, subscription({ status: 'active', price: 'price_team_monthly', periodEnd: t0 + 90 * DAY }));
+    const upgrade = await stripe(
+      'customer.subscription.updated',
+      t0 + 70 * DAY,
+      subscription({ status: 'active', price: 'price_team_monthly', periodEnd: t0 + 90 * DAY }),
+    );
     expect(upgrade.body.outcome).toBe('applied');
     e = await entitlement();
     expect(e.offeringId).toBe(team.id);
@@ -199,7 +214,11 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
     const again = await stripe('invoice.paid', t0 + 100 * DAY, invoicePaid(t0 + 89 * DAY), { id: 'evt_test_replayed' });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ duplicate: true });
-    const older = await stripe('customer.subscription.updated', t0 + 65 * DAY, subscription({ status: 'past_due', price: 'price_pro', periodEnd: t0 + 90 * DAY }));
+    const older = await stripe(
+      'customer.subscription.updated',
+      t0 + 65 * DAY,
+      subscription({ status: 'past_due', price: 'price_pro', periodEnd: t0 + 90 * DAY }),
+    );
     expect(older.body).toMatchObject({ duplicate: false, outcome: 'stale' });
     const e1 = await entitlement();
     expect(e1.state).toBe(e0.state);
@@ -217,12 +236,22 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
   it('refuses a bad signature with 400 WEBHOOK_SIGNATURE_INVALID and changes nothing', async () => {
     const before = await eventCount(h);
     const sub = subscription({ status: 'active', price: 'price_pro', offering: 'studio-pro', periodEnd: t0 + 400 * DAY });
-    const wrong = await stripe('customer.subscription.updated', t0 + 300 * DAY, { ...sub, id: 'sub_other' }, { secret: 'whsec_not_the_secret' });
+    const wrong = await stripe(
+      'customer.subscription.updated',
+      t0 + 300 * DAY,
+      { ...sub, id: 'sub_other' },
+      { secret: 'whsec_not_the_secret' },
+    );
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
     const tampered = await stripe('customer.subscription.updated', t0 + 300 * DAY, { ...sub, id: 'sub_other' }, { tamper: true });
     expect(tampered.status).toBe(400);
-    const unsigned = await h.call('POST', '/v1/integrations/stripe/webhook', { id: 'evt_x', type: 'invoice.paid', created: t0, data: { object: {} } }, { key: null });
+    const unsigned = await h.call(
+      'POST',
+      '/v1/integrations/stripe/webhook',
+      { id: 'evt_x', type: 'invoice.paid', created: t0, data: { object: {} } },
+      { key: null },
+    );
     expect(unsigned.status).toBe(400);
     expect(unsigned.body.error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
     expect((await h.call('GET', '/v1/entitlements/sub_other')).status).toBe(404);
@@ -327,7 +356,9 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
       await post({ action: 'end', entitlement: order, endsAt: '2026-07-01T00:00:00.000Z', occurredAt: '2026-06-04T00:00:00.000Z' });
       expect((await get()).effective.endsAt).toBe('2026-07-01T00:00:00.000Z');
       const events = (await h.call('GET', `/v1/events?entitlement=${(await get()).id}&limit=20`)).body.data;
-      expect(events.every((x: { actor: { type: string; id: string } }) => x.actor.type === 'integration' && x.actor.id === 'generic')).toBe(true);
+      expect(events.every((x: { actor: { type: string; id: string } }) => x.actor.type === 'integration' && x.actor.id === 'generic')).toBe(
+        true,
+      );
     });
 
     it('refuses a tampered body and an old timestamp, changing nothing', async () => {
@@ -360,7 +391,15 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
       expect((await h.call('GET', '/v1/customers/crm-later')).status).toBe(404);
       const log = (await h.call('GET', '/v1/integrations/generic/events?limit=1')).body.data[0];
       expect(log).toMatchObject({ eventId: 'msg_later', outcome: 'failed' });
-      await h.call('POST', '/v1/offerings', { productId: 'studio', code: 'studio-later', name: 'Later', licenseModel: 'subscription', seatModel: 'node_locked', seats: 1, term: 'P1Y' });
+      await h.call('POST', '/v1/offerings', {
+        productId: 'studio',
+        code: 'studio-later',
+        name: 'Later',
+        licenseModel: 'subscription',
+        seatModel: 'node_locked',
+        seats: 1,
+        term: 'P1Y',
+      });
       const retried = await post(message, { id: 'msg_later' });
       expect(retried.status).toBe(200);
       expect(retried.body).toMatchObject({ duplicate: false, outcome: 'applied' });

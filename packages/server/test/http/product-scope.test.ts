@@ -152,10 +152,18 @@ const ROWS: Record<string, Row> = {
   'POST /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys', body: { name: 'k', role: 'admin' } }) },
   'DELETE /v1/api-keys/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys/key_unknown' }) },
   'GET /v1/integrations/stripe': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/stripe' }) },
-  'PUT /v1/integrations/stripe': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/stripe', body: { renewalGrace: 'P2D' } }) },
+  'PUT /v1/integrations/stripe': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/integrations/stripe', body: { renewalGrace: 'P2D' } }),
+  },
   'GET /v1/integrations/stripe/events': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/stripe/events' }) },
   'GET /v1/integrations/generic': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/generic' }) },
-  'PUT /v1/integrations/generic': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/generic', body: { renewalGrace: 'P2D' } }) },
+  'PUT /v1/integrations/generic': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/integrations/generic', body: { renewalGrace: 'P2D' } }),
+  },
   'GET /v1/integrations/generic/events': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/generic/events' }) },
   'GET /v1/entitlements/:id/activations': {
     area: 'read',

@@ -1,4 +1,19 @@
-import { Alert, Badge, Button, Card, Code, Group, PasswordInput, Select, Stack, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Code,
+  Group,
+  PasswordInput,
+  Select,
+  Stack,
+  Tabs,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+} from '@mantine/core';
 import { useState } from 'react';
 import type { InboundEvent, Integration, IntegrationProvider, Offering } from '@leasehold/contract';
 import { all, api, get } from '../../api';
@@ -135,7 +150,12 @@ function SettingsForm({ integration, onSaved }: { integration: Integration; onSa
             const body = {
               ...(secret ? { signingSecret: secret } : {}),
               ...(stripe
-                ? { prices: pricesFrom(prices), onPaymentFailure: onFailure, fallbackOffering: onFailure === 'fallback' ? fallback : null, renewalGrace: grace }
+                ? {
+                    prices: pricesFrom(prices),
+                    onPaymentFailure: onFailure,
+                    fallbackOffering: onFailure === 'fallback' ? fallback : null,
+                    renewalGrace: grace,
+                  }
                 : {}),
             };
             await api('PUT', `/v1/integrations/${integration.provider}`, Object.keys(body).length ? body : { renewalGrace: grace });
@@ -147,7 +167,12 @@ function SettingsForm({ integration, onSaved }: { integration: Integration; onSa
       >
         <Stack>
           {generated && (
-            <Alert color="teal" title="Give this secret to your billing system now — it is not shown again" withCloseButton onClose={() => setGenerated(null)}>
+            <Alert
+              color="teal"
+              title="Give this secret to your billing system now — it is not shown again"
+              withCloseButton
+              onClose={() => setGenerated(null)}
+            >
               <Code block data-testid="generated-secret">
                 {generated}
               </Code>
@@ -197,7 +222,13 @@ function SettingsForm({ integration, onSaved }: { integration: Integration; onSa
                 allowDeselect={false}
               />
               {onFailure === 'fallback' && (
-                <Select label="Fallback offering" data={offeringChoices} value={fallback} onChange={setFallback} error={form.fields['fallbackOffering']} />
+                <Select
+                  label="Fallback offering"
+                  data={offeringChoices}
+                  value={fallback}
+                  onChange={setFallback}
+                  error={form.fields['fallbackOffering']}
+                />
               )}
               <TextInput
                 label="Grace after each paid period"

@@ -13,7 +13,7 @@ import {
   suspendEntitlement,
   updateEntitlement,
 } from '../entitlements/entitlements.js';
-import type { SubscriptionLink } from './ports.js';
+import type { InboundEventRecord, SubscriptionLink } from './ports.js';
 
 /**
  * One event from a billing system, in Leasehold's terms: which subscription (or order) it is about,
@@ -59,7 +59,12 @@ export async function receiveBillingChange(ctx: Context, change: BillingChange):
     if (isDuplicateEvent(error)) {
       // Another delivery of the same event committed first (a retry racing the original).
       const seen = await ctx.store.read((tx) => tx.integrations.findEvent(change.provider, change.eventId));
-      return { duplicate: true, outcome: seen?.outcome ?? 'applied', entitlementId: seen?.entitlementId ?? null, detail: seen?.detail ?? null };
+      return {
+        duplicate: true,
+        outcome: seen?.outcome ?? 'applied',
+        entitlementId: seen?.entitlementId ?? null,
+        detail: seen?.detail ?? null,
+      };
     }
     if (error instanceof DomainError) await recordFailure(ctx, change, error);
     throw error;
@@ -72,18 +77,7 @@ async function receiveIn(tx: Tx, ctx: Context, change: BillingChange): Promise<R
     return { duplicate: true, outcome: seen.outcome, entitlementId: seen.entitlementId, detail: seen.detail };
   }
   const decision = await apply(tx, inTransaction(ctx, tx), change);
-  await tx.integrations.recordEvent({
-    id: ctx.ids.next('inboundEvent'),
-    provider: change.provider,
-    eventId: change.eventId,
-    type: change.type,
-    subject: change.subject,
-    entitlementId: decision.entitlementId,
-    outcome: decision.outcome,
-    detail: decision.detail,
-    occurredAt: change.occurredAt,
-    receivedAt: ctx.clock.now(),
-  });
+  await tx.integrations.recordEvent(recordOf(ctx, change, decision));
   return { duplicate: false, ...decision };
 }
 
@@ -148,7 +142,13 @@ async function create(tx: Tx, ctx: Context, change: BillingChange, customer: Cus
  * offering, end, then state. Only a suspension billing made is lifted by billing: an entitlement
  * staff suspended stays suspended however the invoices go.
  */
-async function update(tx: Tx, ctx: Context, change: BillingChange, current: EntitlementRecord, link: SubscriptionLink | undefined): Promise<Applied> {
+async function update(
+  tx: Tx,
+  ctx: Context,
+  change: BillingChange,
+  current: EntitlementRecord,
+  link: SubscriptionLink | undefined,
+): Promise<Applied> {
   const id = current.id;
   if (current.state === 'revoked' || current.state === 'returned') {
     return { outcome: 'ignored', entitlementId: id, detail: `The entitlement is ${current.state}; billing no longer changes it.` };
@@ -194,7 +194,11 @@ async function customerFor(
 ): Promise<{ record: CustomerRecord; changed: boolean }> {
   const found = await tx.customers.find(c.externalRef);
   if (!found) {
-    const record = await insertCustomer(tx, ctx, { name: c.name || c.email || c.externalRef, email: c.email ?? null, externalRef: c.externalRef });
+    const record = await insertCustomer(tx, ctx, {
+      name: c.name || c.email || c.externalRef,
+      email: c.email ?? null,
+      externalRef: c.externalRef,
+    });
     return { record, changed: true };
   }
   const patch: { name?: string; email?: string | null } = {};
@@ -210,6 +214,19 @@ function inTransaction(ctx: Context, tx: Tx): Context {
   return { ...ctx, store };
 }
 
+function recordOf(ctx: Context, change: BillingChange, decision: Decision): InboundEventRecord {
+  return {
+    id: ctx.ids.next('inboundEvent'),
+    provider: change.provider,
+    eventId: change.eventId,
+    type: change.type,
+    subject: change.subject,
+    ...decision,
+    occurredAt: change.occurredAt,
+    receivedAt: ctx.clock.now(),
+  };
+}
+
 function ignored(detail: string): Decision {
   return { outcome: 'ignored', entitlementId: null, detail };
 }
@@ -217,11 +234,15 @@ function ignored(detail: string): Decision {
 const reasonOf = (c: BillingChange) => `${c.provider} ${c.type} ${c.eventId}`;
 
 export function unknownOffering(ref: string): DomainError {
-  return new DomainError('UNKNOWN_REFERENCE', `The billing event names offering ${JSON.stringify(ref)}, which this account does not have.`, {
-    field: 'offering',
-    ref,
-    resolve: 'Create the offering, or correct the price mapping; the billing system may then send the event again.',
-  });
+  return new DomainError(
+    'UNKNOWN_REFERENCE',
+    `The billing event names offering ${JSON.stringify(ref)}, which this account does not have.`,
+    {
+      field: 'offering',
+      ref,
+      resolve: 'Create the offering, or correct the price mapping; the billing system may then send the event again.',
+    },
+  );
 }
 
 function isDuplicateEvent(error: unknown): boolean {
@@ -233,18 +254,9 @@ function isDuplicateEvent(error: unknown): boolean {
 async function recordFailure(ctx: Context, change: BillingChange, error: DomainError): Promise<void> {
   await ctx.store
     .write((tx) =>
-      tx.integrations.recordEvent({
-        id: ctx.ids.next('inboundEvent'),
-        provider: change.provider,
-        eventId: change.eventId,
-        type: change.type,
-        subject: change.subject,
-        entitlementId: null,
-        outcome: 'failed',
-        detail: `${error.code}: ${error.message}`,
-        occurredAt: change.occurredAt,
-        receivedAt: ctx.clock.now(),
-      }),
+      tx.integrations.recordEvent(
+        recordOf(ctx, change, { outcome: 'failed', entitlementId: null, detail: `${error.code}: ${error.message}` }),
+      ),
     )
     .catch(() => undefined);
 }

@@ -39,7 +39,11 @@ export function getIntegration(ctx: Context, provider: IntegrationProvider): Pro
 }
 
 /** The secret events of this provider are verified with, or a refusal saying how to set one. */
-export async function signingSecret(tx: Tx, ctx: Context, provider: IntegrationProvider): Promise<{ secret: string; settings: IntegrationSettings }> {
+export async function signingSecret(
+  tx: Tx,
+  ctx: Context,
+  provider: IntegrationProvider,
+): Promise<{ secret: string; settings: IntegrationSettings }> {
   const record = await tx.integrations.find(provider);
   if (!record?.secretSealed) {
     throw new DomainError('INTEGRATION_NOT_CONFIGURED', `This account has no ${provider} signing secret set.`, {

@@ -19,7 +19,11 @@ interface Price {
 }
 
 const idOf = (v: unknown): string | null =>
-  typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
+  typeof v === 'string'
+    ? v
+    : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string'
+      ? (v as { id: string }).id
+      : null;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const list = (v: unknown): Array<Record<string, unknown>> =>
   v && typeof v === 'object' && Array.isArray((v as { data?: unknown }).data) ? (v as { data: Array<Record<string, unknown>> }).data : [];
@@ -64,7 +68,11 @@ export function stripeChange(event: StripeEvent, settings: IntegrationSettings):
   }
 }
 
-function subscriptionChange(sub: Record<string, unknown>, settings: IntegrationSettings, at: number): Omit<BillingChange, 'provider' | 'eventId' | 'type' | 'occurredAt'> {
+function subscriptionChange(
+  sub: Record<string, unknown>,
+  settings: IntegrationSettings,
+  at: number,
+): Omit<BillingChange, 'provider' | 'eventId' | 'type' | 'occurredAt'> {
   const subject = idOf(sub.id);
   const customerRef = idOf(sub.customer);
   const customer = customerRef ? { externalRef: customerRef } : undefined;
@@ -85,7 +93,11 @@ function subscriptionChange(sub: Record<string, unknown>, settings: IntegrationS
   const offering = offeringOf(items, settings);
   if (!offering) {
     const prices = items.map((i) => (i.price as Price | undefined)?.id).filter(Boolean);
-    return { subject, customer, ignore: `No offering for price ${prices.join(', ') || '(none)'}: map it, or set its metadata ${OFFERING_METADATA}.` };
+    return {
+      subject,
+      customer,
+      ignore: `No offering for price ${prices.join(', ') || '(none)'}: map it, or set its metadata ${OFFERING_METADATA}.`,
+    };
   }
   // Ending at the period's end (cancel_at_period_end, or a cancel_at date): no grace, the customer stopped paying.
   const cancelAt = num(sub.cancel_at) ?? (sub.cancel_at_period_end === true && periodEnd ? periodEnd : null);

@@ -67,7 +67,10 @@ export function integrationSettingsRoutes(app: App, services: Services): void {
         response: answers(200, ListOf(InboundEvent), []),
       },
       handler: async (req) =>
-        pageOut(await listInboundEvents(contextOf(services, req), provider, { limit: req.query.limit ?? 50, cursor: req.query.cursor }), inboundOut),
+        pageOut(
+          await listInboundEvents(contextOf(services, req), provider, { limit: req.query.limit ?? 50, cursor: req.query.cursor }),
+          inboundOut,
+        ),
     });
   }
 }

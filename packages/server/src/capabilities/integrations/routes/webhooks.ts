@@ -11,11 +11,24 @@ import type { Receipt } from '../inbound.js';
 const tags = ['integrations'];
 
 /** What either endpoint may refuse an event with; a refused event changes nothing, and the sender retries it. */
-const REFUSALS = ['WEBHOOK_SIGNATURE_INVALID', 'INTEGRATION_NOT_CONFIGURED', 'NOT_FOUND', 'UNKNOWN_REFERENCE', 'CHANGE_NOT_ALLOWED', 'INVALID_STATE', 'DATE_OUT_OF_RANGE'] as const;
+const REFUSALS = [
+  'WEBHOOK_SIGNATURE_INVALID',
+  'INTEGRATION_NOT_CONFIGURED',
+  'NOT_FOUND',
+  'UNKNOWN_REFERENCE',
+  'CHANGE_NOT_ALLOWED',
+  'INVALID_STATE',
+  'DATE_OUT_OF_RANGE',
+] as const;
 
 /** Stripe's event envelope; the signature is checked over the body as received, before anything in it is used. */
 const StripeEventBody = Type.Object(
-  { id: Type.String({ maxLength: 255 }), type: Type.String({ maxLength: 255 }), created: Type.Integer(), data: Type.Object({ object: Type.Object({}) }) },
+  {
+    id: Type.String({ maxLength: 255 }),
+    type: Type.String({ maxLength: 255 }),
+    created: Type.Integer(),
+    data: Type.Object({ object: Type.Object({}) }),
+  },
   { additionalProperties: true, title: 'StripeEvent' },
 );
 

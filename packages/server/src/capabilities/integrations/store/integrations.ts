@@ -83,7 +83,9 @@ export class IntegrationRepository implements IntegrationsPort {
           .insertInto('integration_events')
           .values({ account_id: this.account, provider: e.provider, event_id: e.eventId, ...values })
           // Only a failed attempt gives way: an event that was applied (or ignored) stays as it was.
-          .onConflict((oc) => oc.columns(['account_id', 'provider', 'event_id']).doUpdateSet(values).where('integration_events.outcome', '=', 'failed'))
+          .onConflict((oc) =>
+            oc.columns(['account_id', 'provider', 'event_id']).doUpdateSet(values).where('integration_events.outcome', '=', 'failed'),
+          )
           .executeTakeFirst(),
       () => new StoreConflict('duplicate', 'inbound_event', 'eventId', e.eventId),
     );
