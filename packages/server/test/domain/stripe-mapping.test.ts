@@ -43,8 +43,13 @@ describe('what a Stripe subscription event asks of the entitlement', () => {
       true,
     ],
     ['a cancel_at date', sub({ cancel_at: END - 50 }), { offering: 'pro', active: true, endsAt: (END - 50) * 1000 }, true],
-    ['past_due suspends', sub({ status: 'past_due' }), { active: false }, undefined],
-    ['unpaid suspends', sub({ status: 'unpaid' }), { active: false }, undefined],
+    [
+      'past_due suspends (creating it so, if it is the first event to arrive)',
+      sub({ status: 'past_due' }),
+      { offering: 'pro', active: false },
+      true,
+    ],
+    ['unpaid suspends', sub({ status: 'unpaid' }), { offering: 'pro', active: false }, true],
     ['canceled ends when it ended', sub({ status: 'canceled', ended_at: END - 10 }), { endsAt: (END - 10) * 1000 }, undefined],
     [
       'before 2025-03-31 the period end is on the subscription',

@@ -217,7 +217,7 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
     const older = await stripe(
       'customer.subscription.updated',
       t0 + 65 * DAY,
-      subscription({ status: 'past_due', price: 'price_pro', periodEnd: t0 + 90 * DAY }),
+      subscription({ status: 'past_due', price: 'price_pro', offering: 'studio-pro', periodEnd: t0 + 90 * DAY }),
     );
     expect(older.body).toMatchObject({ duplicate: false, outcome: 'stale' });
     const e1 = await entitlement();
@@ -283,6 +283,35 @@ describe.each(await storeKinds())('billing events in on %s', (kind) => {
     e = (await h.call('GET', '/v1/entitlements/sub_fallback')).body;
     expect(e).toMatchObject({ offeringId: pro.id, state: 'active' });
     await h.call('PUT', '/v1/integrations/stripe', { onPaymentFailure: 'suspend', fallbackOffering: null });
+  });
+
+  it('takes a subscription’s first events arriving at once: one customer, one entitlement, the newest state', async () => {
+    const sub = (status: string) => ({
+      ...subscription({ status, price: 'price_pro', offering: 'studio-pro', periodEnd: t0 + 30 * DAY }),
+      id: 'sub_burst',
+      customer: 'cus_burst',
+    });
+    const checkout = {
+      object: 'checkout.session',
+      mode: 'subscription',
+      subscription: 'sub_burst',
+      customer: 'cus_burst',
+      customer_details: { name: 'Burst Inc', email: 'ops@burst.test' },
+    };
+    const answers = await Promise.all([
+      stripe('checkout.session.completed', t0 + 5, checkout),
+      stripe('customer.subscription.created', t0 + 5, sub('active')),
+      stripe('customer.subscription.updated', t0 + 6, sub('past_due')),
+      stripe('invoice.paid', t0 + 5, { ...invoicePaid(t0 + 30 * DAY), parent: { subscription_details: { subscription: 'sub_burst' } } }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const customers = (await h.call('GET', '/v1/customers?q=cus_burst')).body.data;
+    expect(customers).toHaveLength(1);
+    expect(customers[0]).toMatchObject({ name: 'Burst Inc' });
+    const list = (await h.call('GET', `/v1/entitlements?customer=${customers[0].id}`)).body.data;
+    expect(list).toHaveLength(1);
+    // Whatever order they ran in, the newest subscription state (past_due) holds.
+    expect(list[0]).toMatchObject({ externalRef: 'sub_burst', state: 'suspended' });
   });
 
   it('answers 409 INTEGRATION_NOT_CONFIGURED to an account without a secret', async () => {

@@ -53,23 +53,31 @@ type Decision = Omit<Receipt, 'duplicate'>;
  * one transaction; a refused event is recorded as `failed` and may be sent again.
  */
 export async function receiveBillingChange(ctx: Context, change: BillingChange): Promise<Receipt> {
-  try {
-    return await ctx.store.write((tx) => receiveIn(tx, ctx, change));
-  } catch (error) {
-    if (isDuplicateEvent(error)) {
-      // Another delivery of the same event committed first (a retry racing the original).
-      const seen = await ctx.store.read((tx) => tx.integrations.findEvent(change.provider, change.eventId));
-      return {
-        duplicate: true,
-        outcome: seen?.outcome ?? 'applied',
-        entitlementId: seen?.entitlementId ?? null,
-        detail: seen?.detail ?? null,
-      };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.write((tx) => receiveIn(tx, ctx, change));
+    } catch (error) {
+      const refusal = storeRefusal(error);
+      if (refusal?.resource === 'inbound_event') {
+        // Another delivery of the same event committed first (a retry racing the original).
+        const seen = await ctx.store.read((tx) => tx.integrations.findEvent(change.provider, change.eventId));
+        return {
+          duplicate: true,
+          outcome: seen?.outcome ?? 'applied',
+          entitlementId: seen?.entitlementId ?? null,
+          detail: seen?.detail ?? null,
+        };
+      }
+      // Stripe sends a subscription's first events at once: of two creating its customer or its
+      // entitlement, the one that lost the race runs again on what the other committed.
+      if (refusal?.field === 'externalRef' && attempt < RACE_ATTEMPTS) continue;
+      if (error instanceof DomainError) await recordFailure(ctx, change, error);
+      throw error;
     }
-    if (error instanceof DomainError) await recordFailure(ctx, change, error);
-    throw error;
   }
 }
+
+const RACE_ATTEMPTS = 3;
 
 async function receiveIn(tx: Tx, ctx: Context, change: BillingChange): Promise<Receipt> {
   const seen = await tx.integrations.findEvent(change.provider, change.eventId);
@@ -245,9 +253,8 @@ export function unknownOffering(ref: string): DomainError {
   );
 }
 
-function isDuplicateEvent(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'StoreConflict') return false;
-  return (error as Error & StoreRefusal).resource === 'inbound_event';
+function storeRefusal(error: unknown): StoreRefusal | undefined {
+  return error instanceof Error && error.name === 'StoreConflict' ? (error as Error & StoreRefusal) : undefined;
 }
 
 /** A refused event is kept as `failed` (in a transaction of its own: the event's rolled back). */

@@ -84,12 +84,6 @@ function subscriptionChange(
     return { subject, customer, target: { endsAt: ended !== null ? ended * 1000 : at } };
   }
   if (status === 'incomplete') return { subject, customer, ignore: 'The subscription waits for its first payment.' };
-  const unpaid = status === 'past_due' || status === 'unpaid' || status === 'paused';
-  if (unpaid) {
-    return settings.onPaymentFailure === 'fallback' && settings.fallbackOffering
-      ? { subject, customer, target: { offering: settings.fallbackOffering, active: true } }
-      : { subject, customer, target: { active: false } };
-  }
   const offering = offeringOf(items, settings);
   if (!offering) {
     const prices = items.map((i) => (i.price as Price | undefined)?.id).filter(Boolean);
@@ -98,6 +92,12 @@ function subscriptionChange(
       customer,
       ignore: `No offering for price ${prices.join(', ') || '(none)'}: map it, or set its metadata ${OFFERING_METADATA}.`,
     };
+  }
+  // The object carries the subscription's whole state, so whichever of its events arrives first may
+  // create the entitlement, in that state.
+  if (status === 'past_due' || status === 'unpaid' || status === 'paused') {
+    const fallback = settings.onPaymentFailure === 'fallback' ? settings.fallbackOffering : null;
+    return { subject, customer, creates: true, target: fallback ? { offering: fallback, active: true } : { offering, active: false } };
   }
   // Ending at the period's end (cancel_at_period_end, or a cancel_at date): no grace, the customer stopped paying.
   const cancelAt = num(sub.cancel_at) ?? (sub.cancel_at_period_end === true && periodEnd ? periodEnd : null);
