@@ -1,11 +1,13 @@
+import type { IntegrationProvider } from '@leasehold/contract';
 import { Webhook } from 'standardwebhooks';
 import { DomainError } from '../../platform/domain/errors.js';
 
 /** Loaded on the first Stripe event, not at every server start (the package takes ~0.1 s to load). */
 let stripeModule: Promise<typeof import('stripe')> | undefined;
 
-function refused(provider: string, why: string): DomainError {
-  return new DomainError('WEBHOOK_SIGNATURE_INVALID', `The ${provider} signature does not verify: ${why}`, {
+function refused(provider: IntegrationProvider, why: string): DomainError {
+  const scheme = provider === 'stripe' ? 'Stripe' : 'Standard Webhooks';
+  return new DomainError('WEBHOOK_SIGNATURE_INVALID', `The ${scheme} signature does not verify: ${why}`, {
     provider,
     resolve: 'Check that the signing secret set on this integration is the endpoint’s, and that the body reaches the server unchanged.',
   });
@@ -20,7 +22,7 @@ export async function verifyStripeEvent(raw: string, signature: string | undefin
   try {
     return Stripe.webhooks.constructEvent(raw, signature ?? '', secret);
   } catch (error) {
-    throw refused('Stripe', error instanceof Error ? error.message : 'unreadable');
+    throw refused('stripe', error instanceof Error ? error.message : 'unreadable');
   }
 }
 
@@ -43,6 +45,6 @@ export function verifyStandardWebhook(raw: string, headers: Partial<StandardHead
       'webhook-signature': headers.signature ?? '',
     });
   } catch (error) {
-    throw refused('webhook', error instanceof Error ? error.message : 'unreadable');
+    throw refused('generic', error instanceof Error ? error.message : 'unreadable');
   }
 }
