@@ -174,10 +174,11 @@ async function update(
     }
   }
   let e = await requireEntitlement(tx, id);
-  if (target.endsAt !== undefined && target.endsAt !== e.endsAt) {
-    const endsAt = target.endsAt === null ? null : Math.max(target.endsAt, e.startsAt + 1000);
+  // An end before the start cannot be written; a billing system ending a subscription at once ends it a second in.
+  const endsAt = target.endsAt === undefined || target.endsAt === null ? target.endsAt : Math.max(target.endsAt, e.startsAt + 1000);
+  if (endsAt !== undefined && endsAt !== e.endsAt) {
     if (endsAt !== null && e.endsAt !== null && endsAt > e.endsAt) await renewEntitlementUntil(ctx, id, endsAt, reason);
-    else if (endsAt !== e.endsAt) await updateEntitlement(ctx, id, { endsAt: endsAt === null ? null : formatTimestamp(endsAt) });
+    else await updateEntitlement(ctx, id, { endsAt: endsAt === null ? null : formatTimestamp(endsAt) });
     done.push(`ends ${endsAt === null ? 'never' : formatTimestamp(endsAt)}`);
     e = await requireEntitlement(tx, id);
   }
