@@ -16,6 +16,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/api-keys', label: 'API keys', admin: true },
   { to: '/signing-keys', label: 'Signing keys' },
   { to: '/users', label: 'Console users', admin: true },
+  { to: '/integrations', label: 'Integrations', admin: true },
 ];
 
 export function Layout() {

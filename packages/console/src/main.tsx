@@ -15,6 +15,7 @@ import { Migrations } from './pages/migrations/Migrations';
 import { Events } from './pages/Events';
 import { SearchPage } from './pages/Search';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
+import { Integrations } from './pages/integrations/Integrations';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -45,6 +46,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />
               <Route path="users" element={<StaffUsers />} />
+              <Route path="integrations" element={<Integrations />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>
           </Routes>

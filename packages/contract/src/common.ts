@@ -78,5 +78,6 @@ export const ID_PREFIXES = {
   signingKey: 'key',
   staffUser: 'usr',
   request: 'req',
+  inboundEvent: 'ibe',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
+  /** An inbound webhook (Stripe, the generic billing endpoint) whose signature does not verify; nothing was changed. */
+  WEBHOOK_SIGNATURE_INVALID: 400,
   // refused writes: the request was understood, a rule said no
   DUPLICATE_CODE: 409,
   DUPLICATE_EXTERNAL_REF: 409,
@@ -51,6 +53,8 @@ export const ERROR_STATUS = {
   RULE_UNSATISFIED: 422,
   BORROW_NOT_ALLOWED: 422,
   NO_TRIAL: 422,
+  /** An inbound billing webhook for an account that has not set up that integration (no signing secret). */
+  INTEGRATION_NOT_CONFIGURED: 409,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

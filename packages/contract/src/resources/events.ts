@@ -14,6 +14,7 @@ export const SUBJECT_TYPES = [
   'staff_user',
   'signing_key',
   'migration',
+  'integration',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -26,6 +27,7 @@ const OfferingChange = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 const Nothing = Type.Object({});
+const IntegrationChange = Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the signing secret was set or replaced' }) });
 
 interface EventTypeSpec {
   subject: SubjectType;
@@ -91,13 +93,19 @@ export const EVENT_TYPES = {
   'netlicensing.session.checked_in': spec('customer', 'A NetLicensing floating session was checked in'),
   'netlicensing.quantity.consumed': spec('entitlement', 'A NetLicensing pay-per-use quantity was written off'),
   'netlicensing.node_secret.bound': spec('entitlement', 'A NetLicensing node-locked license was bound to a node secret'),
+  'integration.updated': spec('integration', "A billing integration's settings changed (never its signing secret)", IntegrationChange),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;
 export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];
 
 export const Actor = Type.Object({
-  type: Type.Union([Type.Literal('api_key'), Type.Literal('user'), Type.Literal('system'), Type.Literal('license')]),
+  type: Type.Union(
+    [Type.Literal('api_key'), Type.Literal('user'), Type.Literal('system'), Type.Literal('license'), Type.Literal('integration')],
+    {
+      description: 'integration: an inbound billing webhook (id `stripe` or `generic`)',
+    },
+  ),
   id: Type.Union([Type.String(), Type.Null()]),
 });
 export type Actor = Static<typeof Actor>;

@@ -32,6 +32,8 @@ const PUBLIC = [
   'getSetupState',
   'setUpFirstUser',
   'signIn',
+  'receiveStripeEvent',
+  'receiveBillingMessage',
 ];
 /** The bare-POST actions on an entitlement: every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey'];

@@ -151,6 +151,20 @@ const ROWS: Record<string, Row> = {
   'GET /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys' }) },
   'POST /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys', body: { name: 'k', role: 'admin' } }) },
   'DELETE /v1/api-keys/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys/key_unknown' }) },
+  'GET /v1/integrations/stripe': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/stripe' }) },
+  'PUT /v1/integrations/stripe': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/integrations/stripe', body: { renewalGrace: 'P2D' } }),
+  },
+  'GET /v1/integrations/stripe/events': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/stripe/events' }) },
+  'GET /v1/integrations/generic': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/generic' }) },
+  'PUT /v1/integrations/generic': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/integrations/generic', body: { renewalGrace: 'P2D' } }),
+  },
+  'GET /v1/integrations/generic/events': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/integrations/generic/events' }) },
   'GET /v1/entitlements/:id/activations': {
     area: 'read',
     reach: 'hidden',
@@ -463,7 +477,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
     // Routes with no permission: the client API (licence-key auth), public sign-in, health, the API
     // reference, the JWKS and the console's static files. Anything else must declare one.
     const open =
-      /^(\/v1\/client\/|\/v1\/session|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/console|\/$)/;
+      /^(\/v1\/client\/|\/v1\/session|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/$)/;
     for (const r of h.app.routeTable.filter((r) => r.permission === null)) {
       expect(open.test(r.url), `${r.method} ${r.url} declares no permission`).toBe(true);
       if (r.url.startsWith('/v1/session')) expect(r.public).toBe(true);

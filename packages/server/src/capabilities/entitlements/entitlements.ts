@@ -338,6 +338,24 @@ export function renewEntitlement(ctx: Context, ref: string, term?: string): Prom
 }
 
 /**
+ * Renews to a date a billing system paid up to (a subscription's period end) rather than by a
+ * term: the end only moves later, and the event is a renewal like any other.
+ */
+export function renewEntitlementUntil(ctx: Context, ref: string, endsAt: number, reason?: string): Promise<EntitlementView> {
+  return mutate(
+    ctx,
+    ref,
+    'entitlement.renewed',
+    (e) => {
+      requireState(e, ['active', 'suspended'], 'renewed');
+      if (e.endsAt === null || endsAt <= e.endsAt) throw invalid('endsAt', 'A renewal moves the end later; this date is not later.');
+      return { ...e, endsAt };
+    },
+    reason ? { reason } : undefined,
+  );
+}
+
+/**
  * The customer gives the license back: every seat is released, no lease is issued again, and
  * the entitlement stays on record as returned.
  */

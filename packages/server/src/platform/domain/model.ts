@@ -113,7 +113,7 @@ export interface ApiKeyRecord {
 }
 
 export interface ActorRef {
-  type: 'api_key' | 'user' | 'system' | 'license';
+  type: 'api_key' | 'user' | 'system' | 'license' | 'integration';
   id: string | null;
 }
 

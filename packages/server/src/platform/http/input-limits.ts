@@ -31,6 +31,16 @@ function holdsNul(value: unknown): boolean {
   return false;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Keep the body's text as received in `request.rawBody` (for routes that verify a signature over it). */
+    rawBody?: boolean;
+  }
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
 const refuse = (message: string, details: Record<string, unknown>) => new DomainError('INVALID_REQUEST', message, details);
 
 /**
@@ -45,6 +55,8 @@ export function installInputLimits(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // Signed webhooks are verified over the exact text received (capabilities/integrations).
+    if (request.routeOptions.config.rawBody) request.rawBody = text;
     // Clients that always send Content-Type: application/json send a bare POST that way: on a route
     // whose body is optional (route-kit's optionalBody) an empty body is no body; elsewhere it is refused.
     if (text === '' && request.routeOptions.config.optionalBody) {
