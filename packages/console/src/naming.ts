@@ -27,6 +27,7 @@ const ACTOR_KIND: Record<Actor['type'], string> = {
   api_key: 'API key',
   system: 'the server',
   license: 'the application',
+  integration: 'billing integration',
 };
 
 /** "Ada Vendor", "API key Billing sync", "the server", "the application" (a device using its key). */
