@@ -163,7 +163,7 @@ describe.each(await storeKinds())('the validation cache on %s', (kind) => {
     try {
       // Cut every LISTEN connection to this database: both processes go deaf.
       await admin.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%'`,
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'leasehold-change-listener'`,
       );
       await eventually(async () => !database.cacheable(), 'the listener noticing');
       // A change made now cannot be announced to anyone; the cache must not hide it.

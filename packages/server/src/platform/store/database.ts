@@ -296,6 +296,8 @@ function queueingPool(pool: pg.Pool, waits: { acquired: number; waitedMs: number
 }
 
 const CHANGES_CHANNEL = 'leasehold_changes';
+/** The change listener's application_name in pg_stat_activity. */
+export const LISTENER_NAME = 'leasehold-change-listener';
 /** How often the LISTEN connection is asked to answer, and how long it has. */
 const PROBE_EVERY_MS = 5_000;
 const PROBE_TIMEOUT_MS = 3_000;
@@ -322,7 +324,13 @@ class ChangeListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      // Named, so an operator (and a test) can tell the change listener from the pool's connections.
+      application_name: LISTENER_NAME,
+    });
     this.client = client;
     let probe: NodeJS.Timeout | null = null;
     const lost = () => {
