@@ -78,5 +78,9 @@ export const ID_PREFIXES = {
   signingKey: 'key',
   staffUser: 'usr',
   request: 'req',
+  keyGenerator: 'kgn',
+  partner: 'par',
+  codeBatch: 'cbt',
+  activationBatch: 'abt',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -51,6 +51,12 @@ export const ERROR_STATUS = {
   RULE_UNSATISFIED: 422,
   BORROW_NOT_ALLOWED: 422,
   NO_TRIAL: 422,
+  // keys, codes and batches (issue 22)
+  KEY_REQUIRED: 422,
+  CODE_INVALID: 422,
+  CODE_ALREADY_REDEEMED: 409,
+  /** The vendor's remote key generator failed (timeout, error, bad answer): nothing was created. */
+  KEY_GENERATOR_FAILED: 502,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

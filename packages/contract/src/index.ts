@@ -16,3 +16,6 @@ export * from './resources/staff-users.js';
 export * from './resources/usage.js';
 export * from './rules.js';
 export * from './resources/offline.js';
+export * from './resources/key-generators.js';
+export * from './resources/partners.js';
+export * from './resources/activation-batches.js';

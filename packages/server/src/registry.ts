@@ -11,13 +11,14 @@ import { licensing } from './capabilities/licensing/capability.js';
 import { migrations } from './capabilities/migrations/capability.js';
 import { usage } from './capabilities/usage/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
+import { keys } from './capabilities/keys/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
  * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
  * one line here.
  */
-const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing] as const;
+const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing, keys] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
 
