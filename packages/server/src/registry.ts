@@ -12,13 +12,14 @@ import { migrations } from './capabilities/migrations/capability.js';
 import { usage } from './capabilities/usage/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
 import { keys } from './capabilities/keys/capability.js';
+import { partners } from './capabilities/partners/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
  * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
  * one line here.
  */
-const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing, keys] as const;
+const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing, keys, partners] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
 
