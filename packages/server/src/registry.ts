@@ -13,13 +13,27 @@ import { usage } from './capabilities/usage/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
 import { keys } from './capabilities/keys/capability.js';
 import { partners } from './capabilities/partners/capability.js';
+import { batches } from './capabilities/batches/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
  * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
  * one line here.
  */
-const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing, keys, partners] as const;
+const LIST = [
+  catalog,
+  customers,
+  entitlements,
+  events,
+  migrations,
+  usage,
+  licensing,
+  access,
+  netlicensing,
+  keys,
+  partners,
+  batches,
+] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
 
