@@ -14,7 +14,7 @@ import {
 } from '@leasehold/contract';
 import { contextOf } from '../../access/routes/auth.js';
 import { DomainError } from '../../../platform/domain/errors.js';
-import { answers, noContent, optionalBody, type App } from '../../../platform/http/route-kit.js';
+import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { isoOrNull, pageOut } from '../../../platform/http/wire.js';
 import { batchCodes, createCodeBatch, getCodeBatch, listCodeBatches, voidCode, voidCodeBatch, type IssuedCodeView } from '../batches.js';
@@ -123,10 +123,10 @@ export function codeBatchRoutes(app: App, services: Services): void {
       summary: 'Void a batch: its codes not yet redeemed can no longer be',
       description: 'Codes already redeemed keep their entitlements (revoke those if needed); a batch still generating stops.',
       params: IdParams,
-      body: optionalBody(VoidRequest),
+      body: VoidRequest,
       response: answers(200, CodeBatch, ['NOT_FOUND', 'INVALID_STATE']),
     },
-    handler: async (req) => codeBatchOut(await voidCodeBatch(contextOf(services, req), req.params.id, req.body?.reason)),
+    handler: async (req) => codeBatchOut(await voidCodeBatch(contextOf(services, req), req.params.id, req.body.reason)),
   });
 
   app.post('/v1/codes/void', {
