@@ -57,6 +57,8 @@ function afterLine(cursor: string | undefined): number {
 export function activationBatchRoutes(app: App, services: Services): void {
   app.post('/v1/activation-batches', {
     config: { permission: 'entitlements:write' },
+    // A roll-out of 50,000 devices is a few megabytes; every other route keeps the app's limit.
+    bodyLimit: 16 * 1024 * 1024,
     schema: {
       tags,
       operationId: 'createActivationBatch',
