@@ -11,6 +11,7 @@ import type {
 } from '../ports.js';
 import type { ActivationBatchesTable, ActivationBatchItemsTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
+import { claimJob, moveJobLock } from '../../../platform/store/job-locks.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 
 const batchFromRow = (r: Selectable<ActivationBatchesTable>): ActivationBatchRecord => ({
@@ -170,46 +171,15 @@ export class ActivationBatchRepository implements ActivationBatchesPort {
     return (await q.orderBy('line').limit(page.limit).execute()).map(itemFromRow);
   }
 
-  async claim(worker: string, now: number, lockMs: number): Promise<{ accountId: string; id: string } | undefined> {
-    const candidates = await this.ctx.db
-      .selectFrom('activation_batches')
-      .select(['account_id', 'id', 'locked_until'])
-      .where('state', 'in', ['pending', 'running'])
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('created_at')
-      .limit(5)
-      .execute();
-    for (const c of candidates) {
-      const out = await this.ctx.db
-        .updateTable('activation_batches')
-        .set({ locked_by: worker, locked_until: now + lockMs })
-        .where('account_id', '=', c.account_id)
-        .where('id', '=', c.id)
-        .where((eb) => (c.locked_until === null ? eb('locked_until', 'is', null) : eb('locked_until', '=', c.locked_until)))
-        .executeTakeFirst();
-      if (Number(out.numUpdatedRows) === 1) return { accountId: c.account_id, id: c.id };
-    }
-    return undefined;
+  claim(worker: string, now: number, lockMs: number): Promise<{ accountId: string; id: string } | undefined> {
+    return claimJob(this.ctx.db, 'activation_batches', ['pending', 'running'], worker, now, lockMs);
   }
 
-  async renew(id: string, worker: string, until: number): Promise<boolean> {
-    const out = await this.ctx.db
-      .updateTable('activation_batches')
-      .set({ locked_until: until })
-      .where('account_id', '=', this.accountId)
-      .where('id', '=', id)
-      .where('locked_by', '=', worker)
-      .executeTakeFirst();
-    return Number(out.numUpdatedRows) === 1;
+  renew(id: string, worker: string, until: number): Promise<boolean> {
+    return moveJobLock(this.ctx.db, 'activation_batches', this.accountId, id, worker, until);
   }
 
   async release(id: string, worker: string): Promise<void> {
-    await this.ctx.db
-      .updateTable('activation_batches')
-      .set({ locked_by: null, locked_until: null })
-      .where('account_id', '=', this.accountId)
-      .where('id', '=', id)
-      .where('locked_by', '=', worker)
-      .execute();
+    await moveJobLock(this.ctx.db, 'activation_batches', this.accountId, id, worker, null);
   }
 }
