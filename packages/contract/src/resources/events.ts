@@ -98,7 +98,7 @@ export const EVENT_TYPES = {
   'partner.deleted': spec('partner', 'A channel partner with no codes was deleted'),
   'code_batch.created': spec('code_batch', 'A batch of partner authenticity codes was ordered'),
   'code_batch.generated': spec('code_batch', "A code batch's codes were all generated"),
-  'code_batch.voided': spec('code_batch', "A code batch (or one of its codes) was voided", Reason),
+  'code_batch.voided': spec('code_batch', 'A code batch (or one of its codes) was voided', Reason),
   'code.redeemed': spec('entitlement', 'A partner code was redeemed into a customer and an entitlement'),
   'activation_batch.created': spec('activation_batch', 'A batch activation or deactivation was started'),
   'activation_batch.completed': spec('activation_batch', 'A batch activation or deactivation finished'),
