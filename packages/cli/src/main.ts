@@ -203,6 +203,65 @@ apiKeys
   });
 
 program
+  .command('export')
+  .description(
+    'Write the whole account (catalog, customers, entitlements with keys, activations, events) as JSON Lines; the file holds license keys in clear',
+  )
+  .argument('<file>', 'the JSON Lines file to write (never overwritten)')
+  .option('--account <id>', 'the account (default: the only one)')
+  .action(async (file: string, opts: { account?: string }) => {
+    const config = core.loadConfig();
+    const started = await core.openServices(config);
+    try {
+      const ctx = cliContext(started.services, opts.account ?? (await onlyAccount(started.services.store)));
+      const lines: string[] = [];
+      for await (const line of core.exportAccount(ctx)) lines.push(JSON.stringify(line));
+      writeFileSync(file, lines.join('\n') + '\n', { flag: 'wx', mode: 0o600 });
+      process.stderr.write(`exported ${lines.length} records to ${file}\n`);
+    } finally {
+      await started.close();
+    }
+  });
+
+program
+  .command('import')
+  .description('Restore a `leasehold export` file into an empty account of this database (SQLite or PostgreSQL), in one transaction')
+  .argument('<file>', 'a file written by `leasehold export`')
+  .option('--account <id>', 'the account (default: the only one)')
+  .action(async (file: string, opts: { account?: string }) => {
+    const config = core.loadConfig();
+    await requireAnAccount(config);
+    const started = await core.openServices(config);
+    try {
+      const ctx = cliContext(started.services, opts.account ?? (await onlyAccount(started.services.store)));
+      const text = readFileSync(file, 'utf8');
+      const lines = text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Core.ExportLine);
+      const counts = await core.importAccount(ctx, lines);
+      process.stdout.write(
+        Object.entries(counts)
+          .map(([kind, n]) => `${kind.padEnd(12)} ${n}`)
+          .join('\n') + '\n',
+      );
+    } finally {
+      await started.close();
+    }
+  });
+
+function cliContext(services: Core.Services, accountId: string) {
+  return {
+    store: services.store.forAccount({ accountId, productId: null }),
+    clock: services.clock,
+    ids: services.ids,
+    secrets: services.secrets,
+    actor: { type: 'system' as const, id: 'cli' },
+    requestId: null,
+  };
+}
+
+program
   .command('accounts')
   .description('Manage accounts (tenants)')
   .command('create')

@@ -79,5 +79,9 @@ export const ID_PREFIXES = {
   staffUser: 'usr',
   request: 'req',
   inboundEvent: 'ibe',
+  keyGenerator: 'kgn',
+  partner: 'par',
+  codeBatch: 'cbt',
+  activationBatch: 'abt',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -55,6 +55,12 @@ export const ERROR_STATUS = {
   NO_TRIAL: 422,
   /** An inbound billing webhook for an account that has not set up that integration (no signing secret). */
   INTEGRATION_NOT_CONFIGURED: 409,
+  // keys, codes and batches (issue 22)
+  KEY_REQUIRED: 422,
+  CODE_INVALID: 422,
+  CODE_ALREADY_REDEEMED: 409,
+  /** The vendor's remote key generator failed (timeout, error, bad answer): nothing was created. */
+  KEY_GENERATOR_FAILED: 502,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -17,3 +17,6 @@ export * from './resources/usage.js';
 export * from './rules.js';
 export * from './resources/offline.js';
 export * from './resources/integrations.js';
+export * from './resources/key-generators.js';
+export * from './resources/partners.js';
+export * from './resources/activation-batches.js';

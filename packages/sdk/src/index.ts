@@ -10,6 +10,7 @@ export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 export { deviceFingerprint, machineId, type DeviceFingerprint, type FingerprintSource, type MachineIdProbes } from './fingerprint.js';
 export { LeaseCache, type CachedState, type CacheRead } from './cache.js';
 export { TrustedKeys, verifyLease, LeaseRejected, type VerifiedLease, type LeaseExpectations } from './lease.js';
+export { verifySignedKey, SignedKeyRejected, type SignedKeyClaims, type SignedKeyExpectations } from './signed-key.js';
 export type { OfflineActivationRequest, OfflineActivationResponse } from './offline.js';
 export type { Fetch } from './transport.js';
 export type {

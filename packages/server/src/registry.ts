@@ -12,13 +12,30 @@ import { migrations } from './capabilities/migrations/capability.js';
 import { usage } from './capabilities/usage/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
 import { integrations } from './capabilities/integrations/capability.js';
+import { keys } from './capabilities/keys/capability.js';
+import { partners } from './capabilities/partners/capability.js';
+import { batches } from './capabilities/batches/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
  * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
  * one line here.
  */
-const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing, integrations] as const;
+const LIST = [
+  catalog,
+  customers,
+  entitlements,
+  events,
+  migrations,
+  usage,
+  licensing,
+  access,
+  netlicensing,
+  keys,
+  partners,
+  batches,
+  integrations,
+] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
 

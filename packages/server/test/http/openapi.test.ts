@@ -29,6 +29,7 @@ const PUBLIC = [
   'getJwks',
   'getAccountJwks',
   'startClientTrial',
+  'redeemCode',
   'getSetupState',
   'setUpFirstUser',
   'signIn',

@@ -40,6 +40,8 @@ interface Other {
   licenseKey: string;
   activationId: string;
   migrationId: string;
+  keyGeneratorId: string;
+  activationBatchId: string;
   customerRef: string;
   nl: { module: string; template: string; licensee: string; license: string };
   /** Strings that must never appear in an answer to the scoped key (other than `shared` rows). */
@@ -208,6 +210,83 @@ const ROWS: Record<string, Row> = {
   },
   'GET /v1/migrations': { area: 'read', reach: 'list', request: () => ({ url: '/v1/migrations' }) },
   'GET /v1/migrations/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/migrations/${o.migrationId}` }) },
+  'POST /v1/key-generators': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o) => ({ url: '/v1/key-generators', body: { offeringId: o.offeringId, kind: 'random' } }),
+  },
+  'GET /v1/key-generators': { area: 'read', reach: 'list', request: () => ({ url: '/v1/key-generators' }) },
+  'GET /v1/key-generators/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/key-generators/${o.keyGeneratorId}` }) },
+  'PATCH /v1/key-generators/:id': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/key-generators/${o.keyGeneratorId}`, body: { pattern: { pattern: 'XXXXXXXX' } } }),
+  },
+  'DELETE /v1/key-generators/:id': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/key-generators/${o.keyGeneratorId}` }),
+  },
+  'POST /v1/partners': { area: 'keys', reach: 'account', request: (_o, n) => ({ url: '/v1/partners', body: { name: `P${n}` } }) },
+  'GET /v1/partners': { area: 'read', reach: 'account', request: () => ({ url: '/v1/partners' }) },
+  'GET /v1/partners/:id': { area: 'read', reach: 'account', request: () => ({ url: '/v1/partners/par_01jd3x0000000000000000000' }) },
+  'PATCH /v1/partners/:id': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/partners/par_01jd3x0000000000000000000', body: { name: 'X' } }),
+  },
+  'DELETE /v1/partners/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/partners/par_01jd3x0000000000000000000' }) },
+  'POST /v1/code-batches': {
+    area: 'keys',
+    reach: 'account',
+    request: (o) => ({ url: '/v1/code-batches', body: { offeringId: o.offeringId, partnerId: 'nobody', quantity: 1 } }),
+  },
+  'GET /v1/code-batches': { area: 'read', reach: 'account', request: () => ({ url: '/v1/code-batches' }) },
+  'GET /v1/code-batches/:id': {
+    area: 'read',
+    reach: 'account',
+    request: () => ({ url: '/v1/code-batches/cbt_01jd3x0000000000000000000' }),
+  },
+  'GET /v1/code-batches/:id/codes': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/code-batches/cbt_01jd3x0000000000000000000/codes' }),
+  },
+  'POST /v1/code-batches/:id/void': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/code-batches/cbt_01jd3x0000000000000000000/void', body: {} }),
+  },
+  'POST /v1/codes/void': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/codes/void', body: { code: 'AAAAA-AAAAA-AAAAA-AAAAA' } }),
+  },
+  'GET /v1/codes/check': { area: 'read', reach: 'account', request: () => ({ url: '/v1/codes/check?code=AAAAA' }) },
+  'POST /v1/activation-batches': {
+    area: 'entitlements',
+    reach: 'hidden',
+    request: (o) => ({
+      url: '/v1/activation-batches',
+      body: { entitlementId: o.entitlementId, devices: [{ fingerprint: 'scoped-device' }] },
+    }),
+  },
+  'GET /v1/activation-batches': { area: 'read', reach: 'list', request: () => ({ url: '/v1/activation-batches' }) },
+  'GET /v1/activation-batches/:id': {
+    area: 'read',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/activation-batches/${o.activationBatchId}` }),
+  },
+  'GET /v1/activation-batches/:id/items': {
+    area: 'read',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/activation-batches/${o.activationBatchId}/items` }),
+  },
+  'GET /v1/activation-batches/:id/leases': {
+    area: 'entitlements',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/activation-batches/${o.activationBatchId}/leases` }),
+  },
   'GET /v1/usage': { area: 'read', reach: 'list', request: () => ({ url: '/v1/usage' }) },
   'GET /v1/entitlements/:id/usage': {
     area: 'read',
@@ -429,6 +508,11 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       h.call('POST', '/v1/migrations', { sourceOfferingId: 'other-plus', targetOfferingId: 'other-pro' }),
       'migration',
     );
+    const generator = await ok(h.call('POST', '/v1/key-generators', { offeringId: 'other-plus', kind: 'random' }), 'key generator');
+    const batch = await ok(
+      h.call('POST', '/v1/activation-batches', { entitlementId: entitlement.id, devices: [{ fingerprint: fp('other-batch') }] }),
+      'activation batch',
+    );
     await nlAdmin('POST', '/productmodule', { productNumber: 'other', number: 'OM1', name: 'Other module', licensingModel: 'TryAndBuy' });
     await nlAdmin('POST', '/licensetemplate', {
       productModuleNumber: 'OM1',
@@ -448,6 +532,8 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       licenseKey: entitlement.key,
       activationId: activated.body.activation.id,
       migrationId: migration.migration.id,
+      keyGeneratorId: generator.id,
+      activationBatchId: batch.id,
       customerRef: 'crm-1',
       nl: { module: 'OM1', template: 'OT1', licensee: 'OL1', license: 'OLIC1' },
       markers: [
@@ -458,6 +544,8 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
         entitlement.key,
         activated.body.activation.id,
         migration.migration.id,
+        generator.id,
+        batch.id,
         'SO-OTHER',
         'OM1',
         'OT1',

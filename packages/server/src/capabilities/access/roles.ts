@@ -27,11 +27,14 @@ export const PERMISSIONS = {
   'events:read': 'product',
   'keys:manage': 'account',
   'integrations:manage': 'account',
+  // Partner codes are account-wide: a code sold by a partner is not yet any product's entitlement.
+  'partners:read': 'account',
+  'partners:write': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
-const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read'];
+const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read', 'partners:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([
@@ -42,6 +45,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'entitlements:write',
     'keys:manage',
     'integrations:manage',
+    'partners:write',
   ]),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
   readonly: new Set<Permission>(READ),

@@ -11,9 +11,10 @@ import { effectiveRights, type EffectiveRightsRecord } from './effective-rights.
 import { applyOverrides } from './overrides.js';
 import { isPositiveDuration } from '../../foundation/durations.js';
 import { checkedTime, later, timeFrom } from '../../platform/domain/dates.js';
-import { generateLicenseKey, hasTypo, normalizeLicenseKey } from '../../secrets/license-keys.js';
+import { hasTypo, normalizeLicenseKey } from '../../secrets/license-keys.js';
+import { newLicenseKey } from '../keys/new-key.js';
 import type { EntitlementFilter } from './ports.js';
-import type { Tx } from '../../platform/domain/ports.js';
+import type { StoreRefusal, Tx } from '../../platform/domain/ports.js';
 
 /** An entitlement as staff see it: the record, its license key in clear, and its rights now. */
 export interface EntitlementView {
@@ -144,8 +145,20 @@ function checkChangedDates(before: EntitlementRecord | null, after: EntitlementR
   }
 }
 
-export function createEntitlement(ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
-  return ctx.store.write((tx) => insertEntitlement(tx, ctx, input));
+export async function createEntitlement(ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.write((tx) => insertEntitlement(tx, ctx, input));
+    } catch (error) {
+      // A generated key another transaction took a moment ago: draw again (keys of small patterns).
+      if (input.key !== undefined || attempt >= 3 || !isKeyClash(error)) throw error;
+    }
+  }
+}
+
+function isKeyClash(error: unknown): boolean {
+  const refusal = error instanceof Error && error.name === 'StoreConflict' ? (error as Error & StoreRefusal) : null;
+  return refusal?.resource === 'entitlement' && refusal.field === 'key';
 }
 
 /** Creates an entitlement inside the caller's transaction (trials and imports reuse it). */
@@ -167,9 +180,15 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
         : null;
   checkDates(startsAt, endsAt);
   const maintenanceTerm = overrides.maintenanceTerm ?? offering.maintenanceTerm;
-  const key = input.key ?? generateLicenseKey();
+  const id = ctx.ids.next('entitlement');
+  const seats = overrides.seats ?? offering.seats;
+  const key =
+    input.key ??
+    (await newLicenseKey(tx, ctx, { entitlementId: id, offering, customer, seats, startsAt, endsAt }, async (k) =>
+      Boolean((await tx.entitlements.list({ keyHash: licenseKeyHash(ctx, k) }, { limit: 1 })).items.length),
+    ));
   const record: EntitlementRecord = {
-    id: ctx.ids.next('entitlement'),
+    id,
     customerId: customer.id,
     offeringId: offering.id,
     productId: offering.productId,

@@ -93,7 +93,15 @@ export function entitlementRoutes(app: App, services: Services): void {
       description:
         'Grants an offering to a customer, optionally with overrides, and issues the license key the application activates with. The key is in this response and can be read again later by staff.',
       body: EntitlementCreate,
-      response: answers(201, Entitlement, ['UNKNOWN_REFERENCE', 'DUPLICATE_EXTERNAL_REF', ...FEATURE_VALUES, 'DATE_OUT_OF_RANGE']),
+      response: answers(201, Entitlement, [
+        'UNKNOWN_REFERENCE',
+        'DUPLICATE_EXTERNAL_REF',
+        ...FEATURE_VALUES,
+        'DATE_OUT_OF_RANGE',
+        'DUPLICATE_CODE',
+        'KEY_REQUIRED',
+        'KEY_GENERATOR_FAILED',
+      ]),
     },
     handler: async (req, reply) => reply.code(201).send(entitlementOut(await createEntitlement(contextOf(services, req), req.body))),
   });

@@ -4,6 +4,7 @@ import { notFound } from '../../../platform/domain/errors.js';
 import type { ActivationRecord, LeaseRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import { recordEvent } from '../../events/record.js';
 import { requireEntitlement } from '../../entitlements/entitlements.js';
+import type { Tx } from '../../../platform/domain/ports.js';
 
 /** Staff's view of devices: list, read, and deactivate without counting a rehost against the customer. */
 export function listActivations(
@@ -39,21 +40,25 @@ export function deactivateActivation(ctx: Context, id: string): Promise<Activati
     const activation = await tx.activations.find(id);
     if (!activation) throw notFound('activation', id);
     if (activation.state !== 'active') return activation;
-    const now = ctx.clock.now();
-    const ended: ActivationRecord = { ...activation, state: 'deactivated', endedAt: now, endReason: 'vendor' };
-    await tx.activations.update(ended);
-    await recordEvent(tx, ctx, {
-      type: 'activation.deactivated',
-      subjectType: 'activation',
-      subjectId: id,
-      entitlementId: activation.entitlementId,
-      customerId: activation.customerId,
-      productId: activation.productId,
-      before: { state: 'active' },
-      after: { state: 'deactivated', reason: 'vendor' },
-    });
-    return ended;
+    return endByVendor(tx, ctx, activation);
   });
+}
+
+/** Ends a live activation for the vendor, inside the caller's transaction (batch deactivations reuse it). */
+export async function endByVendor(tx: Tx, ctx: Context, activation: ActivationRecord): Promise<ActivationRecord> {
+  const ended: ActivationRecord = { ...activation, state: 'deactivated', endedAt: ctx.clock.now(), endReason: 'vendor' };
+  await tx.activations.update(ended);
+  await recordEvent(tx, ctx, {
+    type: 'activation.deactivated',
+    subjectType: 'activation',
+    subjectId: activation.id,
+    entitlementId: activation.entitlementId,
+    customerId: activation.customerId,
+    productId: activation.productId,
+    before: { state: 'active' },
+    after: { state: 'deactivated', reason: 'vendor' },
+  });
+  return ended;
 }
 
 export function listLeases(ctx: Context, entitlementRef: string, page: PageRequest): Promise<Page<LeaseRecord>> {
