@@ -158,7 +158,7 @@ describe('refresh', () => {
       const license = await w.open({ random, courtesy: { intervalMs: 0 }, backoff: { initialMs: 5 * SECOND, ceilingMs: ceiling } });
       await license.activate(w.key);
       w.server.outage = 503;
-      await license.refresh();
+      await license.refresh({ force: true });
       // Step from timer to timer for two simulated hours, so each retry happens at its exact time.
       while (w.clock.now() < T0 + 2 * HOUR) {
         w.clock.set(w.clock.nextTimerAt()!);
@@ -191,7 +191,7 @@ describe('refresh', () => {
       const license = await w.open({ random: lcg, courtesy: { intervalMs: 0 }, backoff: { initialMs: 60 * SECOND, ceilingMs: ceiling } });
       await license.activate(w.key);
       w.server.outage = 'down';
-      await license.refresh();
+      await license.refresh({ force: true });
       for (let s = 0; s < 60; s++) {
         w.clock.advance(SECOND);
         await flush();
@@ -201,6 +201,32 @@ describe('refresh', () => {
     }
     expect(firstRetries.size).toBeGreaterThan(10);
   });
+  it('a courtesy refresh that fails starts no retries: the next try is the next courtesy, so an outage does not end in a burst', async () => {
+    const w = world({ leaseSeconds: 30 * 24 * 3600 });
+    const license = await w.open({ random: () => 0, courtesy: { onOpen: false, intervalMs: HOUR } });
+    await license.activate(w.key);
+    w.server.outage = 'down';
+    // Three hours down: one quiet attempt an hour, not a backoff chain of a dozen.
+    while (w.clock.now() < T0 + 3 * HOUR) {
+      w.clock.set(w.clock.nextTimerAt()!);
+      await flush();
+      await license.settled();
+    }
+    const during = w.server.callsTo('/v1/client/refresh');
+    expect(during.map((t) => t - T0)).toEqual([HOUR, 2 * HOUR, 3 * HOUR]);
+    expect(license.status().valid).toBe(true);
+    // Back up: the next courtesy an hour after the last failed one takes the lease.
+    w.server.outage = null;
+    while (w.server.callsTo('/v1/client/refresh').length === during.length) {
+      w.clock.set(w.clock.nextTimerAt()!);
+      await flush();
+      await license.settled();
+    }
+    expect(w.server.callsTo('/v1/client/refresh').at(-1)! - T0).toBe(4 * HOUR);
+    expect(license.status().online).toBe(true);
+    await license.close();
+  });
+
   it("an overloaded server's Retry-After is honoured: the next refresh waits as long as it asked, not the shorter backoff", async () => {
     const w = world({ leaseSeconds: 30 * 24 * 3600 });
     const license = await w.open({
@@ -211,7 +237,7 @@ describe('refresh', () => {
     await license.activate(w.key);
     w.server.outage = 503;
     w.server.retryAfter = '120';
-    await license.refresh();
+    await license.refresh({ force: true });
     w.server.retryAfter = null; // the next failure says nothing: back to the plain backoff
     w.clock.set(w.clock.nextTimerAt()!);
     await flush();

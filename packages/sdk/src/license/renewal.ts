@@ -23,6 +23,8 @@ export class Renewal {
   private failures = 0;
   /** The server's `Retry-After` on the last failure (an overloaded server says when to come back). */
   private retryAfterMs: number | undefined;
+  /** When the last courtesy refresh failed: the next one waits a whole interval from then, and starts no retries. */
+  private courtesyFailedAt: number | null = null;
   private inflight: Promise<RefreshOutcome> | null = null;
   private timer: Timer | null = null;
 
@@ -79,6 +81,7 @@ export class Renewal {
       const activationId = this.state.lease?.claims.sub ?? this.state.current?.activationId ?? null;
       const lease = this.state.verifyOrThrow(key, answer.body.lease.token, activationId, answer.serverTime);
       this.failures = 0;
+      this.courtesyFailedAt = null;
       this.state.install(key, lease, answer.serverTime);
       const status = this.state.status();
       this.ctx.events.emit('refreshed', status);
@@ -86,7 +89,12 @@ export class Renewal {
     } catch (caught) {
       const error = asLeaseholdError(caught);
       this.retryAfterMs = error.options.retryAfterMs;
-      if (error.transient || error.code === 'SIGNATURE_INVALID') {
+      if (error.transient && kind === 'courtesy' && this.failures === 0 && !this.state.current?.refusal) {
+        // A courtesy refresh is a bonus: when it fails, the lease is as good as before, and the next
+        // try is the next courtesy or the lease's own refresh — not a chain of retries, which would
+        // bring every device that tried during an outage back at once when it ends.
+        this.courtesyFailedAt = this.ctx.clock.now();
+      } else if (error.transient || error.code === 'SIGNATURE_INVALID') {
         this.failures++;
       } else if (isRefusal(error.code)) {
         // A floating seat lost to a missed heartbeat (a laptop asleep): take one again if one is free.
@@ -119,6 +127,7 @@ export class Renewal {
     if (this.ctx.closed || !this.ctx.api || !state?.licenseKey) return;
     const now = this.ctx.clock.now();
     let due: number;
+    let kind: RenewalKind = 'scheduled';
     if (this.failures > 0) {
       due = now + backoffDelay(this.backoff, this.failures - 1, this.ctx.random, this.retryAfterMs);
     } else if (!lease || state.refusal) {
@@ -135,10 +144,17 @@ export class Renewal {
       } else {
         const spread = Math.min((c.exp - c.refreshAfter) * 1000 * 0.2, HOUR);
         due = c.refreshAfter * 1000 - skew + this.ctx.random() * spread;
-        if (this.courtesyEvery > 0) due = Math.min(due, (state.lastContactAt ?? now) + this.courtesyEvery);
+        if (this.courtesyEvery > 0) {
+          const courtesyAt = Math.max(state.lastContactAt ?? now, this.courtesyFailedAt ?? -Infinity) + this.courtesyEvery;
+          if (courtesyAt < due) {
+            due = courtesyAt;
+            kind = 'courtesy';
+          }
+        }
       }
     }
-    this.timer = this.ctx.clock.setTimer(() => void this.renew('scheduled'), Math.max(0, due - now));
+    const planned = kind;
+    this.timer = this.ctx.clock.setTimer(() => void this.renew(planned), Math.max(0, due - now));
   }
 
   /** Stops the planned renewal (on close, or before planning another). */
