@@ -14,6 +14,7 @@ export const SUBJECT_TYPES = [
   'staff_user',
   'signing_key',
   'migration',
+  'webhook_endpoint',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -91,6 +92,13 @@ export const EVENT_TYPES = {
   'netlicensing.session.checked_in': spec('customer', 'A NetLicensing floating session was checked in'),
   'netlicensing.quantity.consumed': spec('entitlement', 'A NetLicensing pay-per-use quantity was written off'),
   'netlicensing.node_secret.bound': spec('entitlement', 'A NetLicensing node-locked license was bound to a node secret'),
+  'webhook_endpoint.created': spec('webhook_endpoint', 'A webhook endpoint was added (never its secret)'),
+  'webhook_endpoint.updated': spec('webhook_endpoint', 'A webhook endpoint changed (URL, event types, enabled)'),
+  'webhook_endpoint.deleted': spec('webhook_endpoint', 'A webhook endpoint was deleted with its delivery log'),
+  'webhook_endpoint.secret_rotated': spec('webhook_endpoint', "A webhook endpoint's signing secret was rotated (the old one signs during the overlap)"),
+  'webhook_endpoint.disabled': spec('webhook_endpoint', 'A webhook endpoint was disabled because its receiver answered 410 Gone', Reason),
+  'webhook_endpoint.failing': spec('webhook_endpoint', 'A delivery failed after its last attempt: the endpoint is flagged', Type.Object({ deliveryId: Type.Optional(Type.String()), eventId: Type.Optional(Type.String()) })),
+  'webhook.test': spec('webhook_endpoint', 'A test delivery asked for with POST /v1/webhook-endpoints/{id}/test (sent to that endpoint only)'),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;
