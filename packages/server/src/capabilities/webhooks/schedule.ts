@@ -69,7 +69,8 @@ export function decideAttempt(
     return {
       delivery: { status: 'pending', nextAt: now, deliveredAt: null },
       endpoint: { consecutiveFailures: 0, parkedUntil: null, failingSince: endpoint.failingSince, disable: true },
-      notices: ['disabled'],
+      // Another attempt in flight may have disabled it already: one notice.
+      notices: endpoint.enabled ? ['disabled'] : [],
     };
   }
   const failures = endpoint.consecutiveFailures + 1;
