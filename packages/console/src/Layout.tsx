@@ -2,6 +2,7 @@ import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Text } from '@man
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSession } from './session';
+import { WebhookFailingNotice } from './pages/webhooks/FailingNotice';
 
 const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/', label: 'Dashboard' },
@@ -14,6 +15,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/api-keys', label: 'API keys', admin: true },
   { to: '/signing-keys', label: 'Signing keys' },
   { to: '/users', label: 'Console users', admin: true },
+  { to: '/webhooks', label: 'Webhooks', admin: true },
 ];
 
 export function Layout() {
@@ -49,6 +51,7 @@ export function Layout() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main>
+        <WebhookFailingNotice />
         <Outlet />
       </AppShell.Main>
     </AppShell>

@@ -14,6 +14,8 @@ import { EntitlementPage } from './pages/entitlement/EntitlementPage';
 import { Migrations } from './pages/Migrations';
 import { Events } from './pages/Events';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
+import { WebhookEndpoints } from './pages/webhooks/WebhookEndpoints';
+import { WebhookEndpointPage } from './pages/webhooks/WebhookEndpointPage';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -43,6 +45,8 @@ createRoot(document.getElementById('root')!).render(
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />
               <Route path="users" element={<StaffUsers />} />
+              <Route path="webhooks" element={<WebhookEndpoints />} />
+              <Route path="webhooks/:id" element={<WebhookEndpointPage />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>
           </Routes>
