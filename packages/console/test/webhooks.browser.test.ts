@@ -18,11 +18,16 @@ import { EVENT_TYPE_NAMES } from '../src/pages/webhooks/event-types.js';
 const CHROMIUM = process.env['LEASEHOLD_CHROMIUM'] ?? '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-results', 'console');
 const available = existsSync(CHROMIUM);
-if (!available && process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is missing: the console's browser tests need Debian's chromium.`);
+if (!available && process.env['CI'] === 'true')
+  throw new Error(`${CHROMIUM} is missing: the console's browser tests need Debian's chromium.`);
 
 describe('the console’s event type list', () => {
   it('offers every event type of the contract but webhook.test (sent on demand only)', () => {
-    expect([...EVENT_TYPE_NAMES].sort()).toEqual(Object.keys(EVENT_TYPES).filter((t) => t !== 'webhook.test').sort());
+    expect([...EVENT_TYPE_NAMES].sort()).toEqual(
+      Object.keys(EVENT_TYPES)
+        .filter((t) => t !== 'webhook.test')
+        .sort(),
+    );
   });
 });
 
@@ -70,7 +75,14 @@ describe.skipIf(!available)('webhooks in the console, in a browser', () => {
     await page.getByRole('button', { name: 'New endpoint' }).click();
     await field(/^URL/).fill('ftp://nowhere');
     await page.getByRole('button', { name: 'Create endpoint' }).click();
-    await expect.poll(() => page.getByText(/must be http or https/).first().isVisible()).toBe(true);
+    await expect
+      .poll(() =>
+        page
+          .getByText(/must be http or https/)
+          .first()
+          .isVisible(),
+      )
+      .toBe(true);
     await field(/^URL/).fill(`${rx.url}/console-hook`);
     await field(/^Description/).fill('CRM sync');
     await page.getByRole('button', { name: 'Create endpoint' }).click();

@@ -95,10 +95,20 @@ export const EVENT_TYPES = {
   'webhook_endpoint.created': spec('webhook_endpoint', 'A webhook endpoint was added (never its secret)'),
   'webhook_endpoint.updated': spec('webhook_endpoint', 'A webhook endpoint changed (URL, event types, enabled)'),
   'webhook_endpoint.deleted': spec('webhook_endpoint', 'A webhook endpoint was deleted with its delivery log'),
-  'webhook_endpoint.secret_rotated': spec('webhook_endpoint', "A webhook endpoint's signing secret was rotated (the old one signs during the overlap)"),
+  'webhook_endpoint.secret_rotated': spec(
+    'webhook_endpoint',
+    "A webhook endpoint's signing secret was rotated (the old one signs during the overlap)",
+  ),
   'webhook_endpoint.disabled': spec('webhook_endpoint', 'A webhook endpoint was disabled because its receiver answered 410 Gone', Reason),
-  'webhook_endpoint.failing': spec('webhook_endpoint', 'A delivery failed after its last attempt: the endpoint is flagged', Type.Object({ deliveryId: Type.Optional(Type.String()), eventId: Type.Optional(Type.String()) })),
-  'webhook.test': spec('webhook_endpoint', 'A test delivery asked for with POST /v1/webhook-endpoints/{id}/test (sent to that endpoint only)'),
+  'webhook_endpoint.failing': spec(
+    'webhook_endpoint',
+    'A delivery failed after its last attempt: the endpoint is flagged',
+    Type.Object({ deliveryId: Type.Optional(Type.String()), eventId: Type.Optional(Type.String()) }),
+  ),
+  'webhook.test': spec(
+    'webhook_endpoint',
+    'A test delivery asked for with POST /v1/webhook-endpoints/{id}/test (sent to that endpoint only)',
+  ),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;

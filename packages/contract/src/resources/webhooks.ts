@@ -77,7 +77,11 @@ export type WebhookEndpointPatch = Static<typeof WebhookEndpointPatch>;
 export const WebhookRotateSecret = Type.Object(
   {
     overlap: Type.Optional(
-      Type.String({ minLength: 2, maxLength: 20, description: 'How long the old secret still signs: an ISO 8601 duration up to P30D (default P1D)' }),
+      Type.String({
+        minLength: 2,
+        maxLength: 20,
+        description: 'How long the old secret still signs: an ISO 8601 duration up to P30D (default P1D)',
+      }),
     ),
   },
   { additionalProperties: false },

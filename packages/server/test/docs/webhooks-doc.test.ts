@@ -26,29 +26,36 @@ describe('docs/webhooks.md', () => {
     expect(doc).toContain('| after the previous failure | immediately | 5 s | 5 min | 30 min | 2 h | 5 h | 10 h | 14 h | 20 h | 24 h |');
   });
 
-  it.skipIf(!hasPython)('its Python verifier accepts a real delivery, and refuses a tampered body, a wrong secret and an old timestamp', () => {
-    const secret = newSigningSecret();
-    const body = JSON.stringify({ type: 'entitlement.suspended', timestamp: new Date().toISOString(), data: { id: 'evt_1' } });
-    const now = Math.floor(Date.now() / 1000);
-    const run = (s: string, ts: number, b: string, sigSecrets = [secret]) =>
-      execFileSync(
-        'python3',
-        [
-          '-c',
-          `${python}\nimport json, sys\na = json.loads(sys.argv[1])\ntry:\n    verify(a['secret'], a['headers'], a['body'].encode())\n    print('ok')\nexcept ValueError as e:\n    print('refused', e)\n`,
-          JSON.stringify({
-            secret: s,
-            body: b,
-            headers: { 'webhook-id': 'evt_1', 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader(sigSecrets, 'evt_1', ts, body) },
-          }),
-        ],
-        { encoding: 'utf8' },
-      ).trim();
-    expect(run(secret, now, body)).toBe('ok');
-    // During a rotation: two signatures, the receiver's (old) secret is the second.
-    expect(run(secret, now, body, [newSigningSecret(), secret])).toBe('ok');
-    expect(run(secret, now, body.replace('suspended', 'resumed'))).toMatch(/^refused/);
-    expect(run(newSigningSecret(), now, body)).toMatch(/^refused/);
-    expect(run(secret, now - 600, body)).toMatch(/^refused timestamp/);
-  });
+  it.skipIf(!hasPython)(
+    'its Python verifier accepts a real delivery, and refuses a tampered body, a wrong secret and an old timestamp',
+    () => {
+      const secret = newSigningSecret();
+      const body = JSON.stringify({ type: 'entitlement.suspended', timestamp: new Date().toISOString(), data: { id: 'evt_1' } });
+      const now = Math.floor(Date.now() / 1000);
+      const run = (s: string, ts: number, b: string, sigSecrets = [secret]) =>
+        execFileSync(
+          'python3',
+          [
+            '-c',
+            `${python}\nimport json, sys\na = json.loads(sys.argv[1])\ntry:\n    verify(a['secret'], a['headers'], a['body'].encode())\n    print('ok')\nexcept ValueError as e:\n    print('refused', e)\n`,
+            JSON.stringify({
+              secret: s,
+              body: b,
+              headers: {
+                'webhook-id': 'evt_1',
+                'webhook-timestamp': String(ts),
+                'webhook-signature': signatureHeader(sigSecrets, 'evt_1', ts, body),
+              },
+            }),
+          ],
+          { encoding: 'utf8' },
+        ).trim();
+      expect(run(secret, now, body)).toBe('ok');
+      // During a rotation: two signatures, the receiver's (old) secret is the second.
+      expect(run(secret, now, body, [newSigningSecret(), secret])).toBe('ok');
+      expect(run(secret, now, body.replace('suspended', 'resumed'))).toMatch(/^refused/);
+      expect(run(newSigningSecret(), now, body)).toMatch(/^refused/);
+      expect(run(secret, now - 600, body)).toMatch(/^refused timestamp/);
+    },
+  );
 });

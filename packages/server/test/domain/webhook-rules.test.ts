@@ -70,7 +70,15 @@ describe('the retry schedule', () => {
 
 describe('what an attempt decides', () => {
   it.each([
-    ['200 delivers and closes the breaker', endpoint({ consecutiveFailures: 7, parkedUntil: NOW - 1 }), 1, result(200), 'delivered', null, 0],
+    [
+      '200 delivers and closes the breaker',
+      endpoint({ consecutiveFailures: 7, parkedUntil: NOW - 1 }),
+      1,
+      result(200),
+      'delivered',
+      null,
+      0,
+    ],
     ['204 is a success too', endpoint(), 1, result(204), 'delivered', null, 0],
     ['500 retries after 5 s', endpoint(), 1, result(500), 'pending', NOW + 5_000, 1],
     ['a 3xx is a failure (redirects are not followed)', endpoint(), 2, result(301), 'pending', NOW + 300_000, 1],

@@ -132,7 +132,10 @@ describe.each(await storeKinds())('webhook delivery through a SIGKILL on %s', (k
       const bySubject = new Map<string, string[]>();
       for (const e of events) bySubject.set(e.subjectId, [...(bySubject.get(e.subjectId) ?? []), e.id]);
       for (const [subject, ids] of bySubject) {
-        expect(accepted.filter((a) => a.subject === subject).map((a) => a.id), subject).toEqual(ids);
+        expect(
+          accepted.filter((a) => a.subject === subject).map((a) => a.id),
+          subject,
+        ).toEqual(ids);
       }
       const log: Json = await call(server.url, 'GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=500`);
       expect(log.data.every((d: Json) => d.status === 'delivered')).toBe(true);

@@ -37,7 +37,8 @@ describe.each(await storeKinds())('webhook delivery on %s', (kind) => {
     for (const e of list.body.data) await h.call('DELETE', `/v1/webhook-endpoints/${e.id}`);
   });
 
-  const deliveries = async (id: string): Promise<Json[]> => (await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?limit=500`)).body.data;
+  const deliveries = async (id: string): Promise<Json[]> =>
+    (await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?limit=500`)).body.data;
   const customers = async (n: number, prefix: string) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) ids.push((await h.call('POST', '/v1/customers', { name: `${prefix} ${i}` })).body.id);
@@ -157,7 +158,10 @@ describe.each(await storeKinds())('webhook delivery on %s', (kind) => {
     expect(Date.now() - started).toBeLessThan(1_400);
     expect(rx.received.some((r) => r.path === '/elsewhere')).toBe(false);
     const log = await deliveries(ep.id);
-    const byName = (name: string) => log.find((x) => x.subjectId && rx.received.some((r) => r.body.includes(`"${name}"`) && JSON.parse(r.body).data.subjectId === x.subjectId));
+    const byName = (name: string) =>
+      log.find(
+        (x) => x.subjectId && rx.received.some((r) => r.body.includes(`"${name}"`) && JSON.parse(r.body).data.subjectId === x.subjectId),
+      );
     expect(byName('Redirect')).toMatchObject({ status: 'pending', attempts: 1 });
     expect(byName('Redirect').attemptLog[0]).toMatchObject({ status: 302 });
     expect(byName('Reset').attemptLog[0]).toMatchObject({ status: null, error: 'connection reset' });

@@ -44,7 +44,9 @@ describe.each(await storeKinds())('webhook endpoints on %s', (kind) => {
     expect(read.status).toBe(200);
     expect(read.body.secret).toBeUndefined();
     expect(JSON.stringify((await h.call('GET', '/v1/webhook-endpoints')).body)).not.toContain('whsec_');
-    const rows = await sql<{ secret: string }>`select secret from webhook_endpoints where id = ${res.body.id}`.execute(h.services.store.database.db);
+    const rows = await sql<{ secret: string }>`select secret from webhook_endpoints where id = ${res.body.id}`.execute(
+      h.services.store.database.db,
+    );
     const stored = rows.rows[0]!.secret;
     expect(stored.startsWith('v1.')).toBe(true);
     expect(stored).not.toContain(res.body.secret.slice(6));
@@ -98,7 +100,9 @@ describe.each(await storeKinds())('webhook endpoints on %s', (kind) => {
     const ts = Number(after.headers['webhook-timestamp']);
     const wh = (s: string) => new Webhook(s);
     // The verifier checks the timestamp against the real clock; check the signature alone here.
-    expect(wh(rotated.body.secret).sign(after.headers['webhook-id']!, new Date(ts * 1000), after.body)).toBe(after.headers['webhook-signature']);
+    expect(wh(rotated.body.secret).sign(after.headers['webhook-id']!, new Date(ts * 1000), after.body)).toBe(
+      after.headers['webhook-signature'],
+    );
     expect(wh(ep.secret).sign(after.headers['webhook-id']!, new Date(ts * 1000), after.body)).not.toBe(after.headers['webhook-signature']);
     expect((await h.call('POST', `/v1/webhook-endpoints/${ep.id}/rotate-secret`, { overlap: 'P90D' })).status).toBe(400);
   });
@@ -185,7 +189,10 @@ describe.each(await storeKinds())('webhook endpoints on %s', (kind) => {
     const pending = await h.call('POST', `/v1/webhook-endpoints/${ep.id}/test`);
     expect((await h.call('POST', `/v1/webhook-deliveries/${pending.body.id}/retry`)).body.error.code).toBe('INVALID_STATE');
     expect((await h.call('POST', '/v1/webhook-deliveries/whd_00000000000000000000000000/retry')).status).toBe(404);
-    const backwards = await h.call('POST', `/v1/webhook-endpoints/${ep.id}/replay`, { from: '2026-03-02T00:00:00Z', to: '2026-03-01T00:00:00Z' });
+    const backwards = await h.call('POST', `/v1/webhook-endpoints/${ep.id}/replay`, {
+      from: '2026-03-02T00:00:00Z',
+      to: '2026-03-01T00:00:00Z',
+    });
     expect(backwards.status).toBe(400);
   });
 
@@ -219,7 +226,9 @@ describe.each(await storeKinds())('webhook endpoints on %s', (kind) => {
     expect((await h.call('POST', '/v1/webhook-endpoints', { url: 'https://93.184.216.34/hook', enabled: false })).status).toBe(201);
     // The same refusal on PATCH.
     const ep = (await h.call('GET', '/v1/webhook-endpoints')).body.data[0];
-    expect((await h.call('PATCH', `/v1/webhook-endpoints/${ep.id}`, { url: 'https://127.0.0.1/x' })).body.error.code).toBe('WEBHOOK_URL_REFUSED');
+    expect((await h.call('PATCH', `/v1/webhook-endpoints/${ep.id}`, { url: 'https://127.0.0.1/x' })).body.error.code).toBe(
+      'WEBHOOK_URL_REFUSED',
+    );
   });
 
   it('refuses private addresses again at delivery time, on the addresses the connection uses (DNS rebinding)', async () => {
@@ -271,7 +280,9 @@ describe.each(await storeKinds())('webhook endpoints on %s', (kind) => {
     expect(metrics.body).toMatch(/^leasehold_webhook_backlog\{[^}]*\} 1$/m);
     expect((await h.call('DELETE', `/v1/webhook-endpoints/${ep.id}`)).status).toBe(204);
     expect((await h.call('GET', `/v1/webhook-endpoints/${ep.id}`)).status).toBe(404);
-    const left = await sql<{ n: number }>`select count(*) as n from webhook_deliveries where endpoint_id = ${ep.id}`.execute(h.services.store.database.db);
+    const left = await sql<{ n: number }>`select count(*) as n from webhook_deliveries where endpoint_id = ${ep.id}`.execute(
+      h.services.store.database.db,
+    );
     expect(Number(left.rows[0]!.n)).toBe(0);
   });
 });

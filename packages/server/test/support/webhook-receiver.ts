@@ -9,7 +9,10 @@ export interface Received {
 }
 
 /** What the receiver does with one request: answer (status, headers, body), hang, or reset the connection. */
-export type Behaviour = (r: Received, n: number) => { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number; reset?: boolean };
+export type Behaviour = (
+  r: Received,
+  n: number,
+) => { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number; reset?: boolean };
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and answers as `behaviour` says. */
 export interface Receiver {

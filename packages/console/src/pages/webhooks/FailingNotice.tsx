@@ -18,7 +18,9 @@ export function WebhookFailingNotice() {
   if (failing.length === 0 || pathname.startsWith('/webhooks')) return null;
   return (
     <Alert color="red" mb="md" role="alert" data-testid="webhook-failing-notice" title="Webhook deliveries are failing">
-      {failing.length === 1 ? `Deliveries to ${failing[0]!.url} failed after their last attempt. ` : `${failing.length} endpoints have failed deliveries. `}
+      {failing.length === 1
+        ? `Deliveries to ${failing[0]!.url} failed after their last attempt. `
+        : `${failing.length} endpoints have failed deliveries. `}
       <Anchor component={Link} to={failing.length === 1 ? `/webhooks/${failing[0]!.id}` : '/webhooks'}>
         See the delivery log
       </Anchor>

@@ -42,7 +42,10 @@ export function WebhookEndpointPage() {
                 <Button variant="default" onClick={() => setEditing(true)}>
                   Edit
                 </Button>
-                <Button variant="default" onClick={() => act(e.enabled ? 'disable' : 'enable', e.enabled ? 'Disabled.' : 'Enabled: the backlog resumes in order.')}>
+                <Button
+                  variant="default"
+                  onClick={() => act(e.enabled ? 'disable' : 'enable', e.enabled ? 'Disabled.' : 'Enabled: the backlog resumes in order.')}
+                >
                   {e.enabled ? 'Disable' : 'Enable'}
                 </Button>
                 <Button variant="default" onClick={() => act('test', 'A webhook.test event is on its way.')}>
@@ -51,8 +54,9 @@ export function WebhookEndpointPage() {
                 <Button
                   variant="default"
                   onClick={() =>
-                    window.confirm('Rotate the signing secret? For a day, deliveries carry signatures with both the old and the new secret.') &&
-                    act('rotate', 'Secret rotated.')
+                    window.confirm(
+                      'Rotate the signing secret? For a day, deliveries carry signatures with both the old and the new secret.',
+                    ) && act('rotate', 'Secret rotated.')
                   }
                 >
                   Rotate secret
@@ -96,7 +100,12 @@ export function WebhookEndpointPage() {
             {e.previousSecretExpiresAt && <Text size="sm">Old secret signs too until {fmtDate(e.previousSecretExpiresAt)}</Text>}
           </Group>
           <DeliveryLog endpointId={id} version={version} onChanged={() => setVersion((v) => v + 1)} onError={setError} />
-          <EndpointForm opened={editing} endpoint={e} onClose={() => setEditing(false)} onSaved={() => (setEditing(false), setVersion((v) => v + 1))} />
+          <EndpointForm
+            opened={editing}
+            endpoint={e}
+            onClose={() => setEditing(false)}
+            onSaved={() => (setEditing(false), setVersion((v) => v + 1))}
+          />
           <ReplayDialog
             opened={replaying}
             endpointId={id}
@@ -148,7 +157,9 @@ function DeliveryLog(props: { endpointId: string; version: number; onChanged: ()
                   <Button
                     size="compact-xs"
                     variant="light"
-                    onClick={() => post(`/v1/webhook-deliveries/${d.id}/retry`).then(props.onChanged, (e: unknown) => props.onError(message(e)))}
+                    onClick={() =>
+                      post(`/v1/webhook-deliveries/${d.id}/retry`).then(props.onChanged, (e: unknown) => props.onError(message(e)))
+                    }
                   >
                     Retry
                   </Button>

@@ -153,8 +153,7 @@ export class WebhookDispatcher {
           subjectType: 'webhook_endpoint',
           subjectId: endpoint.id,
           productId: endpoint.productId,
-          context:
-            notice === 'failing' ? { deliveryId: c.deliveryId, eventId: c.event.id } : { reason: 'The receiver answered 410 Gone' },
+          context: notice === 'failing' ? { deliveryId: c.deliveryId, eventId: c.event.id } : { reason: 'The receiver answered 410 Gone' },
         });
       }
     });

@@ -128,7 +128,8 @@ export async function updateEndpoint(ctx: Context, id: string, patch: WebhookEnd
       ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
       updatedAt: ctx.clock.now(),
     };
-    if (patch.enabled === true && !before.enabled) Object.assign(after, { disabledReason: null, consecutiveFailures: 0, parkedUntil: null });
+    if (patch.enabled === true && !before.enabled)
+      Object.assign(after, { disabledReason: null, consecutiveFailures: 0, parkedUntil: null });
     await tx.webhookEndpoints.update(after);
     await recordEvent(tx, ctx, {
       type: 'webhook_endpoint.updated',
@@ -206,7 +207,12 @@ export function sendTest(ctx: Context, id: string): Promise<WebhookDeliveryRecor
       at: now,
     });
     const deliveryId = ctx.ids.next('webhookDelivery');
-    await tx.webhookDeliveries.enqueue({ id: deliveryId, endpointId: endpoint.id, event: { id: eventId, type: 'webhook.test', subjectId: endpoint.id }, now });
+    await tx.webhookDeliveries.enqueue({
+      id: deliveryId,
+      endpointId: endpoint.id,
+      event: { id: eventId, type: 'webhook.test', subjectId: endpoint.id },
+      now,
+    });
     return (await tx.webhookDeliveries.find(deliveryId))!;
   });
 }

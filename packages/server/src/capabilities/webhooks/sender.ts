@@ -50,7 +50,12 @@ function errorName(error: unknown): string {
 export function send(out: Outgoing): Promise<AttemptResult> {
   const started = out.now();
   const t0 = performance.now();
-  const finish = (status: number | null, error: string | null, excerpt: string | null, retryAfterMs: number | null = null): AttemptResult => ({
+  const finish = (
+    status: number | null,
+    error: string | null,
+    excerpt: string | null,
+    retryAfterMs: number | null = null,
+  ): AttemptResult => ({
     at: started,
     status,
     error,
@@ -98,7 +103,14 @@ export function send(out: Outgoing): Promise<AttemptResult> {
         const end = () => {
           const excerpt = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
           const retryAfter = res.headers['retry-after'];
-          done(finish(res.statusCode ?? null, null, excerpt || null, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, out.now())));
+          done(
+            finish(
+              res.statusCode ?? null,
+              null,
+              excerpt || null,
+              parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, out.now()),
+            ),
+          );
         };
         res.on('end', end);
         res.on('close', end);

@@ -17,7 +17,8 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -37,8 +38,16 @@ export const WEBHOOK_SETTINGS_TABLE = [
     meaning:
       'true lets webhook endpoints be plain http and resolve to loopback, private or link-local addresses (development, tests, receivers inside your own network); otherwise only https to public addresses',
   },
-  { name: 'LEASEHOLD_WEBHOOKS_TIMEOUT_MS', default: '10000', meaning: 'The longest one webhook delivery attempt may take, in milliseconds' },
-  { name: 'LEASEHOLD_WEBHOOKS_CONCURRENCY', default: '4', meaning: 'Webhook deliveries in flight per endpoint, across all server processes' },
+  {
+    name: 'LEASEHOLD_WEBHOOKS_TIMEOUT_MS',
+    default: '10000',
+    meaning: 'The longest one webhook delivery attempt may take, in milliseconds',
+  },
+  {
+    name: 'LEASEHOLD_WEBHOOKS_CONCURRENCY',
+    default: '4',
+    meaning: 'Webhook deliveries in flight per endpoint, across all server processes',
+  },
   {
     name: 'LEASEHOLD_WEBHOOKS_RETENTION_DAYS',
     default: '30',

@@ -24,7 +24,10 @@ export function deliveryRoutes(app: App, services: Services): void {
     },
     handler: async (req) =>
       pageOut(
-        await listDeliveries(contextOf(services, req), req.params.id, req.query.status, { limit: req.query.limit ?? 50, cursor: req.query.cursor }),
+        await listDeliveries(contextOf(services, req), req.params.id, req.query.status, {
+          limit: req.query.limit ?? 50,
+          cursor: req.query.cursor,
+        }),
         deliveryOut,
       ),
   });

@@ -45,7 +45,8 @@ export function endpointRoutes(app: App, services: Services): void {
       querystring: ListQuery,
       response: answers(200, ListOf(WebhookEndpoint), []),
     },
-    handler: async (req) => pageOut(await listEndpoints(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), endpointOut),
+    handler: async (req) =>
+      pageOut(await listEndpoints(contextOf(services, req), { limit: req.query.limit ?? 50, cursor: req.query.cursor }), endpointOut),
   });
 
   app.post('/v1/webhook-endpoints', {

@@ -2,7 +2,15 @@ import { sql, type Selectable } from 'kysely';
 import type { EventRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
-import type { AttemptOutcome, AttemptResult, DeliveryStatus, NewDelivery, WebhookAttemptRecord, WebhookDeliveriesPort, WebhookDeliveryRecord } from '../ports.js';
+import type {
+  AttemptOutcome,
+  AttemptResult,
+  DeliveryStatus,
+  NewDelivery,
+  WebhookAttemptRecord,
+  WebhookDeliveriesPort,
+  WebhookDeliveryRecord,
+} from '../ports.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from './tables.js';
 import type { EventsTable } from '../../events/store/tables.js';
 
@@ -97,7 +105,11 @@ export class WebhookDeliveryRepository implements WebhookDeliveriesPort {
   }
 
   async list(endpointId: string, status: DeliveryStatus | undefined, page: PageRequest): Promise<Page<WebhookDeliveryRecord>> {
-    let q = this.ctx.db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', this.accountId).where('endpoint_id', '=', endpointId);
+    let q = this.ctx.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('account_id', '=', this.accountId)
+      .where('endpoint_id', '=', endpointId);
     if (status) q = q.where('status', '=', status);
     const rows = await paginate(q, 'id', page, (r) => r);
     const attempts = await this.attempts(rows.items.map((r) => r.id));
@@ -123,7 +135,16 @@ export class WebhookDeliveryRepository implements WebhookDeliveriesPort {
     await db.deleteFrom('webhook_attempts').where('account_id', '=', this.accountId).where('delivery_id', '=', id).execute();
     await db
       .updateTable('webhook_deliveries')
-      .set({ status: 'pending', attempts: 0, next_at: now, queued_at: now, updated_at: now, claimed_by: null, claimed_until: null, delivered_at: null })
+      .set({
+        status: 'pending',
+        attempts: 0,
+        next_at: now,
+        queued_at: now,
+        updated_at: now,
+        claimed_by: null,
+        claimed_until: null,
+        delivered_at: null,
+      })
       .where('account_id', '=', this.accountId)
       .where('id', '=', id)
       .execute();

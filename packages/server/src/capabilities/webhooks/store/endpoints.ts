@@ -67,7 +67,12 @@ export class WebhookEndpointRepository implements WebhookEndpointsPort {
   }
 
   async enabled(): Promise<WebhookEndpointRecord[]> {
-    const rows = await this.ctx.db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', this.accountId).where('enabled', '=', 1).execute();
+    const rows = await this.ctx.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('account_id', '=', this.accountId)
+      .where('enabled', '=', 1)
+      .execute();
     return rows.map(endpointFromRow);
   }
 
@@ -82,12 +87,21 @@ export class WebhookEndpointRepository implements WebhookEndpointsPort {
 
   async update(e: WebhookEndpointRecord): Promise<void> {
     const { account_id: _a, id: _i, created_at: _c, ...fields } = toRow(this.accountId, e);
-    await this.ctx.db.updateTable('webhook_endpoints').set(fields).where('account_id', '=', this.accountId).where('id', '=', e.id).execute();
+    await this.ctx.db
+      .updateTable('webhook_endpoints')
+      .set(fields)
+      .where('account_id', '=', this.accountId)
+      .where('id', '=', e.id)
+      .execute();
   }
 
   async delete(id: string): Promise<void> {
     const db = this.ctx.db;
-    const deliveries = db.selectFrom('webhook_deliveries').select('id').where('account_id', '=', this.accountId).where('endpoint_id', '=', id);
+    const deliveries = db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('account_id', '=', this.accountId)
+      .where('endpoint_id', '=', id);
     await db.deleteFrom('webhook_attempts').where('account_id', '=', this.accountId).where('delivery_id', 'in', deliveries).execute();
     await db.deleteFrom('webhook_deliveries').where('account_id', '=', this.accountId).where('endpoint_id', '=', id).execute();
     await db.deleteFrom('webhook_endpoints').where('account_id', '=', this.accountId).where('id', '=', id).execute();
