@@ -98,12 +98,17 @@ export const EVENT_TYPES = {
   'webhook_endpoint.secret_rotated': spec(
     'webhook_endpoint',
     "A webhook endpoint's signing secret was rotated (the old one signs during the overlap)",
+    Type.Object({ previousSecretExpiresAt: Type.Optional(Timestamp) }),
   ),
   'webhook_endpoint.disabled': spec('webhook_endpoint', 'A webhook endpoint was disabled because its receiver answered 410 Gone', Reason),
   'webhook_endpoint.failing': spec(
     'webhook_endpoint',
     'A delivery failed after its last attempt: the endpoint is flagged',
-    Type.Object({ deliveryId: Type.Optional(Type.String()), eventId: Type.Optional(Type.String()) }),
+    Type.Object({
+      deliveryId: Type.Optional(Type.String()),
+      eventId: Type.Optional(Type.String()),
+      expired: Type.Optional(Type.Integer({ description: 'Deliveries failed at once: still queued when their schedule ended' })),
+    }),
   ),
   'webhook.test': spec(
     'webhook_endpoint',
