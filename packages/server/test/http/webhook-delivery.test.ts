@@ -190,6 +190,27 @@ describe.each(await storeKinds())('webhook delivery on %s', (kind) => {
     expect(rx.received.slice(gone).map((r) => JSON.parse(r.body).data.after.name)).toEqual(['Gone 0', 'Gone 1']);
   });
 
+  it('finished deliveries leave the log after the retention period; waiting ones stay', async () => {
+    h.clock.set(T0);
+    process.env['LEASEHOLD_WEBHOOKS_RETENTION_DAYS'] = '1';
+    try {
+      const ep = await createEndpoint(h, { url: `${rx.url}/kept`, events: ['customer.created'] });
+      await customers(1, 'Delivered');
+      const d = dispatcherFor(h.services);
+      await d.drain();
+      rx.behaviour = () => ({ status: 500 });
+      h.clock.advance(47 * H);
+      await customers(1, 'Waiting');
+      await d.drain();
+      h.clock.advance(H + 1);
+      await d.sweep();
+      const log = await deliveries(ep.id);
+      expect(log.map((x) => x.status)).toEqual(['pending']);
+    } finally {
+      delete process.env['LEASEHOLD_WEBHOOKS_RETENTION_DAYS'];
+    }
+  });
+
   it('429 with Retry-After holds the endpoint at least that long', async () => {
     h.clock.set(T0);
     rx.behaviour = (_r, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 });
@@ -213,7 +234,9 @@ describe.each(await storeKinds())('webhook delivery on %s', (kind) => {
 
   it('a hanging endpoint does not delay another endpoint’s deliveries', async () => {
     h.clock.set(T0);
-    const hang = await startReceiver(() => ({ status: 200, delayMs: 5_000 }));
+    const hang = await startReceiver(() => ({ status: 200, delayMs: 6_000 }));
+    // Attempts to the hanging receiver run for their whole timeout (4 s) while the other is served.
+    process.env['LEASEHOLD_WEBHOOKS_TIMEOUT_MS'] = '4000';
     try {
       await createEndpoint(h, { url: `${hang.url}/hang`, events: ['customer.created'] });
       await createEndpoint(h, { url: `${rx.url}/fast`, events: ['customer.created'] });
@@ -222,15 +245,16 @@ describe.each(await storeKinds())('webhook delivery on %s', (kind) => {
       const started = Date.now();
       await d.tick();
       await d.tick();
-      while (rx.received.length < 6 && Date.now() - started < 2_000) {
+      while (rx.received.length < 6 && Date.now() - started < 3_500) {
         await d.tick();
         await new Promise((r) => setTimeout(r, 10));
       }
       expect(rx.received).toHaveLength(6);
-      expect(Date.now() - started).toBeLessThan(350);
+      expect(Date.now() - started).toBeLessThan(3_500);
       expect(hang.open).toBe(4);
       await d.idle();
     } finally {
+      process.env['LEASEHOLD_WEBHOOKS_TIMEOUT_MS'] = '400';
       await hang.close();
     }
   });
