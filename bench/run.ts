@@ -9,6 +9,9 @@
  *
  * Without --dataset, a small dataset is built on the fly for each store (see bench/data.ts); with
  * it, the manifest written by `npm run bench:data` names the store, the database and the keys.
+ * The scenarios `validate-dead-webhook` and `activate-dead-webhook` run validate and activate again
+ * with a webhook endpoint configured that accepts connections and never answers (every delivery
+ * times out): the outbox's cost on the request path, and the dispatcher's beside it.
  * Results go to bench/results/<date>-<label>.json and .md. The load generator runs in its own
  * process but on the same machine, so it takes CPU from the server: the figures are relative to
  * the baseline, which pays the same price.
@@ -31,7 +34,7 @@ const { values } = parseArgs({
   options: {
     stores: { type: 'string', default: 'sqlite,postgres' },
     modes: { type: 'string', default: 'single,cluster' },
-    scenarios: { type: 'string', default: 'validate,activate,refresh,heartbeat,list,read' },
+    scenarios: { type: 'string', default: 'validate,activate,refresh,heartbeat,list,read,validate-dead-webhook,activate-dead-webhook' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     entitlements: { type: 'string', default: '10000' },
@@ -116,6 +119,8 @@ async function startLeasehold(manifest: Manifest, mode: 'single' | 'cluster'): P
     LEASEHOLD_MASTER_KEY: manifest.masterKey,
     LOG_LEVEL: values['log-level'],
     LEASEHOLD_WORKERS: mode === 'cluster' ? String(workers) : '1',
+    // The dead-webhook scenarios' endpoint listens on 127.0.0.1.
+    LEASEHOLD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     // The benchmark is one client address sending far more than any real client: no rate limits.
     LEASEHOLD_RATE_CLIENT_KEY: '0',
     LEASEHOLD_RATE_CLIENT_ADDRESS: '0',
@@ -139,8 +144,45 @@ function licenseHeaders(s: SampleLicense): Record<string, string> {
   return { authorization: `License ${s.key}`, 'content-type': 'application/json' };
 }
 
+/** A receiver that accepts connections and never answers: every webhook delivery to it times out. */
+let blackhole: { url: string; close(): void } | null = null;
+async function deadReceiver(): Promise<string> {
+  if (!blackhole) {
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+    });
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
+    blackhole = {
+      url: `http://127.0.0.1:${port}/dead`,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+      },
+    };
+  }
+  return blackhole.url;
+}
+
+function closeDeadReceiver(): void {
+  blackhole?.close();
+}
+
+/** Before a `…-dead-webhook` scenario: an endpoint for every event type, at the dead receiver. */
+async function configureDeadWebhook(manifest: Manifest, url: string): Promise<void> {
+  const admin = { authorization: `Bearer ${manifest.adminKey}` };
+  const list = JSON.parse((await call(url, 'GET', '/v1/webhook-endpoints', admin)).text) as { data: Array<{ url: string }> };
+  const dead = await deadReceiver();
+  if (list.data.some((e) => e.url === dead)) return;
+  const res = await call(url, 'POST', '/v1/webhook-endpoints', admin, { url: dead, events: ['*'], description: 'bench: never answers' });
+  if (res.status !== 201) throw new Error(`creating the dead webhook endpoint answered ${res.status}: ${res.text}`);
+}
+
 function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
   const base = { url, duration, connections };
+  if (scenario.endsWith('-dead-webhook')) return specFor(scenario.slice(0, -'-dead-webhook'.length), manifest, url);
   const admin = { authorization: `Bearer ${manifest.adminKey}` };
   const pairs = (list: SampleLicense[]) => list.flatMap((s) => s.fingerprints.map((fingerprint) => ({ s, fingerprint })));
   switch (scenario) {
@@ -310,6 +352,7 @@ try {
         });
         log(`  baseline: ${base.requestsPerSecond} req/s, p99 ${base.p99} ms`);
         for (const scenario of scenarios) {
+          if (scenario.endsWith('-dead-webhook')) await configureDeadWebhook(manifest, server.url);
           const result = await measure(specFor(scenario, manifest, server.url), scenario, server.proc.child.pid!);
           const ratio = base.requestsPerSecond ? result.requestsPerSecond / base.requestsPerSecond : 0;
           const cpuRatio =
@@ -330,6 +373,7 @@ try {
   }
 } finally {
   await baseline?.proc.stop();
+  closeDeadReceiver();
 }
 
 // Results: JSON with everything, Markdown with the table.

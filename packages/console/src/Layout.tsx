@@ -4,6 +4,7 @@ import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSession } from './session';
 import { NamesProvider } from './names';
 import { HeaderSearch } from './pages/Search';
+import { WebhookFailingNotice } from './pages/webhooks/FailingNotice';
 
 const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/', label: 'Dashboard' },
@@ -17,6 +18,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/signing-keys', label: 'Signing keys' },
   { to: '/users', label: 'Console users', admin: true },
   { to: '/integrations', label: 'Integrations', admin: true },
+  { to: '/webhooks', label: 'Webhooks', admin: true },
 ];
 
 export function Layout() {
@@ -54,6 +56,7 @@ export function Layout() {
           </ScrollArea>
         </AppShell.Navbar>
         <AppShell.Main>
+          <WebhookFailingNotice />
           <Outlet />
         </AppShell.Main>
       </AppShell>

@@ -16,6 +16,8 @@ import { Events } from './pages/Events';
 import { SearchPage } from './pages/Search';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
 import { Integrations } from './pages/integrations/Integrations';
+import { WebhookEndpoints } from './pages/webhooks/WebhookEndpoints';
+import { WebhookEndpointPage } from './pages/webhooks/WebhookEndpointPage';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -47,6 +49,8 @@ createRoot(document.getElementById('root')!).render(
               <Route path="signing-keys" element={<SigningKeys />} />
               <Route path="users" element={<StaffUsers />} />
               <Route path="integrations" element={<Integrations />} />
+              <Route path="webhooks" element={<WebhookEndpoints />} />
+              <Route path="webhooks/:id" element={<WebhookEndpointPage />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>
           </Routes>

@@ -72,6 +72,7 @@ export const ID_PREFIXES = {
   release: 'rel',
   artifact: 'art',
   webhook: 'whk',
+  webhookDelivery: 'whd',
   migration: 'mig',
   usage: 'use',
   apiKey: 'key',

@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   CHANGE_NOT_ALLOWED: 422,
   /** A computed time (a term's end, a renewal) would fall past the range the API represents. */
   DATE_OUT_OF_RANGE: 422,
+  /** A webhook URL that is not https, or resolves to a loopback, private, link-local or metadata address. */
+  WEBHOOK_URL_REFUSED: 422,
   // client (license) endpoints: the license may not do this now
   LICENSE_KEY_INVALID: 401,
   SUSPENDED: 403,

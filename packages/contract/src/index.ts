@@ -20,3 +20,4 @@ export * from './resources/integrations.js';
 export * from './resources/key-generators.js';
 export * from './resources/partners.js';
 export * from './resources/activation-batches.js';
+export * from './resources/webhooks.js';

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit.js';
 import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './platform/http/load-shedding.js';
+import { WEBHOOK_SETTINGS_TABLE, webhookSettings } from './capabilities/webhooks/settings.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
 export interface Config {
@@ -119,6 +120,7 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     meaning:
       'The URL clients reach the server at (behind a proxy, say), given as the server in /openapi.json for client generators; unset, the document names the server relative to itself',
   },
+  ...WEBHOOK_SETTINGS_TABLE,
 ];
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -176,6 +178,8 @@ function publicUrl(value: string | undefined): string | null {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // The webhooks read theirs when used; a bad value stops the start here, with the others.
+  webhookSettings(env);
   return {
     host: env['HOST'] || '127.0.0.1',
     port: integer('PORT', env['PORT'], 8080, 0, 65535),

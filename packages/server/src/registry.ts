@@ -10,6 +10,7 @@ import { events } from './capabilities/events/capability.js';
 import { licensing } from './capabilities/licensing/capability.js';
 import { migrations } from './capabilities/migrations/capability.js';
 import { usage } from './capabilities/usage/capability.js';
+import { webhooks } from './capabilities/webhooks/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
 import { integrations } from './capabilities/integrations/capability.js';
 import { keys } from './capabilities/keys/capability.js';
@@ -30,6 +31,7 @@ const LIST = [
   usage,
   licensing,
   access,
+  webhooks,
   netlicensing,
   keys,
   partners,

@@ -19,6 +19,7 @@ export const SUBJECT_TYPES = [
   'partner',
   'code_batch',
   'activation_batch',
+  'webhook_endpoint',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -110,6 +111,28 @@ export const EVENT_TYPES = {
   'netlicensing.quantity.consumed': spec('entitlement', 'A NetLicensing pay-per-use quantity was written off'),
   'netlicensing.node_secret.bound': spec('entitlement', 'A NetLicensing node-locked license was bound to a node secret'),
   'integration.updated': spec('integration', "A billing integration's settings changed (never its signing secret)", IntegrationChange),
+  'webhook_endpoint.created': spec('webhook_endpoint', 'A webhook endpoint was added (never its secret)'),
+  'webhook_endpoint.updated': spec('webhook_endpoint', 'A webhook endpoint changed (URL, event types, enabled)'),
+  'webhook_endpoint.deleted': spec('webhook_endpoint', 'A webhook endpoint was deleted with its delivery log'),
+  'webhook_endpoint.secret_rotated': spec(
+    'webhook_endpoint',
+    "A webhook endpoint's signing secret was rotated (the old one signs during the overlap)",
+    Type.Object({ previousSecretExpiresAt: Type.Optional(Timestamp) }),
+  ),
+  'webhook_endpoint.disabled': spec('webhook_endpoint', 'A webhook endpoint was disabled because its receiver answered 410 Gone', Reason),
+  'webhook_endpoint.failing': spec(
+    'webhook_endpoint',
+    'A delivery failed after its last attempt: the endpoint is flagged',
+    Type.Object({
+      deliveryId: Type.Optional(Type.String()),
+      eventId: Type.Optional(Type.String()),
+      expired: Type.Optional(Type.Integer({ description: 'Deliveries failed at once: still queued when their schedule ended' })),
+    }),
+  ),
+  'webhook.test': spec(
+    'webhook_endpoint',
+    'A test delivery asked for with POST /v1/webhook-endpoints/{id}/test (sent to that endpoint only)',
+  ),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;

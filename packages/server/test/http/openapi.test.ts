@@ -36,8 +36,8 @@ const PUBLIC = [
   'receiveStripeEvent',
   'receiveBillingMessage',
 ];
-/** The bare-POST actions on an entitlement: every field of their body is optional. */
-const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey'];
+/** The bare-POST actions (on an entitlement; a webhook endpoint's rotate-secret): every field of their body is optional. */
+const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey', 'rotate-secret'];
 
 function operations(doc: Document): Array<{ method: string; path: string; op: Operation }> {
   return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));

@@ -188,6 +188,48 @@ const ROWS: Record<string, Row> = {
   },
   'GET /v1/signing-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/signing-keys' }) },
   'POST /v1/signing-keys/rotate': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/signing-keys/rotate' }) },
+  // Webhook endpoints receive the whole account's events: account-wide, admins only.
+  'GET /v1/webhook-endpoints': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/webhook-endpoints' }) },
+  'POST /v1/webhook-endpoints': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/webhook-endpoints', body: { url: 'https://93.184.216.34/hook', enabled: false } }),
+  },
+  'GET /v1/webhook-endpoints/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/webhook-endpoints/whk_unknown' }) },
+  'PATCH /v1/webhook-endpoints/:id': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/webhook-endpoints/whk_unknown', body: { enabled: false } }),
+  },
+  'DELETE /v1/webhook-endpoints/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/webhook-endpoints/whk_unknown' }) },
+  'POST /v1/webhook-endpoints/:id/rotate-secret': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/webhook-endpoints/whk_unknown/rotate-secret' }),
+  },
+  'POST /v1/webhook-endpoints/:id/test': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/webhook-endpoints/whk_unknown/test' }),
+  },
+  'POST /v1/webhook-endpoints/:id/replay': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({
+      url: '/v1/webhook-endpoints/whk_unknown/replay',
+      body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
+    }),
+  },
+  'GET /v1/webhook-endpoints/:id/deliveries': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/webhook-endpoints/whk_unknown/deliveries' }),
+  },
+  'POST /v1/webhook-deliveries/:id/retry': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/webhook-deliveries/whd_unknown/retry' }),
+  },
   'POST /v1/entitlements/:id/change-offering': {
     area: 'entitlements',
     reach: 'hidden',

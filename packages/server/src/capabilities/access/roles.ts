@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   // Partner codes are account-wide: a code sold by a partner is not yet any product's entitlement.
   'partners:read': 'account',
   'partners:write': 'account',
+  /** Webhook endpoints receive every event of the account and hold signing secrets. */
+  'webhooks:manage': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -46,6 +48,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'keys:manage',
     'integrations:manage',
     'partners:write',
+    'webhooks:manage',
   ]),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
   readonly: new Set<Permission>(READ),

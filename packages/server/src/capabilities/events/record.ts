@@ -1,6 +1,7 @@
 import { formatTimestamp, type EventType, type SubjectType } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import type { Tx } from '../../platform/domain/ports.js';
+import { fanOut } from '../webhooks/outbox.js';
 
 export interface Change {
   type: EventType;
@@ -25,7 +26,7 @@ export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise
   // An activation's `version` is the application's version, a fact; elsewhere it is the record's counter.
   if (before && after) [before, after] = diff(before, after, change.subjectType === 'activation' ? ['updatedAt'] : undefined);
   if (change.context) after = { ...(after ?? {}), ...change.context };
-  await tx.events.append({
+  const event = {
     id: ctx.ids.next('event'),
     type: change.type,
     subjectType: change.subjectType,
@@ -38,7 +39,10 @@ export async function recordEvent(tx: Tx, ctx: Context, change: Change): Promise
     before,
     after,
     at: ctx.clock.now(),
-  });
+  };
+  await tx.events.append(event);
+  // The outbox: the event's webhook deliveries commit with it, or not at all.
+  await fanOut(tx, ctx, event);
 }
 
 /** The fields that differ, before and after; `skip` names bookkeeping fields that are not changes. */
