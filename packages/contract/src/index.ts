@@ -16,3 +16,4 @@ export * from './resources/staff-users.js';
 export * from './resources/usage.js';
 export * from './rules.js';
 export * from './resources/offline.js';
+export * from './resources/erasure.js';

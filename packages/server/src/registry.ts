@@ -5,6 +5,7 @@ import type { Repositories } from './platform/store/store.js';
 import { access } from './capabilities/access/capability.js';
 import { catalog } from './capabilities/catalog/capability.js';
 import { customers } from './capabilities/customers/capability.js';
+import { erasure } from './capabilities/erasure/capability.js';
 import { entitlements } from './capabilities/entitlements/capability.js';
 import { events } from './capabilities/events/capability.js';
 import { licensing } from './capabilities/licensing/capability.js';
@@ -17,7 +18,7 @@ import { netlicensing } from './faces/netlicensing/capability.js';
  * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
  * one line here.
  */
-const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing] as const;
+const LIST = [catalog, customers, erasure, entitlements, events, migrations, usage, licensing, access, netlicensing] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
 

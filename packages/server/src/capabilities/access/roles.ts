@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   'entitlements:write': 'product',
   'events:read': 'product',
   'keys:manage': 'account',
+  // Erasing personal data cannot be undone and reaches every product's records.
+  'customers:erase': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -33,7 +35,7 @@ export type Permission = keyof typeof PERMISSIONS;
 const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>([...READ, 'catalog:write', 'products:create', 'customers:write', 'entitlements:write', 'keys:manage']),
+  admin: new Set<Permission>([...READ, 'catalog:write', 'products:create', 'customers:write', 'entitlements:write', 'keys:manage', 'customers:erase']),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
   readonly: new Set<Permission>(READ),
 };
