@@ -4,6 +4,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import type { Customer, Entitlement, Offering } from '@leasehold/contract';
 import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
+import { EraseCustomer } from './customer/EraseCustomer';
 import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 
 export function Customers() {
@@ -121,6 +122,7 @@ export function CustomerPage() {
                     <Button variant="light" color="red" onClick={() => setDialog('delete')}>
                       Delete customer
                     </Button>
+                    <EraseCustomer customer={customer} onErased={() => state.reload()} />
                   </>
                 )
               }
