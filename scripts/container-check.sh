@@ -8,7 +8,10 @@
 # This machine reaches the npm registry and Debian's packages, not a container registry, so the
 # Dockerfile's base (node:20-bookworm-slim) cannot be pulled. The base is then made here the way
 # that image is: Debian bookworm (debootstrap, from Debian's packages) with this machine's Node.js
-# 20 and npm copied in and a `node` user (uid 1000), and passed to the build as NODE_IMAGE.
+# 20, npm and Node's headers (node-gyp builds better-sqlite3 with them: their download site is not
+# reachable either) copied in and a `node` user (uid 1000), and passed to the build as NODE_IMAGE.
+# The machine's CA bundle goes in too (NODE_EXTRA_CA_CERTS): its way out to the npm registry
+# presents a certificate of its own CA, which npm in the build container must trust.
 # Containers run with runc (crun refuses this machine's hybrid cgroup v1 mounts) and with file and
 # process limits no higher than the caller's (the default 1,048,576 open files needs a capability
 # the session does not have).
@@ -56,9 +59,15 @@ if ! out=$(pod run --rm "${ulimits[@]}" "${BASE}" true 2>&1) && ! pod image exis
   cp -a "${npm_dir}" "${root}/usr/local/lib/node_modules/npm"
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "${root}/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "${root}/usr/local/bin/npx"
+  headers=$(dirname "$(dirname "${node_bin}")")/include/node
+  mkdir -p "${root}/usr/local/include"
+  [ -d "${headers}" ] && cp -a "${headers}" "${root}/usr/local/include/node"
+  cp /etc/ssl/certs/ca-certificates.crt "${root}/etc/ssl/host-ca.crt" 2>/dev/null || true
   chroot "${root}" sh -c 'groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node' || skip "could not add the node user"
   rm -rf "${root}/var/cache/apt/archives/"*.deb "${root}/var/lib/apt/lists/"*
-  tar -C "${root}" -c . | pod import --change 'CMD ["node"]' - "${BASE}" >/dev/null || skip "podman import failed"
+  tar -C "${root}" -c . |
+    pod import --change 'CMD ["node"]' --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca.crt' \
+      --change 'ENV npm_config_nodedir=/usr/local' - "${BASE}" >/dev/null || skip "podman import failed"
   rm -rf "${root}"
 fi
 out=$(pod run --rm "${ulimits[@]}" "${BASE}" node --version 2>&1) || skip "podman cannot run a container here: ${out}"

@@ -13,3 +13,4 @@ export { answerOfflineActivation, type OfflineActivationRequest } from './capabi
 export { offlineResponseFile } from './capabilities/licensing/routes/offline.js';
 export { openapiDocument } from './openapi-document.js';
 export { backupDatabase, inspectDatabase, restoreDatabase } from './backup.js';
+export { aggregateClusterMetrics } from './platform/http/cluster-metrics.js';
