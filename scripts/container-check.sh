@@ -62,7 +62,7 @@ if ! out=$(pod run --rm "${ulimits[@]}" "${BASE}" true 2>&1) && ! pod image exis
   headers=$(dirname "$(dirname "${node_bin}")")/include/node
   mkdir -p "${root}/usr/local/include"
   [ -d "${headers}" ] && cp -a "${headers}" "${root}/usr/local/include/node"
-  cp /etc/ssl/certs/ca-certificates.crt "${root}/etc/ssl/host-ca.crt" 2>/dev/null || true
+  mkdir -p "${root}/etc/ssl" && cp /etc/ssl/certs/ca-certificates.crt "${root}/etc/ssl/host-ca.crt"
   chroot "${root}" sh -c 'groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node' || skip "could not add the node user"
   rm -rf "${root}/var/cache/apt/archives/"*.deb "${root}/var/lib/apt/lists/"*
   tar -C "${root}" -c . |

@@ -22,7 +22,10 @@ export function EraseCustomer({ customer, onErased }: { customer: Customer; onEr
     setOpened(false);
     setTyped('');
     setError(null);
-    if (result) (setResult(null), onErased());
+    if (result) {
+      setResult(null);
+      onErased();
+    }
   };
   const erase = () => {
     setBusy(true);

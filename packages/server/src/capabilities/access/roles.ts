@@ -35,7 +35,15 @@ export type Permission = keyof typeof PERMISSIONS;
 const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>([...READ, 'catalog:write', 'products:create', 'customers:write', 'entitlements:write', 'keys:manage', 'customers:erase']),
+  admin: new Set<Permission>([
+    ...READ,
+    'catalog:write',
+    'products:create',
+    'customers:write',
+    'entitlements:write',
+    'keys:manage',
+    'customers:erase',
+  ]),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
   readonly: new Set<Permission>(READ),
 };
