@@ -1,7 +1,7 @@
 # Leasehold's server and console in one image: built in one stage, run from a slim one as a
 # non-root user, with the embedded database (and its master key, unless LEASEHOLD_MASTER_KEY is
 # given) in the /data volume. With DATABASE_URL it uses PostgreSQL instead (see compose.yaml).
-#   docker build -t leasehold .        (or podman / buildah)
+#   docker build -t leasehold .        (podman / buildah: add --format docker, or HEALTHCHECK is dropped)
 #   docker run -p 8080:8080 -v leasehold-data:/data leasehold
 
 # NODE_IMAGE: a Node.js 20 Debian bookworm image with a `node` user; scripts/container-check.sh

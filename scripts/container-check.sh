@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Dockerfile with podman, starts the image and checks /health and the image's own
+# Builds the Dockerfile with podman, starts the image and checks /healthz and the image's own
 # healthcheck. Run by .ci/run; usable by hand:  bash scripts/container-check.sh
 #
 # Exit codes: 0 checked (or skipped, printed as "container check: SKIPPED: <why>" when podman cannot
@@ -74,19 +74,20 @@ out=$(pod run --rm "${ulimits[@]}" "${BASE}" node --version 2>&1) || skip "podma
 echo "podman runs containers (base: node ${out})"
 
 started=$SECONDS
-# The build's RUN steps fetch from Debian's packages and the npm registry over the host's network.
-pod build --network host "${ulimits[@]}" --build-arg "NODE_IMAGE=${BASE}" -t "${IMAGE}" . >/tmp/leasehold-container-build.log 2>&1 ||
+# The build's RUN steps fetch from Debian's packages and the npm registry over the host's network;
+# the docker format keeps the HEALTHCHECK (the OCI format has no field for it and podman drops it).
+pod build --format docker --network host "${ulimits[@]}" --build-arg "NODE_IMAGE=${BASE}" -t "${IMAGE}" . >/tmp/leasehold-container-build.log 2>&1 ||
   { tail -n 40 /tmp/leasehold-container-build.log >&2; fail "podman build failed (log: /tmp/leasehold-container-build.log)"; }
 echo "built ${IMAGE} in $((SECONDS - started)) s ($(pod image inspect --format '{{.Size}}' "${IMAGE}") bytes)"
 
 trap 'pod rm -f "${NAME}" >/dev/null 2>&1' EXIT
 pod run -d --name "${NAME}" --network host "${ulimits[@]}" -e PORT="${PORT}" -e HOST=127.0.0.1 "${IMAGE}" >/dev/null || fail "the image did not start"
 for _ in $(seq 1 60); do
-  if body=$(curl -fsS "http://127.0.0.1:${PORT}/health" 2>/dev/null); then break; fi
+  if body=$(curl -fsS "http://127.0.0.1:${PORT}/healthz" 2>/dev/null); then break; fi
   sleep 1
 done
-[ -n "${body:-}" ] || { pod logs "${NAME}" >&2; fail "/health did not answer within 60 s"; }
-echo "/health: ${body}"
+[ -n "${body:-}" ] || { pod logs "${NAME}" >&2; fail "/healthz did not answer within 60 s"; }
+echo "/healthz: ${body}"
 user=$(pod exec "${NAME}" id -un) || fail "podman exec failed"
 [ "${user}" = node ] || fail "the server runs as ${user}, not node"
 pod healthcheck run "${NAME}" >/dev/null || { pod logs "${NAME}" >&2; fail "the image's HEALTHCHECK failed"; }
