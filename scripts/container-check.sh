@@ -47,7 +47,7 @@ ulimits=(--ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit "nproc=4096:4096
 pod() { podman --runtime runc --cgroup-manager cgroupfs "$@"; }
 
 need
-if ! out=$(pod run --rm "${ulimits[@]}" "${BASE}" true 2>&1) && ! pod image exists "${BASE}"; then
+if ! pod image exists "${BASE}"; then
   echo "making the base image ${BASE} (debootstrap bookworm + this machine's node $(node --version))"
   root=$(mktemp -d /tmp/leasehold-rootfs.XXXXXX)
   debootstrap --variant=minbase bookworm "${root}" http://deb.debian.org/debian >/tmp/leasehold-debootstrap.log 2>&1 ||
@@ -81,6 +81,7 @@ pod build --format docker --network host "${ulimits[@]}" --build-arg "NODE_IMAGE
 echo "built ${IMAGE} in $((SECONDS - started)) s ($(pod image inspect --format '{{.Size}}' "${IMAGE}") bytes)"
 
 trap 'pod rm -f "${NAME}" >/dev/null 2>&1' EXIT
+# Without systemd podman cannot schedule the HEALTHCHECK (it says so on stderr); it is run by hand below.
 pod run -d --name "${NAME}" --network host "${ulimits[@]}" -e PORT="${PORT}" -e HOST=127.0.0.1 "${IMAGE}" >/dev/null || fail "the image did not start"
 for _ in $(seq 1 60); do
   if body=$(curl -fsS "http://127.0.0.1:${PORT}/healthz" 2>/dev/null); then break; fi
