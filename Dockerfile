@@ -1,10 +1,13 @@
 # Leasehold's server and console in one image: built in one stage, run from a slim one as a
 # non-root user, with the embedded database (and its master key, unless LEASEHOLD_MASTER_KEY is
 # given) in the /data volume. With DATABASE_URL it uses PostgreSQL instead (see compose.yaml).
-#   docker build -t leasehold .        (or podman / buildah)
+#   docker build -t leasehold .        (podman / buildah: add --format docker, or HEALTHCHECK is dropped)
 #   docker run -p 8080:8080 -v leasehold-data:/data leasehold
 
-FROM node:20-bookworm-slim AS build
+# NODE_IMAGE: a Node.js 20 Debian bookworm image with a `node` user; scripts/container-check.sh
+# passes one made locally where no container registry can be reached.
+ARG NODE_IMAGE=node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -19,7 +22,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY . .
 RUN node scripts/ts-build.js && node packages/console/build-if-needed.js && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 LEASEHOLD_DATA_DIR=/data
 WORKDIR /app
 # Only what runs: production dependencies and the built packages (no sources, no build scripts, so

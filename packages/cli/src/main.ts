@@ -70,6 +70,8 @@ async function servePrimary(config: Config): Promise<void> {
   const started = await core.openServices(config);
   const firstAccount = started.firstAccount;
   await started.close();
+  // A scrape of /metrics reaches one worker, which asks this process for every worker's metrics.
+  core.aggregateClusterMetrics();
   let stopping = false;
   let failed = false;
   let listening = 0;

@@ -104,6 +104,27 @@ export function registerSupportCommands(program: Command, defaultUrl: () => stri
       );
     });
 
+  remote(
+    customers
+      .command('erase')
+      .argument('<id>', 'customer id or external reference')
+      .description("Erase a customer's personal data (GDPR): names, emails, device names and hostnames. Cannot be undone"),
+  )
+    .option('--yes', 'erase: without it nothing is done')
+    .option('--erase-external-ref', 'erase the external reference too (when it is personal, an email say)')
+    .action(async (ref: string, opts: Common & { yes?: boolean; eraseExternalRef?: boolean }) => {
+      if (!opts.yes) throw new ApiFailure(`erasing ${ref} cannot be undone: run again with --yes`, 1);
+      const customer = await api(opts, 'GET', `/v1/customers/${encodeURIComponent(ref)}`);
+      const body = { confirm: customer['id'], ...(opts.eraseExternalRef ? { externalRef: 'erase' } : {}) };
+      const result = await api(opts, 'POST', `/v1/customers/${encodeURIComponent(customer['id'])}/erase`, body);
+      out(opts, result, () =>
+        result['erased']
+          ? `erased ${result['customerId']}: ${result['fields'].join(', ')} ` +
+            `(${result['counts']['activations']} activation(s), ${result['counts']['events']} event(s), ${result['counts']['records']} record(s))\n`
+          : `nothing left to erase for ${result['customerId']}\n`,
+      );
+    });
+
   const entitlements = program.command('entitlements').description('Entitlements, over the API');
   remote(
     entitlements

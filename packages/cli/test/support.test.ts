@@ -90,4 +90,25 @@ describe('leasehold support commands', () => {
     expect(down.code).toBe(4);
     expect(down.stderr).toMatch(/cannot reach/);
   });
+
+  it('erases a customer only with --yes, by external reference, and a second time finds nothing', async () => {
+    const call = (method: string, path: string, body?: unknown) => api(server.url, env['LEASEHOLD_API_KEY']!, method, path, body);
+    const customer = (await call('POST', '/v1/customers', { name: 'Ingrid Erasmus', email: 'ingrid@erasmus.test', externalRef: 'crm-88' }))
+      .body;
+    const unconfirmed = await runCli(['customers', 'erase', 'crm-88'], env);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toMatch(/cannot be undone: run again with --yes/);
+    expect((await call('GET', `/v1/customers/${customer.id}`)).body.name).toBe('Ingrid Erasmus');
+    const erased = await runCli(['customers', 'erase', 'crm-88', '--yes'], env);
+    expect(erased.code, erased.stderr).toBe(0);
+    expect(erased.stdout).toMatch(new RegExp(`^erased ${customer.id}: customer\\.email, customer\\.name`));
+    expect((await call('GET', `/v1/customers/${customer.id}`)).body).toMatchObject({
+      name: '[erased]',
+      email: null,
+      externalRef: 'crm-88',
+    });
+    const again = JSON.parse((await runCli(['customers', 'erase', customer.id, '--yes', '--json'], env)).stdout);
+    expect(again).toMatchObject({ customerId: customer.id, erased: false });
+    expect((await runCli(['customers', 'erase', 'crm-nobody', '--yes'], env)).code).toBe(3);
+  });
 });

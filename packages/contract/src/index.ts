@@ -21,3 +21,4 @@ export * from './resources/key-generators.js';
 export * from './resources/partners.js';
 export * from './resources/activation-batches.js';
 export * from './resources/webhooks.js';
+export * from './resources/erasure.js';

@@ -14,3 +14,4 @@ export { offlineResponseFile } from './capabilities/licensing/routes/offline.js'
 export { openapiDocument } from './openapi-document.js';
 export { backupDatabase, inspectDatabase, restoreDatabase } from './backup.js';
 export { exportAccount, importAccount, type ExportLine } from './capabilities/transfer/account-transfer.js';
+export { aggregateClusterMetrics } from './platform/http/cluster-metrics.js';

@@ -5,6 +5,7 @@ import type { Repositories } from './platform/store/store.js';
 import { access } from './capabilities/access/capability.js';
 import { catalog } from './capabilities/catalog/capability.js';
 import { customers } from './capabilities/customers/capability.js';
+import { erasure } from './capabilities/erasure/capability.js';
 import { entitlements } from './capabilities/entitlements/capability.js';
 import { events } from './capabilities/events/capability.js';
 import { licensing } from './capabilities/licensing/capability.js';
@@ -25,6 +26,7 @@ import { batches } from './capabilities/batches/capability.js';
 const LIST = [
   catalog,
   customers,
+  erasure,
   entitlements,
   events,
   migrations,

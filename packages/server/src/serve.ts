@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import pino from 'pino';
 import { buildApp } from './platform/http/app.js';
+import { clusterScrape } from './platform/http/cluster-metrics.js';
 import { LOG_REDACT, LOG_SERIALIZERS } from './platform/http/log-redaction.js';
 import { openServices, type FirstAccount } from './bootstrap.js';
 import { CAPABILITIES } from './registry.js';
@@ -51,6 +53,7 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     publicUrl: config.publicUrl ?? undefined,
     metricsToken: config.metricsToken,
     loadLimits: config.loadLimits,
+    metricsScrape: cluster.isWorker ? clusterScrape(services.metrics) : undefined,
   });
   // Batched writes (last-used and last-seen stamps) and the dead-seat sweeper run off the request path.
   const flushTimer = setInterval(() => {

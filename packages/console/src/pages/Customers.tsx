@@ -5,6 +5,7 @@ import type { Customer, Entitlement, Offering } from '@leasehold/contract';
 import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
 import { useNames } from '../names';
+import { EraseCustomer } from './customer/EraseCustomer';
 import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 
 export function Customers() {
@@ -125,6 +126,7 @@ export function CustomerPage() {
                     <Button variant="light" color="red" onClick={() => setDialog('delete')}>
                       Delete customer
                     </Button>
+                    <EraseCustomer customer={customer} onErased={() => state.reload()} />
                   </>
                 )
               }

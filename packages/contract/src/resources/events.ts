@@ -33,6 +33,10 @@ const OfferingChange = Type.Object({
 });
 const Nothing = Type.Object({});
 const IntegrationChange = Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the signing secret was set or replaced' }) });
+const ErasureFacts = Type.Object({
+  fields: Type.Optional(Type.Array(Type.String())),
+  counts: Type.Optional(Type.Object({}, { additionalProperties: Type.Integer() })),
+});
 
 interface EventTypeSpec {
   subject: SubjectType;
@@ -67,6 +71,11 @@ export const EVENT_TYPES = {
   'customer.updated': spec('customer', 'A customer changed'),
   'customer.deleted': spec('customer', 'A customer was deleted'),
   'customer.retired': spec('customer', 'A customer was retired through the NetLicensing face'),
+  'customer.erased': spec(
+    'customer',
+    "A customer's personal data was erased (which kinds of fields and how many rows; never the data)",
+    ErasureFacts,
+  ),
   'entitlement.created': spec('entitlement', 'A customer was granted an entitlement'),
   'entitlement.updated': spec('entitlement', 'Overrides, dates or references of an entitlement changed', Reason),
   'entitlement.suspended': spec('entitlement', 'An entitlement was suspended (no new leases until resumed)', Reason),

@@ -22,13 +22,14 @@ type Role = 'admin' | 'support' | 'readonly';
 type Reach = 'account' | 'hidden' | 'list' | 'shared' | 'inert';
 
 /** Which roles hold the permission a row needs, as the role matrix (roles.test.ts) states it. */
-type Area = 'read' | 'customers' | 'entitlements' | 'catalog' | 'keys';
+type Area = 'read' | 'customers' | 'entitlements' | 'catalog' | 'keys' | 'erase';
 const ALLOWED: Record<Area, Role[]> = {
   read: ['admin', 'support', 'readonly'],
   customers: ['admin', 'support'],
   entitlements: ['admin', 'support'],
   catalog: ['admin'],
   keys: ['admin'],
+  erase: ['admin'],
 };
 
 /** Everything of the other product, made by an unscoped admin before the walk. */
@@ -126,6 +127,12 @@ const ROWS: Record<string, Row> = {
   },
   // Refused as IN_USE whoever asks; what matters is that a scoped key is not refused for its scope.
   'DELETE /v1/customers/:id': { area: 'customers', reach: 'shared', request: (o) => ({ url: `/v1/customers/${o.customerRef}` }) },
+  // A wrong confirmation: whoever may erase gets 400 and nothing is erased.
+  'POST /v1/customers/:id/erase': {
+    area: 'erase',
+    reach: 'account',
+    request: (o) => ({ url: `/v1/customers/${o.customerRef}/erase`, body: { confirm: 'not-this-customer' } }),
+  },
   'GET /v1/entitlements': { area: 'read', reach: 'list', request: () => ({ url: '/v1/entitlements' }) },
   'POST /v1/entitlements': {
     area: 'entitlements',

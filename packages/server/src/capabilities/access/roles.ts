@@ -32,6 +32,8 @@ export const PERMISSIONS = {
   'partners:write': 'account',
   /** Webhook endpoints receive every event of the account and hold signing secrets. */
   'webhooks:manage': 'account',
+  // Erasing personal data cannot be undone and reaches every product's records.
+  'customers:erase': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -49,6 +51,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'integrations:manage',
     'partners:write',
     'webhooks:manage',
+    'customers:erase',
   ]),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
   readonly: new Set<Permission>(READ),

@@ -41,6 +41,8 @@ export interface AppOptions {
   metricsToken?: string | null;
   /** When this process refuses new requests with 503 instead of queueing them (load-shedding.ts). */
   loadLimits?: LoadLimits;
+  /** How `/metrics` collects when it answers for more than this process (`serve --workers N`). */
+  metricsScrape?: () => Promise<string>;
   /** Tests only: the capabilities to serve instead of the registry's. */
   capabilities?: readonly Capability[];
 }
@@ -132,7 +134,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installIdempotency(app, services);
 
   healthRoutes(app, services);
-  installMetrics(app, services.metrics, options.metricsToken ?? null);
+  installMetrics(app, services.metrics, options.metricsToken ?? null, options.metricsScrape);
   // Each capability's routes in a child context of their own, with the authentication it names:
   // what one registers (a parser, an error handler, a hook) stays with it.
   for (const capability of options.capabilities ?? CAPABILITIES) {

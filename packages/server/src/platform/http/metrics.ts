@@ -121,9 +121,11 @@ export class Metrics {
 
 /**
  * `GET /metrics` in the Prometheus text format, and the hook that counts and times every answer.
- * With a token configured, a scrape must send `Authorization: Bearer <token>`.
+ * With a token configured, a scrape must send `Authorization: Bearer <token>`. `scrape` answers for
+ * more than this process (the cluster's workers, cluster-metrics.ts); by default this process alone.
  */
-export function installMetrics(app: App, metrics: Metrics, token: string | null): void {
+export function installMetrics(app: App, metrics: Metrics, token: string | null, scrape?: () => Promise<string>): void {
+  const collect = scrape ?? (() => metrics.registry.metrics());
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
@@ -138,6 +140,6 @@ export function installMetrics(app: App, metrics: Metrics, token: string | null)
         return sendError(reply, 'UNAUTHENTICATED', 'Send the metrics token as "Authorization: Bearer <token>".', {});
       }
     }
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply.header('content-type', metrics.registry.contentType).send(await collect());
   });
 }
