@@ -16,3 +16,5 @@ export * from './resources/staff-users.js';
 export * from './resources/usage.js';
 export * from './rules.js';
 export * from './resources/offline.js';
+export * from './versions.js';
+export * from './resources/releases.js';

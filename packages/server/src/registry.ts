@@ -10,6 +10,7 @@ import { events } from './capabilities/events/capability.js';
 import { licensing } from './capabilities/licensing/capability.js';
 import { migrations } from './capabilities/migrations/capability.js';
 import { usage } from './capabilities/usage/capability.js';
+import { releases } from './capabilities/releases/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
 
 /**
@@ -17,7 +18,7 @@ import { netlicensing } from './faces/netlicensing/capability.js';
  * capability is a folder beside these (its capability.ts, ports.ts, rules, routes/ and store/) and
  * one line here.
  */
-const LIST = [catalog, customers, entitlements, events, migrations, usage, licensing, access, netlicensing] as const;
+const LIST = [catalog, customers, entitlements, events, migrations, usage, releases, licensing, access, netlicensing] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
 

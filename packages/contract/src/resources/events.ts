@@ -14,6 +14,8 @@ export const SUBJECT_TYPES = [
   'staff_user',
   'signing_key',
   'migration',
+  'release',
+  'artifact',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -91,6 +93,20 @@ export const EVENT_TYPES = {
   'netlicensing.session.checked_in': spec('customer', 'A NetLicensing floating session was checked in'),
   'netlicensing.quantity.consumed': spec('entitlement', 'A NetLicensing pay-per-use quantity was written off'),
   'netlicensing.node_secret.bound': spec('entitlement', 'A NetLicensing node-locked license was bound to a node secret'),
+  'release.created': spec('release', 'A release (draft) was created'),
+  'release.updated': spec('release', 'A release changed (notes, channel, gating, critical flag)'),
+  'release.published': spec('release', 'A release was published: entitled licenses may download it'),
+  'release.yanked': spec('release', 'A published release was withdrawn: no more downloads or upgrades to it'),
+  'release.deleted': spec('release', 'A release that was never downloaded was deleted, with its artifacts'),
+  'artifact.created': spec('artifact', 'An artifact was declared; its bytes are awaited at the upload URL'),
+  'artifact.uploaded': spec('artifact', "An artifact's bytes arrived, were checked (size, sha256) and signed"),
+  'artifact.upload_failed': spec('artifact', "An artifact's bytes did not match what it declared", Reason),
+  'artifact.deleted': spec('artifact', 'An artifact was deleted'),
+  'artifact.downloaded': spec(
+    'artifact',
+    'A license was given a download URL of an artifact (counted against its download limit)',
+    Type.Object({ downloadId: Type.String(), fingerprint: Type.Union([Type.String(), Type.Null()]) }),
+  ),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;
