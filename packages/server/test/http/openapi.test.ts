@@ -32,6 +32,9 @@ const PUBLIC = [
   'getSetupState',
   'setUpFirstUser',
   'signIn',
+  // Signed file URLs of the filesystem artifact storage: the signature is the permission.
+  'uploadArtifactFile',
+  'downloadArtifactFile',
 ];
 /** The bare-POST actions on an entitlement: every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return'];
