@@ -14,6 +14,8 @@ import { EntitlementPage } from './pages/entitlement/EntitlementPage';
 import { Migrations } from './pages/Migrations';
 import { Events } from './pages/Events';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
+import { Releases } from './pages/releases/Releases';
+import { ReleasePage } from './pages/releases/ReleasePage';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -39,6 +41,8 @@ createRoot(document.getElementById('root')!).render(
               <Route path="entitlements" element={<Entitlements />} />
               <Route path="entitlements/:id" element={<EntitlementPage />} />
               <Route path="migrations" element={<Migrations />} />
+              <Route path="releases" element={<Releases />} />
+              <Route path="releases/:id" element={<ReleasePage />} />
               <Route path="events" element={<Events />} />
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />

@@ -216,3 +216,19 @@ export const UpgradeAnswer = Type.Object({
   serverTime: Timestamp,
 });
 export type UpgradeAnswer = Static<typeof UpgradeAnswer>;
+
+export const AudienceQuery = Type.Object({ platform: ClientPlatform });
+export const ReleaseAudience = Type.Object(
+  {
+    customers: Type.Integer({ description: 'Customers with a license that may download the release' }),
+    entitlements: Type.Integer(),
+    devices: Type.Object({
+      total: Type.Integer(),
+      below: Type.Integer({ description: 'Devices reporting a lower version: those the upgrade is offered to' }),
+      atOrAbove: Type.Integer({ description: 'Devices on this version or newer' }),
+      unknownVersion: Type.Integer({ description: 'Devices that never reported a (semver) version' }),
+    }),
+    adoption: Type.Union([Type.Number(), Type.Null()], { description: 'Share (0..1) of devices on this version or newer' }),
+  },
+  { title: 'ReleaseAudience' },
+);

@@ -72,6 +72,7 @@ const RELEASE_ROWS: Record<string, Row> = {
   'POST /v1/releases/:id/publish': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/publish` }) },
   'POST /v1/releases/:id/yank': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/yank` }) },
   'GET /v1/releases/:id/downloads': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/downloads` }) },
+  'GET /v1/releases/:id/audience': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/audience` }) },
   'GET /v1/releases/:id/artifacts': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/artifacts` }) },
   'POST /v1/releases/:id/artifacts': {
     area: 'catalog',

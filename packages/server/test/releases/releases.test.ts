@@ -198,6 +198,22 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     expect((await client('/v1/client/releases/upgrade?version=latest')).body.error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'version' } });
   });
 
+  it('counts, before publishing, the customers and devices a release reaches, and then how many run it', async () => {
+    const product = (await h.call('POST', '/v1/products', { code: 'aud', name: 'Audience' })).body;
+    await h.call('POST', '/v1/products/aud/features', { code: 'pro', name: 'Pro', type: 'boolean' });
+    const rel = (await h.call('POST', '/v1/products/aud/releases', { version: '2.0.0', requires: ['pro'] })).body;
+    const pro = await licensed(h, { features: { pro: true } }, { product: product.code });
+    const other = await licensed(h, { features: { pro: true } }, { product: product.code });
+    await licensed(h, { features: { pro: false } }, { product: product.code });
+    await pro.client('activate', { fingerprint: 'device-fingerprint-a1', platform: 'linux', version: '1.9.0' });
+    await pro.client('activate', { fingerprint: 'device-fingerprint-a2', platform: 'linux', version: '2.0.0' });
+    await other.client('activate', { fingerprint: 'device-fingerprint-a3', platform: 'windows' });
+    const all = await h.call('GET', `/v1/releases/${rel.id}/audience`);
+    expect(all.body).toEqual({ customers: 2, entitlements: 2, devices: { total: 3, below: 1, atOrAbove: 1, unknownVersion: 1 }, adoption: 0.5 });
+    const linux = await h.call('GET', `/v1/releases/${rel.id}/audience?platform=linux`);
+    expect(linux.body.devices).toEqual({ total: 2, below: 1, atOrAbove: 1, unknownVersion: 0 });
+  });
+
   it('a yanked release is no longer offered or downloadable', async () => {
     const { release, artifact } = await published('7.0.0');
     const { key } = await licensed(h, {}, { product: 'app' });

@@ -1,4 +1,4 @@
-import { DownloadListQuery, IdParams, ListOf, ListQuery, Release, ReleaseCreate, ReleaseListQuery, ReleasePatch, Download, channelsIncluded } from '@leasehold/contract';
+import { AudienceQuery, ReleaseAudience, DownloadListQuery, IdParams, ListOf, ListQuery, Release, ReleaseCreate, ReleaseListQuery, ReleasePatch, Download, channelsIncluded } from '@leasehold/contract';
 import { Type } from 'typebox';
 import { contextOf } from '../../access/routes/auth.js';
 import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
@@ -8,6 +8,7 @@ import { createRelease, deleteRelease, getRelease, listReleases, publishRelease,
 import { removeBytes } from '../artifacts.js';
 import { customerDownloads, releaseDownloads } from '../downloads.js';
 import { artifactContextOf } from './context.js';
+import { releaseAudience } from '../audience.js';
 import { downloadOut, releaseOut } from './wire.js';
 
 const tags = ['releases'];
@@ -130,6 +131,21 @@ export function releaseRoutes(app: App, services: Services): void {
       const filter = { ...(customer ? { customerId: customer } : {}), ...(entitlement ? { entitlementId: entitlement } : {}), ...(artifact ? { artifactId: artifact } : {}) };
       return pageOut(await releaseDownloads(contextOf(services, req), req.params.id, filter, { limit: limit ?? 50, cursor }), downloadOut);
     },
+  });
+
+  app.get('/v1/releases/:id/audience', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      operationId: 'getReleaseAudience',
+      summary: 'How many customers, licenses and devices a release reaches, and how many run it',
+      description:
+        'Counts the licenses of the product that may download the release (as if published now, for a draft), their customers, and their live devices (on `platform` when given) by the version they last reported: `below` is whom the upgrade will be offered to, `adoption` the share already on it or newer.',
+      params: IdParams,
+      querystring: AudienceQuery,
+      response: answers(200, ReleaseAudience, ['NOT_FOUND']),
+    },
+    handler: async (req) => releaseAudience(contextOf(services, req), req.params.id, req.query.platform),
   });
 
   app.get('/v1/customers/:id/downloads', {
