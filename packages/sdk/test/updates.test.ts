@@ -19,8 +19,16 @@ describe('checkForUpdate', () => {
 
   const release = async (version: string, extra: Record<string, unknown> = {}) => {
     const rel = await call('POST', '/v1/products/studio/releases', { version, ...extra });
-    const ticket = await call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: `studio-${version}.tar.gz`, platform: 'linux', arch: 'x86_64' });
-    const put = await fetch(`${server.url}${ticket.uploadUrl}`, { method: 'PUT', body: randomBytes(1000), headers: { 'content-type': 'application/octet-stream' } });
+    const ticket = await call('POST', `/v1/releases/${rel.id}/artifacts`, {
+      filename: `studio-${version}.tar.gz`,
+      platform: 'linux',
+      arch: 'x86_64',
+    });
+    const put = await fetch(`${server.url}${ticket.uploadUrl}`, {
+      method: 'PUT',
+      body: randomBytes(1000),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(put.status).toBe(200);
     await call('POST', `/v1/releases/${rel.id}/publish`);
   };
@@ -54,7 +62,11 @@ describe('checkForUpdate', () => {
     const update = await license.checkForUpdate({ version: '1.4.0', platform: 'linux', arch: 'x86_64' });
     expect(update).toMatchObject({ release: { version: '2.1.0' }, critical: true, required: true });
     expect(update.release!.artifacts[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(await license.checkForUpdate({ version: '2.0.0' })).toMatchObject({ release: { version: '2.1.0' }, critical: false, required: false });
+    expect(await license.checkForUpdate({ version: '2.0.0' })).toMatchObject({
+      release: { version: '2.1.0' },
+      critical: false,
+      required: false,
+    });
     expect(await license.checkForUpdate({ version: '2.1.0' })).toEqual({ release: null, critical: false, required: false });
   });
 

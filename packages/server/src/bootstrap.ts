@@ -100,7 +100,12 @@ export async function openServices(
       keyring: new Keyring(secrets, clock, ids),
       licenses,
       metrics: new Metrics({ database, cache: licenses }),
-      artifacts: artifactStoresOf(config.storage ?? { driver: 'fs' }, { dataDir: config.dataDir, secrets, clock, publicUrl: config.publicUrl ?? null }),
+      artifacts: artifactStoresOf(config.storage ?? { driver: 'fs' }, {
+        dataDir: config.dataDir,
+        secrets,
+        clock,
+        publicUrl: config.publicUrl ?? null,
+      }),
     };
     const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
     return {

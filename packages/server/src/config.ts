@@ -113,11 +113,16 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
     meaning: 'The S3 endpoint URL for R2, MinIO, Ceph RGW and others; unset for AWS S3',
   },
   { name: 'LEASEHOLD_S3_REGION', default: 'us-east-1', meaning: 'The bucket region (auto for Cloudflare R2)' },
-  { name: 'LEASEHOLD_S3_PATH_STYLE', default: 'false', meaning: 'true for path-style URLs (endpoint/bucket/key), which MinIO and Ceph RGW need' },
+  {
+    name: 'LEASEHOLD_S3_PATH_STYLE',
+    default: 'false',
+    meaning: 'true for path-style URLs (endpoint/bucket/key), which MinIO and Ceph RGW need',
+  },
   {
     name: 'LEASEHOLD_S3_ACCESS_KEY_ID',
     default: '(unset)',
-    meaning: 'With LEASEHOLD_S3_SECRET_ACCESS_KEY, the credentials for the bucket; unset, the AWS SDK default chain (environment, profile, instance role)',
+    meaning:
+      'With LEASEHOLD_S3_SECRET_ACCESS_KEY, the credentials for the bucket; unset, the AWS SDK default chain (environment, profile, instance role)',
   },
   { name: 'LEASEHOLD_S3_SECRET_ACCESS_KEY', default: '(unset)', meaning: 'The secret of LEASEHOLD_S3_ACCESS_KEY_ID' },
   { name: 'LEASEHOLD_S3_PREFIX', default: '(empty)', meaning: 'Prepended to object keys, so one bucket can hold several installations' },

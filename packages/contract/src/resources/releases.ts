@@ -108,7 +108,9 @@ export const ArtifactCreate = Type.Object(
     filename: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^/\\\\\\x00-\\x1f]+$', description: 'A file name, no path' }),
     platform: Platform,
     arch: Arch,
-    size: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e13, description: 'Expected size in bytes; the upload is checked against it' })),
+    size: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1e13, description: 'Expected size in bytes; the upload is checked against it' }),
+    ),
     sha256: Type.Optional(Sha256),
     requires: Type.Optional(Requires),
     metadata: Type.Optional(Metadata),

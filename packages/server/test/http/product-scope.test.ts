@@ -447,7 +447,10 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       'migration',
     );
     const rel = await ok(h.call('POST', '/v1/products/other/releases', { version: '1.0.0' }), 'release');
-    const ticket = await ok(h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'o.zip', platform: 'linux', arch: 'x86_64' }), 'artifact');
+    const ticket = await ok(
+      h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'o.zip', platform: 'linux', arch: 'x86_64' }),
+      'artifact',
+    );
     await ok(upload(h, ticket, Buffer.from('other bytes')), 'upload');
     await ok(h.call('POST', `/v1/releases/${rel.id}/publish`), 'publish');
     const downloaded = await asClient(h, entitlement.key)(`/v1/client/artifacts/${ticket.artifact.id}`);

@@ -22,7 +22,9 @@ describe.each(await storeKinds())('signed file links on %s', (store) => {
     await h.call('POST', '/v1/products/app/features', { code: 'export', name: 'Export', type: 'boolean' });
     await h.call('POST', '/v1/products/app/features', { code: 'projects', name: 'Projects', type: 'numeric' });
     const rel = (await h.call('POST', '/v1/products/app/releases', { version: '1.0.0' })).body;
-    const a = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'a.bin', platform: 'linux', arch: 'x86_64', size: bytes.length })).body;
+    const a = (
+      await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'a.bin', platform: 'linux', arch: 'x86_64', size: bytes.length })
+    ).body;
     const b = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'b.bin', platform: 'linux', arch: 'arm64' })).body;
     expect((await upload(h, a, bytes)).status).toBe(200);
     expect((await upload(h, b, Buffer.from('secret other file'))).status).toBe(200);
@@ -60,7 +62,8 @@ describe.each(await storeKinds())('signed file links on %s', (store) => {
     const before = await eventCount(h);
     const asUpload = await put(await link(), Buffer.from('replacement'));
     expect([asUpload.statusCode, JSON.parse(asUpload.body).error.code]).toEqual([403, 'LINK_INVALID']);
-    const ticket = (await h.call('POST', `/v1/releases/${ids.release}/artifacts`, { filename: 'c.bin', platform: 'macos', arch: 'arm64' })).body;
+    const ticket = (await h.call('POST', `/v1/releases/${ids.release}/artifacts`, { filename: 'c.bin', platform: 'macos', arch: 'arm64' }))
+      .body;
     expect((await put(ticket.uploadUrl, Buffer.from('one'))).statusCode).toBe(200);
     const counted = await eventCount(h);
     const again = await put(ticket.uploadUrl, Buffer.from('two'));
@@ -71,7 +74,9 @@ describe.each(await storeKinds())('signed file links on %s', (store) => {
   });
 
   it('an upload longer than its declared size is cut off and not kept', async () => {
-    const ticket = (await h.call('POST', `/v1/releases/${ids.release}/artifacts`, { filename: 'd.bin', platform: 'windows', arch: 'x86_64', size: 10 })).body;
+    const ticket = (
+      await h.call('POST', `/v1/releases/${ids.release}/artifacts`, { filename: 'd.bin', platform: 'windows', arch: 'x86_64', size: 10 })
+    ).body;
     const res = await put(ticket.uploadUrl, randomBytes(100_000));
     expect([res.statusCode, JSON.parse(res.body).error.code]).toEqual([422, 'ARTIFACT_MISMATCH']);
     expect((await h.call('GET', `/v1/artifacts/${ticket.artifact.id}`)).body.status).toBe('waiting');

@@ -96,8 +96,16 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     // The signature verifies offline against the key the JWKS publishes.
     const jwks = (await h.call('GET', '/.well-known/jwks.json', undefined, { key: null })).body;
     const jwk = jwks.keys.find((k: { kid: string }) => k.kid === artifact.signatureKid);
-    const statement = artifactStatement({ accountId: h.accountId, artifactId: artifact.id, filename: artifact.filename, size: bytes.length, sha256: sha256(bytes) });
-    expect(verify(null, Buffer.from(statement), createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(artifact.signature, 'base64url'))).toBe(true);
+    const statement = artifactStatement({
+      accountId: h.accountId,
+      artifactId: artifact.id,
+      filename: artifact.filename,
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
+    expect(
+      verify(null, Buffer.from(statement), createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(artifact.signature, 'base64url')),
+    ).toBe(true);
 
     const { key, customer } = await licensed(h, {}, { product: 'app' });
     const client = asClient(h, key);
@@ -118,7 +126,11 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
 
     const downloads = await h.call('GET', `/v1/releases/${release.id}/downloads`);
     expect(downloads.body.data).toHaveLength(2);
-    expect(downloads.body.data[1]).toMatchObject({ customerId: customer.id, fingerprint: 'device-fingerprint-1', userAgent: 'installer/1.0' });
+    expect(downloads.body.data[1]).toMatchObject({
+      customerId: customer.id,
+      fingerprint: 'device-fingerprint-1',
+      userAgent: 'installer/1.0',
+    });
     expect((await h.call('GET', `/v1/customers/${customer.id}/downloads`)).body.data).toHaveLength(2);
     expect((await h.call('GET', `/v1/artifacts/${artifact.id}`)).body.downloads).toBe(2);
     const events = await h.call('GET', `/v1/events?type=artifact.downloaded&subject=${artifact.id}`);
@@ -127,7 +139,14 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
 
   it('bytes that differ from the declared sha256 fail the artifact and are not kept', async () => {
     const rel = (await h.call('POST', '/v1/products/app/releases', { version: '2.1.0' })).body;
-    const ticket = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'x.zip', platform: 'linux', arch: 'x86_64', sha256: sha256(Buffer.from('other')) })).body;
+    const ticket = (
+      await h.call('POST', `/v1/releases/${rel.id}/artifacts`, {
+        filename: 'x.zip',
+        platform: 'linux',
+        arch: 'x86_64',
+        sha256: sha256(Buffer.from('other')),
+      })
+    ).body;
     const up = await upload(h, ticket, bytes);
     expect([up.status, up.body.error.code]).toEqual([422, 'ARTIFACT_MISMATCH']);
     expect((await h.call('GET', `/v1/artifacts/${ticket.artifact.id}`)).body).toMatchObject({ status: 'failed' });
@@ -145,7 +164,11 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     expect((await asClient(h, suspended.key)(`/v1/client/artifacts/${gated.artifact.id}`)).body.error.code).toBe('SUSPENDED');
 
     // Perpetual with one year of maintenance, which ends before the next release.
-    const perpetual = await licensed(h, { licenseModel: 'perpetual', term: null, maintenanceTerm: 'P30D', features: { pro: true } }, { product: 'app' });
+    const perpetual = await licensed(
+      h,
+      { licenseModel: 'perpetual', term: null, maintenanceTerm: 'P30D', features: { pro: true } },
+      { product: 'app' },
+    );
     h.clock.advance(40 * DAY);
     const late = await published('3.1.0');
     const fix = await published('2.0.1', { backdatedTo: new Date(h.clock.now() - 35 * DAY).toISOString() });
@@ -192,10 +215,21 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     const up = await client('/v1/client/releases/upgrade?version=4.0.0&platform=linux');
     expect(up.status).toBe(200);
     expect(up.body).toMatchObject({ release: { version: '5.1.0' }, critical: true, required: true });
-    expect((await client('/v1/client/releases/upgrade?version=5.0.0')).body).toMatchObject({ release: { version: '5.1.0' }, critical: false, required: false });
+    expect((await client('/v1/client/releases/upgrade?version=5.0.0')).body).toMatchObject({
+      release: { version: '5.1.0' },
+      critical: false,
+      required: false,
+    });
     expect((await client('/v1/client/releases/upgrade?version=5.1.0&channel=beta')).body.release.version).toBe('6.0.0-beta.1');
-    expect((await client('/v1/client/releases/upgrade?version=9.0.0')).body).toMatchObject({ release: null, critical: false, required: false });
-    expect((await client('/v1/client/releases/upgrade?version=latest')).body.error).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'version' } });
+    expect((await client('/v1/client/releases/upgrade?version=9.0.0')).body).toMatchObject({
+      release: null,
+      critical: false,
+      required: false,
+    });
+    expect((await client('/v1/client/releases/upgrade?version=latest')).body.error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      details: { field: 'version' },
+    });
   });
 
   it('counts, before publishing, the customers and devices a release reaches, and then how many run it', async () => {
@@ -209,7 +243,12 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     await pro.client('activate', { fingerprint: 'device-fingerprint-a2', platform: 'linux', version: '2.0.0' });
     await other.client('activate', { fingerprint: 'device-fingerprint-a3', platform: 'windows' });
     const all = await h.call('GET', `/v1/releases/${rel.id}/audience`);
-    expect(all.body).toEqual({ customers: 2, entitlements: 2, devices: { total: 3, below: 1, atOrAbove: 1, unknownVersion: 1 }, adoption: 0.5 });
+    expect(all.body).toEqual({
+      customers: 2,
+      entitlements: 2,
+      devices: { total: 3, below: 1, atOrAbove: 1, unknownVersion: 1 },
+      adoption: 0.5,
+    });
     const linux = await h.call('GET', `/v1/releases/${rel.id}/audience?platform=linux`);
     expect(linux.body.devices).toEqual({ total: 2, below: 1, atOrAbove: 1, unknownVersion: 0 });
   });
@@ -225,7 +264,8 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
 
   it('a draft is invisible to licenses; a release nobody downloaded can be deleted with its artifacts', async () => {
     const rel = (await h.call('POST', '/v1/products/app/releases', { version: '8.0.0' })).body;
-    const ticket = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'a.bin', platform: 'linux', arch: 'x86_64' })).body;
+    const ticket = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'a.bin', platform: 'linux', arch: 'x86_64' }))
+      .body;
     await upload(h, ticket, bytes);
     const { key } = await licensed(h, {}, { product: 'app' });
     expect((await asClient(h, key)(`/v1/client/artifacts/${ticket.artifact.id}`)).status).toBe(404);

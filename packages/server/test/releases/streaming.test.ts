@@ -20,7 +20,12 @@ function body(): { stream: () => Readable; sha256: string } {
   for (let i = 0; i < SIZE / CHUNK; i++) hash.update(chunk(i));
   return {
     sha256: hash.digest('hex'),
-    stream: () => Readable.from((function* () { for (let i = 0; i < SIZE / CHUNK; i++) yield chunk(i); })()),
+    stream: () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < SIZE / CHUNK; i++) yield chunk(i);
+        })(),
+      ),
   };
 }
 
@@ -85,7 +90,15 @@ describe.each(['fs', 's3'] as const)('a large upload and download stream through
 
   it(`uploads and downloads ${SIZE / MB} MB with memory that stays flat`, { timeout: 600_000 }, async () => {
     const rel = (await h.call('POST', '/v1/products/big/releases', { version: '1.0.0' })).body;
-    const ticket = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'big.bin', platform: 'linux', arch: 'x86_64', size: SIZE, sha256: file.sha256 })).body;
+    const ticket = (
+      await h.call('POST', `/v1/releases/${rel.id}/artifacts`, {
+        filename: 'big.bin',
+        platform: 'linux',
+        arch: 'x86_64',
+        size: SIZE,
+        sha256: file.sha256,
+      })
+    ).body;
     const url = ticket.uploadUrl.startsWith('/') ? `${base}${ticket.uploadUrl}` : ticket.uploadUrl;
     let status = 0;
     const up = await peakGrowth(async () => {
@@ -94,10 +107,19 @@ describe.each(['fs', 's3'] as const)('a large upload and download stream through
     });
     expect(status).toBe(200);
     await h.call('POST', `/v1/releases/${rel.id}/publish`);
-    const offering = await h.call('POST', '/v1/offerings', { productId: 'big', code: 'big-1', name: 'Big', licenseModel: 'subscription', term: 'P1Y' });
+    const offering = await h.call('POST', '/v1/offerings', {
+      productId: 'big',
+      code: 'big-1',
+      name: 'Big',
+      licenseModel: 'subscription',
+      term: 'P1Y',
+    });
     const customer = await h.call('POST', '/v1/customers', { name: 'Big customer' });
     const key = (await h.call('POST', '/v1/entitlements', { customerId: customer.body.id, offeringId: offering.body.id })).body.key;
-    const link = await h.call('GET', `/v1/client/artifacts/${ticket.artifact.id}`, undefined, { key: null, headers: { authorization: `License ${key}`, prefer: 'no-redirect' } });
+    const link = await h.call('GET', `/v1/client/artifacts/${ticket.artifact.id}`, undefined, {
+      key: null,
+      headers: { authorization: `License ${key}`, prefer: 'no-redirect' },
+    });
     const downloadUrl = link.body.url.startsWith('/') ? `${base}${link.body.url}` : link.body.url;
     let got = '';
     const down = await peakGrowth(async () => {

@@ -6,7 +6,12 @@ export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).dige
 /** PUTs bytes to an artifact's upload URL, wherever it points, and finishes the upload as its storage needs. */
 export async function upload(h: Harness, ticket: { artifact: { id: string }; uploadUrl: string }, bytes: Buffer): Promise<Reply> {
   if (ticket.uploadUrl.startsWith('/')) {
-    const res = await h.app.inject({ method: 'PUT', url: ticket.uploadUrl, payload: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await h.app.inject({
+      method: 'PUT',
+      url: ticket.uploadUrl,
+      payload: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     return { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers, raw: res };
   }
   const put = await fetch(ticket.uploadUrl, { method: 'PUT', body: bytes });
@@ -28,5 +33,7 @@ export async function fetchBytes(h: Harness, url: string): Promise<{ status: num
 }
 
 /** A GET of the client API as the license `key`. */
-export const asClient = (h: Harness, key: string) => (url: string, headers: Record<string, string> = {}) =>
-  h.call('GET', url, undefined, { key: null, headers: { authorization: `License ${key}`, ...headers } });
+export const asClient =
+  (h: Harness, key: string) =>
+  (url: string, headers: Record<string, string> = {}) =>
+    h.call('GET', url, undefined, { key: null, headers: { authorization: `License ${key}`, ...headers } });

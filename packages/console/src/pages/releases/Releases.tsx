@@ -28,7 +28,14 @@ function NewRelease({ product, onCreated }: { product: string; onCreated: (r: Re
       >
         <Stack gap="sm">
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput label="Version" placeholder="2.4.0" value={version} onChange={(e) => setVersion(e.currentTarget.value)} error={form.fields['version']} required />
+            <TextInput
+              label="Version"
+              placeholder="2.4.0"
+              value={version}
+              onChange={(e) => setVersion(e.currentTarget.value)}
+              error={form.fields['version']}
+              required
+            />
             <Select label="Channel" data={CHANNELS} value={channel} onChange={setChannel} error={form.fields['channel']} />
           </SimpleGrid>
           <Textarea label="Notes (Markdown)" value={notes} onChange={(e) => setNotes(e.currentTarget.value)} autosize minRows={2} />

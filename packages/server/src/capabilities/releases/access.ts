@@ -23,10 +23,16 @@ export function releaseRefusal(license: LicenseFacts, release: ReleaseRecord, no
   const verdict = validateLicense({ now, license, live: [] });
   if (!verdict.valid) return new DomainError(verdict.code as 'SUSPENDED', verdict.message, verdict.details);
   if (release.productId !== license.product.id || release.status === 'draft') {
-    return new DomainError('NOT_FOUND', `No release ${JSON.stringify(release.id)} for this license.`, { resource: 'release', ref: release.id });
+    return new DomainError('NOT_FOUND', `No release ${JSON.stringify(release.id)} for this license.`, {
+      resource: 'release',
+      ref: release.id,
+    });
   }
   if (release.status === 'yanked') {
-    return new DomainError('RELEASE_NOT_ENTITLED', `Release ${release.version} was withdrawn.`, { reason: 'yanked', version: release.version });
+    return new DomainError('RELEASE_NOT_ENTITLED', `Release ${release.version} was withdrawn.`, {
+      reason: 'yanked',
+      version: release.version,
+    });
   }
   const missing = release.requires.filter((code) => !grants(license.rights.features[code]));
   if (missing.length > 0) {
@@ -88,10 +94,14 @@ export function downloadRefusal(
   }
   const limit = downloadLimitOf(license);
   if (limit && used >= limit.count) {
-    return new DomainError('DOWNLOAD_LIMIT_REACHED', `This license may download this ${limit.per} ${limit.count} times${limit.period ? ` per ${limit.period}` : ''}.`, {
-      limit,
-      used,
-    });
+    return new DomainError(
+      'DOWNLOAD_LIMIT_REACHED',
+      `This license may download this ${limit.per} ${limit.count} times${limit.period ? ` per ${limit.period}` : ''}.`,
+      {
+        limit,
+        used,
+      },
+    );
   }
   return null;
 }

@@ -102,7 +102,10 @@ export interface ArtifactView {
 }
 
 async function viewsOf(tx: Tx, records: ArtifactRecord[]): Promise<ArtifactView[]> {
-  const counts = await tx.downloads.countsBy('artifact', records.map((a) => a.id));
+  const counts = await tx.downloads.countsBy(
+    'artifact',
+    records.map((a) => a.id),
+  );
   return records.map((record) => ({ record, downloads: counts.get(record.id) ?? 0 }));
 }
 
@@ -130,7 +133,11 @@ export async function deleteArtifact(ctx: ArtifactContext, id: string): Promise<
 
 /** Removes stored bytes of deleted artifacts; a failure leaves an orphan object, never a broken record. */
 export async function removeBytes(ctx: ArtifactContext, artifacts: readonly ArtifactRecord[]): Promise<void> {
-  for (const a of artifacts) await ctx.storages.get(a.storage)?.remove(storedFile(ctx.store.scope.accountId, a)).catch(() => {});
+  for (const a of artifacts)
+    await ctx.storages
+      .get(a.storage)
+      ?.remove(storedFile(ctx.store.scope.accountId, a))
+      .catch(() => {});
 }
 
 /** The size and sha256 of a stream, read once without holding it in memory. */
@@ -172,7 +179,9 @@ export async function completeUpload(
   if (!facts) {
     const body = await storage.open(storedFile(accountId, current));
     if (!body) {
-      throw new DomainError('INVALID_STATE', 'No bytes have been uploaded for this artifact yet.', { resolve: 'PUT the file to its uploadUrl.' });
+      throw new DomainError('INVALID_STATE', 'No bytes have been uploaded for this artifact yet.', {
+        resolve: 'PUT the file to its uploadUrl.',
+      });
     }
     facts = await measure(body);
   }
@@ -189,7 +198,13 @@ export async function completeUpload(
       const error = `The uploaded ${mismatch.join(' and ')} differ${mismatch.length === 1 ? 's' : ''} from what the artifact declared.`;
       const failed: ArtifactRecord = { ...before, status: 'failed', error };
       await tx.artifacts.update(failed);
-      await recordEvent(tx, ctx, { ...about(failed), type: 'artifact.upload_failed', before: { status: before.status }, after: { status: 'failed' }, context: { reason: error } });
+      await recordEvent(tx, ctx, {
+        ...about(failed),
+        type: 'artifact.upload_failed',
+        before: { status: before.status },
+        after: { status: 'failed' },
+        context: { reason: error },
+      });
       return new DomainError('ARTIFACT_MISMATCH', error, {
         mismatch,
         expected: { size: before.expectedSize, sha256: before.expectedSha256 },

@@ -76,7 +76,9 @@ export async function issueDownload(
     const release = artifact && (await tx.releases.find(artifact.releaseId));
     if (!artifact || !release || release.productId !== license.product.id) throw notFound('artifact', artifactId);
     const limit = downloadLimitOf(license);
-    const used = limit ? await tx.downloads.count(limitQuery(license.entitlement.id, release, artifact, limit.per, countingSince(limit, now))) : 0;
+    const used = limit
+      ? await tx.downloads.count(limitQuery(license.entitlement.id, release, artifact, limit.per, countingSince(limit, now)))
+      : 0;
     const refused = downloadRefusal(license, release, artifact, used, now);
     if (refused) throw refused;
     const download: DownloadRecord = {
@@ -97,7 +99,13 @@ export async function issueDownload(
       productId: release.productId,
       customerId: license.customer.id,
       entitlementId: license.entitlement.id,
-      after: { releaseId: release.id, version: release.version, filename: artifact.filename, address: who.address, userAgent: who.userAgent },
+      after: {
+        releaseId: release.id,
+        version: release.version,
+        filename: artifact.filename,
+        address: who.address,
+        userAgent: who.userAgent,
+      },
       context: { downloadId: download.id, fingerprint: who.fingerprint },
     });
     return { artifact };
@@ -107,8 +115,18 @@ export async function issueDownload(
   return { url, expiresAt, artifact };
 }
 
-function limitQuery(entitlementId: string, release: ReleaseRecord, artifact: ArtifactRecord, per: 'artifact' | 'release', since?: number): DownloadQuery {
-  return { entitlementId, ...(per === 'artifact' ? { artifactId: artifact.id } : { releaseId: release.id }), ...(since !== undefined ? { since } : {}) };
+function limitQuery(
+  entitlementId: string,
+  release: ReleaseRecord,
+  artifact: ArtifactRecord,
+  per: 'artifact' | 'release',
+  since?: number,
+): DownloadQuery {
+  return {
+    entitlementId,
+    ...(per === 'artifact' ? { artifactId: artifact.id } : { releaseId: release.id }),
+    ...(since !== undefined ? { since } : {}),
+  };
 }
 
 /** The download history of a release (vendor API), filtered by customer, entitlement or artifact. */

@@ -118,7 +118,9 @@ export function updateRelease(ctx: Context, id: string, patch: ReleasePatch): Pr
       ...(patch.minimumVersion !== undefined ? { minimumVersion: patch.minimumVersion } : {}),
       ...(patch.requires !== undefined ? { requires: patch.requires } : {}),
       ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
-      ...(patch.backdatedTo !== undefined ? { backdatedTo: patch.backdatedTo === null ? null : timeFrom('backdatedTo', patch.backdatedTo) } : {}),
+      ...(patch.backdatedTo !== undefined
+        ? { backdatedTo: patch.backdatedTo === null ? null : timeFrom('backdatedTo', patch.backdatedTo) }
+        : {}),
       updatedAt: ctx.clock.now(),
     };
     await tx.releases.update(after);
@@ -184,7 +186,11 @@ export function deleteRelease(ctx: Context, id: string): Promise<ArtifactRecord[
     const artifacts = await tx.artifacts.ofReleases([release.id]);
     for (const a of artifacts) await tx.artifacts.delete(a.id);
     await tx.releases.delete(release.id);
-    await recordEvent(tx, ctx, { ...about(release), type: 'release.deleted', before: { version: release.version, status: release.status } });
+    await recordEvent(tx, ctx, {
+      ...about(release),
+      type: 'release.deleted',
+      before: { version: release.version, status: release.status },
+    });
     return artifacts;
   });
 }

@@ -25,7 +25,9 @@ export function artifactRoutes(app: App, services: Services): void {
     },
     handler: async (req, reply) => {
       const out = await createArtifact(artifactContextOf(services, req), req.params.id, req.body);
-      return reply.code(201).send({ artifact: newArtifactOut(out.artifact), uploadUrl: out.uploadUrl, uploadExpiresAt: iso(out.expiresAt) });
+      return reply
+        .code(201)
+        .send({ artifact: newArtifactOut(out.artifact), uploadUrl: out.uploadUrl, uploadExpiresAt: iso(out.expiresAt) });
     },
   });
 

@@ -1,4 +1,12 @@
-import { ClientDownloadQuery, ClientReleaseList, ClientUpgradeQuery, ClientReleaseQuery, DownloadLink, IdParams, UpgradeAnswer } from '@leasehold/contract';
+import {
+  ClientDownloadQuery,
+  ClientReleaseList,
+  ClientUpgradeQuery,
+  ClientReleaseQuery,
+  DownloadLink,
+  IdParams,
+  UpgradeAnswer,
+} from '@leasehold/contract';
 import { Type } from 'typebox';
 import { answers, LICENSE_STATE, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
@@ -61,7 +69,14 @@ export function clientReleaseRoutes(app: App, services: Services): void {
       querystring: ClientDownloadQuery,
       // The same map object answers() made, so the route kit still finds the codes it names.
       response: Object.assign(
-        answers(200, DownloadLink, [...LICENSE_STATE, 'NOT_FOUND', 'INVALID_STATE', 'RELEASE_NOT_ENTITLED', 'MAINTENANCE_EXPIRED', 'DOWNLOAD_LIMIT_REACHED']),
+        answers(200, DownloadLink, [
+          ...LICENSE_STATE,
+          'NOT_FOUND',
+          'INVALID_STATE',
+          'RELEASE_NOT_ENTITLED',
+          'MAINTENANCE_EXPIRED',
+          'DOWNLOAD_LIMIT_REACHED',
+        ]),
         { 303: Type.Null({ description: 'See Other: the signed URL is in Location' }) },
       ),
     },

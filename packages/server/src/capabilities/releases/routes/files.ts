@@ -36,7 +36,11 @@ export function fileRoutes(app: App, services: Services): void {
   /** The artifact a signed link names, once the signature holds; 403 before any query when it does not. */
   const linked = async (req: FileLink, op: LinkOp) => {
     const { account, artifact } = req.params;
-    const verdict = filesystem().signer.check(op, { accountId: account, artifactId: artifact, objectKey: `${account}/${artifact}`, ...req.query }, services.clock.now());
+    const verdict = filesystem().signer.check(
+      op,
+      { accountId: account, artifactId: artifact, objectKey: `${account}/${artifact}`, ...req.query },
+      services.clock.now(),
+    );
     if (verdict === 'invalid') throw new DomainError('LINK_INVALID', 'The link is not valid (altered, or for another file).');
     if (verdict === 'expired') throw new DomainError('LINK_EXPIRED', 'The link has expired; ask for a new one.');
     const ctx: ArtifactContext = {

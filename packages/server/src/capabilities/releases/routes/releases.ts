@@ -1,4 +1,17 @@
-import { AudienceQuery, ReleaseAudience, DownloadListQuery, IdParams, ListOf, ListQuery, Release, ReleaseCreate, ReleaseListQuery, ReleasePatch, Download, channelsIncluded } from '@leasehold/contract';
+import {
+  AudienceQuery,
+  ReleaseAudience,
+  DownloadListQuery,
+  IdParams,
+  ListOf,
+  ListQuery,
+  Release,
+  ReleaseCreate,
+  ReleaseListQuery,
+  ReleasePatch,
+  Download,
+  channelsIncluded,
+} from '@leasehold/contract';
 import { Type } from 'typebox';
 import { contextOf } from '../../access/routes/auth.js';
 import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
@@ -31,7 +44,10 @@ export function releaseRoutes(app: App, services: Services): void {
     handler: async (req) => {
       const q = req.query;
       const filter = { ...(q.channel ? { channels: channelsIncluded(q.channel) } : {}), ...(q.status ? { status: q.status } : {}) };
-      return pageOut(await listReleases(contextOf(services, req), req.params.id, filter, { limit: q.limit ?? 50, cursor: q.cursor }), releaseOut);
+      return pageOut(
+        await listReleases(contextOf(services, req), req.params.id, filter, { limit: q.limit ?? 50, cursor: q.cursor }),
+        releaseOut,
+      );
     },
   });
 
@@ -128,7 +144,11 @@ export function releaseRoutes(app: App, services: Services): void {
     },
     handler: async (req) => {
       const { limit, cursor, customer, entitlement, artifact } = req.query;
-      const filter = { ...(customer ? { customerId: customer } : {}), ...(entitlement ? { entitlementId: entitlement } : {}), ...(artifact ? { artifactId: artifact } : {}) };
+      const filter = {
+        ...(customer ? { customerId: customer } : {}),
+        ...(entitlement ? { entitlementId: entitlement } : {}),
+        ...(artifact ? { artifactId: artifact } : {}),
+      };
       return pageOut(await releaseDownloads(contextOf(services, req), req.params.id, filter, { limit: limit ?? 50, cursor }), downloadOut);
     },
   });
@@ -160,6 +180,9 @@ export function releaseRoutes(app: App, services: Services): void {
       response: answers(200, ListOf(Download), ['NOT_FOUND']),
     },
     handler: async (req) =>
-      pageOut(await customerDownloads(contextOf(services, req), req.params.id, { limit: req.query.limit ?? 50, cursor: req.query.cursor }), downloadOut),
+      pageOut(
+        await customerDownloads(contextOf(services, req), req.params.id, { limit: req.query.limit ?? 50, cursor: req.query.cursor }),
+        downloadOut,
+      ),
   });
 }

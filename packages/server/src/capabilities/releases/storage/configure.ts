@@ -16,7 +16,11 @@ export function artifactStoresOf(
   settings: StorageSettings,
   deps: { dataDir: string; secrets: MasterKey; clock: { now(): number }; publicUrl?: string | null },
 ): ArtifactStores {
-  const fs = new FilesystemStorage(join(deps.dataDir, 'artifacts'), new LinkSigner(deps.secrets.subkey('artifact-links')), deps.publicUrl ?? '');
+  const fs = new FilesystemStorage(
+    join(deps.dataDir, 'artifacts'),
+    new LinkSigner(deps.secrets.subkey('artifact-links')),
+    deps.publicUrl ?? '',
+  );
   if (settings.driver === 'fs') return new ArtifactStores(fs);
   const s3: ArtifactStorage = new S3Storage(settings.s3, deps.clock);
   return new ArtifactStores(s3, [fs]);

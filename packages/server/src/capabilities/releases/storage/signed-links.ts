@@ -12,7 +12,9 @@ export class LinkSigner {
   constructor(private readonly key: Buffer) {}
 
   sign(op: LinkOp, accountId: string, artifactId: string, objectKey: string, expiresSec: number): string {
-    return createHmac('sha256', this.key).update(`leasehold-file-v1\n${op}\n${accountId}\n${artifactId}\n${objectKey}\n${expiresSec}`).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(`leasehold-file-v1\n${op}\n${accountId}\n${artifactId}\n${objectKey}\n${expiresSec}`)
+      .digest('base64url');
   }
 
   /** 'ok', 'expired' or 'invalid'; the signature is checked first, so an altered expiry is invalid, not expired. */

@@ -93,7 +93,10 @@ export class ArtifactRepository implements ArtifactsPort {
 
   async ofReleases(releaseIds: readonly string[]): Promise<ArtifactRecord[]> {
     if (releaseIds.length === 0) return [];
-    const rows = await this.scoped().where('release_id', 'in', [...releaseIds]).orderBy('id').execute();
+    const rows = await this.scoped()
+      .where('release_id', 'in', [...releaseIds])
+      .orderBy('id')
+      .execute();
     return rows.map(toRecord);
   }
 }
