@@ -236,7 +236,7 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     const product = (await h.call('POST', '/v1/products', { code: 'aud', name: 'Audience' })).body;
     await h.call('POST', '/v1/products/aud/features', { code: 'pro', name: 'Pro', type: 'boolean' });
     const rel = (await h.call('POST', '/v1/products/aud/releases', { version: '2.0.0', requires: ['pro'] })).body;
-    const pro = await licensed(h, { features: { pro: true } }, { product: product.code });
+    const pro = await licensed(h, { seats: 5, features: { pro: true } }, { product: product.code });
     const other = await licensed(h, { features: { pro: true } }, { product: product.code });
     await licensed(h, { features: { pro: false } }, { product: product.code });
     await pro.client('activate', { fingerprint: 'device-fingerprint-a1', platform: 'linux', version: '1.9.0' });
