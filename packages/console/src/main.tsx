@@ -18,6 +18,8 @@ import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
 import { Integrations } from './pages/integrations/Integrations';
 import { WebhookEndpoints } from './pages/webhooks/WebhookEndpoints';
 import { WebhookEndpointPage } from './pages/webhooks/WebhookEndpointPage';
+import { Releases } from './pages/releases/Releases';
+import { ReleasePage } from './pages/releases/ReleasePage';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -43,6 +45,8 @@ createRoot(document.getElementById('root')!).render(
               <Route path="entitlements" element={<Entitlements />} />
               <Route path="entitlements/:id" element={<EntitlementPage />} />
               <Route path="migrations" element={<Migrations />} />
+              <Route path="releases" element={<Releases />} />
+              <Route path="releases/:id" element={<ReleasePage />} />
               <Route path="events" element={<Events />} />
               <Route path="search" element={<SearchPage />} />
               <Route path="api-keys" element={<ApiKeys />} />

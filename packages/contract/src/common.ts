@@ -70,6 +70,7 @@ export const ID_PREFIXES = {
   lease: 'lse',
   event: 'evt',
   release: 'rel',
+  download: 'dwn',
   artifact: 'art',
   webhook: 'whk',
   webhookDelivery: 'whd',

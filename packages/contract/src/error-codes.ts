@@ -63,6 +63,16 @@ export const ERROR_STATUS = {
   CODE_ALREADY_REDEEMED: 409,
   /** The vendor's remote key generator failed (timeout, error, bad answer): nothing was created. */
   KEY_GENERATOR_FAILED: 502,
+  // releases and downloads
+  RELEASE_NOT_ENTITLED: 403,
+  MAINTENANCE_EXPIRED: 403,
+  DOWNLOAD_LIMIT_REACHED: 403,
+  /** A signed file URL past its expiry. */
+  LINK_EXPIRED: 403,
+  /** A signed file URL whose signature does not match (altered, or for another file). */
+  LINK_INVALID: 403,
+  /** Uploaded bytes whose size or sha256 differ from what the artifact declared. */
+  ARTIFACT_MISMATCH: 422,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -22,3 +22,5 @@ export * from './resources/partners.js';
 export * from './resources/activation-batches.js';
 export * from './resources/webhooks.js';
 export * from './resources/erasure.js';
+export * from './versions.js';
+export * from './resources/releases.js';

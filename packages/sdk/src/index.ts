@@ -2,7 +2,16 @@
  * @leasehold/sdk — the client library vendors embed in their applications. Depends on Node's
  * built-ins and the wire types of @leasehold/contract only.
  */
-export { Leasehold, License, type OpenOptions, type LicenseEvents, type RefreshOutcome, type Violation } from './license.js';
+export {
+  Leasehold,
+  License,
+  type OpenOptions,
+  type LicenseEvents,
+  type RefreshOutcome,
+  type Violation,
+  type UpdateCheck,
+  type UpdateQuery,
+} from './license.js';
 export type { LicenseStatus } from './status.js';
 export { LeaseholdError, type LeaseholdErrorCode } from './errors.js';
 export { ManualClock, systemClock, type Clock, type Timer } from './clock.js';

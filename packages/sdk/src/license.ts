@@ -11,9 +11,11 @@ import { Metering } from './license/metering.js';
 import { Pools } from './license/pools.js';
 import { Renewal } from './license/renewal.js';
 import { LeaseState } from './license/state.js';
+import { Updates, type UpdateCheck, type UpdateQuery } from './license/updates.js';
 import type { LicenseEvents, OpenOptions, RefreshOutcome } from './license/types.js';
 
 export type { LicenseEvents, OpenOptions, RefreshOutcome, Violation } from './license/types.js';
+export type { UpdateCheck, UpdateQuery } from './license/updates.js';
 
 /**
  * Opens the license of `product` on this device from its encrypted cache, without waiting for the
@@ -65,6 +67,7 @@ export class License extends EventEmitter<LicenseEvents> {
   private readonly enrolment: Enrolment;
   private readonly renewal: Renewal;
   private readonly pools: Pools;
+  private readonly updates: Updates;
 
   private constructor(options: OpenOptions) {
     super();
@@ -78,6 +81,7 @@ export class License extends EventEmitter<LicenseEvents> {
     this.enrolment = new Enrolment(this.ctx, this.state, this.connection, this.metering);
     this.renewal = new Renewal(this.ctx, this.state, this.connection, this.metering, (key) => this.enrolment.activate(key));
     this.pools = new Pools(this.ctx, this.state, this.connection);
+    this.updates = new Updates(this.ctx, this.state, this.connection);
     this.state.replan = () => this.renewal.plan();
   }
 
@@ -265,6 +269,20 @@ export class License extends EventEmitter<LicenseEvents> {
    */
   async flushUsage(): Promise<UsageFlushOutcome> {
     return this.metering.flush();
+  }
+
+  /**
+   * Asks the license server for the newest release this license may install over `version` (on a
+   * channel, for a platform): `release` is null when there is none; `critical` flags a security
+   * fix to install now; `required` says this version is below a release's minimumVersion. Needs a
+   * connection (offline it throws `OFFLINE`).
+   *
+   * @example
+   * const update = await license.checkForUpdate({ version: app.version, platform: 'linux', arch: 'x86_64' });
+   * if (update.release && (update.critical || update.required)) showUpdateDialog(update.release);
+   */
+  async checkForUpdate(query: UpdateQuery): Promise<UpdateCheck> {
+    return this.updates.check(query);
   }
 
   /**

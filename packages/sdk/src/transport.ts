@@ -20,15 +20,25 @@ export class ClientApi {
     private readonly timeoutMs: number,
   ) {}
 
-  async post<T>(path: string, licenseKey: string | null, body: unknown): Promise<ServerAnswer<T>> {
+  post<T>(path: string, licenseKey: string | null, body: unknown): Promise<ServerAnswer<T>> {
+    return this.send<T>('POST', path, licenseKey, body);
+  }
+
+  /** A GET of the client API (`path` carries its query). */
+  get<T>(path: string, licenseKey: string): Promise<ServerAnswer<T>> {
+    return this.send<T>('GET', path, licenseKey, undefined);
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, licenseKey: string | null, body: unknown): Promise<ServerAnswer<T>> {
     let res: Response;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (method === 'POST') headers['content-type'] = 'application/json';
     if (licenseKey !== null) headers.authorization = `License ${licenseKey}`;
     try {
       res = await this.fetchFn(`${this.serverUrl.replace(/\/+$/, '')}${path}`, {
-        method: 'POST',
+        method,
         headers,
-        body: JSON.stringify(body),
+        ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {

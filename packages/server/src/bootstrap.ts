@@ -12,6 +12,7 @@ import { Keyring } from './capabilities/licensing/leases/keyring.js';
 import { LicenseCache } from './capabilities/licensing/store/license-cache.js';
 import { Metrics } from './platform/http/metrics.js';
 import type { Config } from './config.js';
+import { artifactStoresOf, type StorageSettings } from './capabilities/releases/storage/configure.js';
 
 export function databaseConfigOf(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize'> & Partial<Pick<Config, 'pgStatementTimeoutMs'>>,
@@ -76,7 +77,11 @@ export function storeOf(database: Database): Store {
 
 export async function openServices(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgPoolSize' | 'masterKey' | 'adminKey'> &
-    Partial<Pick<Config, 'pgStatementTimeoutMs'>> & { cacheSize?: number },
+    Partial<Pick<Config, 'pgStatementTimeoutMs'>> & {
+      cacheSize?: number;
+      storage?: StorageSettings;
+      publicUrl?: string | null;
+    },
   deps: { clock?: Clock; ids?: IdGenerator } = {},
 ): Promise<Started> {
   const clock = deps.clock ?? systemClock;
@@ -98,6 +103,12 @@ export async function openServices(
       keyring: new Keyring(secrets, clock, ids),
       licenses,
       metrics: new Metrics({ database, cache: licenses }),
+      artifacts: artifactStoresOf(config.storage ?? { driver: 'fs' }, {
+        dataDir: config.dataDir,
+        secrets,
+        clock,
+        publicUrl: config.publicUrl ?? null,
+      }),
     };
     const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
     return {

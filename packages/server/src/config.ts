@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit.js';
 import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './platform/http/load-shedding.js';
 import { WEBHOOK_SETTINGS_TABLE, webhookSettings } from './capabilities/webhooks/settings.js';
+import type { StorageSettings } from './capabilities/releases/storage/configure.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
 export interface Config {
@@ -32,6 +33,8 @@ export interface Config {
   loadLimits: LoadLimits;
   /** PostgreSQL cancels a statement running longer than this (ms; 0: never), so a stuck query cannot hold a connection for minutes. */
   pgStatementTimeoutMs: number;
+  /** Where release artifacts are stored (LEASEHOLD_STORAGE and the LEASEHOLD_S3_* settings). */
+  storage: StorageSettings;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -121,7 +124,56 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
       'The URL clients reach the server at (behind a proxy, say), given as the server in /openapi.json for client generators; unset, the document names the server relative to itself',
   },
   ...WEBHOOK_SETTINGS_TABLE,
+  {
+    name: 'LEASEHOLD_STORAGE',
+    default: 'fs',
+    meaning:
+      'Where new release artifacts are stored: fs (the data directory, served through signed URLs by the server) or s3 (any S3-compatible store, with presigned URLs); artifacts keep the storage they were uploaded to',
+  },
+  { name: 'LEASEHOLD_S3_BUCKET', default: '(unset)', meaning: 'The bucket artifacts go to (required with LEASEHOLD_STORAGE=s3)' },
+  {
+    name: 'LEASEHOLD_S3_ENDPOINT',
+    default: '(unset)',
+    meaning: 'The S3 endpoint URL for R2, MinIO, Ceph RGW and others; unset for AWS S3',
+  },
+  { name: 'LEASEHOLD_S3_REGION', default: 'us-east-1', meaning: 'The bucket region (auto for Cloudflare R2)' },
+  {
+    name: 'LEASEHOLD_S3_PATH_STYLE',
+    default: 'false',
+    meaning: 'true for path-style URLs (endpoint/bucket/key), which MinIO and Ceph RGW need',
+  },
+  {
+    name: 'LEASEHOLD_S3_ACCESS_KEY_ID',
+    default: '(unset)',
+    meaning:
+      'With LEASEHOLD_S3_SECRET_ACCESS_KEY, the credentials for the bucket; unset, the AWS SDK default chain (environment, profile, instance role)',
+  },
+  { name: 'LEASEHOLD_S3_SECRET_ACCESS_KEY', default: '(unset)', meaning: 'The secret of LEASEHOLD_S3_ACCESS_KEY_ID' },
+  { name: 'LEASEHOLD_S3_PREFIX', default: '(empty)', meaning: 'Prepended to object keys, so one bucket can hold several installations' },
 ];
+
+/** LEASEHOLD_STORAGE and the S3 settings it needs. */
+export function parseStorage(env: NodeJS.ProcessEnv): StorageSettings {
+  const driver = env['LEASEHOLD_STORAGE'] || 'fs';
+  if (driver === 'fs') return { driver };
+  if (driver !== 's3') throw new Error(`LEASEHOLD_STORAGE must be fs or s3, not ${JSON.stringify(driver)}`);
+  const bucket = env['LEASEHOLD_S3_BUCKET'];
+  if (!bucket) throw new Error('LEASEHOLD_STORAGE=s3 needs LEASEHOLD_S3_BUCKET');
+  const pathStyle = env['LEASEHOLD_S3_PATH_STYLE'] || 'false';
+  if (pathStyle !== 'true' && pathStyle !== 'false') throw new Error('LEASEHOLD_S3_PATH_STYLE must be true or false');
+  return {
+    driver,
+    s3: {
+      bucket,
+      endpoint: env['LEASEHOLD_S3_ENDPOINT'] || null,
+      region: env['LEASEHOLD_S3_REGION'] || 'us-east-1',
+      pathStyle: pathStyle === 'true',
+      accessKeyId: env['LEASEHOLD_S3_ACCESS_KEY_ID'] || null,
+      secretAccessKey: env['LEASEHOLD_S3_SECRET_ACCESS_KEY'] || null,
+      prefix: env['LEASEHOLD_S3_PREFIX'] || '',
+    },
+  };
+}
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
@@ -224,5 +276,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     pgStatementTimeoutMs: integer('LEASEHOLD_PG_STATEMENT_TIMEOUT_MS', env['LEASEHOLD_PG_STATEMENT_TIMEOUT_MS'], 30_000, 0, 3_600_000),
+    storage: parseStorage(env),
   };
 }

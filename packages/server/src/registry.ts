@@ -12,6 +12,7 @@ import { licensing } from './capabilities/licensing/capability.js';
 import { migrations } from './capabilities/migrations/capability.js';
 import { usage } from './capabilities/usage/capability.js';
 import { webhooks } from './capabilities/webhooks/capability.js';
+import { releases } from './capabilities/releases/capability.js';
 import { netlicensing } from './faces/netlicensing/capability.js';
 import { integrations } from './capabilities/integrations/capability.js';
 import { keys } from './capabilities/keys/capability.js';
@@ -31,6 +32,7 @@ const LIST = [
   events,
   migrations,
   usage,
+  releases,
   licensing,
   access,
   webhooks,

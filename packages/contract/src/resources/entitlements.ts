@@ -3,6 +3,7 @@ import { Duration, IdOrCode, Metadata, Timestamp } from '../common.js';
 import { FeatureValue, FeatureValues } from './features.js';
 import { LicenseModelSchema, RehostLimit, SeatModelSchema, Seats } from './offerings.js';
 import { ExternalRef } from './customers.js';
+import { DownloadLimit } from './releases.js';
 
 /** What the vendor set on the entitlement; `active` until suspended, revoked or returned. */
 export const ENTITLEMENT_STATES = ['active', 'suspended', 'revoked', 'returned'] as const;
@@ -25,6 +26,7 @@ export const OverridesWrite = Type.Object(
     term: Type.Optional(Nullable(Duration)),
     rehostLimit: Type.Optional(Nullable(RehostLimit)),
     maintenanceTerm: Type.Optional(Nullable(Duration)),
+    downloadLimit: Type.Optional(Nullable(DownloadLimit)),
     features: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Nullable(FeatureValue), { maxProperties: 500 })),
   },
   { additionalProperties: false },
@@ -37,6 +39,7 @@ export const Overrides = Type.Object({
   term: Type.Optional(Type.String()),
   rehostLimit: Type.Optional(Type.Integer()),
   maintenanceTerm: Type.Optional(Type.String()),
+  downloadLimit: Type.Optional(DownloadLimit),
   features: Type.Optional(FeatureValues),
 });
 export type Overrides = Static<typeof Overrides>;

@@ -20,6 +20,8 @@ export const SUBJECT_TYPES = [
   'code_batch',
   'activation_batch',
   'webhook_endpoint',
+  'release',
+  'artifact',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -141,6 +143,20 @@ export const EVENT_TYPES = {
   'webhook.test': spec(
     'webhook_endpoint',
     'A test delivery asked for with POST /v1/webhook-endpoints/{id}/test (sent to that endpoint only)',
+  ),
+  'release.created': spec('release', 'A release (draft) was created'),
+  'release.updated': spec('release', 'A release changed (notes, channel, gating, critical flag)'),
+  'release.published': spec('release', 'A release was published: entitled licenses may download it'),
+  'release.yanked': spec('release', 'A published release was withdrawn: no more downloads or upgrades to it'),
+  'release.deleted': spec('release', 'A release that was never downloaded was deleted, with its artifacts'),
+  'artifact.created': spec('artifact', 'An artifact was declared; its bytes are awaited at the upload URL'),
+  'artifact.uploaded': spec('artifact', "An artifact's bytes arrived, were checked (size, sha256) and signed"),
+  'artifact.upload_failed': spec('artifact', "An artifact's bytes did not match what it declared", Reason),
+  'artifact.deleted': spec('artifact', 'An artifact was deleted'),
+  'artifact.downloaded': spec(
+    'artifact',
+    'A license was given a download URL of an artifact (counted against its download limit)',
+    Type.Object({ downloadId: Type.String(), fingerprint: Type.Union([Type.String(), Type.Null()]) }),
   ),
 } as const satisfies Record<string, EventTypeSpec>;
 

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Code, Duration, IdOrCode, Metadata, Name, Timestamp } from '../common.js';
 import { FeatureValues } from './features.js';
+import { DownloadLimit } from './releases.js';
 
 export const LICENSE_MODELS = ['perpetual', 'subscription', 'trial', 'usage'] as const;
 export type LicenseModel = (typeof LICENSE_MODELS)[number];
@@ -70,6 +71,7 @@ export const Offering = Type.Object(
       description:
         'The lease period of offline (file) activations, for air-gapped sites that cannot send a new request every leasePeriod; null: leasePeriod. Longer means a change of rights reaches such a device later.',
     }),
+    downloadLimit: Type.Union([DownloadLimit, Type.Null()], { description: 'Downloads allowed per entitlement; null: no limit' }),
     maxDevicesPerUser: Type.Integer({ description: 'Named-user seats: devices one user may use' }),
     ephemeralCounting: Type.Enum(EPHEMERAL_COUNTING),
     enforcementMode: Type.Enum(ENFORCEMENT_MODES),
@@ -104,6 +106,7 @@ export const OfferingCreate = Type.Object(
     heartbeatWindow: Type.Optional(Duration),
     borrowLimit: Type.Optional(Type.Union([Duration, Type.Null()])),
     offlineLeasePeriod: Type.Optional(Type.Union([Duration, Type.Null()])),
+    downloadLimit: Type.Optional(Type.Union([DownloadLimit, Type.Null()])),
     maxDevicesPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     ephemeralCounting: Type.Optional(Type.Enum(EPHEMERAL_COUNTING)),
     enforcementMode: Type.Optional(Type.Enum(ENFORCEMENT_MODES)),

@@ -68,6 +68,6 @@ describe('authentication per capability context', () => {
       else expect((c.auth ?? []).length).toBeGreaterThan(0);
     }
     const withLicense = CAPABILITIES.filter((c) => c.auth?.includes(licenseAuth)).map((c) => c.name);
-    expect(withLicense.sort()).toEqual(['licensing', 'usage']);
+    expect(withLicense.sort()).toEqual(['licensing', 'releases', 'usage']);
   });
 });

@@ -35,6 +35,9 @@ const PUBLIC = [
   'signIn',
   'receiveStripeEvent',
   'receiveBillingMessage',
+  // Signed file URLs of the filesystem artifact storage: the signature is the permission.
+  'uploadArtifactFile',
+  'downloadArtifactFile',
 ];
 /** The bare-POST actions (on an entitlement; a webhook endpoint's rotate-secret): every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey', 'rotate-secret'];

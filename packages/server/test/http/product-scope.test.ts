@@ -3,6 +3,7 @@ import { createHarness, seedCatalog, type Harness, type Reply } from '../support
 import { storeKinds } from '../support/stores.js';
 import { eventCount } from '../support/counts.js';
 import { asLicense, fp } from '../support/client.js';
+import { asClient, upload } from '../releases/support.js';
 
 type Role = 'admin' | 'support' | 'readonly';
 
@@ -43,6 +44,8 @@ interface Other {
   migrationId: string;
   keyGeneratorId: string;
   activationBatchId: string;
+  releaseId: string;
+  artifactId: string;
   customerRef: string;
   nl: { module: string; template: string; licensee: string; license: string };
   /** Strings that must never appear in an answer to the scoped key (other than `shared` rows). */
@@ -56,6 +59,35 @@ interface Row {
 }
 
 const NL = '/core/v2/rest';
+
+const release = (o: Other) => `/v1/releases/${o.releaseId}`;
+const artifact = (o: Other) => `/v1/artifacts/${o.artifactId}`;
+const RELEASE_ROWS: Record<string, Row> = {
+  'GET /v1/products/:id/releases': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/products/${o.productId}/releases` }) },
+  'POST /v1/products/:id/releases': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o, n) => ({ url: `/v1/products/${o.productId}/releases`, body: { version: `9.${n}.0` } }),
+  },
+  'GET /v1/releases/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: release(o) }) },
+  'PATCH /v1/releases/:id': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: release(o), body: { notes: 'X' } }) },
+  'DELETE /v1/releases/:id': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: release(o) }) },
+  'POST /v1/releases/:id/publish': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/publish` }) },
+  'POST /v1/releases/:id/yank': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/yank` }) },
+  'GET /v1/releases/:id/downloads': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/downloads` }) },
+  'GET /v1/releases/:id/audience': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/audience` }) },
+  'GET /v1/releases/:id/artifacts': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/artifacts` }) },
+  'POST /v1/releases/:id/artifacts': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o) => ({ url: `${release(o)}/artifacts`, body: { filename: 'x.zip', platform: 'linux', arch: 'x86_64' } }),
+  },
+  'GET /v1/artifacts/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: artifact(o) }) },
+  'DELETE /v1/artifacts/:id': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: artifact(o) }) },
+  'POST /v1/artifacts/:id/complete': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${artifact(o)}/complete` }) },
+  // The customer is shared; its download history shows only the key's product.
+  'GET /v1/customers/:id/downloads': { area: 'read', reach: 'list', request: (o) => ({ url: `/v1/customers/${o.customerRef}/downloads` }) },
+};
 
 const ROWS: Record<string, Row> = {
   'GET /v1/products': { area: 'read', reach: 'list', request: () => ({ url: '/v1/products' }) },
@@ -494,6 +526,7 @@ const ROWS: Record<string, Row> = {
   [`GET ${NL}/utility/licensingModels`]: { area: 'read', reach: 'shared', request: () => ({ url: `${NL}/utility/licensingModels` }) },
   [`GET ${NL}/utility/countries`]: { area: 'read', reach: 'shared', request: () => ({ url: `${NL}/utility/countries` }) },
   [`GET ${NL}/paymentmethod`]: { area: 'read', reach: 'shared', request: () => ({ url: `${NL}/paymentmethod` }) },
+  ...RELEASE_ROWS,
 };
 
 const ok = async (res: Promise<Reply>, what: string) => {
@@ -562,6 +595,15 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       h.call('POST', '/v1/activation-batches', { entitlementId: entitlement.id, devices: [{ fingerprint: fp('other-batch') }] }),
       'activation batch',
     );
+    const rel = await ok(h.call('POST', '/v1/products/other/releases', { version: '1.0.0' }), 'release');
+    const ticket = await ok(
+      h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'o.zip', platform: 'linux', arch: 'x86_64' }),
+      'artifact',
+    );
+    await ok(upload(h, ticket, Buffer.from('other bytes')), 'upload');
+    await ok(h.call('POST', `/v1/releases/${rel.id}/publish`), 'publish');
+    const downloaded = await asClient(h, entitlement.key)(`/v1/client/artifacts/${ticket.artifact.id}`);
+    if (downloaded.status !== 303) throw new Error(`fixture download: ${downloaded.status}`);
     await nlAdmin('POST', '/productmodule', { productNumber: 'other', number: 'OM1', name: 'Other module', licensingModel: 'TryAndBuy' });
     await nlAdmin('POST', '/licensetemplate', {
       productModuleNumber: 'OM1',
@@ -583,6 +625,8 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       migrationId: migration.migration.id,
       keyGeneratorId: generator.id,
       activationBatchId: batch.id,
+      releaseId: rel.id,
+      artifactId: ticket.artifact.id,
       customerRef: 'crm-1',
       nl: { module: 'OM1', template: 'OT1', licensee: 'OL1', license: 'OLIC1' },
       markers: [
@@ -595,6 +639,8 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
         migration.migration.id,
         generator.id,
         batch.id,
+        rel.id,
+        ticket.artifact.id,
         'SO-OTHER',
         'OM1',
         'OT1',
@@ -614,7 +660,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
     // Routes with no permission: the client API (licence-key auth), public sign-in, health, the API
     // reference, the JWKS and the console's static files. Anything else must declare one.
     const open =
-      /^(\/v1\/client\/|\/v1\/session|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/$)/;
+      /^(\/v1\/client\/|\/v1\/files\/|\/v1\/session|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/$)/;
     for (const r of h.app.routeTable.filter((r) => r.permission === null)) {
       expect(open.test(r.url), `${r.method} ${r.url} declares no permission`).toBe(true);
       if (r.url.startsWith('/v1/session')) expect(r.public).toBe(true);

@@ -11,6 +11,7 @@ import { createAccount } from '../../src/capabilities/access/accounts.js';
 import type { Services } from '../../src/platform/http/services.js';
 import type { App } from '../../src/platform/http/route-kit.js';
 import { createPostgresDatabase, type StoreKind } from './stores.js';
+import type { StorageSettings } from '../../src/capabilities/releases/storage/configure.js';
 
 export interface Harness {
   kind: StoreKind;
@@ -66,13 +67,13 @@ function assertOnlyDeclaredErrors(): void {
 
 export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
-/** A server on a fresh database of the given kind, with a manual clock starting at T0. */
-export async function createHarness(kind: StoreKind): Promise<Harness> {
+/** A server on a fresh database of the given kind, with a manual clock starting at T0 (and artifact storage, if not the data directory). */
+export async function createHarness(kind: StoreKind, opts: { storage?: StorageSettings } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'leasehold-test-'));
   const pgDb = kind === 'postgres' ? await createPostgresDatabase() : null;
   const clock = new ManualClock(T0);
   const adminKey = `lh_test_${randomBytes(16).toString('hex')}`;
-  const config = { dataDir, databaseUrl: pgDb?.url ?? null, pgPoolSize: 5, masterKey: null, adminKey };
+  const config = { dataDir, databaseUrl: pgDb?.url ?? null, pgPoolSize: 5, masterKey: null, adminKey, ...opts };
   const started = await openServices(config, { clock, ids: new UlidGenerator(clock) });
   const services = started.services;
   const app = await buildCheckedApp(services);

@@ -45,6 +45,7 @@ export const offering = (o: Partial<OfferingRecord> = {}): OfferingRecord => ({
   heartbeatWindow: 'PT10M',
   borrowLimit: null,
   offlineLeasePeriod: null,
+  downloadLimit: null,
   maxDevicesPerUser: 1,
   ephemeralCounting: 'instance',
   enforcementMode: 'enforce',

@@ -129,6 +129,26 @@ export function SettingsFields({ draft, set, errors, offerings, selfId, readOnly
           error={errors['rehostLimit']}
         />
         {duration('rehostPeriod', 'Rehost period', `The window the rehost limit counts over (P1Y); ${DEFAULTS}`)}
+        <NumberInput
+          label="Download limit"
+          description="Release downloads allowed per license; empty for no limit"
+          min={1}
+          disabled={readOnly}
+          value={draft.downloadLimitCount}
+          onChange={(v) => set('downloadLimitCount', v)}
+          error={errors['downloadLimit']}
+        />
+        <Select
+          label="Download limit counts"
+          data={[
+            { value: 'artifact', label: 'per file' },
+            { value: 'release', label: 'per release' },
+          ]}
+          value={draft.downloadLimitPer}
+          disabled={readOnly || draft.downloadLimitCount === ''}
+          allowDeselect={false}
+          onChange={(v) => v && set('downloadLimitPer', v as 'artifact' | 'release')}
+        />
         <Select
           label="Enforcement mode"
           description={DEFAULTS}

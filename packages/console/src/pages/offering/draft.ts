@@ -31,6 +31,9 @@ export interface Draft {
   heartbeatWindow: string;
   borrowLimit: string;
   maxDevicesPerUser: number | string;
+  /** Downloads of release files per entitlement (empty: no limit), counted per artifact or per release. */
+  downloadLimitCount: number | string;
+  downloadLimitPer: 'artifact' | 'release';
   ephemeralCounting: EphemeralCounting | '';
   enforcementMode: EnforcementMode | '';
   evictionOrder: EvictionOrder;
@@ -55,6 +58,8 @@ export const blank = (productId: string | null): Draft => ({
   heartbeatWindow: '',
   borrowLimit: '',
   maxDevicesPerUser: '',
+  downloadLimitCount: '',
+  downloadLimitPer: 'artifact',
   ephemeralCounting: '',
   enforcementMode: '',
   evictionOrder: 'least_recently_seen',
@@ -79,6 +84,8 @@ export const fromOffering = (o: Offering): Draft => ({
   heartbeatWindow: o.heartbeatWindow,
   borrowLimit: o.borrowLimit ?? '',
   maxDevicesPerUser: o.maxDevicesPerUser,
+  downloadLimitCount: o.downloadLimit?.count ?? '',
+  downloadLimitPer: o.downloadLimit?.per ?? 'artifact',
   ephemeralCounting: o.ephemeralCounting,
   enforcementMode: o.enforcementMode,
   evictionOrder: o.evictionOrder,
@@ -108,6 +115,7 @@ export function toBody(d: Draft, editing: boolean): OfferingCreate | OfferingPat
     rehostLimit: num(d.rehostLimit),
     maintenanceTerm: orNull(d.maintenanceTerm),
     borrowLimit: orNull(d.borrowLimit),
+    downloadLimit: d.downloadLimitCount === '' ? null : { count: Number(d.downloadLimitCount), per: d.downloadLimitPer },
     evictionOrder: d.evictionOrder,
     features: d.features,
     activationRules: d.activationRules,

@@ -44,6 +44,10 @@ export function checkOffering(o: OfferingRecord): void {
     const value = o[field];
     if (value !== null && !isPositiveDuration(value)) throw invalid(field, `${field} must be a positive ISO 8601 duration.`);
   }
+  const downloadPeriod = o.downloadLimit?.period;
+  if (downloadPeriod !== undefined && !isPositiveDuration(downloadPeriod)) {
+    throw invalid('downloadLimit.period', 'downloadLimit.period must be a positive ISO 8601 duration.');
+  }
   if ((o.licenseModel === 'subscription' || o.licenseModel === 'trial') && o.term === null) {
     throw invalid('term', `A ${o.licenseModel} offering needs a term (for example P1Y or P14D).`);
   }
@@ -79,6 +83,7 @@ export async function insertOffering(tx: Tx, ctx: Context, input: OfferingCreate
     heartbeatWindow: input.heartbeatWindow ?? DEFAULT_HEARTBEAT_WINDOW,
     borrowLimit: input.borrowLimit ?? null,
     offlineLeasePeriod: input.offlineLeasePeriod ?? null,
+    downloadLimit: input.downloadLimit ?? null,
     maxDevicesPerUser: input.maxDevicesPerUser ?? 1,
     ephemeralCounting: input.ephemeralCounting ?? 'instance',
     enforcementMode: input.enforcementMode ?? 'enforce',

@@ -1,5 +1,6 @@
 import type { EventType, SubjectType } from '@leasehold/contract';
 import type {
+  DownloadLimit,
   ActivationRule,
   ActivationState,
   EnforcementMode,
@@ -59,6 +60,8 @@ export interface OfferingRecord {
   borrowLimit: string | null;
   /** The lease period of offline (file) activations; null: leasePeriod. */
   offlineLeasePeriod: string | null;
+  /** Downloads of release artifacts allowed per entitlement; null: no limit. */
+  downloadLimit: DownloadLimit | null;
   maxDevicesPerUser: number;
   ephemeralCounting: EphemeralCounting;
   enforcementMode: EnforcementMode;

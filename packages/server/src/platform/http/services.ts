@@ -6,6 +6,7 @@ import type { ActivationRecord, ApiKeyRecord } from '../domain/model.js';
 import type { Keyring } from '../../capabilities/licensing/leases/keyring.js';
 import type { LicenseCache } from '../../capabilities/licensing/store/license-cache.js';
 import type { Metrics } from './metrics.js';
+import type { ArtifactStores } from '../../capabilities/releases/storage/storage.js';
 
 /**
  * A batch that could not be written (the database is down) goes back in line, so the next flush
@@ -73,4 +74,6 @@ export interface Services {
   licenses: LicenseCache;
   /** Prometheus counters and gauges of this process (GET /metrics). */
   metrics: Metrics;
+  /** Where release artifacts are stored: the driver for new uploads and every one old artifacts name. */
+  artifacts: ArtifactStores;
 }

@@ -49,6 +49,8 @@ export interface OfferingsTable {
   heartbeat_window: string;
   borrow_limit: string | null;
   offline_lease_period: string | null;
+  /** Added by the releases capability's migration 0020. */
+  download_limit: string | null;
   max_devices_per_user: number;
   ephemeral_counting: string;
   enforcement_mode: string;
