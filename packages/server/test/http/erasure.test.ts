@@ -48,6 +48,7 @@ describe.each(await storeKinds())('customer erasure on %s', (kind) => {
     hostname: 'zq-workstation.quarrington.test',
     user: 'zelda.q@quarrington.test',
     metadata: 'Quarrington Street 12',
+    batchDevice: 'Zelda-Factory-Unit-9',
   };
 
   beforeAll(async () => {
@@ -90,6 +91,12 @@ describe.each(await storeKinds())('customer erasure on %s', (kind) => {
     expect(activation.status).toBe(201);
     // A second device of the same named user: it shares the user's seat, before and after erasure.
     expect((await client('activate', { fingerprint: fp(`${code}-2`), user: PERSONAL.user })).status).toBe(201);
+    // A batch activation the vendor uploaded for the customer's machines keeps their names too.
+    const batch = await h.call('POST', '/v1/activation-batches', {
+      entitlementId: entitlement.id,
+      devices: [{ fingerprint: fp(`${code}-b1`), name: PERSONAL.batchDevice, user: PERSONAL.user }],
+    });
+    expect(batch.status, JSON.stringify(batch.body)).toBe(202);
     return { product, offering, customer, entitlement, client, code, replay };
   }
 

@@ -45,6 +45,9 @@ async function eraseIn(tx: Tx, ctx: Context, customer: CustomerRecord, withExter
     r.learnAll(activationFields(a), 'activation');
   }
   for (const e of events) for (const text of [e.before, e.after]) learnText(text, shapeOfSubject(e.subjectType), r);
+  // Devices the vendor uploaded in batches carry names and hostnames of their own, maybe never activated.
+  const texts = await tx.erasure.texts(customer.id);
+  for (const t of texts) if (t.table === 'activation_batch_items') learnText(t.text, 'activation', r);
 
   const fields = new Set<ErasedFieldKind>();
   const counts = { activations: 0, events: 0, records: 0 };
@@ -69,7 +72,7 @@ async function eraseIn(tx: Tx, ctx: Context, customer: CustomerRecord, withExter
     await tx.erasure.updateEvent(erased);
   }
   const mentions = [customer.id, ...activations.map((a) => a.id), ...r.values()];
-  for (const t of await tx.erasure.texts(customer.id)) {
+  for (const t of texts) {
     const plain = t.sealed ? ctx.secrets.decrypt(t.sealed, t.text) : t.text;
     if (!mentions.some((m) => plain.includes(m))) continue;
     const text = scrubText(plain, 'other', r);

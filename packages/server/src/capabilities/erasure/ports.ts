@@ -26,7 +26,7 @@ export interface EventPayloads {
  * row's primary key within the account, in the table's own order.
  */
 export interface StoredText {
-  table: 'entitlement_versions' | 'migration_items' | 'migrations' | 'nl_objects' | 'idempotency_records';
+  table: 'entitlement_versions' | 'migration_items' | 'migrations' | 'nl_objects' | 'idempotency_records' | 'activation_batch_items';
   key: readonly (string | number)[];
   column: string;
   text: string;

@@ -101,6 +101,20 @@ export class ErasureRepository implements ErasurePort {
       )
       .execute();
     for (const o of nl) out.push({ table: 'nl_objects', key: [o.kind, o.ref_id], column: 'props', text: o.props });
+    // The devices of batch activations (name, hostname, user, as the vendor uploaded them); the
+    // signed lease files beside them are like leases already sent: they expire, they are not rewritten.
+    const batchItems = await db
+      .selectFrom('activation_batch_items')
+      .innerJoin('activation_batches', (j) =>
+        j
+          .onRef('activation_batches.account_id', '=', 'activation_batch_items.account_id')
+          .onRef('activation_batches.id', '=', 'activation_batch_items.batch_id'),
+      )
+      .select(['activation_batch_items.batch_id', 'activation_batch_items.line', 'activation_batch_items.device'])
+      .where('activation_batch_items.account_id', '=', account)
+      .where('activation_batches.entitlement_id', 'in', this.entitlementsOf(customerId))
+      .execute();
+    for (const i of batchItems) out.push({ table: 'activation_batch_items', key: [i.batch_id, i.line], column: 'device', text: i.device });
     // Migrations and kept responses have no customer column: all of the account's are read (a
     // migration is rare, a kept response lives a day), and the caller keeps those that mention it.
     const migrations = await db
@@ -155,6 +169,15 @@ export class ErasureRepository implements ErasurePort {
           .where('account_id', '=', account)
           .where('migration_id', '=', String(a))
           .where('entitlement_id', '=', String(b))
+          .execute();
+        break;
+      case 'activation_batch_items':
+        await db
+          .updateTable('activation_batch_items')
+          .set({ device: t.text })
+          .where('account_id', '=', account)
+          .where('batch_id', '=', String(a))
+          .where('line', '=', Number(b))
           .execute();
         break;
       case 'migrations':
