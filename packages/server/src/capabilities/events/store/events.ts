@@ -5,7 +5,8 @@ import type { EventsTable } from './tables.js';
 import type { RepoContext } from '../../../platform/store/context.js';
 import { paginate, parseJson } from '../../../platform/store/paging.js';
 
-const toRecord = (r: Selectable<EventsTable>): EventRecord => ({
+/** An event row as the domain's record (the webhooks' dispatcher reads events with it too). */
+export const eventFromRow = (r: Selectable<EventsTable>): EventRecord => ({
   id: r.id,
   // Only recordEvent writes events, and it takes the closed list.
   type: r.type as EventRecord['type'],
@@ -63,6 +64,6 @@ export class EventRepository implements EventsPort {
     }
     if (filter.from !== undefined) q = q.where('at', '>=', filter.from);
     if (filter.to !== undefined) q = q.where('at', '<', filter.to);
-    return paginate(q, 'id', page, toRecord);
+    return paginate(q, 'id', page, eventFromRow);
   }
 }

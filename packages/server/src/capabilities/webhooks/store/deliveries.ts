@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { EventRecord, Page, PageRequest } from '../../../platform/domain/model.js';
 import type { RepoContext } from '../../../platform/store/context.js';
-import { paginate, parseJson } from '../../../platform/store/paging.js';
+import { paginate } from '../../../platform/store/paging.js';
 import type {
   AttemptOutcome,
   AttemptResult,
@@ -12,7 +12,7 @@ import type {
   WebhookDeliveryRecord,
 } from '../ports.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from './tables.js';
-import type { EventsTable } from '../../events/store/tables.js';
+import { eventFromRow } from '../../events/store/events.js';
 
 const attemptFromRow = (r: Selectable<WebhookAttemptsTable>): WebhookAttemptRecord => ({
   n: r.n,
@@ -36,21 +36,6 @@ const deliveryFromRow = (r: Selectable<WebhookDeliveriesTable>, attempts: Webhoo
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
   attemptLog: attempts,
-});
-
-export const eventFromRow = (r: Selectable<EventsTable>): EventRecord => ({
-  id: r.id,
-  type: r.type as EventRecord['type'],
-  subjectType: r.subject_type as EventRecord['subjectType'],
-  subjectId: r.subject_id,
-  customerId: r.customer_id,
-  entitlementId: r.entitlement_id,
-  productId: r.product_id,
-  actor: { type: r.actor_type as EventRecord['actor']['type'], id: r.actor_id },
-  requestId: r.request_id,
-  before: parseJson(r.before),
-  after: parseJson(r.after),
-  at: r.at,
 });
 
 /** The outbox rows of one account: one per event and endpoint, written in the event's transaction. */

@@ -2,7 +2,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { DB } from '../../../platform/store/schema.js';
 import type { Database } from '../../../platform/store/database.js';
 import type { ClaimedDelivery, ClaimOptions, WebhookDispatchPort } from '../ports.js';
-import { eventFromRow } from './deliveries.js';
+import { eventFromRow } from '../../events/store/events.js';
 
 /**
  * Rows another process holds are skipped rather than waited for: `FOR UPDATE SKIP LOCKED` on
