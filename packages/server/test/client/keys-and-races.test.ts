@@ -109,12 +109,12 @@ describe.each(await storeKinds())('signing keys and races on %s', (kind) => {
       let answered = false;
       heartbeat = client('heartbeat', { fingerprint: fp('lost-update') });
       void heartbeat.then(() => (answered = true));
-      waiter = await lockWaiterBehind(db, holder);
+      waiter = await lockWaiterBehind(db, holder, ACTIVATION_LOCK);
       answeredWhileHeld = answered;
     });
     // The race happened: the heartbeat was in its transaction, blocked by the deactivation's, at
     // its locked read of the activation (not at a later write of what it read before).
-    expect(waiter!.query).toMatch(/^select .* from "activations" .* for update$/is);
+    expect(waiter!.query).toMatch(ACTIVATION_LOCK);
     expect(answeredWhileHeld).toBe(false);
     const res = await heartbeat!;
     expect(res.status, JSON.stringify(res.body)).toBe(404);
@@ -125,21 +125,31 @@ describe.each(await storeKinds())('signing keys and races on %s', (kind) => {
   });
 });
 
+/** The heartbeat's locked read of its activation. */
+const ACTIVATION_LOCK = /^select .* from "activations" .* for update$/is;
+
 interface LockWaiter {
   pid: number;
   query: string;
 }
 
 /**
- * The backend waiting for a lock that `holder` (a backend pid) holds, polled for until one
- * appears. Throws when none does: the race the caller set up did not happen.
+ * The backend waiting for a lock that `holder` (a backend pid) holds, running a statement that
+ * matches `statement`, polled for until one appears. Throws when none does: the race the caller
+ * set up did not happen. (pg_stat_activity's fields are read without a lock, so one reading may
+ * pair the wait with the text of the statement before it; the next reading has them together.)
  */
-async function lockWaiterBehind(db: Harness['services']['store']['database']['db'], holder: number): Promise<LockWaiter> {
+async function lockWaiterBehind(
+  db: Harness['services']['store']['database']['db'],
+  holder: number,
+  statement: RegExp,
+): Promise<LockWaiter> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const waiting = await sql<LockWaiter>`select pid, query from pg_stat_activity
       where datname = current_database() and wait_event_type = 'Lock' and ${holder}::int = any(pg_blocking_pids(pid))`.execute(db);
-    if (waiting.rows[0]) return waiting.rows[0];
+    const match = waiting.rows.find((w) => statement.test(w.query));
+    if (match) return match;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`no backend waited for a lock held by ${holder}: the requests did not race`);
