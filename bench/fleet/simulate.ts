@@ -99,7 +99,8 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const T0 = Date.parse('2026-06-01T00:00:00.000Z');
   const clock = new ManualClock(T0);
-  const serverClock = { now: () => clock.now() };
+  // The SDK's timers fall on fractional milliseconds (jitter); a server's clock reads whole ones.
+  const serverClock = { now: () => Math.floor(clock.now()) };
   const dataDir = mkdtempSync(join(tmpdir(), 'leasehold-fleet-'));
   // The SDK's caches are files it fsyncs: on tmpfs where there is one, so the disk is not the bottleneck.
   const cacheRoot = mkdtempSync(join(existsDir('/dev/shm') ? '/dev/shm' : tmpdir(), 'leasehold-fleet-cache-'));
