@@ -3,6 +3,7 @@ import { createHarness, T0, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 import { createEndpoint, dispatcherFor, runUntil } from '../support/webhooks.js';
+import { WebhookDispatchRepository } from '../../src/capabilities/webhooks/store/dispatch.js';
 import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS } from '../../src/capabilities/webhooks/schedule.js';
 
 /**
@@ -117,6 +118,29 @@ describe.each(await storeKinds())('webhook delivery on %s', (kind) => {
     h.clock.advance(5_000);
     await d.drain();
     expect(rx.received.map((r) => JSON.parse(r.body).type)).toEqual(['customer.created', 'customer.created', 'customer.updated']);
+  });
+
+  it('a claim lapsed by a dead process gives its attempt back: the next failure waits 5 s, not 5 min', async () => {
+    h.clock.set(T0);
+    rx.behaviour = (_r, n) => ({ status: n === 1 ? 500 : 200 });
+    const ep = await createEndpoint(h, { url: `${rx.url}/lapsed`, events: ['customer.created'] });
+    await customers(1, 'Lapsed');
+    // A process claims the delivery and dies before its attempt is written.
+    const port = new WebhookDispatchRepository(h.services.store.database);
+    const claims = await port.claim('dead-worker', h.clock.now(), { cap: 4, breakerAfter: 5, claimMs: 2_000, limit: 10 });
+    expect(claims.map((c) => c.attempt)).toEqual([1]);
+    h.clock.advance(2_000);
+    const d = dispatcherFor(h.services);
+    await d.drain();
+    expect(rx.received).toHaveLength(1);
+    const [first] = await deliveries(ep.id);
+    expect(first.attempts).toBe(1);
+    expect(first.attemptLog.map((a: Json) => [a.n, a.status])).toEqual([[1, 500]]);
+    expect(Date.parse(first.nextAttemptAt) - h.clock.now()).toBe(RETRY_SCHEDULE_MS[1]);
+    h.clock.advance(RETRY_SCHEDULE_MS[1]!);
+    await d.drain();
+    const [after] = await deliveries(ep.id);
+    expect([after.status, after.attempts, rx.received.length]).toEqual(['delivered', 2, 2]);
   });
 
   it('no more than the per-endpoint cap are in flight at once, across two dispatchers; each delivery is sent once', async () => {

@@ -53,12 +53,24 @@ export class WebhookDispatchRepository implements WebhookDispatchPort {
       for (const e of endpoints) {
         if (claimed.length >= o.limit) break;
         // A claim that lapsed belongs to a process that died (or stalled) mid-attempt: the delivery
-        // goes back in line; the receiver may have had it, and dedupes it by its webhook-id. Done
+        // goes back in line; the receiver may have had it, and dedupes it by its webhook-id. The
+        // attempt is given back: it has no outcome in the log, and our crash is not the receiver's
+        // failure, so it must not move the delivery along the retry schedule (a lapse counted as
+        // an attempt made the next real failure wait 5 min instead of 5 s). A delivery that kills
+        // every process that sends it is thus retried at each claim's lapse; the log shows no
+        // attempt for it, and its endpoint's backlog grows, which is what an operator sees. Done
         // under the endpoint's lock, like every write to its deliveries' claims (locks are taken
         // endpoint first, then delivery, here and when an attempt is written, so they never cross).
         await trx
           .updateTable('webhook_deliveries')
-          .set({ status: 'pending', claimed_by: null, claimed_until: null, next_at: now, updated_at: now })
+          .set((eb) => ({
+            status: 'pending',
+            claimed_by: null,
+            claimed_until: null,
+            next_at: now,
+            attempts: eb('attempts', '-', 1),
+            updated_at: now,
+          }))
           .where('account_id', '=', e.account_id)
           .where('endpoint_id', '=', e.id)
           .where('status', '=', 'sending')
