@@ -1,7 +1,8 @@
 /**
  * `npm run bench:fleet -- [--devices 10000] [--store sqlite|postgres] [--seed 1]`: a fleet of devices
  * running the real SDK against a real server on simulated time (bench/fleet/simulate.ts), through
- * a downgrade with suspensions, a one-hour outage and a lease-period change. Prints the figures and
+ * a downgrade with suspensions, a one-hour outage, a lease-period change and a herd
+ * (`--max-in-flight N` sets the server's in-flight limit). Prints the figures and
  * writes them to bench/results/<date>-fleet-<store>-<devices>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { simulateFleet, HOUR } from './fleet/simulate.js';
+import { simulateFleet, HOUR, HERD_WINDOW, MINUTE } from './fleet/simulate.js';
 import { BENCH_DIR } from './data.js';
 
 const { values } = parseArgs({
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '10000' },
     store: { type: 'string', default: 'sqlite' },
     seed: { type: 'string', default: '1' },
+    'max-in-flight': { type: 'string' },
   },
 });
 const devices = Number(values.devices);
@@ -42,7 +44,12 @@ if (values.store === 'postgres') {
 }
 
 try {
-  const result = await simulateFleet({ devices, store, seed: Number(values.seed) });
+  const result = await simulateFleet({
+    devices,
+    store,
+    seed: Number(values.seed),
+    ...(values['max-in-flight'] ? { maxInFlight: Number(values['max-in-flight']) } : {}),
+  });
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const lines = [
     `Fleet of ${result.devices} devices on ${result.store}, ${result.simulatedDays} simulated days in ${result.wallSeconds.toFixed(0)} s (${result.requests} requests, ${result.cpuMicrosPerRequest} µs CPU per request, server and SDKs together)`,
@@ -54,6 +61,7 @@ try {
         `${c.name}: online devices holding it within refreshAfter + jitter ${pct(c.onlineWithinRefresh)} (${c.onlineDevices}); all devices within one lease period ${pct(c.allWithinLease)}; longest on stale rights ${(c.longestStaleMs / HOUR).toFixed(1)} h; busiest minute after it ${c.peakPerMinRatio.toFixed(2)}× steady`,
     ),
     `Outage of one hour: steady ${result.outage.steadyPerMin.toFixed(1)} req/min; the hour after ${result.outage.recoveryPerMin.toFixed(1)} req/min (${result.outage.recoveryRatio.toFixed(2)}×), busiest 5 minutes ${result.outage.peakRatio.toFixed(2)}×; ${result.outage.shed} requests shed with 503`,
+    `Herd: ${result.herd.devices} devices asking at once, at most ${result.herd.maxOutstanding} requests outstanding against an in-flight limit of ${result.herd.maxInFlight}; ${result.herd.shed} shed with 503 + Retry-After, ${result.herd.earlyRetries} retries sooner than it; ${pct(result.herd.servedWithin10s)} served within 10 s, ${pct(result.herd.served)} within ${HERD_WINDOW / MINUTE} min, the last after ${(result.herd.lastServedMs / 1000).toFixed(0)} s`,
     `Devices found running past their lease's expiry: ${result.pastExpiry}`,
     `Latency (ms, in process): ${Object.entries(result.latency)
       .map(([p, l]) => `${p} p50 ${l.p50} p99 ${l.p99} max ${l.max} (${l.requests})`)

@@ -28,7 +28,8 @@ const config =
     : { databaseUrl: `postgres://postgres@127.0.0.1:5432/${manifest.location}`, dataDir: '/tmp', pgPoolSize: 10 };
 const started = await openServices({ ...config, masterKey: manifest.masterKey, adminKey: null });
 const app = await buildApp(started.services);
-const samples = manifest.nodeLocked;
+// Heartbeats are for seats held by heartbeat: the floating samples, as in the load benchmark.
+const samples = scenario === 'heartbeat' && manifest.floating?.length ? manifest.floating : manifest.nodeLocked;
 const count = Number(countArg);
 
 async function one(i: number): Promise<number> {

@@ -19,6 +19,7 @@ import { buildApp } from '../../packages/server/src/platform/http/app.js';
 import type { App } from '../../packages/server/src/platform/http/route-kit.js';
 import { releaseDeadSeats } from '../../packages/server/src/capabilities/licensing/activations/sweeper.js';
 import { UlidGenerator } from '../../packages/server/src/foundation/ids.js';
+import { DEFAULT_LOAD_LIMITS } from '../../packages/server/src/platform/http/load-shedding.js';
 import { Recorder, type Phase } from './recorder.js';
 
 export const MINUTE = 60_000;
@@ -35,6 +36,8 @@ export interface FleetOptions {
   seed?: number;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
+  /** The server's in-flight limit (LEASEHOLD_MAX_IN_FLIGHT; the server's default unless given). */
+  maxInFlight?: number;
 }
 
 interface Device {
@@ -49,6 +52,8 @@ interface Device {
   stopsAt?: number;
   /** For the propagation of the current change: when it stopped running on the old rights. */
   resolvedAt?: number;
+  /** The earliest its next request may come, by the server's last Retry-After. */
+  notBefore?: number;
 }
 
 /** The scenario, in simulated time from the start. */
@@ -57,7 +62,10 @@ const CHANGE_AT = 1 * DAY;
 const OUTAGE_AT = 2 * DAY;
 const OUTAGE_LENGTH = HOUR;
 const LEASE_CHANGE_AT = 2.5 * DAY;
-const END = 3.5 * DAY;
+/** A herd: every device that can reach the server asks for a new lease in the same instant. */
+const HERD_AT = 3.5 * DAY;
+export const HERD_WINDOW = 30 * MINUTE;
+const END = HERD_AT + HERD_WINDOW;
 const STEADY = { from: 0.5 * DAY, to: CHANGE_AT };
 
 const LEASE_PERIOD_MS = DAY;
@@ -75,9 +83,32 @@ export interface FleetResult {
   requests: number;
   changes: ChangeReport[];
   outage: { steadyPerMin: number; recoveryPerMin: number; recoveryRatio: number; peak5MinPerMin: number; peakRatio: number; shed: number };
+  herd: HerdReport;
   pastExpiry: number;
   latency: Record<Phase, { requests: number; p50: number; p99: number; max: number }>;
   cpuMicrosPerRequest: number;
+}
+
+/**
+ * The herd: what the server did when every reachable device called at once (load shedding), and
+ * what the SDKs did about it (Retry-After honoured, every device served in the end).
+ */
+export interface HerdReport {
+  devices: number;
+  /** The server's in-flight limit during the run. */
+  maxInFlight: number;
+  /** The most requests the server had been handed and not yet answered, at any moment. */
+  maxOutstanding: number;
+  /** Requests refused with 503 during the herd window. */
+  shed: number;
+  /** Retries a device sent sooner than the Retry-After it was given (must be 0). */
+  earlyRetries: number;
+  /** Share of the herd holding a lease issued after the herd began, by the window's end. */
+  served: number;
+  /** Share of the herd served within 10 simulated seconds of its start. */
+  servedWithin10s: number;
+  /** Simulated time until the last device of the herd was served (ms). */
+  lastServedMs: number;
 }
 
 export interface ChangeReport {
@@ -116,7 +147,11 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     { clock: serverClock, ids: new UlidGenerator(serverClock) },
   );
   // The client rate limits count in real time; the simulated fleet is thousands of devices behind one address.
-  const app = await buildApp(started.services, { rateLimits: { clientPerKey: 0, clientPerAddress: 0, signInPerAddress: 0 } });
+  const maxInFlight = options.maxInFlight ?? DEFAULT_LOAD_LIMITS.maxInFlight;
+  const app = await buildApp(started.services, {
+    rateLimits: { clientPerKey: 0, clientPerAddress: 0, signInPerAddress: 0 },
+    loadLimits: { ...DEFAULT_LOAD_LIMITS, maxInFlight },
+  });
   const recorder = new Recorder(() => clock.now() - T0);
   const admin = adminCaller(app, adminKey);
 
@@ -135,11 +170,15 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     let staleRule: (l: License) => boolean = () => false;
     const stale = (l: License) => staleRule(l);
     const pending = new Set<Promise<unknown>>();
+    let maxOutstanding = 0;
+    let earlyRetries = 0;
     const fetchFor =
       (device: Device): Fetch =>
       async (input, init) => {
         const now = clock.now() - T0;
         if (serverDown || !reachable(device, now)) throw new TypeError('fetch failed: connect ECONNREFUSED');
+        if (device.notBefore !== undefined && clock.now() < device.notBefore) earlyRetries++;
+        delete device.notBefore;
         const url = new URL(input);
         const work = recorder.time(() =>
           app.inject({
@@ -150,8 +189,11 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
           }),
         );
         pending.add(work);
+        maxOutstanding = Math.max(maxOutstanding, pending.size);
         try {
           const res = await work;
+          const retryAfter = res.statusCode === 503 ? Number(res.headers['retry-after']) : NaN;
+          if (Number.isFinite(retryAfter)) device.notBefore = clock.now() + retryAfter * 1000;
           return new Response(res.statusCode === 204 ? null : res.body, {
             status: res.statusCode,
             headers: res.headers as Record<string, string>,
@@ -286,6 +328,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     serverDown = false;
     recorder.phase = 'recovery';
     await runUntil(OUTAGE_AT + OUTAGE_LENGTH + HOUR, cycleContainers);
+    const outageShed = recorder.shed;
     recorder.phase = 'steady';
     await runUntil(LEASE_CHANGE_AT, cycleContainers);
 
@@ -300,8 +343,42 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
         if (!s.permitted || s.entitlement?.offering.code !== catalog.node.code || !s.issuedAt || !s.expiresAt) return false;
         return s.expiresAt.getTime() - s.issuedAt.getTime() > 12 * HOUR + MINUTE;
       },
-      END,
+      HERD_AT,
     );
+
+    // A herd: every device that can reach the server asks for a new lease at the same instant (a
+    // vendor's app pushing "check your license now" after a mass change). More at once than the
+    // server takes in: it sheds the rest with 503 + Retry-After, and the SDKs come back spread out.
+    recorder.phase = 'herd';
+    const shedBefore = recorder.shed;
+    maxOutstanding = 0;
+    const herd = devices.filter((d) => d.license && reachable(d, HERD_AT) && d.license.status().valid);
+    const herdAt = clock.now();
+    const servedAt = new Map<Device, number>();
+    const offs = herd.map((d) => {
+      const l = d.license!;
+      const served = () => {
+        const issued = l.status().issuedAt?.getTime() ?? 0;
+        if (!servedAt.has(d) && issued >= Math.floor(herdAt / 1000) * 1000) servedAt.set(d, clock.now() - herdAt);
+      };
+      l.on('refreshed', served);
+      return () => l.off('refreshed', served);
+    });
+    const calls = herd.map((d) => d.license!.refresh({ force: true }).catch(() => undefined));
+    await Promise.all(calls);
+    await runUntil(END, cycleContainers);
+    for (const off of offs) off();
+    const herdReport: HerdReport = {
+      devices: herd.length,
+      maxInFlight,
+      maxOutstanding,
+      shed: recorder.shed - shedBefore,
+      earlyRetries,
+      served: herd.length ? servedAt.size / herd.length : 1,
+      servedWithin10s: herd.length ? [...servedAt.values()].filter((ms) => ms <= 10_000).length / herd.length : 1,
+      lastServedMs: Math.max(0, ...servedAt.values()),
+    };
+    log(`fleet: herd: ${JSON.stringify(herdReport)}`);
 
     for (const d of devices) await d.license?.close();
     const steadyPerMin = recorder.perMinute(STEADY.from, STEADY.to);
@@ -321,8 +398,9 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
         recoveryRatio: recoveryPerMin / steadyPerMin,
         peak5MinPerMin: peak5,
         peakRatio: peak5 / steadyPerMin,
-        shed: recorder.shed,
+        shed: outageShed,
       },
+      herd: herdReport,
       pastExpiry: recorder.pastExpiry,
       latency: recorder.latency(),
       cpuMicrosPerRequest: recorder.cpuMicrosPerRequest(),
