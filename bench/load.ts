@@ -7,7 +7,7 @@
  * replaces `{{fresh}}` in the body with a fingerprint never sent before (activate).
  */
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
+import autocannon, { type Request as CannonRequest } from 'autocannon';
 
 export interface LoadSpec {
   url: string;
@@ -16,6 +16,11 @@ export interface LoadSpec {
   paths: string[];
   variants: Array<{ headers: Record<string, string>; body?: string }>;
   fresh?: boolean;
+  /**
+   * A second request each connection sends after the first, on the same variant and with the same
+   * fresh fingerprint (activate, then deactivate: an ephemeral instance's life). Both are counted.
+   */
+  then?: { path: string; body: string };
   duration: number;
   connections: number;
 }
@@ -50,15 +55,29 @@ const result = await autocannon({
   requests: [
     {
       method: spec.method,
-      setupRequest: (req) => {
+      setupRequest: (req, context) => {
         const n = next++;
         const variant = spec.variants[n % spec.variants.length]!;
         const path = spec.paths[n % spec.paths.length]!;
+        const fresh = `${prefix}-${n.toString(36)}`;
+        Object.assign(context, { variant, fresh });
         let body = variant.body;
-        if (body !== undefined && spec.fresh) body = body.replace('{{fresh}}', `${prefix}-${n.toString(36)}`);
+        if (body !== undefined && spec.fresh) body = body.replace('{{fresh}}', fresh);
         return { ...req, method: spec.method, path, headers: variant.headers, ...(body === undefined ? {} : { body }) };
       },
     },
+    ...(spec.then
+      ? [
+          {
+            method: spec.method,
+            setupRequest: (req: CannonRequest, context: Record<string, unknown>) => {
+              const variant = context['variant'] as LoadSpec['variants'][number];
+              const body = spec.then!.body.replace('{{fresh}}', context['fresh'] as string);
+              return { ...req, method: spec.method, path: spec.then!.path, headers: variant.headers, body };
+            },
+          },
+        ]
+      : []),
   ],
 });
 

@@ -34,7 +34,10 @@ const { values } = parseArgs({
   options: {
     stores: { type: 'string', default: 'sqlite,postgres' },
     modes: { type: 'string', default: 'single,cluster' },
-    scenarios: { type: 'string', default: 'validate,activate,refresh,heartbeat,list,read,validate-dead-webhook,activate-dead-webhook' },
+    scenarios: {
+      type: 'string',
+      default: 'validate,activate,ephemeral,refresh,heartbeat,list,read,validate-dead-webhook,activate-dead-webhook',
+    },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     entitlements: { type: 'string', default: '10000' },
@@ -207,6 +210,26 @@ function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
           body: JSON.stringify({ fingerprint: '{{fresh}}', product: manifest.product, name: 'Bench device', platform: 'linux' }),
         })),
       };
+    case 'ephemeral':
+      // A container's life: activate as an ephemeral instance, then deactivate as it stops. Each
+      // pair is two requests; pairs/s is half the rate.
+      return {
+        ...base,
+        method: 'POST',
+        paths: ['/v1/client/activate'],
+        fresh: true,
+        variants: manifest.site.map((s) => ({
+          headers: licenseHeaders(s),
+          body: JSON.stringify({
+            fingerprint: '{{fresh}}',
+            product: manifest.product,
+            name: 'Bench container',
+            platform: 'linux',
+            ephemeral: true,
+          }),
+        })),
+        then: { path: '/v1/client/deactivate', body: JSON.stringify({ fingerprint: '{{fresh}}' }) },
+      };
     case 'refresh':
     case 'heartbeat':
       return {
@@ -363,7 +386,8 @@ try {
             if (/"level":(50|60)/.test(line)) log(`  server error: ${line.slice(0, 2000)}`);
           log(
             `  ${scenario}: ${result.requestsPerSecond} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
-              `errors ${result.errors + result.timeouts + result.non2xx} (${JSON.stringify(result.statusCodes)}), ${(ratio * 100).toFixed(0)}% of baseline`,
+              `errors ${result.errors + result.timeouts + result.non2xx} (${JSON.stringify(result.statusCodes)}), ${(ratio * 100).toFixed(0)}% of baseline` +
+              (scenario === 'ephemeral' ? `; ${Math.round(result.requestsPerSecond / 2)} activate + deactivate pairs/s` : ''),
           );
         }
       } finally {
