@@ -31,6 +31,15 @@ describe('backoff', () => {
     expect(backoffDelay(policy, 0, () => 0, 3_600_000)).toBe(60_000);
     expect(backoffDelay(policy, 0, () => 0, 20_000)).toBe(20_000);
   });
+
+  it('takes Retry-After as the floor and spreads on top of it, so a shed herd does not come back together', () => {
+    // The first retry's random half is 500 ms wide; on top of a 3 s Retry-After, not swallowed by it.
+    expect(backoffDelay(policy, 0, () => 0, 3_000)).toBe(3_000);
+    expect(backoffDelay(policy, 0, () => 0.5, 3_000)).toBe(3_250);
+    expect(backoffDelay(policy, 0, () => 1, 3_000)).toBe(3_500);
+    const waits = new Set(Array.from({ length: 200 }, (_, i) => backoffDelay(policy, 0, () => i / 200, 3_000)));
+    expect(waits.size).toBeGreaterThan(100);
+  });
 });
 
 describe('ManualClock', () => {
