@@ -188,6 +188,17 @@ function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
   if (scenario.endsWith('-dead-webhook')) return specFor(scenario.slice(0, -'-dead-webhook'.length), manifest, url);
   const admin = { authorization: `Bearer ${manifest.adminKey}` };
   const pairs = (list: SampleLicense[]) => list.flatMap((s) => s.fingerprints.map((fingerprint) => ({ s, fingerprint })));
+  // Activations of fresh fingerprints, on the site licenses (seats enough for any run).
+  const activations = (device: Record<string, unknown>): LoadSpec => ({
+    ...base,
+    method: 'POST',
+    paths: ['/v1/client/activate'],
+    fresh: true,
+    variants: manifest.site.map((s) => ({
+      headers: licenseHeaders(s),
+      body: JSON.stringify({ fingerprint: '{{fresh}}', product: manifest.product, platform: 'linux', ...device }),
+    })),
+  });
   switch (scenario) {
     case 'validate':
       return {
@@ -200,34 +211,12 @@ function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
         })),
       };
     case 'activate':
-      return {
-        ...base,
-        method: 'POST',
-        paths: ['/v1/client/activate'],
-        fresh: true,
-        variants: manifest.site.map((s) => ({
-          headers: licenseHeaders(s),
-          body: JSON.stringify({ fingerprint: '{{fresh}}', product: manifest.product, name: 'Bench device', platform: 'linux' }),
-        })),
-      };
+      return activations({ name: 'Bench device' });
     case 'ephemeral':
       // A container's life: activate as an ephemeral instance, then deactivate as it stops. Each
       // pair is two requests; pairs/s is half the rate.
       return {
-        ...base,
-        method: 'POST',
-        paths: ['/v1/client/activate'],
-        fresh: true,
-        variants: manifest.site.map((s) => ({
-          headers: licenseHeaders(s),
-          body: JSON.stringify({
-            fingerprint: '{{fresh}}',
-            product: manifest.product,
-            name: 'Bench container',
-            platform: 'linux',
-            ephemeral: true,
-          }),
-        })),
+        ...activations({ name: 'Bench container', ephemeral: true }),
         then: { path: '/v1/client/deactivate', body: JSON.stringify({ fingerprint: '{{fresh}}' }) },
       };
     case 'refresh':
