@@ -59,7 +59,9 @@ interface Pending {
  */
 export class ManualClock implements Clock {
   private current: number;
-  private pending: Pending[] = [];
+  /** Waiting timers as a binary min-heap on (due, seq); cancelled ones leave when they reach the top. */
+  private heap: Pending[] = [];
+  private live = 0;
   private seq = 0;
 
   constructor(start: number = Date.now()) {
@@ -72,8 +74,15 @@ export class ManualClock implements Clock {
 
   setTimer(fn: () => void, ms: number): Timer {
     const entry: Pending = { due: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
-    this.pending.push(entry);
-    return { cancel: () => (entry.cancelled = true) };
+    this.push(entry);
+    this.live++;
+    return {
+      cancel: () => {
+        if (entry.cancelled) return;
+        entry.cancelled = true;
+        this.live--;
+      },
+    };
   }
 
   /**
@@ -95,10 +104,12 @@ export class ManualClock implements Clock {
    */
   set(at: number): void {
     for (;;) {
-      this.pending = this.pending.filter((p) => !p.cancelled);
-      const next = this.pending.filter((p) => p.due <= at).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
-      if (!next) break;
-      this.pending.splice(this.pending.indexOf(next), 1);
+      const next = this.top();
+      if (!next || next.due > at) break;
+      this.pop();
+      // Fired: it can no longer be cancelled (nor counted).
+      next.cancelled = true;
+      this.live--;
       this.current = Math.max(this.current, next.due);
       next.fn();
     }
@@ -114,12 +125,52 @@ export class ManualClock implements Clock {
    * if (at !== null) clock.set(at);
    */
   nextTimerAt(): number | null {
-    const live = this.pending.filter((p) => !p.cancelled);
-    return live.length === 0 ? null : Math.min(...live.map((p) => p.due));
+    return this.top()?.due ?? null;
   }
 
   /** How many timers are waiting; for tests. */
   get timers(): number {
-    return this.pending.filter((p) => !p.cancelled).length;
+    return this.live;
   }
+
+  /** The earliest live timer, dropping cancelled ones from the top on the way. */
+  private top(): Pending | undefined {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    return this.heap[0];
+  }
+
+  private push(entry: Pending): void {
+    const h = this.heap;
+    h.push(entry);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && before(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
+/** Timer order: by due time, then by the order they were set. */
+function before(a: Pending, b: Pending): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }

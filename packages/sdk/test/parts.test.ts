@@ -43,6 +43,29 @@ describe('backoff', () => {
 });
 
 describe('ManualClock', () => {
+  it('keeps many timers in order, cancelled ones out, and counts the waiting (a simulated fleet sets tens of thousands)', () => {
+    const clock = new ManualClock(0);
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const fired: number[] = [];
+    const timers = Array.from({ length: 20_000 }, (_, i) => {
+      const due = Math.floor(random() * 1_000_000);
+      return { due, i, timer: clock.setTimer(() => fired.push(i), due) };
+    });
+    for (const t of timers) if (t.i % 3 === 0) t.timer.cancel();
+    expect(clock.timers).toBe(20_000 - Math.ceil(20_000 / 3));
+    const expected = timers
+      .filter((t) => t.i % 3 !== 0)
+      .sort((a, b) => a.due - b.due || a.i - b.i)
+      .map((t) => t.i);
+    expect(clock.nextTimerAt()).toBe(timers.find((t) => t.i === expected[0])!.due);
+    clock.set(500_000);
+    clock.set(1_000_000);
+    expect(fired).toEqual(expected);
+    expect(clock.timers).toBe(0);
+    expect(clock.nextTimerAt()).toBeNull();
+  });
+
   it('fires timers in order at their own time as it moves, and none when wound back', () => {
     const clock = new ManualClock(0);
     const fired: Array<[string, number]> = [];
