@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, seedCatalog, type Harness } from '../support/harness.js';
+import { storeKinds } from '../support/stores.js';
+import { asLicense, fp } from '../support/client.js';
+
+const CUSTOMERS = `externalRef,name,email,metadata.tier
+crm-100,Initech,it@initech.test,gold
+crm-101,Umbrella,,silver
+,No Ref Ltd,x@y.test,
+crm-102,Bad Mail,not-an-email,
+crm-103,"Hooli, Inc.",ops@hooli.test,
+`;
+
+describe.each(await storeKinds())('CSV imports on %s', (kind) => {
+  let h: Harness;
+  const upload = (what: string, csv: string, dryRun = false) =>
+    h.call('POST', `/v1/imports?kind=${what}${dryRun ? '&dryRun=true' : ''}`, csv, { headers: { 'content-type': 'text/csv' } });
+  const counts = async () => ({
+    customers: (await h.call('GET', '/v1/customers?limit=500')).body.data.length as number,
+    entitlements: (await h.call('GET', '/v1/entitlements?limit=500')).body.data.length as number,
+    events: (await h.call('GET', '/v1/events?limit=500')).body.data.length as number,
+  });
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    await seedCatalog(h);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('a dry run says what would be created and refused, with line numbers and codes, and changes nothing', async () => {
+    const before = await counts();
+    const r = await upload('customers', CUSTOMERS, true);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.dryRun).toBe(true);
+    expect(r.body.counts).toEqual({ rows: 5, created: 3, updated: 0, unchanged: 0, refused: 2 });
+    const refused = r.body.results.filter((x: { outcome: string }) => x.outcome === 'refused');
+    expect(refused).toMatchObject([
+      { line: 4, code: 'INVALID_REQUEST', field: 'externalRef' },
+      { line: 5, code: 'INVALID_REQUEST', field: 'email', ref: 'crm-102' },
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('applies good rows and refuses bad ones per row; a second run creates nothing', async () => {
+    const first = await upload('customers', CUSTOMERS);
+    expect(first.body.counts).toEqual({ rows: 5, created: 3, updated: 0, unchanged: 0, refused: 2 });
+    const hooli = (await h.call('GET', '/v1/customers/crm-103')).body;
+    expect(hooli).toMatchObject({ name: 'Hooli, Inc.', email: 'ops@hooli.test' });
+    expect((await h.call('GET', '/v1/customers/crm-100')).body.metadata).toEqual({ tier: 'gold' });
+
+    const before = await counts();
+    const second = await upload('customers', CUSTOMERS);
+    expect(second.body.counts).toEqual({ rows: 5, created: 0, updated: 0, unchanged: 3, refused: 2 });
+    expect(await counts()).toEqual(before);
+
+    // A changed cell is an update, naming the column.
+    const changed = await upload('customers', 'externalRef,name\ncrm-101,Umbrella Corp\n');
+    expect(changed.body.results).toEqual([expect.objectContaining({ line: 2, outcome: 'updated', changes: ['name'] })]);
+  });
+
+  it('imports entitlements with their legacy keys, then devices; seat limits refuse per row', async () => {
+    const entitlements = [
+      'externalRef,customer,offering,key,orderRef,endsAt,seats,metadata.source',
+      'ent-1,crm-100,studio-pro,LEGACY-AAAA-0001,SO-1,2027-06-30T00:00:00Z,2,old-crm',
+      'ent-2,crm-101,studio-pro,,SO-2,,,',
+      'ent-3,crm-999,studio-pro,,,,,',
+      'ent-4,crm-100,no-such-offering,,,,,',
+      'ent-5,crm-100,studio-pro,LEGACY-AAAA-0001,,,,',
+      'ent-6,crm-100,studio-pro,,,,lots,',
+    ].join('\n');
+    const dry = await upload('entitlements', entitlements, true);
+    expect(dry.body.counts).toMatchObject({ created: 2, refused: 4 });
+    const r = await upload('entitlements', entitlements);
+    expect(r.body.counts).toMatchObject({ rows: 6, created: 2, refused: 4 });
+    expect(r.body.results.filter((x: { outcome: string }) => x.outcome === 'refused')).toMatchObject([
+      { line: 4, code: 'UNKNOWN_REFERENCE', field: 'customer' },
+      { line: 5, code: 'UNKNOWN_REFERENCE', field: 'offering' },
+      { line: 6, code: 'DUPLICATE_CODE', field: 'key' },
+      { line: 7, code: 'INVALID_REQUEST', field: 'seats' },
+    ]);
+    const e1 = (await h.call('GET', '/v1/entitlements/ent-1')).body;
+    expect(e1).toMatchObject({ key: 'LEGACY-AAAA-0001', orderRef: 'SO-1', metadata: { source: 'old-crm' } });
+    expect(e1.effective.seats).toBe(2);
+
+    const devices = ['entitlement,fingerprint,name,platform', ...[1, 2, 3].map((i) => `ent-1,${fp(`imp-${i}`)},host-${i},linux`)].join('\n');
+    const activated = await upload('activations', devices);
+    expect(activated.body.counts).toMatchObject({ created: 2, refused: 1 });
+    expect(activated.body.results[2]).toMatchObject({ line: 4, outcome: 'refused', code: 'SEAT_LIMIT_REACHED' });
+    // The legacy key validates through the client API on an imported device.
+    expect((await asLicense(h, 'LEGACY-AAAA-0001')('validate', { fingerprint: fp('imp-1') })).body).toMatchObject({ valid: true, code: 'VALID' });
+    const again = await upload('activations', devices);
+    expect(again.body.counts).toMatchObject({ created: 0, unchanged: 2, refused: 1 });
+  });
+
+  it('refuses a file with unknown or missing columns before any row, changing nothing', async () => {
+    const before = await counts();
+    const unknown = await upload('customers', 'externalRef,name,phone\ncrm-900,X,123\n');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ code: 'INVALID_REQUEST', details: { columns: ['phone'] } });
+    const missing = await upload('entitlements', 'externalRef,customer\nent-9,crm-100\n');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toMatchObject({ columns: ['offering'] });
+    const json = await h.call('POST', '/v1/imports?kind=customers', { externalRef: 'x' });
+    expect(json.status).toBe(400);
+    expect((await h.call('POST', '/v1/imports?kind=customers&extra=1', 'a', { headers: { 'content-type': 'text/csv' } })).status).toBe(400);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('an unreadable row (a wrong number of cells, a broken quote) is refused at its line; the others go on', async () => {
+    const r = await upload('customers', 'externalRef,name\ncrm-200,Fine\ncrm-202,a,b\ncrm-203,Also fine\ncrm-201,"Broken\n');
+    expect(r.status).toBe(200);
+    expect(r.body.counts).toMatchObject({ created: 2, refused: 2 });
+    expect(r.body.results.map((x: { line: number; outcome: string }) => [x.line, x.outcome])).toEqual([
+      [2, 'created'],
+      [3, 'refused'],
+      [4, 'created'],
+      [5, 'refused'],
+    ]);
+    expect(r.body.results[1]).toMatchObject({ code: 'INVALID_REQUEST', field: 'csv' });
+  });
+});
