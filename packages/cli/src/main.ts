@@ -7,6 +7,7 @@ import type * as Core from '@leasehold/server';
 import type { Config, OfflineActivationRequest } from '@leasehold/server';
 import { registerMigrateOffering } from './migrate-offering.js';
 import { ApiFailure, registerSupportCommands } from './support.js';
+import { importCsvFile, importKeygenFile, registerCatalogCommands, type CsvImportOptions } from './imports.js';
 
 /**
  * `leasehold` — the operator's command line. Commands that touch data open the database named by
@@ -227,10 +228,22 @@ program
 
 program
   .command('import')
-  .description('Restore a `leasehold export` file into an empty account of this database (SQLite or PostgreSQL), in one transaction')
-  .argument('<file>', 'a file written by `leasehold export`')
+  .description(
+    'Restore a `leasehold export` file into an empty account of this database (SQLite or PostgreSQL), in one transaction; or import a CSV file (customers, entitlements, activations) or a Keygen export (--from keygen) over the API',
+  )
+  .argument('<file>', 'a file written by `leasehold export`, a .csv file, or a Keygen export (JSON:API)')
   .option('--account <id>', 'the account (default: the only one)')
-  .action(async (file: string, opts: { account?: string }) => {
+  .option('--kind <kind>', 'what the CSV holds: customers, entitlements or activations (default: the word in the file name)')
+  .option('--from <system>', 'the file is an export of another system: keygen')
+  .option('--dry-run', 'CSV or Keygen: say what would be created, updated and refused; change nothing')
+  .option('--report <file>', 'CSV: where to write the refused rows (default: <file>.errors.csv)')
+  .option('--url <url>', 'CSV or Keygen: the server (default: $LEASEHOLD_URL, or HOST and PORT of the configuration)')
+  .option('--api-key <key>', 'CSV or Keygen: API key (default: $LEASEHOLD_API_KEY)')
+  .option('--json', 'CSV or Keygen: print the whole report as JSON')
+  .action(async (file: string, opts: { account?: string; from?: string } & CsvImportOptions) => {
+    if (opts.from !== undefined && opts.from !== 'keygen') throw new Error(`--from ${opts.from}: the importers are for keygen`);
+    if (opts.from === 'keygen') return importKeygenFile(file, opts, serverUrl);
+    if (/\.csv$/i.test(file) || opts.kind) return importCsvFile(file, opts, serverUrl);
     const config = core.loadConfig();
     await requireAnAccount(config);
     const started = await core.openServices(config);
@@ -356,6 +369,7 @@ const serverUrl = () => {
 };
 registerMigrateOffering(program, serverUrl);
 registerSupportCommands(program, serverUrl);
+registerCatalogCommands(program, serverUrl);
 
 program
   .command('help')

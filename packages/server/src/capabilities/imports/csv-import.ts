@@ -2,17 +2,14 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { ImportKind, ImportReport, ImportRowResult } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
-import { DomainError, fromStore, invalid } from '../../platform/domain/errors.js';
-import type { Tx } from '../../platform/domain/ports.js';
+import { DomainError } from '../../platform/domain/errors.js';
+import { eachInTransactions } from './run.js';
 import { applyCsvRow, checkHeader, refOf } from './csv-rows.js';
 import type { ImportDeps, Upserted } from './upserts.js';
 
 /** How many rows of each sort the report lists; the counts count them all. */
 const LISTED_REFUSED = 10_000;
 const LISTED_OTHERS = 1_000;
-
-/** Thrown to roll a dry run's transaction back once every row has been tried in it. */
-class DryRunDone extends Error {}
 
 interface Row {
   line: number;
@@ -98,24 +95,6 @@ export async function importCsv(
     if (room) report.results.push(result);
     else report.truncated = true;
   };
-  const tryRow = async (tx: Tx, row: Row): Promise<void> => {
-    const ref = refOf(kind, row.cells);
-    try {
-      const done: Upserted = await applyCsvRow(tx, ctx, deps, kind, row.cells);
-      note({
-        line: row.line,
-        outcome: done.outcome,
-        ref,
-        id: opts.dryRun && done.outcome === 'created' ? null : done.id,
-        code: null,
-        message: null,
-        field: null,
-        ...(done.changes ? { changes: done.changes } : {}),
-      });
-    } catch (raised) {
-      throw Object.assign(refusalOf(raised), { row, ref });
-    }
-  };
   const refuse = (line: number, ref: string | null, error: DomainError) =>
     note({
       line,
@@ -126,50 +105,23 @@ export async function importCsv(
       message: error.message,
       field: typeof error.details?.['field'] === 'string' ? error.details['field'] : null,
     });
-
-  const rows = rowsOf(kind, source);
-  if (opts.dryRun) {
-    await ctx.store
-      .write(async (tx) => {
-        for await (const row of rows) {
-          if ('broken' in row) refuse(row.line, null, row.broken);
-          else {
-            try {
-              await tryRow(tx, row);
-            } catch (error) {
-              const r = error as DomainError & { row: Row; ref: string | null };
-              if (!(r instanceof DomainError)) throw error;
-              refuse(r.row.line, r.ref, r);
-            }
-          }
-        }
-        throw new DryRunDone();
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof DryRunDone)) throw error;
+  type Item = Row | { line: number; broken: DomainError };
+  await eachInTransactions<Item, Upserted | null>(ctx, opts.dryRun, rowsOf(kind, source), {
+    apply: async (tx, item) => ('broken' in item ? null : applyCsvRow(tx, ctx, deps, kind, item.cells)),
+    done: (item, done) => {
+      if ('broken' in item) return refuse(item.line, null, item.broken);
+      note({
+        line: item.line,
+        outcome: done!.outcome,
+        ref: refOf(kind, item.cells),
+        id: opts.dryRun && done!.outcome === 'created' ? null : done!.id,
+        code: null,
+        message: null,
+        field: null,
+        ...(done!.changes ? { changes: done!.changes } : {}),
       });
-    return report;
-  }
-  for await (const row of rows) {
-    if ('broken' in row) {
-      refuse(row.line, null, row.broken);
-      continue;
-    }
-    try {
-      await ctx.store.write((tx) => tryRow(tx, row));
-    } catch (error) {
-      const r = error as DomainError & { row?: Row; ref: string | null };
-      if (!(r instanceof DomainError) || !r.row) throw error;
-      refuse(r.row.line, r.ref, r);
-    }
-  }
+    },
+    refuse: (item, error) => refuse(item.line, 'broken' in item ? null : refOf(kind, item.cells), error),
+  });
   return report;
-}
-
-/** A row's refusal: a rule's DomainError, or what the store refused (a unique index) as one. */
-function refusalOf(raised: unknown): DomainError {
-  if (raised instanceof DomainError) return raised;
-  const fromIndex = fromStore(raised);
-  if (fromIndex) return fromIndex;
-  throw raised;
 }
