@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
-import { ImportQuery, ImportReport } from '@leasehold/contract';
+import { ImportQuery, ImportReport, KeygenImport, KeygenImportReport } from '@leasehold/contract';
 import { contextOf } from '../../access/routes/auth.js';
 import { invalid } from '../../../platform/domain/errors.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { importCsv } from '../csv-import.js';
+import { importKeygen } from '../keygen.js';
 
 const tags = ['imports'];
 
@@ -31,5 +32,22 @@ export function importRoutes(app: App, services: Services): void {
       }
       return importCsv(contextOf(services, req), { keyring: services.keyring }, req.query.kind, body, { dryRun: req.query.dryRun ?? false });
     },
+  });
+
+  app.post('/v1/imports/keygen', {
+    // It makes products, offerings and their key generators: account-wide work.
+    config: { permission: 'products:create' },
+    // An account of 100,000 licenses exports as some tens of megabytes of JSON:API.
+    bodyLimit: 128 * 1024 * 1024,
+    schema: {
+      tags,
+      operationId: 'importKeygen',
+      summary: 'Import a Keygen account from its JSON:API exports (with a dry run)',
+      description:
+        'Send `documents`: the JSON:API answers of Keygen’s list endpoints (products, policies, users, licenses, machines; `included` is read too). Products become products, policies offerings (duration → term, floating/maxMachines → seats, with an `imported` key generator), users customers, licenses entitlements that keep their keys (the devices validate as before), machines activations. Records are matched on their Keygen id (externalRef `keygen:<id>`), so importing again creates nothing; each record commits or is refused on its own. `dryRun: true` changes nothing.',
+      body: KeygenImport,
+      response: answers(200, KeygenImportReport, ['INVALID_REQUEST']),
+    },
+    handler: async (req) => importKeygen(contextOf(services, req), { keyring: services.keyring }, req.body),
   });
 }
