@@ -1,6 +1,7 @@
 import type { Capability } from '../../platform/capability.js';
 import { managementAuth } from '../access/routes/auth.js';
 import { importRoutes } from './routes/imports.js';
+import { catalogFileRoutes } from './routes/catalog-file.js';
 
 /** Bringing records in: CSV imports with a dry run, Keygen's exports, and the catalog as code. */
 export const imports = {
@@ -11,5 +12,6 @@ export const imports = {
   tags: [{ name: 'imports', description: 'CSV and Keygen imports with a dry run; the catalog as a reviewed file (plan, apply)' }],
   routes: (app, services) => {
     importRoutes(app, services);
+    catalogFileRoutes(app, services);
   },
 } satisfies Capability;
