@@ -94,6 +94,23 @@ describe.each(await storeKinds())('CSV imports on %s', (kind) => {
     expect(again.body.counts).toMatchObject({ created: 0, unchanged: 2, refused: 1 });
   });
 
+  it('a key limited to one product imports nothing of another: such rows are refused as unknown', async () => {
+    await h.call('POST', '/v1/products', { code: 'other', name: 'Other' });
+    await h.call('POST', '/v1/offerings', { productId: 'other', code: 'other-std', name: 'Other', licenseModel: 'perpetual' });
+    await h.call('POST', '/v1/entitlements', { customerId: 'crm-100', offeringId: 'other-std', externalRef: 'ent-other' });
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'studio only', role: 'admin', productId: 'studio' })).body.key;
+    const r = await h.call('POST', '/v1/imports?kind=activations', `entitlement,fingerprint\nent-other,${fp('scoped-1')}\n`, {
+      key,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(r.body.results).toEqual([expect.objectContaining({ line: 2, outcome: 'refused', code: 'UNKNOWN_REFERENCE' })]);
+    const e = await h.call('POST', '/v1/imports?kind=entitlements', 'externalRef,customer,offering\nent-x,crm-100,other-std\n', {
+      key,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(e.body.results).toEqual([expect.objectContaining({ outcome: 'refused', code: 'UNKNOWN_REFERENCE', field: 'offering' })]);
+  });
+
   it('refuses a file with unknown or missing columns before any row, changing nothing', async () => {
     const before = await counts();
     const unknown = await upload('customers', 'externalRef,name,phone\ncrm-900,X,123\n');
