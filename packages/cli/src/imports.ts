@@ -106,8 +106,15 @@ export async function importCsvFile(file: string, opts: CsvImportOptions, defaul
   const refused = (report['results'] as Json[]).filter((r) => r['outcome'] === 'refused');
   if (refused.length > 0) {
     const out = opts.report ?? `${file.replace(/\.csv$/i, '')}.errors.csv`;
-    const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-    writeFileSync(out, ['line,ref,code,column,message', ...refused.map((r) => [r['line'], r['ref'], r['code'], r['field'], r['message']].map(cell).join(','))].join('\n') + '\n');
+    const cell = (v: unknown) =>
+      v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
+    writeFileSync(
+      out,
+      [
+        'line,ref,code,column,message',
+        ...refused.map((r) => [r['line'], r['ref'], r['code'], r['field'], r['message']].map(cell).join(',')),
+      ].join('\n') + '\n',
+    );
     process.stderr.write(`error report: ${out}\n`);
     process.exitCode = 1;
   }
@@ -127,19 +134,32 @@ export async function importKeygenFile(file: string, opts: CsvImportOptions, def
   process.stdout.write(
     columns(
       ['KEYGEN TYPE', 'CREATED', 'UPDATED', 'UNCHANGED', 'REFUSED'],
-      Object.entries(report['counts'] as Record<string, Json>).map(([t, c]) => [t, c['created'], c['updated'], c['unchanged'], c['refused']]),
+      Object.entries(report['counts'] as Record<string, Json>).map(([t, c]) => [
+        t,
+        c['created'],
+        c['updated'],
+        c['unchanged'],
+        c['refused'],
+      ]),
     ),
   );
   const refused = (report['results'] as Json[]).filter((r) => r['outcome'] === 'refused');
   if (refused.length > 0) {
-    process.stdout.write(columns(['TYPE', 'KEYGEN ID', 'CODE', 'WHY'], refused.map((r) => [r['type'], r['keygenId'], r['code'], r['message']])));
+    process.stdout.write(
+      columns(
+        ['TYPE', 'KEYGEN ID', 'CODE', 'WHY'],
+        refused.map((r) => [r['type'], r['keygenId'], r['code'], r['message']]),
+      ),
+    );
     process.exitCode = 1;
   }
 }
 
 /** `leasehold catalog plan|apply <catalog.yaml>`: the file read here, the diff and the transaction on the server. */
 export function registerCatalogCommands(program: Command, defaultUrl: () => string): void {
-  const catalog = program.command('catalog').description('The catalog as code: products, features and offerings kept in a reviewed YAML file');
+  const catalog = program
+    .command('catalog')
+    .description('The catalog as code: products, features and offerings kept in a reviewed YAML file');
   const read = (file: string) => {
     try {
       return parseYaml(readFileSync(file, 'utf8')) as unknown;
@@ -153,13 +173,17 @@ export function registerCatalogCommands(program: Command, defaultUrl: () => stri
     const sign = { create: '+', change: '~', remove: '-' } as Record<string, string>;
     for (const c of changes) {
       const reach = c['entitlements'] > 0 ? `  (${c['entitlements']} entitlement${c['entitlements'] === 1 ? '' : 's'})` : '';
-      process.stdout.write(`${sign[c['action']]} ${c['resource']} ${c['product']}${c['resource'] === 'product' ? '' : '/' + c['code']}${reach}\n`);
+      process.stdout.write(
+        `${sign[c['action']]} ${c['resource']} ${c['product']}${c['resource'] === 'product' ? '' : '/' + c['code']}${reach}\n`,
+      );
       for (const [field, d] of Object.entries(c['fields'] as Record<string, Json>)) {
         process.stdout.write(`    ${field}: ${JSON.stringify(d['from'])} → ${JSON.stringify(d['to'])}\n`);
       }
     }
     const n = (a: string) => changes.filter((c) => c['action'] === a).length;
-    process.stdout.write(`${applied ? 'Applied' : 'Plan'}: ${n('create')} to create, ${n('change')} to change, ${n('remove')} to remove.\n`);
+    process.stdout.write(
+      `${applied ? 'Applied' : 'Plan'}: ${n('create')} to create, ${n('change')} to change, ${n('remove')} to remove.\n`,
+    );
   };
   const common = (c: Command) =>
     c
@@ -167,17 +191,19 @@ export function registerCatalogCommands(program: Command, defaultUrl: () => stri
       .option('--url <url>', 'the server (default: $LEASEHOLD_URL, or HOST and PORT of the configuration)')
       .option('--api-key <key>', 'API key (default: $LEASEHOLD_API_KEY)')
       .option('--json', 'print the plan as JSON');
-  common(catalog.command('plan').description('Show what applying the file would create, change and remove, and the entitlements each change reaches')).action(
-    async (file: string, opts: ApiOptions & { json?: boolean }) => {
-      const plan = await send(opts, defaultUrl, '/v1/catalog/plan', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ catalog: read(file) }),
-      });
-      if (opts.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
-      else print(plan, false);
-    },
-  );
+  common(
+    catalog
+      .command('plan')
+      .description('Show what applying the file would create, change and remove, and the entitlements each change reaches'),
+  ).action(async (file: string, opts: ApiOptions & { json?: boolean }) => {
+    const plan = await send(opts, defaultUrl, '/v1/catalog/plan', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ catalog: read(file) }),
+    });
+    if (opts.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+    else print(plan, false);
+  });
   common(catalog.command('apply').description('Apply the file in one transaction: every change, or none')).action(
     async (file: string, opts: ApiOptions & { json?: boolean }) => {
       const plan = await send(opts, defaultUrl, '/v1/catalog/apply', {

@@ -272,7 +272,8 @@ program
 /** The passphrase an export's secrets are sealed under: from a file (its first line) or the environment. */
 function exportPassphrase(file: string | undefined): string {
   const passphrase = file !== undefined ? readFileSync(file, 'utf8').split('\n')[0]! : process.env['LEASEHOLD_EXPORT_PASSPHRASE'];
-  if (!passphrase) throw new Error('give the export passphrase with --passphrase-file or LEASEHOLD_EXPORT_PASSPHRASE (12 characters or more)');
+  if (!passphrase)
+    throw new Error('give the export passphrase with --passphrase-file or LEASEHOLD_EXPORT_PASSPHRASE (12 characters or more)');
   return passphrase;
 }
 

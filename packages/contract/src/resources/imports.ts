@@ -21,7 +21,9 @@ export const ImportRowResult = Type.Object({
   line: Type.Integer({ description: 'The line of the row in the file (the header is line 1)' }),
   outcome: Type.Enum(IMPORT_OUTCOMES),
   ref: Type.Union([Type.String(), Type.Null()], { description: 'The row’s externalRef (a fingerprint for an activation)' }),
-  id: Type.Union([Type.String(), Type.Null()], { description: 'The record created or updated (null when refused; in a dry run, the id it would have)' }),
+  id: Type.Union([Type.String(), Type.Null()], {
+    description: 'The record created or updated (null when refused; in a dry run, the id it would have)',
+  }),
   code: Type.Union([Type.String(), Type.Null()], { description: 'Why the row was refused: a stable error code' }),
   message: Type.Union([Type.String(), Type.Null()]),
   field: Type.Union([Type.String(), Type.Null()], { description: 'The column at fault, when one is' }),
@@ -68,7 +70,11 @@ export const KeygenImport = Type.Object(
         links: Type.Optional(Type.Unknown()),
         meta: Type.Optional(Type.Unknown()),
       }),
-      { minItems: 1, maxItems: 1000, description: 'JSON:API documents as Keygen’s list endpoints answer them (GET /v1/accounts/<a>/products, …)' },
+      {
+        minItems: 1,
+        maxItems: 1000,
+        description: 'JSON:API documents as Keygen’s list endpoints answer them (GET /v1/accounts/<a>/products, …)',
+      },
     ),
     dryRun: Type.Optional(Type.Boolean({ default: false })),
   },
@@ -112,10 +118,7 @@ export type CatalogProduct = Static<typeof CatalogProduct>;
  * A reviewed catalog (catalog.yaml as JSON): the products it lists are managed by it — their
  * features and offerings are exactly those listed; products it does not list are left alone.
  */
-export const CatalogFile = Type.Object(
-  { products: Type.Array(CatalogProduct, { maxItems: 200 }) },
-  { additionalProperties: false },
-);
+export const CatalogFile = Type.Object({ products: Type.Array(CatalogProduct, { maxItems: 200 }) }, { additionalProperties: false });
 export type CatalogFile = Static<typeof CatalogFile>;
 
 export const CATALOG_ACTIONS = ['create', 'change', 'remove'] as const;

@@ -62,7 +62,12 @@ describe.each(pairs)('an account exported from %s and imported into %s', (from, 
       /* until generated */
     }
     codes = (await source.call('GET', `/v1/code-batches/${batch.id}/codes?limit=10`)).body.data.map((c: { code: string }) => c.code);
-    const redeemed = await source.call('POST', '/v1/client/redeem', { code: codes[0], customer: { name: 'Jo', email: 'jo@example.test' } }, { key: null });
+    const redeemed = await source.call(
+      'POST',
+      '/v1/client/redeem',
+      { code: codes[0], customer: { name: 'Jo', email: 'jo@example.test' } },
+      { key: null },
+    );
     expect(redeemed.status, JSON.stringify(redeemed.body)).toBe(201);
     await source.call('POST', '/v1/key-generators', { productId: 'studio', kind: 'pattern', pattern: { pattern: 'STU-XXXX-XXXX-####' } });
   });
@@ -83,19 +88,33 @@ describe.each(pairs)('an account exported from %s and imported into %s', (from, 
     expect(byKind(lines, 'event').length).toBeGreaterThan(10);
     // No secret in clear: not a license key, not a partner code.
     const text = JSON.stringify(lines);
-    for (const l of openExport(lines, PASSPHRASE).filter((l) => l.kind === 'entitlement')) expect(text).not.toContain((l as { key: string }).key);
+    for (const l of openExport(lines, PASSPHRASE).filter((l) => l.kind === 'entitlement'))
+      expect(text).not.toContain((l as { key: string }).key);
     for (const c of codes) expect(text).not.toContain(c);
 
     await expect(importAccount(contextFor(target), lines, { passphrase: 'not the passphrase' })).rejects.toThrow(/passphrase/);
     const counts = await importAccount(contextFor(target), lines, { passphrase: PASSPHRASE });
-    expect(counts).toMatchObject({ product: 1, feature: 2, offering: 2, customer: 3, entitlement: 4, activation: 3, partner: 1, code_batch: 1, partner_code: 5, key_generator: 1 });
+    expect(counts).toMatchObject({
+      product: 1,
+      feature: 2,
+      offering: 2,
+      customer: 3,
+      entitlement: 4,
+      activation: 3,
+      partner: 1,
+      code_batch: 1,
+      partner_code: 5,
+      key_generator: 1,
+    });
     const again = await exported(contextFor(target));
     // The target account had its own events before the import (its creation); every imported record is there as it was.
     const ids = new Set(lines.map(identityOf));
     expect(openExport(again, PASSPHRASE).filter((l) => ids.has(identityOf(l)))).toEqual(openExport(lines, PASSPHRASE));
 
     // The keys work on the new server: a device activated before validates after the move.
-    const opened = openExport(lines, PASSPHRASE).filter((l) => l.kind === 'entitlement') as Array<Extract<ExportLine, { kind: 'entitlement' }>>;
+    const opened = openExport(lines, PASSPHRASE).filter((l) => l.kind === 'entitlement') as Array<
+      Extract<ExportLine, { kind: 'entitlement' }>
+    >;
     const validated = await asLicense(target, opened[0]!.key)('validate', { fingerprint: fp('transfer-0') });
     expect(validated.body).toMatchObject({ valid: true, code: 'VALID' });
     expect((await asLicense(target, opened[2]!.key)('validate', { fingerprint: fp('transfer-2') })).body.code).toBe('SUSPENDED');
@@ -104,7 +123,12 @@ describe.each(pairs)('an account exported from %s and imported into %s', (from, 
     // Partner codes keep their state: the redeemed one is redeemed, the others still redeem (once).
     expect((await target.call('GET', `/v1/codes/check?code=${codes[0]}`)).body).toMatchObject({ authentic: true, state: 'redeemed' });
     expect((await target.call('GET', `/v1/codes/check?code=${codes[1]}`)).body).toMatchObject({ authentic: true, redeemable: true });
-    const r = await target.call('POST', '/v1/client/redeem', { code: codes[1], customer: { name: 'Al', email: 'al@example.test' } }, { key: null });
+    const r = await target.call(
+      'POST',
+      '/v1/client/redeem',
+      { code: codes[1], customer: { name: 'Al', email: 'al@example.test' } },
+      { key: null },
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     // The pattern generator goes on making keys here.
     const made = await target.call('POST', '/v1/entitlements', { customerId: 'crm-2', offeringId: 'studio-pro' });

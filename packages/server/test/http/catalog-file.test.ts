@@ -97,7 +97,8 @@ describe.each(await storeKinds())('the catalog as code on %s', (kind) => {
   });
 
   it('apply is all or nothing: one refused change leaves every other undone', async () => {
-    const bad = CATALOG.replace('seats: 10', 'seats: 12').replace('{ denoise: true }', '{ denoise: true, upscale: 2 }') +
+    const bad =
+      CATALOG.replace('seats: 10', 'seats: 12').replace('{ denoise: true }', '{ denoise: true, upscale: 2 }') +
       `  - code: extras\n    name: Extras\n`;
     const before = await events();
     const applied = await h.call('POST', '/v1/catalog/apply', catalog(bad));
@@ -111,9 +112,11 @@ describe.each(await storeKinds())('the catalog as code on %s', (kind) => {
   });
 
   it('an offering that entitlements hold is retired, not deleted, when the file drops it; its entitlements keep working', async () => {
-    const without = CATALOG.replace(/      - code: studio-pro[\s\S]*?render: 4 }\n/, '');
+    const without = CATALOG.replace(/ {6}- code: studio-pro[\s\S]*?render: 4 }\n/, '');
     const plan = await h.call('POST', '/v1/catalog/plan', catalog(without));
-    expect(plan.body.changes).toEqual([expect.objectContaining({ action: 'remove', resource: 'offering', code: 'studio-pro', entitlements: 2 })]);
+    expect(plan.body.changes).toEqual([
+      expect.objectContaining({ action: 'remove', resource: 'offering', code: 'studio-pro', entitlements: 2 }),
+    ]);
     expect((await h.call('POST', '/v1/catalog/apply', catalog(without))).status).toBe(200);
     expect((await h.call('GET', '/v1/offerings/studio-pro')).status).toBe(404);
     const list = (await h.call('GET', '/v1/entitlements?limit=10')).body.data;

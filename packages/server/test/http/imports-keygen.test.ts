@@ -74,7 +74,10 @@ describe.each(await storeKinds())('the Keygen importer on %s', (kind) => {
 
     // Legacy keys keep working: the imported machine validates with the key it always had.
     const adaClient = asLicense(h, 'C1B6DE-39A6E3-DE1529-8559A0-4AF593-V3');
-    expect((await adaClient('validate', { fingerprint: '4b:1e:9a:22:0c:7f|C02XK1ABJG5H' })).body).toMatchObject({ valid: true, code: 'VALID' });
+    expect((await adaClient('validate', { fingerprint: '4b:1e:9a:22:0c:7f|C02XK1ABJG5H' })).body).toMatchObject({
+      valid: true,
+      code: 'VALID',
+    });
     const grace = asLicense(h, '4F2A9C-88D1E0-77B3A2-0C9E11-5D6F42-V3');
     expect((await grace('validate', { fingerprint: 'WIN-7H2K9QP-0001-9F3A' })).body).toMatchObject({ valid: true, code: 'VALID' });
     // A key the customer types in lower case still finds its license (keys are normalised).

@@ -34,7 +34,11 @@ async function offeringAsWritten(tx: Tx, o: OfferingRecord): Promise<Record<stri
   const rules = [];
   for (const rule of o.activationRules) {
     if (rule.type === 'requires') {
-      rules.push(rule.productId ? { type: rule.type, productId: await code('product', rule.productId) } : { type: rule.type, offeringId: await code('offering', rule.offeringId!) });
+      rules.push(
+        rule.productId
+          ? { type: rule.type, productId: await code('product', rule.productId) }
+          : { type: rule.type, offeringId: await code('offering', rule.offeringId!) },
+      );
     } else if (rule.type === 'excludes') {
       rules.push({ type: rule.type, offeringIds: await Promise.all(rule.offeringIds.map((id) => code('offering', id))) });
     } else rules.push(rule);
@@ -74,17 +78,21 @@ async function stepsFor(tx: Tx, ctx: Context, file: CatalogFile): Promise<Step[]
     steps.push({ order, change: { fields: {}, entitlements: 0, ...change }, run });
   const seen = new Set<string>();
   for (const p of file.products) {
-    if (seen.has(p.code)) throw new DomainError('DUPLICATE_CODE', `The file lists product ${p.code} twice.`, { field: 'products', code: p.code });
+    if (seen.has(p.code))
+      throw new DomainError('DUPLICATE_CODE', `The file lists product ${p.code} twice.`, { field: 'products', code: p.code });
     seen.add(p.code);
     const product = await tx.products.find(p.code);
     if (!product || product.code !== p.code) {
       step(0, { action: 'create', resource: 'product', product: p.code, code: p.code }, () =>
         insertProduct(tx, ctx, { code: p.code, name: p.name, ...(p.metadata ? { metadata: p.metadata } : {}) }),
       );
-      for (const f of p.features ?? []) step(1, { action: 'create', resource: 'feature', product: p.code, code: f.code }, () => insertFeature(tx, ctx, p.code, f));
+      for (const f of p.features ?? [])
+        step(1, { action: 'create', resource: 'feature', product: p.code, code: f.code }, () => insertFeature(tx, ctx, p.code, f));
       for (const o of p.offerings ?? []) {
         await refuseForeignOffering(tx, o, null);
-        step(2, { action: 'create', resource: 'offering', product: p.code, code: o.code }, () => insertOffering(tx, ctx, { ...o, productId: p.code }));
+        step(2, { action: 'create', resource: 'offering', product: p.code, code: o.code }, () =>
+          insertOffering(tx, ctx, { ...o, productId: p.code }),
+        );
       }
       continue;
     }
@@ -115,8 +123,10 @@ async function stepsForProduct(
 
   const productFields = differences(product as unknown as Record<string, unknown>, { name: p.name, metadata: p.metadata });
   if (Object.keys(productFields).length > 0) {
-    step(0, { action: 'change', resource: 'product', product: p.code, code: p.code, fields: productFields, entitlements: reach(offerings) }, () =>
-      updateProductIn(tx, ctx, product.id, Object.fromEntries(Object.entries(productFields).map(([k, d]) => [k, d.to]))),
+    step(
+      0,
+      { action: 'change', resource: 'product', product: p.code, code: p.code, fields: productFields, entitlements: reach(offerings) },
+      () => updateProductIn(tx, ctx, product.id, Object.fromEntries(Object.entries(productFields).map(([k, d]) => [k, d.to]))),
     );
   }
 
@@ -134,7 +144,10 @@ async function stepsForProduct(
         code: f.code,
       });
     }
-    const fields = differences(current as unknown as Record<string, unknown>, { name: f.name, unit: f.unit } satisfies Partial<FeatureCreate>);
+    const fields = differences(current as unknown as Record<string, unknown>, {
+      name: f.name,
+      unit: f.unit,
+    } satisfies Partial<FeatureCreate>);
     if (Object.keys(fields).length > 0) {
       step(1, { action: 'change', resource: 'feature', product: p.code, code: f.code, fields, entitlements: reach(usersOf(f.code)) }, () =>
         updateFeatureIn(tx, ctx, product.id, current.id, Object.fromEntries(Object.entries(fields).map(([k, d]) => [k, d.to]))),
@@ -145,13 +158,17 @@ async function stepsForProduct(
   for (const o of p.offerings ?? []) {
     const current = await refuseForeignOffering(tx, o, product.id);
     if (!current) {
-      step(2, { action: 'create', resource: 'offering', product: p.code, code: o.code }, () => insertOffering(tx, ctx, { ...o, productId: product.id }));
+      step(2, { action: 'create', resource: 'offering', product: p.code, code: o.code }, () =>
+        insertOffering(tx, ctx, { ...o, productId: product.id }),
+      );
       continue;
     }
     const fields = differences(await offeringAsWritten(tx, current), o as unknown as Record<string, unknown>, ['code']);
     if (Object.keys(fields).length > 0) {
-      step(2, { action: 'change', resource: 'offering', product: p.code, code: o.code, fields, entitlements: holders.get(current.id) ?? 0 }, () =>
-        updateOfferingIn(tx, ctx, current.id, Object.fromEntries(Object.entries(fields).map(([k, d]) => [k, d.to]))),
+      step(
+        2,
+        { action: 'change', resource: 'offering', product: p.code, code: o.code, fields, entitlements: holders.get(current.id) ?? 0 },
+        () => updateOfferingIn(tx, ctx, current.id, Object.fromEntries(Object.entries(fields).map(([k, d]) => [k, d.to]))),
       );
     }
   }
@@ -165,14 +182,17 @@ async function stepsForProduct(
   }
   const listedFeatures = new Set((p.features ?? []).map((f) => f.code));
   for (const f of features.filter((x) => !listedFeatures.has(x.code))) {
-    step(4, { action: 'remove', resource: 'feature', product: p.code, code: f.code, entitlements: reach(usersOf(f.code)) }, () => removeFeature(tx, ctx, f));
+    step(4, { action: 'remove', resource: 'feature', product: p.code, code: f.code, entitlements: reach(usersOf(f.code)) }, () =>
+      removeFeature(tx, ctx, f),
+    );
   }
 }
 
 /** A feature something still sets (an unlisted retired offering, an override) is retired, not deleted. */
 async function removeFeature(tx: Tx, ctx: Context, f: FeatureRecord): Promise<unknown> {
   const used =
-    (await tx.offerings.usingFeature(f.productId, f.code)).length > 0 || (await tx.entitlements.overridingFeature(f.productId, f.code, 1)).length > 0;
+    (await tx.offerings.usingFeature(f.productId, f.code)).length > 0 ||
+    (await tx.entitlements.overridingFeature(f.productId, f.code, 1)).length > 0;
   return used ? retireFeatureIn(tx, ctx, f.productId, f.id) : deleteFeatureIn(tx, ctx, f.productId, f.id);
 }
 

@@ -32,7 +32,7 @@ async function* rowsOf(kind: ImportKind, source: Readable): AsyncGenerator<Row |
       info: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        const line = (error as Error & { lines?: number } | undefined)?.lines ?? 0;
+        const line = (error as (Error & { lines?: number }) | undefined)?.lines ?? 0;
         const message = error?.message ?? 'unreadable row';
         unreadable.push({ line, broken: new DomainError('INVALID_REQUEST', `The row cannot be read: ${message}`, { field: 'csv' }) });
       },

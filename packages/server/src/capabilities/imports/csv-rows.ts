@@ -30,9 +30,13 @@ export function checkHeader(kind: ImportKind, header: string[]): void {
   const known = new Set([...spec.required, ...spec.optional]);
   const unknown = header.filter((h) => !known.has(h) && !(spec.metadata && /^metadata\.[^.]{1,64}$/.test(h)));
   if (unknown.length > 0) {
-    throw invalid('csv', `Unknown column(s) for ${kind}: ${unknown.join(', ')}. Columns: ${[...known].join(', ')}${spec.metadata ? ', metadata.<key>' : ''}.`, {
-      columns: unknown,
-    });
+    throw invalid(
+      'csv',
+      `Unknown column(s) for ${kind}: ${unknown.join(', ')}. Columns: ${[...known].join(', ')}${spec.metadata ? ', metadata.<key>' : ''}.`,
+      {
+        columns: unknown,
+      },
+    );
   }
   const missing = spec.required.filter((c) => !header.includes(c));
   if (missing.length > 0) throw invalid('csv', `A ${kind} file needs the column(s) ${missing.join(', ')}.`, { columns: missing });

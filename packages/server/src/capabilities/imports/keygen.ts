@@ -43,7 +43,10 @@ function scalars(metadata: unknown): Record<string, string | number | boolean | 
   if (!metadata || typeof metadata !== 'object') return {};
   return Object.fromEntries(
     Object.entries(metadata as Record<string, unknown>)
-      .filter(([k, v]) => k.length <= 64 && (v === null || ['number', 'boolean'].includes(typeof v) || (typeof v === 'string' && v.length <= 1000)))
+      .filter(
+        ([k, v]) =>
+          k.length <= 64 && (v === null || ['number', 'boolean'].includes(typeof v) || (typeof v === 'string' && v.length <= 1000)),
+      )
       .slice(0, 60),
   ) as Record<string, string | number | boolean | null>;
 }
@@ -104,16 +107,33 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
   // One list in type order, so a dry run tries them all in its one transaction.
   const items = TYPES.flatMap((type) => [...byType.get(type)!.values()].map((r) => ({ type, r })));
   const countsOf = (type: string) => (report.counts[type] ??= emptyCounts());
+  // Records made in a transaction not yet committed: later records of its chunk name them.
+  const tentative = new Map<string, string>();
+  const known = { get: (k: string) => made.get(k) ?? tentative.get(k) } as Map<string, string>;
   await eachInTransactions<{ type: KeygenType; r: KeygenResource }, Upserted>(ctx, dryRun, items, {
-    apply: (tx, { type, r }) => importOne(tx, ctx, deps, type, r, made),
+    apply: async (tx, { type, r }) => {
+      const u = await importOne(tx, ctx, deps, type, r, known);
+      tentative.set(`${type}:${r.id}`, u.id);
+      return u;
+    },
+    rolledBack: () => tentative.clear(),
     done: ({ type, r }, u) => {
       const counts = countsOf(type);
       counts.rows++;
       counts[u.outcome]++;
+      tentative.delete(`${type}:${r.id}`);
       made.set(`${type}:${r.id}`, u.id);
-      report.results.push({ type, keygenId: r.id, outcome: u.outcome, id: dryRun && u.outcome === 'created' ? null : u.id, code: null, message: null });
+      report.results.push({
+        type,
+        keygenId: r.id,
+        outcome: u.outcome,
+        id: dryRun && u.outcome === 'created' ? null : u.id,
+        code: null,
+        message: null,
+      });
     },
     refuse: ({ type, r }, error) => {
+      tentative.delete(`${type}:${r.id}`);
       const counts = countsOf(type);
       counts.rows++;
       counts.refused++;
@@ -126,9 +146,13 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
 function requireMade(made: Map<string, string>, type: string, id: string | undefined, field: string): string {
   const found = id === undefined ? undefined : made.get(`${type}:${id}`);
   if (!found) {
-    throw new DomainError('UNKNOWN_REFERENCE', `The ${field} ${id === undefined ? 'is not named' : `${id} is not in the export (or was refused)`}.`, {
-      field,
-    });
+    throw new DomainError(
+      'UNKNOWN_REFERENCE',
+      `The ${field} ${id === undefined ? 'is not named' : `${id} is not in the export (or was refused)`}.`,
+      {
+        field,
+      },
+    );
   }
   return found;
 }
@@ -149,11 +173,17 @@ async function importOne(
       const existing = await tx.products.find(code);
       if (existing) {
         if (existing.metadata['keygenId'] !== r.id) {
-          throw new DomainError('DUPLICATE_CODE', `A product with code ${code} exists and did not come from this Keygen product.`, { field: 'code' });
+          throw new DomainError('DUPLICATE_CODE', `A product with code ${code} exists and did not come from this Keygen product.`, {
+            field: 'code',
+          });
         }
         return { outcome: 'unchanged', id: existing.id };
       }
-      const product = await insertProduct(tx, ctx, { code, name: name.slice(0, 200), metadata: { ...scalars(a['metadata']), keygenId: r.id } });
+      const product = await insertProduct(tx, ctx, {
+        code,
+        name: name.slice(0, 200),
+        metadata: { ...scalars(a['metadata']), keygenId: r.id },
+      });
       return { outcome: 'created', id: product.id };
     }
     case 'policies': {
@@ -162,7 +192,9 @@ async function importOne(
       const existing = await tx.offerings.find(wanted.code);
       if (existing) {
         if (existing.metadata['keygenId'] !== r.id) {
-          throw new DomainError('DUPLICATE_CODE', `An offering with code ${wanted.code} exists and did not come from this policy.`, { field: 'code' });
+          throw new DomainError('DUPLICATE_CODE', `An offering with code ${wanted.code} exists and did not come from this policy.`, {
+            field: 'code',
+          });
         }
         return { outcome: 'unchanged', id: existing.id };
       }
@@ -173,7 +205,8 @@ async function importOne(
     }
     case 'users': {
       const email = text(a['email']);
-      const name = text(a['fullName']) ?? ([text(a['firstName']), text(a['lastName'])].filter(Boolean).join(' ') || email || `Keygen user ${r.id}`);
+      const name =
+        text(a['fullName']) ?? ([text(a['firstName']), text(a['lastName'])].filter(Boolean).join(' ') || email || `Keygen user ${r.id}`);
       return upsertCustomer(tx, ctx, {
         externalRef: `keygen:${r.id}`,
         name: name.slice(0, 200),
@@ -205,12 +238,18 @@ async function importOne(
         ...(created ? { startsAt: created } : {}),
         endsAt: expiry ?? null,
         ...(maxMachines !== undefined && maxMachines > 0 && maxMachines !== offering.seats ? { overrides: { seats: maxMachines } } : {}),
-        metadata: { ...scalars(a['metadata']), keygenId: r.id, ...(text(a['name']) ? { keygenName: text(a['name'])!.slice(0, 1000) } : {}) },
+        metadata: {
+          ...scalars(a['metadata']),
+          keygenId: r.id,
+          ...(text(a['name']) ? { keygenName: text(a['name'])!.slice(0, 1000) } : {}),
+        },
       });
       const suspended = a['suspended'] === true || a['status'] === 'SUSPENDED';
       const current = (await tx.entitlements.find(upserted.id))!;
       if (suspended && current.state === 'active') {
-        await mutateIn(tx, ctx, current.id, 'entitlement.suspended', (e) => ({ ...e, state: 'suspended' }), { reason: 'suspended in Keygen' });
+        await mutateIn(tx, ctx, current.id, 'entitlement.suspended', (e) => ({ ...e, state: 'suspended' }), {
+          reason: 'suspended in Keygen',
+        });
         return upserted.outcome === 'unchanged' ? { outcome: 'updated', id: upserted.id, changes: ['state'] } : upserted;
       }
       return upserted;

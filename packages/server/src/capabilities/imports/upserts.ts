@@ -81,16 +81,14 @@ export async function upsertEntitlement(tx: Tx, ctx: Context, input: Entitlement
     throw new DomainError('INVALID_STATE', 'The entitlement has another key: re-key it through the API, not an import.', { field: 'key' });
   }
   const patch: EntitlementPatch = {};
-  const changes: string[] = [];
-  if (input.orderRef !== undefined && input.orderRef !== existing.orderRef) (patch.orderRef = input.orderRef), changes.push('orderRef');
-  if (input.startsAt !== undefined && Date.parse(input.startsAt) !== existing.startsAt) (patch.startsAt = input.startsAt), changes.push('startsAt');
-  if (input.endsAt !== undefined && (input.endsAt === null ? null : Date.parse(input.endsAt)) !== existing.endsAt) {
+  if (input.orderRef !== undefined && input.orderRef !== existing.orderRef) patch.orderRef = input.orderRef;
+  if (input.startsAt !== undefined && Date.parse(input.startsAt) !== existing.startsAt) patch.startsAt = input.startsAt;
+  if (input.endsAt !== undefined && (input.endsAt === null ? null : Date.parse(input.endsAt)) !== existing.endsAt)
     patch.endsAt = input.endsAt;
-    changes.push('endsAt');
-  }
   const seats = input.overrides?.seats;
-  if (seats !== undefined && seats !== (existing.overrides.seats ?? null)) (patch.overrides = { seats }), changes.push('seats');
-  if (input.metadata !== undefined && !same(input.metadata, existing.metadata)) (patch.metadata = input.metadata), changes.push('metadata');
+  if (seats !== undefined && seats !== (existing.overrides.seats ?? null)) patch.overrides = { seats };
+  if (input.metadata !== undefined && !same(input.metadata, existing.metadata)) patch.metadata = input.metadata;
+  const changes = Object.keys(patch).map((k) => (k === 'overrides' ? 'seats' : k));
   if (changes.length === 0) return { outcome: 'unchanged', id: existing.id };
   await updateEntitlementIn(tx, ctx, existing.id, patch);
   return { outcome: 'updated', id: existing.id, changes };
@@ -108,7 +106,8 @@ export async function upsertActivation(
   input: { entitlement: string; device: Omit<ActivateRequest, 'meta'>; meta?: Metadata },
 ): Promise<Upserted> {
   const entitlement = await tx.entitlements.find(input.entitlement);
-  if (!entitlement) throw new DomainError('UNKNOWN_REFERENCE', `No entitlement ${JSON.stringify(input.entitlement)}.`, { field: 'entitlement' });
+  if (!entitlement)
+    throw new DomainError('UNKNOWN_REFERENCE', `No entitlement ${JSON.stringify(input.entitlement)}.`, { field: 'entitlement' });
   const live = await tx.activations.findLive(entitlement.id, input.device.fingerprint);
   const described = { name: input.device.name, platform: input.device.platform, hostname: input.device.hostname };
   const changes = live ? differing(live, described) : [];
@@ -118,7 +117,9 @@ export async function upsertActivation(
     { ...ctx, keyring: deps.keyring, entitlementId: entitlement.id },
     { ...input.device, meta: input.meta ?? { imported: true } },
   );
-  return out.created ? { outcome: 'created', id: out.activation.id } : { outcome: 'updated', id: out.activation.id, changes: changes as string[] };
+  return out.created
+    ? { outcome: 'created', id: out.activation.id }
+    : { outcome: 'updated', id: out.activation.id, changes: changes as string[] };
 }
 
 /** The text of a CSV cell as the type a column needs, refused with the column named. */

@@ -72,8 +72,14 @@ const KDF = { name: 'scrypt' as const, N: 32_768, r: 8, p: 1 };
 const SEAL_PURPOSE = 'account-export';
 
 function exportKey(passphrase: string, kdf: { salt: string; N: number; r: number; p: number }): MasterKey {
-  if (passphrase.length < 12) throw new DomainError('INVALID_REQUEST', 'An export passphrase has at least 12 characters.', { field: 'passphrase' });
-  const material = scryptSync(passphrase, Buffer.from(kdf.salt, 'base64url'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 64 * 1024 * 1024 });
+  if (passphrase.length < 12)
+    throw new DomainError('INVALID_REQUEST', 'An export passphrase has at least 12 characters.', { field: 'passphrase' });
+  const material = scryptSync(passphrase, Buffer.from(kdf.salt, 'base64url'), 32, {
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    maxmem: 64 * 1024 * 1024,
+  });
   return new MasterKey(material);
 }
 
@@ -111,7 +117,11 @@ export async function* exportAccount(ctx: Context, opts: { passphrase: string })
   }
   for (const record of await collect(pages((p) => store.read((tx) => tx.offerings.list({}, p))))) yield { kind: 'offering', record };
   for (const { secretSealed, ...record } of await collect(pages((p) => store.read((tx) => tx.keyGenerators.list({}, p))))) {
-    yield { kind: 'key_generator', record, secret: secretSealed === null ? null : seal(ctx.secrets.decrypt(REMOTE_SECRET_PURPOSE, secretSealed)) };
+    yield {
+      kind: 'key_generator',
+      record,
+      secret: secretSealed === null ? null : seal(ctx.secrets.decrypt(REMOTE_SECRET_PURPOSE, secretSealed)),
+    };
   }
   for (const record of await collect(pages((p) => store.read((tx) => tx.customers.list({}, p))))) yield { kind: 'customer', record };
   const entitlements = await collect(pages((p) => store.read((tx) => tx.entitlements.list({}, p))));
@@ -126,13 +136,14 @@ export async function* exportAccount(ctx: Context, opts: { passphrase: string })
       yield { kind: 'activation', record };
   }
   for (const e of entitlements) {
-    for (const record of await collect(pages((p) => store.read((tx) => tx.leases.listForEntitlement(e.id, p))))) yield { kind: 'lease', record };
+    for (const record of await collect(pages((p) => store.read((tx) => tx.leases.listForEntitlement(e.id, p)))))
+      yield { kind: 'lease', record };
   }
   for (const record of await collect(pages((p) => store.read((tx) => tx.partners.list(p))))) yield { kind: 'partner', record };
   const batches = await collect(pages((p) => store.read((tx) => tx.codeBatches.list({}, p))));
   for (const record of batches) yield { kind: 'code_batch', record };
   for (const b of batches) {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const codes = await store.read((tx) => tx.partnerCodes.ofBatch(b.id, { limit: 1000, afterSerial: after }));
       for (const { hash: _h, sealed, ...record } of codes) yield { kind: 'partner_code', record, code: seal(openCode(ctx, sealed)) };
       if (codes.length < 1000) break;
@@ -148,12 +159,17 @@ export async function* exportAccount(ctx: Context, opts: { passphrase: string })
  * opened with the export's passphrase and sealed and hashed anew under this server's master key,
  * so keys and codes work here as they did there. A version 1 file (keys in clear) still imports.
  */
-export function importAccount(ctx: Context, lines: readonly ExportLine[], opts: { passphrase?: string } = {}): Promise<Record<string, number>> {
+export function importAccount(
+  ctx: Context,
+  lines: readonly ExportLine[],
+  opts: { passphrase?: string } = {},
+): Promise<Record<string, number>> {
   const header = lines[0]?.kind === 'header' ? lines[0] : undefined;
   let opener: MasterKey | undefined;
   const open = (sealed: string) => {
     if (!header) return sealed;
-    if (opts.passphrase === undefined) throw new DomainError('INVALID_REQUEST', 'This export is sealed: give its passphrase.', { field: 'passphrase' });
+    if (opts.passphrase === undefined)
+      throw new DomainError('INVALID_REQUEST', 'This export is sealed: give its passphrase.', { field: 'passphrase' });
     opener ??= exportKey(opts.passphrase, header.kdf);
     try {
       return opener.decrypt(SEAL_PURPOSE, sealed);

@@ -7,7 +7,16 @@ import { applyCatalog, planCatalog } from '../catalog-file.js';
 
 const tags = ['imports'];
 const Body = Type.Object({ catalog: CatalogFile }, { additionalProperties: false });
-const REFUSALS = ['INVALID_REQUEST', 'DUPLICATE_CODE', 'PRODUCT_MISMATCH', 'CHANGE_NOT_ALLOWED', 'UNKNOWN_FEATURE', 'INVALID_FEATURE_VALUE', 'UNKNOWN_REFERENCE', 'IN_USE'] as const;
+const REFUSALS = [
+  'INVALID_REQUEST',
+  'DUPLICATE_CODE',
+  'PRODUCT_MISMATCH',
+  'CHANGE_NOT_ALLOWED',
+  'UNKNOWN_FEATURE',
+  'INVALID_FEATURE_VALUE',
+  'UNKNOWN_REFERENCE',
+  'IN_USE',
+] as const;
 
 /** The catalog as code: a reviewed file of products, features and offerings, planned and applied. */
 export function catalogFileRoutes(app: App, services: Services): void {

@@ -30,7 +30,9 @@ export function importRoutes(app: App, services: Services): void {
       if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') {
         throw invalid('body', 'Send the CSV file as the body with Content-Type: text/csv.');
       }
-      return importCsv(contextOf(services, req), { keyring: services.keyring }, req.query.kind, body, { dryRun: req.query.dryRun ?? false });
+      return importCsv(contextOf(services, req), { keyring: services.keyring }, req.query.kind, body, {
+        dryRun: req.query.dryRun ?? false,
+      });
     },
   });
 
