@@ -177,7 +177,7 @@ describe.each(await storeKinds())('CSV imports on %s', (kind) => {
     expect(report.results.length).toBe(Math.min(LARGE, 1_000));
     expect(report.truncated).toBe(LARGE > 1_000);
     console.log(
-      `${kind}: ${LARGE} customer rows (${(sent / 1e6).toFixed(1)} MB) in ${seconds.toFixed(1)} s, ${Math.round(LARGE / seconds)} rows/s`,
+      `${kind}: ${LARGE} customer rows (${(sent / 1e6).toFixed(2)} MB) in ${seconds.toFixed(1)} s, ${Math.round(LARGE / seconds)} rows/s, RSS +${Math.round((rssPeak - rssBefore) / 1e6)} MB at peak`,
     );
   });
 });
