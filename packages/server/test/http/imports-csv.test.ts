@@ -118,6 +118,20 @@ describe.each(await storeKinds())('CSV imports on %s', (kind) => {
       headers: { 'content-type': 'text/csv' },
     });
     expect(e.body.results).toEqual([expect.objectContaining({ outcome: 'refused', code: 'UNKNOWN_REFERENCE', field: 'offering' })]);
+    // An externalRef another product's entitlement has: the database's unique index refuses it (on
+    // PostgreSQL that ends the dry run's transaction), and the rows after it are still tried.
+    const clash = 'externalRef,customer,offering\nent-other,crm-100,studio-pro\nent-y,crm-100,studio-pro\n';
+    for (const dryRun of [true, false]) {
+      const r = await h.call('POST', `/v1/imports?kind=entitlements${dryRun ? '&dryRun=true' : ''}`, clash, {
+        key,
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.results.map((x: { outcome: string; code: string | null }) => x.code ?? x.outcome)).toEqual([
+        'DUPLICATE_EXTERNAL_REF',
+        'created',
+      ]);
+    }
   });
 
   it('refuses a file with unknown or missing columns before any row, changing nothing', async () => {

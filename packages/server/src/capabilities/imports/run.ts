@@ -40,25 +40,37 @@ export async function eachInTransactions<T, R>(
 ): Promise<void> {
   const { apply, done, refuse } = handlers;
   if (dryRun) {
-    await ctx.store
-      .write(async (tx) => {
-        for await (const item of items) {
-          let result: R;
-          try {
-            result = await apply(tx, item);
-          } catch (raised) {
-            const refusal = refusalOf(raised);
-            if (!refusal) throw raised;
-            refuse(item, refusal);
-            continue;
+    const it = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+    // A refusal by the database itself (a unique index) ends PostgreSQL's transaction: the dry run
+    // goes on in a new one (what the earlier rows would have made is then not seen by later ones).
+    for (let again = true; again;) {
+      again = false;
+      await ctx.store
+        .write(async (tx) => {
+          for (let next = await it.next(); !next.done; next = await it.next()) {
+            const item = next.value;
+            let result: R;
+            try {
+              result = await apply(tx, item);
+            } catch (raised) {
+              if (raised instanceof DomainError) {
+                refuse(item, raised);
+                continue;
+              }
+              const refusal = fromStore(raised);
+              if (!refusal) throw raised;
+              refuse(item, refusal);
+              again = true;
+              break;
+            }
+            done(item, result);
           }
-          done(item, result);
-        }
-        throw new DryRunDone();
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof DryRunDone)) throw error;
-      });
+          throw new DryRunDone();
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof DryRunDone)) throw error;
+        });
+    }
     return;
   }
   const one = async (item: T) => {
