@@ -139,4 +139,17 @@ describe.each(pairs)('an account exported from %s and imported into %s', (from, 
     const lines = await exported(contextFor(source));
     await expect(importAccount(contextFor(target), lines)).rejects.toThrow(/empty account/);
   });
+
+  it('still restores a version 1 file (no header, keys in clear)', async () => {
+    const v1 = openExport(await exported(contextFor(source)), PASSPHRASE);
+    const third = await createHarness(to);
+    try {
+      const counts = await importAccount(contextFor(third), v1);
+      expect(counts).toMatchObject({ entitlement: 4, partner_code: 5 });
+      const key = (v1.find((l) => l.kind === 'entitlement') as Extract<ExportLine, { kind: 'entitlement' }>).key;
+      expect((await asLicense(third, key)('validate', { fingerprint: fp('transfer-0') })).body.code).toBe('VALID');
+    } finally {
+      await third.close();
+    }
+  });
 });
