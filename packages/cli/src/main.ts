@@ -7,6 +7,7 @@ import type * as Core from '@leasehold/server';
 import type { Config, OfflineActivationRequest } from '@leasehold/server';
 import { registerMigrateOffering } from './migrate-offering.js';
 import { ApiFailure, registerSupportCommands } from './support.js';
+import { importCsvFile, importKeygenFile, registerCatalogCommands, type CsvImportOptions } from './imports.js';
 
 /**
  * `leasehold` — the operator's command line. Commands that touch data open the database named by
@@ -207,17 +208,19 @@ apiKeys
 program
   .command('export')
   .description(
-    'Write the whole account (catalog, customers, entitlements with keys, activations, events) as JSON Lines; the file holds license keys in clear',
+    'Write the whole account (catalog, customers, entitlements with keys and history, activations, leases, partners and codes, key generators, events) as JSON Lines; its secrets are sealed under a passphrase',
   )
   .argument('<file>', 'the JSON Lines file to write (never overwritten)')
   .option('--account <id>', 'the account (default: the only one)')
-  .action(async (file: string, opts: { account?: string }) => {
+  .option('--passphrase-file <file>', 'a file holding the passphrase the secrets are sealed under (default: $LEASEHOLD_EXPORT_PASSPHRASE)')
+  .action(async (file: string, opts: { account?: string; passphraseFile?: string }) => {
+    const passphrase = exportPassphrase(opts.passphraseFile);
     const config = core.loadConfig();
     const started = await core.openServices(config);
     try {
       const ctx = cliContext(started.services, opts.account ?? (await onlyAccount(started.services.store)));
       const lines: string[] = [];
-      for await (const line of core.exportAccount(ctx)) lines.push(JSON.stringify(line));
+      for await (const line of core.exportAccount(ctx, { passphrase })) lines.push(JSON.stringify(line));
       writeFileSync(file, lines.join('\n') + '\n', { flag: 'wx', mode: 0o600 });
       process.stderr.write(`exported ${lines.length} records to ${file}\n`);
     } finally {
@@ -227,10 +230,23 @@ program
 
 program
   .command('import')
-  .description('Restore a `leasehold export` file into an empty account of this database (SQLite or PostgreSQL), in one transaction')
-  .argument('<file>', 'a file written by `leasehold export`')
+  .description(
+    'Restore a `leasehold export` file into an empty account of this database (SQLite or PostgreSQL), in one transaction; or import a CSV file (customers, entitlements, activations) or a Keygen export (--from keygen) over the API',
+  )
+  .argument('<file>', 'a file written by `leasehold export`, a .csv file, or a Keygen export (JSON:API)')
   .option('--account <id>', 'the account (default: the only one)')
-  .action(async (file: string, opts: { account?: string }) => {
+  .option('--kind <kind>', 'what the CSV holds: customers, entitlements or activations (default: the word in the file name)')
+  .option('--from <system>', 'the file is an export of another system: keygen')
+  .option('--dry-run', 'CSV or Keygen: say what would be created, updated and refused; change nothing')
+  .option('--report <file>', 'CSV: where to write the refused rows (default: <file>.errors.csv)')
+  .option('--url <url>', 'CSV or Keygen: the server (default: $LEASEHOLD_URL, or HOST and PORT of the configuration)')
+  .option('--api-key <key>', 'CSV or Keygen: API key (default: $LEASEHOLD_API_KEY)')
+  .option('--json', 'CSV or Keygen: print the whole report as JSON')
+  .option('--passphrase-file <file>', 'an export: the file holding its passphrase (default: $LEASEHOLD_EXPORT_PASSPHRASE)')
+  .action(async (file: string, opts: { account?: string; from?: string; passphraseFile?: string } & CsvImportOptions) => {
+    if (opts.from !== undefined && opts.from !== 'keygen') throw new Error(`--from ${opts.from}: the importers are for keygen`);
+    if (opts.from === 'keygen') return importKeygenFile(file, opts, serverUrl);
+    if (/\.csv$/i.test(file) || opts.kind) return importCsvFile(file, opts, serverUrl);
     const config = core.loadConfig();
     await requireAnAccount(config);
     const started = await core.openServices(config);
@@ -241,7 +257,8 @@ program
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Core.ExportLine);
-      const counts = await core.importAccount(ctx, lines);
+      const sealed = lines[0]?.kind === 'header';
+      const counts = await core.importAccount(ctx, lines, sealed ? { passphrase: exportPassphrase(opts.passphraseFile) } : {});
       process.stdout.write(
         Object.entries(counts)
           .map(([kind, n]) => `${kind.padEnd(12)} ${n}`)
@@ -251,6 +268,14 @@ program
       await started.close();
     }
   });
+
+/** The passphrase an export's secrets are sealed under: from a file (its first line) or the environment. */
+function exportPassphrase(file: string | undefined): string {
+  const passphrase = file !== undefined ? readFileSync(file, 'utf8').split('\n')[0]! : process.env['LEASEHOLD_EXPORT_PASSPHRASE'];
+  if (!passphrase)
+    throw new Error('give the export passphrase with --passphrase-file or LEASEHOLD_EXPORT_PASSPHRASE (12 characters or more)');
+  return passphrase;
+}
 
 function cliContext(services: Core.Services, accountId: string) {
   return {
@@ -356,6 +381,7 @@ const serverUrl = () => {
 };
 registerMigrateOffering(program, serverUrl);
 registerSupportCommands(program, serverUrl);
+registerCatalogCommands(program, serverUrl);
 
 program
   .command('help')

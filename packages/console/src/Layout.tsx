@@ -13,6 +13,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/customers', label: 'Customers' },
   { to: '/entitlements', label: 'Entitlements' },
   { to: '/migrations', label: 'Migrations' },
+  { to: '/imports', label: 'Imports' },
   { to: '/releases', label: 'Releases' },
   { to: '/events', label: 'Event log' },
   { to: '/api-keys', label: 'API keys', admin: true },

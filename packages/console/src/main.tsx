@@ -12,6 +12,7 @@ import { CustomerPage, Customers } from './pages/Customers';
 import { Entitlements } from './pages/Entitlements';
 import { EntitlementPage } from './pages/entitlement/EntitlementPage';
 import { Migrations } from './pages/migrations/Migrations';
+import { Imports } from './pages/imports/Imports';
 import { Events } from './pages/Events';
 import { SearchPage } from './pages/Search';
 import { ApiKeys, SigningKeys, StaffUsers } from './pages/Access';
@@ -45,6 +46,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="entitlements" element={<Entitlements />} />
               <Route path="entitlements/:id" element={<EntitlementPage />} />
               <Route path="migrations" element={<Migrations />} />
+              <Route path="imports" element={<Imports />} />
               <Route path="releases" element={<Releases />} />
               <Route path="releases/:id" element={<ReleasePage />} />
               <Route path="events" element={<Events />} />

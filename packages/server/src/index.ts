@@ -13,5 +13,5 @@ export { answerOfflineActivation, type OfflineActivationRequest } from './capabi
 export { offlineResponseFile } from './capabilities/licensing/routes/offline.js';
 export { openapiDocument } from './openapi-document.js';
 export { backupDatabase, inspectDatabase, restoreDatabase } from './backup.js';
-export { exportAccount, importAccount, type ExportLine } from './capabilities/transfer/account-transfer.js';
+export { exportAccount, importAccount, openExport, identityOf, type ExportLine } from './capabilities/transfer/account-transfer.js';
 export { aggregateClusterMetrics } from './platform/http/cluster-metrics.js';

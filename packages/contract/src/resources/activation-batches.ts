@@ -9,18 +9,25 @@ export const BatchDevice = Type.Object(
     platform: Type.Optional(Type.String({ maxLength: 100 })),
     hostname: Type.Optional(Type.String({ maxLength: 255 })),
     user: Type.Optional(Type.String({ maxLength: 200 })),
+    replaces: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'For action rehost: the fingerprint of the device this one replaces' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type BatchDevice = Static<typeof BatchDevice>;
 
-export const ACTIVATION_BATCH_ACTIONS = ['activate', 'deactivate'] as const;
+export const ACTIVATION_BATCH_ACTIONS = ['activate', 'deactivate', 'rehost'] as const;
 export const ACTIVATION_BATCH_STATES = ['pending', 'running', 'completed', 'failed'] as const;
 
 export const ActivationBatchCreate = Type.Object(
   {
     entitlementId: IdOrCode,
-    action: Type.Optional(Type.Enum(ACTIVATION_BATCH_ACTIONS, { description: 'activate (default) or deactivate' })),
+    action: Type.Optional(
+      Type.Enum(ACTIVATION_BATCH_ACTIONS, {
+        description: 'activate (default), deactivate, or rehost (each device names the one it `replaces`, within the rehost limit)',
+      }),
+    ),
     devices: Type.Optional(Type.Array(BatchDevice, { minItems: 1, maxItems: 50_000 })),
     csv: Type.Optional(
       Type.String({
@@ -48,6 +55,7 @@ export const ActivationBatch = Type.Object(
       deactivated: Type.Integer(),
       notActive: Type.Integer(),
       refused: Type.Integer(),
+      rehosted: Type.Optional(Type.Integer({ description: 'Devices that replaced another (action rehost)' })),
     }),
     refusals: Type.Record(Type.String(), Type.Integer(), { description: 'Refused items by error code' }),
     error: Type.Union([Type.String(), Type.Null()]),
@@ -59,7 +67,7 @@ export const ActivationBatch = Type.Object(
 );
 export type ActivationBatch = Static<typeof ActivationBatch>;
 
-export const BATCH_ITEM_OUTCOMES = ['pending', 'activated', 'already_active', 'deactivated', 'not_active', 'refused'] as const;
+export const BATCH_ITEM_OUTCOMES = ['pending', 'activated', 'already_active', 'deactivated', 'not_active', 'refused', 'rehosted'] as const;
 
 export const ActivationBatchItem = Type.Object({
   line: Type.Integer({ description: 'Position in the request (1-based)' }),

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, killAll, removeDir, runCli, startServer, tempDataDir } from '../support/processes.js';
 import { createPostgresDatabase, storeKinds } from '../support/stores.js';
+import { identityOf, openExport, type ExportLine } from '../../src/capabilities/transfer/account-transfer.js';
+
+const PASSPHRASE = 'a passphrase for the move';
 
 const kinds = await storeKinds();
 
@@ -50,18 +53,20 @@ describe.runIf(kinds.includes('postgres'))('leasehold export, then import on the
     await server.stop();
 
     const file = join(from, 'account.jsonl');
-    const out = await runCli(['export', file], { LEASEHOLD_DATA_DIR: from });
+    const out = await runCli(['export', file], { LEASEHOLD_DATA_DIR: from, LEASEHOLD_EXPORT_PASSPHRASE: PASSPHRASE });
     expect(out.code, out.stderr).toBe(0);
     const lines = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as ExportLine);
     expect(lines.filter((l) => l.kind === 'entitlement')).toHaveLength(1);
+    // The key travels sealed under the passphrase, never in clear.
+    expect(readFileSync(file, 'utf8')).not.toContain(e.key);
 
     const pg = await createPostgresDatabase();
     drop = pg.drop;
     const targetKey = `lh_${randomBytes(24).toString('hex')}`;
-    const env = { DATABASE_URL: pg.url, LEASEHOLD_DATA_DIR: to, LEASEHOLD_ADMIN_KEY: targetKey };
+    const env = { DATABASE_URL: pg.url, LEASEHOLD_DATA_DIR: to, LEASEHOLD_ADMIN_KEY: targetKey, LEASEHOLD_EXPORT_PASSPHRASE: PASSPHRASE };
     const imported = await runCli(['import', file], env);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/entitlement\s+1/);
@@ -69,12 +74,12 @@ describe.runIf(kinds.includes('postgres'))('leasehold export, then import on the
 
     const back = join(to, 'again.jsonl');
     expect((await runCli(['export', back], env)).code).toBe(0);
-    const ids = new Set(lines.map((l) => l.record.id));
+    const ids = new Set(lines.map(identityOf));
     const again = readFileSync(back, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(again.filter((l) => ids.has(l.record.id))).toEqual(lines);
+      .map((l) => JSON.parse(l) as ExportLine);
+    expect(openExport(again, PASSPHRASE).filter((l) => ids.has(identityOf(l)))).toEqual(openExport(lines, PASSPHRASE));
 
     server = await startServer({ ...env, LOG_LEVEL: 'warn' });
     const validated = await asLicense(server.url, e.key, 'validate', { fingerprint: 'device-transfer-1' });

@@ -369,6 +369,28 @@ const ROWS: Record<string, Row> = {
     request: (o) => ({ url: `/v1/activation-batches/${o.activationBatchId}/leases` }),
   },
   'GET /v1/usage': { area: 'read', reach: 'list', request: () => ({ url: '/v1/usage' }) },
+  // A CSV import answers per row; sent as JSON (not text/csv) it is refused whoever asks. A scoped
+  // key's rows naming another product's records are refused rows (imports-csv.test.ts).
+  'POST /v1/imports': {
+    area: 'entitlements',
+    reach: 'inert',
+    request: () => ({ url: '/v1/imports?kind=activations', body: { csv: 'x' } }),
+  },
+  'POST /v1/imports/keygen': {
+    area: 'catalog',
+    reach: 'account',
+    request: () => ({ url: '/v1/imports/keygen', body: { documents: [{ data: [] }] } }),
+  },
+  'POST /v1/catalog/plan': {
+    area: 'read',
+    reach: 'list',
+    request: () => ({ url: '/v1/catalog/plan', body: { catalog: { products: [] } } }),
+  },
+  'POST /v1/catalog/apply': {
+    area: 'catalog',
+    reach: 'account',
+    request: () => ({ url: '/v1/catalog/apply', body: { catalog: { products: [] } } }),
+  },
   'GET /v1/entitlements/:id/usage': {
     area: 'read',
     reach: 'hidden',

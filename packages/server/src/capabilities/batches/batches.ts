@@ -22,6 +22,11 @@ export async function requireBatch(tx: Tx, id: string): Promise<ActivationBatchR
 export function createActivationBatch(ctx: Context, input: ActivationBatchCreate): Promise<ActivationBatchRecord> {
   if ((input.devices === undefined) === (input.csv === undefined)) throw invalid('devices', 'Send either devices or csv.');
   const devices = input.devices ?? devicesFromCsv(input.csv!);
+  if (input.action === 'rehost') {
+    const missing = devices.findIndex((d) => !d.replaces);
+    if (missing >= 0)
+      throw invalid('devices', `Device ${missing + 1}: a rehost names the device it replaces (replaces).`, { line: missing + 1 });
+  }
   return ctx.store.write(async (tx) => {
     const entitlement = await requireEntitlement(tx, input.entitlementId);
     const record: ActivationBatchRecord = {

@@ -2,8 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { invalid } from '../../platform/domain/errors.js';
 import type { BatchDeviceInput } from './ports.js';
 
-const COLUMNS = ['fingerprint', 'name', 'platform', 'hostname', 'user'] as const;
-const MAX = { fingerprint: 200, name: 200, platform: 100, hostname: 255, user: 200 } as const;
+const COLUMNS = ['fingerprint', 'name', 'platform', 'hostname', 'user', 'replaces'] as const;
+const MAX = { fingerprint: 200, name: 200, platform: 100, hostname: 255, user: 200, replaces: 200 } as const;
 export const MAX_DEVICES = 50_000;
 
 /**

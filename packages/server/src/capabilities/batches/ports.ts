@@ -1,9 +1,9 @@
 /** What batch activations ask of storage; the store implements it (capabilities/batches/store/). */
 import type { Page, PageRequest } from '../../platform/domain/model.js';
 
-export type BatchAction = 'activate' | 'deactivate';
+export type BatchAction = 'activate' | 'deactivate' | 'rehost';
 export type BatchState = 'pending' | 'running' | 'completed' | 'failed';
-export type ItemOutcome = 'pending' | 'activated' | 'already_active' | 'deactivated' | 'not_active' | 'refused';
+export type ItemOutcome = 'pending' | 'activated' | 'already_active' | 'deactivated' | 'not_active' | 'refused' | 'rehosted';
 
 export interface BatchResults {
   activated: number;
@@ -11,6 +11,8 @@ export interface BatchResults {
   deactivated: number;
   notActive: number;
   refused: number;
+  /** Batches before rehosts existed have none. */
+  rehosted?: number;
 }
 
 /** Many devices activated (or deactivated) on one entitlement by a background job. */
@@ -39,6 +41,8 @@ export interface BatchDeviceInput {
   platform?: string | undefined;
   hostname?: string | undefined;
   user?: string | undefined;
+  /** Rehost: the fingerprint of the live device this one replaces. */
+  replaces?: string | undefined;
 }
 
 export interface BatchItemRecord {

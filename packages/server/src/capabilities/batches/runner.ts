@@ -7,6 +7,7 @@ import { DomainError, fromStore } from '../../platform/domain/errors.js';
 import { recordEvent } from '../events/record.js';
 import { activateIn } from '../licensing/activations/activate.js';
 import { endByVendor } from '../licensing/activations/vendor.js';
+import { rehostIn } from './rehost.js';
 import type { ClientContext } from '../licensing/activations/license.js';
 import type { Keyring } from '../licensing/leases/keyring.js';
 import type { ActivationBatchRecord, BatchItemRecord } from './ports.js';
@@ -115,6 +116,11 @@ async function handle(tx: Tx, ctx: ClientContext, b: ActivationBatchRecord, item
       await endByVendor(tx, ctx, live);
       return { ...item, outcome: 'deactivated', activationId: live.id };
     }
+    if (b.action === 'rehost') {
+      const { replaces, ...device } = item.device;
+      const out = await rehostIn(tx, ctx, replaces!, { ...device, meta: { activationBatchId: b.id, replaces: replaces! } });
+      return { ...item, outcome: 'rehosted', activationId: out.activation.id, lease: out.lease.token };
+    }
     const out = await activateIn(tx, ctx, { ...item.device, meta: { activationBatchId: b.id } }, { offline: true });
     return {
       ...item,
@@ -136,6 +142,7 @@ function count(b: ActivationBatchRecord, item: BatchItemRecord): void {
   else if (item.outcome === 'already_active') r.alreadyActive++;
   else if (item.outcome === 'deactivated') r.deactivated++;
   else if (item.outcome === 'not_active') r.notActive++;
+  else if (item.outcome === 'rehosted') r.rehosted = (r.rehosted ?? 0) + 1;
   else if (item.outcome === 'refused') {
     r.refused++;
     b.refusals[item.code!] = (b.refusals[item.code!] ?? 0) + 1;

@@ -270,7 +270,12 @@ export async function mutateIn(
 }
 
 export function updateEntitlement(ctx: Context, ref: string, patch: EntitlementPatch): Promise<EntitlementView> {
-  return mutate(ctx, ref, 'entitlement.updated', async (current, offering, tx) => {
+  return ctx.store.write((tx) => updateEntitlementIn(tx, ctx, ref, patch));
+}
+
+/** `updateEntitlement` inside the caller's transaction (CSV imports update rows one transaction each). */
+export function updateEntitlementIn(tx: Tx, ctx: Context, ref: string, patch: EntitlementPatch): Promise<EntitlementView> {
+  return mutateIn(tx, ctx, ref, 'entitlement.updated', async (current, offering, tx) => {
     await checkOverrides(tx, offering, patch.overrides);
     const next: EntitlementRecord = { ...current };
     if (patch.orderRef !== undefined) next.orderRef = patch.orderRef;

@@ -36,7 +36,16 @@ export function createKeyGenerator(
   ctx: Context,
   input: KeyGeneratorCreate,
 ): Promise<{ generator: KeyGeneratorRecord; secret: string | null }> {
-  return ctx.store.write(async (tx) => {
+  return ctx.store.write((tx) => insertKeyGenerator(tx, ctx, input));
+}
+
+/** `createKeyGenerator` inside the caller's transaction (an import sets imported keys for the offerings it makes). */
+export function insertKeyGenerator(
+  tx: Tx,
+  ctx: Context,
+  input: KeyGeneratorCreate,
+): Promise<{ generator: KeyGeneratorRecord; secret: string | null }> {
+  return (async () => {
     if (!input.productId && !input.offeringId) throw invalid('productId', 'Name the product or the offering the generator is for.');
     const offering = input.offeringId ? await requireOffering(tx, input.offeringId) : null;
     const product = input.productId ? await requireProduct(tx, input.productId) : await requireProduct(tx, offering!.productId);
@@ -71,7 +80,7 @@ export function createKeyGenerator(
       after: snapshot(generator),
     });
     return { generator, secret };
-  });
+  })();
 }
 
 export function getKeyGenerator(ctx: Context, id: string): Promise<KeyGeneratorRecord> {
