@@ -24,3 +24,4 @@ export * from './resources/webhooks.js';
 export * from './resources/erasure.js';
 export * from './versions.js';
 export * from './resources/releases.js';
+export * from './resources/portal.js';

@@ -18,6 +18,7 @@ import { integrations } from './capabilities/integrations/capability.js';
 import { keys } from './capabilities/keys/capability.js';
 import { partners } from './capabilities/partners/capability.js';
 import { batches } from './capabilities/batches/capability.js';
+import { portal, portalUsers } from './capabilities/portal/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
@@ -41,6 +42,8 @@ const LIST = [
   partners,
   batches,
   integrations,
+  portalUsers,
+  portal,
 ] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;
