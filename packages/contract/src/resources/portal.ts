@@ -65,6 +65,9 @@ export const PortalSignIn = Type.Object(
     account: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'The vendor account (`acc_…`), when the email and password open several' }),
     ),
+    customer: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'The customer (`cus_…`), when the email and password open the portal of several' }),
+    ),
   },
   { additionalProperties: false },
 );

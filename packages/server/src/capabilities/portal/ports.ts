@@ -6,7 +6,7 @@ import type { PortalLinkPurpose, PortalLinkRecord, PortalSessionRecord, PortalUs
 export interface PortalUsersPort {
   find(id: string): Promise<PortalUserRecord | undefined>;
   listOfCustomer(customerId: string, page: PageRequest): Promise<Page<PortalUserRecord>>;
-  /** Refuses an email another live user of the account has with the store's conflict (`portal_user.email`). */
+  /** Refuses an email another live user of the same customer has with the store's conflict (`portal_user.email`). */
   insert(u: PortalUserRecord): Promise<void>;
   update(u: PortalUserRecord): Promise<void>;
   /** Disables the user, ends their sessions and voids their unused links; the email is freed. */

@@ -99,15 +99,26 @@ export async function acceptInvitation(
  */
 export async function portalSignIn(
   deps: SignInDeps & { throttle: SignInThrottle },
-  input: { email: string; password: string; account?: string | undefined; address: string; userAgent: string | null; requestId: string | null },
+  input: {
+    email: string;
+    password: string;
+    account?: string | undefined;
+    customer?: string | undefined;
+    address: string;
+    userAgent: string | null;
+    requestId: string | null;
+  },
 ): Promise<PortalSignedIn> {
   const email = normalizeEmail(input.email);
-  const candidates = (await deps.directory.findByEmail(email)).filter((c) => input.account === undefined || c.user.accountId === input.account);
+  const candidates = (await deps.directory.findByEmail(email)).filter(
+    (c) => (input.account === undefined || c.user.accountId === input.account) && (input.customer === undefined || c.user.customerId === input.customer),
+  );
   const matched = await passwordMatches(deps.throttle, { email, password: input.password, address: input.address }, candidates);
   if (matched.length > 1) {
-    throw new DomainError('ACCOUNT_REQUIRED', 'This email and password open the portals of several vendors; choose one and send it as account.', {
+    // Only someone who proved the password for each of them learns of these portals.
+    throw new DomainError('ACCOUNT_REQUIRED', 'This email and password open several portals; choose one and send its account and customer.', {
       field: 'account',
-      accounts: matched.map((m) => ({ id: m.user.accountId, name: m.accountName })),
+      accounts: matched.map((m) => ({ id: m.user.accountId, name: m.accountName, customerId: m.user.customerId })),
     });
   }
   deps.throttle.succeed(email);

@@ -19,7 +19,7 @@ export function vendorRoutes(app: App, services: Services): void {
       description:
         'Creates the portal user (state `invited`) and a single-use invitation link that expires (LEASEHOLD_PORTAL_INVITATION_HOURS). ' +
         'With LEASEHOLD_SMTP_URL set the link is emailed and `invitationUrl` is null; without, the answer carries the link to pass on. ' +
-        'An email is unique among the account\'s portal users that are not disabled (409 DUPLICATE_CODE).',
+        "An email is unique among the customer's portal users that are not disabled (409 DUPLICATE_CODE).",
       params: IdParams,
       body: PortalUserCreate,
       response: answers(201, PortalInvitationOut, ['NOT_FOUND', 'DUPLICATE_CODE']),

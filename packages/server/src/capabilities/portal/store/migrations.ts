@@ -19,8 +19,15 @@ const tables: Migration = {
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('portal_users_pk', ['account_id', 'id'])
       .execute();
-    // A disabled user's email is rewritten (as staff users'), so the address is free for a new invitation.
-    await db.schema.createIndex('portal_users_account_email').unique().on('portal_users').columns(['account_id', 'email']).execute();
+    // Unique per customer, not per account: inviting an address must not tell one customer's admin
+    // that another customer of the vendor has it. A disabled user's email is rewritten (as staff
+    // users'), so the address is free for a new invitation.
+    await db.schema
+      .createIndex('portal_users_customer_email')
+      .unique()
+      .on('portal_users')
+      .columns(['account_id', 'customer_id', 'email'])
+      .execute();
     // Sign-in may name no account: every account's user of an email.
     await db.schema.createIndex('portal_users_by_email').on('portal_users').column('email').execute();
     await db.schema.createIndex('portal_users_by_customer').on('portal_users').columns(['account_id', 'customer_id', 'id']).execute();
