@@ -186,7 +186,7 @@ export const Actor = Type.Object({
       Type.Literal('portal_user'),
     ],
     {
-      description: 'integration: an inbound billing webhook (id `stripe` or `generic`); portal_user: a customer\'s person in the portal',
+      description: "integration: an inbound billing webhook (id `stripe` or `generic`); portal_user: a customer's person in the portal",
     },
   ),
   id: Type.Union([Type.String(), Type.Null()]),

@@ -66,7 +66,11 @@ export const PortalSignIn = Type.Object(
       Type.String({ minLength: 1, maxLength: 64, description: 'The vendor account (`acc_…`), when the email and password open several' }),
     ),
     customer: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 64, description: 'The customer (`cus_…`), when the email and password open the portal of several' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'The customer (`cus_…`), when the email and password open the portal of several',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -531,13 +531,28 @@ const ROWS: Record<string, Row> = {
   'POST /v1/customers/:id/portal-users': {
     area: 'customers',
     reach: 'account',
-    request: (o, n) => ({ url: `/v1/customers/${o.customerRef}/portal-users`, body: { email: `p${n}@acme.test`, name: 'P', role: 'member' } }),
+    request: (o, n) => ({
+      url: `/v1/customers/${o.customerRef}/portal-users`,
+      body: { email: `p${n}@acme.test`, name: 'P', role: 'member' },
+    }),
   },
-  'GET /v1/customers/:id/portal-users': { area: 'read', reach: 'account', request: (o) => ({ url: `/v1/customers/${o.customerRef}/portal-users` }) },
+  'GET /v1/customers/:id/portal-users': {
+    area: 'read',
+    reach: 'account',
+    request: (o) => ({ url: `/v1/customers/${o.customerRef}/portal-users` }),
+  },
   'GET /v1/portal-users/:id': { area: 'read', reach: 'account', request: () => ({ url: '/v1/portal-users/pu_unknown' }) },
-  'PATCH /v1/portal-users/:id': { area: 'customers', reach: 'account', request: () => ({ url: '/v1/portal-users/pu_unknown', body: { name: 'X' } }) },
+  'PATCH /v1/portal-users/:id': {
+    area: 'customers',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-users/pu_unknown', body: { name: 'X' } }),
+  },
   'DELETE /v1/portal-users/:id': { area: 'customers', reach: 'account', request: () => ({ url: '/v1/portal-users/pu_unknown' }) },
-  'POST /v1/portal-users/:id/invitation': { area: 'customers', reach: 'account', request: () => ({ url: '/v1/portal-users/pu_unknown/invitation' }) },
+  'POST /v1/portal-users/:id/invitation': {
+    area: 'customers',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-users/pu_unknown/invitation' }),
+  },
 };
 
 const ok = async (res: Promise<Reply>, what: string) => {

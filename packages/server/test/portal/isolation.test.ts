@@ -47,10 +47,22 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
     const customer = (await h.call('POST', '/v1/customers', { name }, { key })).body;
     const ent = (await h.call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: 'studio-pro' }, { key })).body;
     const activated = await asLicense(h, ent.key)('activate', { fingerprint: fp(`${name}-device`) });
-    const invited = await h.call('POST', `/v1/customers/${customer.id}/portal-users`, { email: `admin@${name}.test`, name, role: 'admin' }, { key });
+    const invited = await h.call(
+      'POST',
+      `/v1/customers/${customer.id}/portal-users`,
+      { email: `admin@${name}.test`, name, role: 'admin' },
+      { key },
+    );
     if (invited.status !== 201) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
     const client = await accept(h, tokenOfUrl(invited.body.invitationUrl));
-    return { customerId: customer.id, entitlementId: ent.id, activationId: activated.body.activation.id, userId: invited.body.portalUser.id, key: ent.key, client };
+    return {
+      customerId: customer.id,
+      entitlementId: ent.id,
+      activationId: activated.body.activation.id,
+      userId: invited.body.portalUser.id,
+      key: ent.key,
+      client,
+    };
   }
 
   /** Everything an aimed request could change of a target, read by its vendor's staff. */
@@ -71,7 +83,12 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
     a = first.client;
     b = await customerWithPortal('bravo', h.adminKey);
     c = await customerWithPortal('charlie', other.adminKey);
-    const setup = await h.call('POST', '/v1/session/setup', { email: 'staff@vendor.test', name: 'Staff', password: 'staff password 1' }, { key: null });
+    const setup = await h.call(
+      'POST',
+      '/v1/session/setup',
+      { email: 'staff@vendor.test', name: 'Staff', password: 'staff password 1' },
+      { key: null },
+    );
     staffCookie = String([setup.headers['set-cookie']].flat()[0]).split(';')[0]!;
   });
   afterAll(() => h?.close());

@@ -46,7 +46,11 @@ describe.each(await storeKinds())('the customer portal (%s)', (kind) => {
     const mail = sink.next('ada@acme.test');
     const res = await h.call('POST', `/v1/customers/${customerId}/portal-users`, { email: 'Ada@Acme.test', name: 'Ada', role: 'admin' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ invitationUrl: null, emailed: true, portalUser: { email: 'ada@acme.test', role: 'admin', state: 'invited' } });
+    expect(res.body).toMatchObject({
+      invitationUrl: null,
+      emailed: true,
+      portalUser: { email: 'ada@acme.test', role: 'admin', state: 'invited' },
+    });
     adaId = res.body.portalUser.id;
     const text = await mail;
     expect(text).toContain(`${PUBLIC_URL}/portal/accept#token=`);
@@ -97,11 +101,14 @@ describe.each(await storeKinds())('the customer portal (%s)', (kind) => {
   });
 
   it('failed sign-ins are limited per email, even with the right password after', async () => {
-    for (let i = 0; i < 4; i++) await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'nope nope' }, { key: null });
+    for (let i = 0; i < 4; i++)
+      await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'nope nope' }, { key: null });
     const locked = await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'correct horse battery' }, { key: null });
     expect(locked.status).toBe(429);
     h.clock.advance(15 * 60_000 + 1);
-    expect((await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'correct horse battery' }, { key: null })).status).toBe(201);
+    expect(
+      (await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'correct horse battery' }, { key: null })).status,
+    ).toBe(201);
   });
 
   it('a passwordless link signs in once; asking for one answers the same for unknown addresses', async () => {
@@ -149,7 +156,10 @@ describe.each(await storeKinds())('the customer portal (%s)', (kind) => {
   });
 
   it('a write without the session CSRF token is refused and changes nothing', async () => {
-    const res = await h.call('POST', `/v1/portal/entitlements/${entitlement.id}/key`, undefined, { key: null, headers: { cookie: ada.cookie } });
+    const res = await h.call('POST', `/v1/portal/entitlements/${entitlement.id}/key`, undefined, {
+      key: null,
+      headers: { cookie: ada.cookie },
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.details.reason).toBe('csrf');
   });
@@ -192,12 +202,25 @@ describe.each(await storeKinds())('the customer portal (%s)', (kind) => {
   it("the history lists what the customer's people did in the portal", async () => {
     const history = await ada.call('GET', '/v1/portal/history?limit=100');
     const types = history.body.data.map((e: { type: string }) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['portal_user.joined', 'portal_user.signed_in', 'entitlement.key_revealed', 'activation.deactivated', 'portal_user.invited']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'portal_user.joined',
+        'portal_user.signed_in',
+        'entitlement.key_revealed',
+        'activation.deactivated',
+        'portal_user.invited',
+      ]),
+    );
     expect(history.body.data.every((e: { actor: { type: string } }) => e.actor.type === 'portal_user')).toBe(true);
   });
 
   it('sign-out needs the CSRF token, ends the session and clears the cookie', async () => {
-    const signedIn = await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'correct horse battery' }, { key: null });
+    const signedIn = await h.call(
+      'POST',
+      '/v1/portal/session',
+      { email: 'ada@acme.test', password: 'correct horse battery' },
+      { key: null },
+    );
     const client = portalClient(h, signedIn);
     expect((await h.call('DELETE', '/v1/portal/session', undefined, { key: null, headers: { cookie: client.cookie } })).status).toBe(403);
     const out = await client.call('DELETE', '/v1/portal/session');

@@ -15,7 +15,14 @@ export function newLink(
   const token = randomBytes(32).toString('base64url');
   return {
     token,
-    record: { tokenHash: hashToken(token), accountId: user.accountId, portalUserId: user.id, purpose, createdAt: now, expiresAt: now + ttlMs },
+    record: {
+      tokenHash: hashToken(token),
+      accountId: user.accountId,
+      portalUserId: user.id,
+      purpose,
+      createdAt: now,
+      expiresAt: now + ttlMs,
+    },
   };
 }
 

@@ -51,7 +51,7 @@ export const PORTAL_SETTINGS_TABLE = [
     meaning:
       'smtp:// or smtps:// URL (with user and password if needed) the customer portal sends invitations and sign-in links through; unset, invitation links are returned to staff and sign-in links are not available (needs LEASEHOLD_PUBLIC_URL)',
   },
-  { name: 'LEASEHOLD_MAIL_FROM', default: 'Leasehold <no-reply@localhost>', meaning: 'The sender of the portal\'s emails' },
+  { name: 'LEASEHOLD_MAIL_FROM', default: 'Leasehold <no-reply@localhost>', meaning: "The sender of the portal's emails" },
   { name: 'LEASEHOLD_PORTAL_INVITATION_HOURS', default: '72', meaning: 'How long a portal invitation link stays valid, in hours' },
   { name: 'LEASEHOLD_PORTAL_LINK_MINUTES', default: '15', meaning: 'How long an emailed portal sign-in link stays valid, in minutes' },
 ];

@@ -111,15 +111,21 @@ export async function portalSignIn(
 ): Promise<PortalSignedIn> {
   const email = normalizeEmail(input.email);
   const candidates = (await deps.directory.findByEmail(email)).filter(
-    (c) => (input.account === undefined || c.user.accountId === input.account) && (input.customer === undefined || c.user.customerId === input.customer),
+    (c) =>
+      (input.account === undefined || c.user.accountId === input.account) &&
+      (input.customer === undefined || c.user.customerId === input.customer),
   );
   const matched = await passwordMatches(deps.throttle, { email, password: input.password, address: input.address }, candidates);
   if (matched.length > 1) {
     // Only someone who proved the password for each of them learns of these portals.
-    throw new DomainError('ACCOUNT_REQUIRED', 'This email and password open several portals; choose one and send its account and customer.', {
-      field: 'account',
-      accounts: matched.map((m) => ({ id: m.user.accountId, name: m.accountName, customerId: m.user.customerId })),
-    });
+    throw new DomainError(
+      'ACCOUNT_REQUIRED',
+      'This email and password open several portals; choose one and send its account and customer.',
+      {
+        field: 'account',
+        accounts: matched.map((m) => ({ id: m.user.accountId, name: m.accountName, customerId: m.user.customerId })),
+      },
+    );
   }
   deps.throttle.succeed(email);
   const user = matched[0]!.user;
@@ -127,7 +133,12 @@ export async function portalSignIn(
   return startPortalSession(deps, user, input.userAgent);
 }
 
-async function signedInEvent(deps: SignInDeps, user: PortalUserRecord, method: 'password' | 'link', requestId: string | null): Promise<void> {
+async function signedInEvent(
+  deps: SignInDeps,
+  user: PortalUserRecord,
+  method: 'password' | 'link',
+  requestId: string | null,
+): Promise<void> {
   const ctx = portalContext(deps, user, requestId);
   await ctx.store.write((tx) =>
     recordEvent(tx, ctx, {
@@ -145,10 +156,7 @@ async function signedInEvent(deps: SignInDeps, user: PortalUserRecord, method: '
  * emailed. The answer is the same whoever the address belongs to (and the mail is sent after it),
  * so it tells nobody whether the address is known; the caller limits how often it is asked.
  */
-export async function requestSignInLink(
-  deps: SignInDeps & LinkDeps,
-  input: { email: string; requestId: string | null },
-): Promise<void> {
+export async function requestSignInLink(deps: SignInDeps & LinkDeps, input: { email: string; requestId: string | null }): Promise<void> {
   if (!deps.mail) return;
   const email = normalizeEmail(input.email);
   const candidates = (await deps.directory.findByEmail(email)).filter((c) => c.user.joinedAt !== null);

@@ -132,7 +132,12 @@ export function updatePortalUser(ctx: Context, id: string, input: PortalUserUpda
   return ctx.store.write(async (tx) => {
     const before = await requirePortalUser(tx, id, customerId);
     if (before.disabledAt !== null) throw new DomainError('INVALID_STATE', 'This portal user is disabled.');
-    const after: PortalUserRecord = { ...before, name: input.name ?? before.name, role: input.role ?? before.role, updatedAt: ctx.clock.now() };
+    const after: PortalUserRecord = {
+      ...before,
+      name: input.name ?? before.name,
+      role: input.role ?? before.role,
+      updatedAt: ctx.clock.now(),
+    };
     await tx.portalUsers.update(after);
     await recordEvent(tx, ctx, {
       type: 'portal_user.updated',

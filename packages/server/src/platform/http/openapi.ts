@@ -40,7 +40,7 @@ export function openapiOptions(options: { publicUrl?: string; tags: Tag[] }): Sw
             type: 'apiKey',
             in: 'cookie',
             name: 'leasehold_portal',
-            description: "A customer portal session (/v1/portal only; writes also send its CSRF token in `x-csrf-token`)",
+            description: 'A customer portal session (/v1/portal only; writes also send its CSRF token in `x-csrf-token`)',
           },
         },
       },

@@ -40,7 +40,13 @@ export function clearPortalCookie(request: FastifyRequest, reply: FastifyReply):
 
 /** What the portal's sign-in works with, from the process's services. */
 export function signInDeps(services: Services): SignInDeps {
-  return { store: services.store, directory: new PortalDirectory(services.store.database), clock: services.clock, ids: services.ids, secrets: services.secrets };
+  return {
+    store: services.store,
+    directory: new PortalDirectory(services.store.database),
+    clock: services.clock,
+    ids: services.ids,
+    secrets: services.secrets,
+  };
 }
 
 /** The portal user behind the request's portal cookie, or undefined; writes must echo the session's CSRF token. */
@@ -74,7 +80,11 @@ export const portalAuth: Authenticator = {
 export function portalOf(services: Services, request: FastifyRequest): { ctx: Context; customerId: string; user: PortalUserRecord } {
   const principal = request.portal;
   if (!principal) throw new Error('portalOf called on a request without a portal session');
-  return { ctx: portalContext(signInDeps(services), principal.user, request.id), customerId: principal.user.customerId, user: principal.user };
+  return {
+    ctx: portalContext(signInDeps(services), principal.user, request.id),
+    customerId: principal.user.customerId,
+    user: principal.user,
+  };
 }
 
 /** The portal admin's colleagues-only routes: a member is refused with 403. */

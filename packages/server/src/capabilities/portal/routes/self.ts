@@ -1,10 +1,29 @@
-import { ACTIVATION_STATES, IdParams, ListOf, ListQuery, PortalDevice, PortalEntitlement, PortalHistoryEntry, PortalInvitationOut, PortalLicenseKey, PortalUser, PortalUserCreate } from '@leasehold/contract';
+import {
+  ACTIVATION_STATES,
+  IdParams,
+  ListOf,
+  ListQuery,
+  PortalDevice,
+  PortalEntitlement,
+  PortalHistoryEntry,
+  PortalInvitationOut,
+  PortalLicenseKey,
+  PortalUser,
+  PortalUserCreate,
+} from '@leasehold/contract';
 import { Type } from 'typebox';
 import { DomainError } from '../../../platform/domain/errors.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { pageOut } from '../../../platform/http/wire.js';
-import { deactivateOwnDevice, getOwnEntitlement, listOwnDevices, listOwnEntitlements, portalHistory, revealOwnKey } from '../self-service.js';
+import {
+  deactivateOwnDevice,
+  getOwnEntitlement,
+  listOwnDevices,
+  listOwnEntitlements,
+  portalHistory,
+  revealOwnKey,
+} from '../self-service.js';
 import { disablePortalUser, invitePortalUser, listPortalUsers } from '../users.js';
 import { portalOf, requirePortalAdmin } from './portal-auth.js';
 import { historyOut, invitationOut, linkDeps, portalDeviceOut, portalEntitlementOut, portalUserOut } from './wire.js';
@@ -22,7 +41,8 @@ export function selfServiceRoutes(app: App, services: Services): void {
       tags,
       operationId: 'listPortalEntitlements',
       summary: "The signed-in customer's entitlements, with rights, term, maintenance and seats",
-      description: "The customer's own entitlements (never another's), with effective rights, term, maintenance and seats bought and used; no license key (see the key route).",
+      description:
+        "The customer's own entitlements (never another's), with effective rights, term, maintenance and seats bought and used; no license key (see the key route).",
       querystring: ListQuery,
       response: answers(200, ListOf(PortalEntitlement), []),
     },
@@ -37,7 +57,7 @@ export function selfServiceRoutes(app: App, services: Services): void {
     schema: {
       tags,
       operationId: 'getPortalEntitlement',
-      summary: 'One of the customer\'s entitlements',
+      summary: "One of the customer's entitlements",
       description: "One entitlement of the signed-in customer; another customer's is 404 NOT_FOUND, as one that does not exist.",
       params: IdParams,
       response: answers(200, PortalEntitlement, ['NOT_FOUND']),
@@ -53,8 +73,9 @@ export function selfServiceRoutes(app: App, services: Services): void {
     schema: {
       tags,
       operationId: 'revealPortalLicenseKey',
-      summary: 'Show the license key of one of the customer\'s entitlements (audited)',
-      description: 'The license key in clear, on demand. Every reveal is recorded as an `entitlement.key_revealed` event naming the portal user. Takes no body.',
+      summary: "Show the license key of one of the customer's entitlements (audited)",
+      description:
+        'The license key in clear, on demand. Every reveal is recorded as an `entitlement.key_revealed` event naming the portal user. Takes no body.',
       params: IdParams,
       response: answers(200, PortalLicenseKey, ['NOT_FOUND']),
     },
@@ -86,7 +107,7 @@ export function selfServiceRoutes(app: App, services: Services): void {
     schema: {
       tags,
       operationId: 'deactivatePortalDevice',
-      summary: 'Deactivate one of the customer\'s devices: its seat is free for the next activation',
+      summary: "Deactivate one of the customer's devices: its seat is free for the next activation",
       description:
         'Gives the seat back as the device itself would: a node-locked seat counts against the rehost limit of its period ' +
         '(409 REHOST_LIMIT_REACHED when used up; the vendor can still deactivate it). A device that is not active is 409 INVALID_STATE.',
@@ -122,7 +143,7 @@ export function selfServiceRoutes(app: App, services: Services): void {
       operationId: 'invitePortalColleague',
       summary: 'An admin of the customer invites a colleague',
       description:
-        'As the vendor\'s invitation, for the signed-in customer only; only a portal admin may (403 otherwise). The link is emailed, or returned to pass on without SMTP.',
+        "As the vendor's invitation, for the signed-in customer only; only a portal admin may (403 otherwise). The link is emailed, or returned to pass on without SMTP.",
       body: PortalUserCreate,
       response: answers(201, PortalInvitationOut, ['DUPLICATE_CODE']),
     },
@@ -139,14 +160,16 @@ export function selfServiceRoutes(app: App, services: Services): void {
       tags,
       operationId: 'disablePortalColleague',
       summary: 'An admin of the customer disables a colleague',
-      description: 'Disables a colleague of the same customer (their sessions end). Only a portal admin may, and not for themselves (409 INVALID_STATE).',
+      description:
+        'Disables a colleague of the same customer (their sessions end). Only a portal admin may, and not for themselves (409 INVALID_STATE).',
       params: IdParams,
       response: answers(200, PortalUser, ['NOT_FOUND', 'INVALID_STATE']),
     },
     handler: async (req) => {
       const { ctx, customerId, user } = portalOf(services, req);
       requirePortalAdmin(user);
-      if (req.params.id === user.id) throw new DomainError('INVALID_STATE', 'You cannot disable yourself; ask another admin or the vendor.');
+      if (req.params.id === user.id)
+        throw new DomainError('INVALID_STATE', 'You cannot disable yourself; ask another admin or the vendor.');
       return portalUserOut(await disablePortalUser(ctx, req.params.id, customerId));
     },
   });
@@ -157,7 +180,8 @@ export function selfServiceRoutes(app: App, services: Services): void {
       tags,
       operationId: 'listPortalHistory',
       summary: "What the customer's people did in the portal",
-      description: "The events the customer's portal users are the actor of (sign-ins, invitations, key reveals, deactivations), newest first.",
+      description:
+        "The events the customer's portal users are the actor of (sign-ins, invitations, key reveals, deactivations), newest first.",
       querystring: ListQuery,
       response: answers(200, ListOf(PortalHistoryEntry), []),
     },

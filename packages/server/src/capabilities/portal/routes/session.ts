@@ -1,19 +1,35 @@
 import type { FastifyRequest } from 'fastify';
-import { PortalInvitationAccept, PortalLinkRedeem, PortalLinkRequest, PortalLinkRequested, PortalSession, PortalSignIn } from '@leasehold/contract';
+import {
+  PortalInvitationAccept,
+  PortalLinkRedeem,
+  PortalLinkRequest,
+  PortalLinkRequested,
+  PortalSession,
+  PortalSignIn,
+} from '@leasehold/contract';
 import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { DomainError } from '../../../platform/domain/errors.js';
 import { SignInThrottle } from '../../access/sessions.js';
 import { requireCustomer } from '../../customers/customers.js';
 import { readCookie, requireCsrf } from '../../access/routes/staff-auth.js';
-import { acceptInvitation, endPortalSession, portalContext, portalSignIn, redeemSignInLink, requestSignInLink, type PortalSignedIn } from '../sign-in.js';
+import {
+  acceptInvitation,
+  endPortalSession,
+  portalContext,
+  portalSignIn,
+  redeemSignInLink,
+  requestSignInLink,
+  type PortalSignedIn,
+} from '../sign-in.js';
 import { authenticatePortal, clearPortalCookie, PORTAL_COOKIE, setPortalCookie, signInDeps } from './portal-auth.js';
 import { linkDeps, portalSessionOut } from './wire.js';
 
 const tags = ['portal'];
 const security = [{ portalSession: [] }];
 
-const userAgent = (req: FastifyRequest): string | null => (typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null);
+const userAgent = (req: FastifyRequest): string | null =>
+  typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null;
 
 /** Portal sign-in: accept an invitation, password, an emailed link; the session; sign-out. */
 export function portalSessionRoutes(app: App, services: Services): void {
