@@ -686,7 +686,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
     // Routes with no permission: the client API (licence-key auth), public sign-in, health, the API
     // reference, the JWKS and the console's static files. Anything else must declare one.
     const open =
-      /^(\/v1\/client\/|\/v1\/files\/|\/v1\/session|\/v1\/portal\/|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/$)/;
+      /^(\/v1\/client\/|\/v1\/files\/|\/v1\/session|\/v1\/portal\/|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/portal|\/$)/;
     for (const r of h.app.routeTable.filter((r) => r.permission === null)) {
       expect(open.test(r.url), `${r.method} ${r.url} declares no permission`).toBe(true);
       if (r.url.startsWith('/v1/session')) expect(r.public).toBe(true);

@@ -3,6 +3,7 @@ import { managementAuth } from '../access/routes/auth.js';
 import { portalAuth } from './routes/portal-auth.js';
 import { selfServiceRoutes } from './routes/self.js';
 import { portalSessionRoutes } from './routes/session.js';
+import { portalSite } from './routes/site.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { PortalUserRepository } from './store/portal-users.js';
 import { portalMigrations } from './store/migrations.js';
@@ -32,5 +33,6 @@ export const portal = {
   routes: (app, services) => {
     portalSessionRoutes(app, services);
     selfServiceRoutes(app, services);
+    portalSite(app);
   },
 } satisfies Capability;
