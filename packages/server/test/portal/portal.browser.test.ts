@@ -18,6 +18,7 @@ describe.skipIf(!available)('the customer portal, in a browser', () => {
   let page: Page;
   let licenseKey = '';
   let invitationUrl = '';
+  let customerId = '';
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-${name}.png`), fullPage: true });
   const vendor = async (method: string, path: string, body?: unknown) => {
@@ -52,6 +53,7 @@ describe.skipIf(!available)('the customer portal, in a browser', () => {
       leasePeriod: 'P7D',
     });
     const customer = await vendor('POST', '/v1/customers', { name: 'Acme Corp' });
+    customerId = customer['id'];
     const entitlement = await vendor('POST', '/v1/entitlements', {
       customerId: customer['id'],
       offeringId: 'studio-one',
@@ -129,5 +131,31 @@ describe.skipIf(!available)('the customer portal, in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-as').waitFor();
     await shot('signed-in-again');
+  });
+
+  it("the vendor's console shows the customer's portal users with their last sign-in, and disables one", async () => {
+    const staff = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    staff.setDefaultTimeout(10_000);
+    await staff.goto(`${server.url}/console/`);
+    const setup = await staff.evaluate(async () => {
+      const res = await fetch('/v1/session/setup', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'staff@vendor.test', name: 'Vera Vendor', password: 'a long staff passphrase' }),
+      });
+      return res.status;
+    });
+    expect(setup).toBe(201);
+    await staff.goto(`${server.url}/console/customers/${customerId}`);
+    const card = staff.getByRole('table', { name: 'Portal users of the customer' });
+    await card.getByRole('cell', { name: 'ada@acme.test' }).waitFor();
+    const bob = card.getByRole('row').filter({ hasText: 'bob@acme.test' });
+    expect(await bob.getByText('invited').count()).toBe(1);
+    const ada = card.getByRole('row').filter({ hasText: 'ada@acme.test' });
+    expect(await ada.getByText('active').count()).toBe(1);
+    await staff.screenshot({ path: join(SHOTS, 'portal-vendor-console.png'), fullPage: true });
+    await bob.getByRole('button', { name: 'Disable' }).click();
+    await card.getByRole('row').filter({ hasText: 'disabled' }).waitFor();
+    await staff.close();
   });
 });
