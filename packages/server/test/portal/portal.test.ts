@@ -239,4 +239,17 @@ describe.each(await storeKinds())('the customer portal (%s)', (kind) => {
     const again = await h.call('POST', '/v1/portal/session', { email: 'ada@acme.test', password: 'correct horse battery' }, { key: null });
     expect(again.status).toBe(401);
   });
+
+  it("erasing the customer erases its portal users' names and emails, in their rows and in the events", async () => {
+    const res = await h.call('POST', `/v1/customers/${customerId}/erase`, { confirm: customerId });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.fields).toEqual(expect.arrayContaining(['portal_user.name', 'portal_user.email']));
+    const users = (await h.call('GET', `/v1/customers/${customerId}/portal-users`)).body.data;
+    expect(users.length).toBeGreaterThan(1);
+    for (const u of users) expect(u).toMatchObject({ name: '[erased]', state: 'disabled' });
+    const text = JSON.stringify((await h.call('GET', '/v1/events?limit=500')).body) + JSON.stringify(users);
+    for (const personal of ['ada@acme.test', 'bob@acme.test', 'late@acme.test', '"Ada"', '"Bob"']) expect(text).not.toContain(personal);
+    const again = await h.call('POST', '/v1/portal/session', { email: 'bob@acme.test', password: 'correct horse battery' }, { key: null });
+    expect(again.status).toBe(401);
+  });
 });

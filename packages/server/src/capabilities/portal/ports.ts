@@ -11,6 +11,13 @@ export interface PortalUsersPort {
   update(u: PortalUserRecord): Promise<void>;
   /** Disables the user, ends their sessions and voids their unused links; the email is freed. */
   disable(id: string, at: number): Promise<void>;
+  /** Every portal user of the customer, disabled ones too (erasure learns their names and emails). */
+  allOfCustomer(customerId: string): Promise<PortalUserRecord[]>;
+  /**
+   * Erasure: the name and email become `name`/`email` as given (placeholders), the user is disabled
+   * if not already, and their sessions and links are dropped.
+   */
+  erase(id: string, replacement: { name: string; email: string }, at: number): Promise<void>;
   /** A new link for the user; their earlier unused links of the same purpose stop working. */
   issueLink(link: PortalLinkRecord): Promise<void>;
   /**

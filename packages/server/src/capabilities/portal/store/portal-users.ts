@@ -96,6 +96,24 @@ export class PortalUserRepository implements PortalUsersPort {
     await this.ctx.db.deleteFrom('portal_links').where('account_id', '=', accountId).where('portal_user_id', '=', id).execute();
   }
 
+  async allOfCustomer(customerId: string): Promise<PortalUserRecord[]> {
+    const rows = await this.users().where('customer_id', '=', customerId).orderBy('id').execute();
+    return rows.map(userFromRow);
+  }
+
+  async erase(id: string, replacement: { name: string; email: string }, at: number): Promise<void> {
+    const { accountId } = this.ctx.scope;
+    const user = await this.find(id);
+    await this.ctx.db
+      .updateTable('portal_users')
+      .set({ name: replacement.name, email: replacement.email, password_hash: null, disabled_at: user?.disabledAt ?? at, updated_at: at })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+    await this.ctx.db.deleteFrom('portal_sessions').where('account_id', '=', accountId).where('portal_user_id', '=', id).execute();
+    await this.ctx.db.deleteFrom('portal_links').where('account_id', '=', accountId).where('portal_user_id', '=', id).execute();
+  }
+
   async issueLink(link: PortalLinkRecord): Promise<void> {
     const { accountId } = this.ctx.scope;
     await this.ctx.db
