@@ -143,6 +143,18 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
     expect(await eventCount(h)).toBe(before);
   });
 
+  it('a customer with portal users cannot be deleted until they are disabled', async () => {
+    const customer = (await h.call('POST', '/v1/customers', { name: 'Delta' })).body;
+    const invited = (
+      await h.call('POST', `/v1/customers/${customer.id}/portal-users`, { email: 'd@delta.test', name: 'D', role: 'member' })
+    ).body;
+    const refused = await h.call('DELETE', `/v1/customers/${customer.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'IN_USE', details: { portalUsers: 1 } });
+    expect((await h.call('DELETE', `/v1/portal-users/${invited.portalUser.id}`)).status).toBe(200);
+    expect((await h.call('DELETE', `/v1/customers/${customer.id}`)).status).toBe(204);
+  });
+
   it("after the walk, the other customers' devices are still active and their people still signed in", async () => {
     const devices = (await h.call('GET', `/v1/entitlements/${b.entitlementId}/activations?state=active`)).body.data;
     expect(devices.map((d: { id: string }) => d.id)).toEqual([b.activationId]);
