@@ -153,8 +153,8 @@ async function signedInEvent(
 
 /**
  * Passwordless sign-in, first step: when the address is a joined user's, a single-use link is
- * emailed. The answer is the same whoever the address belongs to (and the mail is sent after it),
- * so it tells nobody whether the address is known; the caller limits how often it is asked.
+ * emailed. The route answers before this runs, the same whoever the address belongs to, so it
+ * tells nobody whether the address is known; the caller limits how often it is asked.
  */
 export async function requestSignInLink(deps: SignInDeps & LinkDeps, input: { email: string; requestId: string | null }): Promise<void> {
   if (!deps.mail) return;

@@ -101,7 +101,9 @@ export function portalSessionRoutes(app: App, services: Services): void {
       const email = req.body.email.trim().toLowerCase();
       linkRequests.check(email, req.ip);
       linkRequests.fail(email, req.ip);
-      await requestSignInLink({ ...deps, ...linkDeps(services, req) }, { email, requestId: req.id });
+      // After the answer, so it takes as long whether or not the address is anyone's.
+      const links = linkDeps(services, req);
+      void requestSignInLink({ ...deps, ...links }, { email, requestId: req.id }).catch(links.onMailError);
       return reply.code(202).send({ accepted: true });
     },
   });
