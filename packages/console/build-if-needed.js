@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const built = join(here, 'dist', 'index.html');
+const builtPortal = join(here, 'dist', 'portal.html');
 
 function newest(path) {
   const s = statSync(path);
@@ -14,8 +15,8 @@ function newest(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-const sources = ['src', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(here, p)).filter(existsSync);
-const fresh = existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest));
+const sources = ['src', 'index.html', 'portal.html', 'vite.config.ts', 'package.json'].map((p) => join(here, p)).filter(existsSync);
+const fresh = existsSync(built) && existsSync(builtPortal) && statSync(built).mtimeMs >= Math.max(...sources.map(newest));
 if (fresh && !process.argv.includes('--force')) process.exit(0);
 
 if (!existsSync(join(here, 'node_modules', '.bin', 'vite')) && !existsSync(join(here, '..', '..', 'node_modules', '.bin', 'vite'))) {

@@ -28,6 +28,7 @@ const ACTOR_KIND: Record<Actor['type'], string> = {
   system: 'the server',
   license: 'the application',
   integration: 'billing integration',
+  portal_user: 'customer portal user',
 };
 
 /** "Ada Vendor", "API key Billing sync", "the server", "the application" (a device using its key). */

@@ -85,5 +85,6 @@ export const ID_PREFIXES = {
   partner: 'par',
   codeBatch: 'cbt',
   activationBatch: 'abt',
+  portalUser: 'pu',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

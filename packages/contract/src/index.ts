@@ -25,3 +25,4 @@ export * from './resources/erasure.js';
 export * from './versions.js';
 export * from './resources/releases.js';
 export * from './resources/imports.js';
+export * from './resources/portal.js';

@@ -19,6 +19,7 @@ import { keys } from './capabilities/keys/capability.js';
 import { partners } from './capabilities/partners/capability.js';
 import { batches } from './capabilities/batches/capability.js';
 import { imports } from './capabilities/imports/capability.js';
+import { portal, portalUsers } from './capabilities/portal/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
@@ -43,6 +44,8 @@ const LIST = [
   batches,
   integrations,
   imports,
+  portalUsers,
+  portal,
 ] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;

@@ -6,6 +6,7 @@ import { all, get, patch, post } from '../api';
 import { useSession } from '../session';
 import { useNames } from '../names';
 import { EraseCustomer } from './customer/EraseCustomer';
+import { PortalUsers } from './customer/PortalUsers';
 import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 
 export function Customers() {
@@ -166,6 +167,7 @@ export function CustomerPage() {
               {can('write') && (
                 <EntitlementForm customerId={customer.id} offerings={offerings} onCreated={() => setVersion((v) => v + 1)} />
               )}
+              <PortalUsers customerId={customer.id} />
             </Stack>
           </>
         );

@@ -17,6 +17,8 @@ export const ERASED_FIELD_KINDS = [
   'activation.meta',
   'events.payloads',
   'records.payloads',
+  'portal_user.name',
+  'portal_user.email',
 ] as const;
 export type ErasedFieldKind = (typeof ERASED_FIELD_KINDS)[number];
 

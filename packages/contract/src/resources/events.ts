@@ -22,6 +22,7 @@ export const SUBJECT_TYPES = [
   'webhook_endpoint',
   'release',
   'artifact',
+  'portal_user',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -34,6 +35,11 @@ const OfferingChange = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 const Nothing = Type.Object({});
+const PortalInvitation = Type.Object({
+  expiresAt: Type.Optional(Timestamp),
+  emailed: Type.Optional(Type.Boolean({ description: 'Whether the link went out by email (else staff were given it)' })),
+});
+const PortalSignInFacts = Type.Object({ method: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('link')])) });
 const IntegrationChange = Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the signing secret was set or replaced' }) });
 const ErasureFacts = Type.Object({
   fields: Type.Optional(Type.Array(Type.String())),
@@ -158,6 +164,12 @@ export const EVENT_TYPES = {
     'A license was given a download URL of an artifact (counted against its download limit)',
     Type.Object({ downloadId: Type.String(), fingerprint: Type.Union([Type.String(), Type.Null()]) }),
   ),
+  'portal_user.invited': spec('portal_user', "A customer's person was invited to the portal (never the link)", PortalInvitation),
+  'portal_user.updated': spec('portal_user', "A portal user's name or role changed"),
+  'portal_user.disabled': spec('portal_user', 'A portal user was disabled: their sessions end and they cannot sign in'),
+  'portal_user.joined': spec('portal_user', 'A portal user accepted their invitation and set a password'),
+  'portal_user.signed_in': spec('portal_user', 'A portal user signed in to the portal', PortalSignInFacts),
+  'entitlement.key_revealed': spec('entitlement', "A portal user had an entitlement's license key shown"),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;
@@ -165,9 +177,16 @@ export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];
 
 export const Actor = Type.Object({
   type: Type.Union(
-    [Type.Literal('api_key'), Type.Literal('user'), Type.Literal('system'), Type.Literal('license'), Type.Literal('integration')],
+    [
+      Type.Literal('api_key'),
+      Type.Literal('user'),
+      Type.Literal('system'),
+      Type.Literal('license'),
+      Type.Literal('integration'),
+      Type.Literal('portal_user'),
+    ],
     {
-      description: 'integration: an inbound billing webhook (id `stripe` or `generic`)',
+      description: "integration: an inbound billing webhook (id `stripe` or `generic`); portal_user: a customer's person in the portal",
     },
   ),
   id: Type.Union([Type.String(), Type.Null()]),

@@ -39,7 +39,7 @@ export interface Capability {
 
 /** One way of authenticating requests: its hooks, installed into a capability's child context. */
 export interface Authenticator {
-  name: 'management' | 'license';
+  name: 'management' | 'license' | 'portal';
   install: (scope: App, services: Services) => void;
 }
 

@@ -38,6 +38,11 @@ const PUBLIC = [
   // Signed file URLs of the filesystem artifact storage: the signature is the permission.
   'uploadArtifactFile',
   'downloadArtifactFile',
+  // The customer portal's sign-in: the invitation or link token, or the password, is the credential.
+  'acceptPortalInvitation',
+  'portalSignIn',
+  'requestPortalSignInLink',
+  'redeemPortalSignInLink',
 ];
 /** The bare-POST actions (on an entitlement; a webhook endpoint's rotate-secret): every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey', 'rotate-secret'];
@@ -102,6 +107,7 @@ describe.each(await storeKinds())('the OpenAPI document on %s', (kind) => {
       else if (path.startsWith('/v1/client/'))
         expect(op.security, what).toEqual(path === '/v1/client/validate' ? [{ licenseKey: [] }, {}] : [{ licenseKey: [] }]);
       else if (path === '/v1/session') expect(op.security, what).toEqual([{ sessionCookie: [] }]);
+      else if (path.startsWith('/v1/portal/')) expect(op.security, what).toEqual([{ portalSession: [] }]);
       else {
         expect(routes.get(what)?.permission, what).toBeTruthy();
         expect(op.security, what).toEqual(MANAGEMENT);

@@ -549,6 +549,32 @@ const ROWS: Record<string, Row> = {
   [`GET ${NL}/utility/countries`]: { area: 'read', reach: 'shared', request: () => ({ url: `${NL}/utility/countries` }) },
   [`GET ${NL}/paymentmethod`]: { area: 'read', reach: 'shared', request: () => ({ url: `${NL}/paymentmethod` }) },
   ...RELEASE_ROWS,
+  // Portal users see every product of their customer: account-wide, whatever the role.
+  'POST /v1/customers/:id/portal-users': {
+    area: 'customers',
+    reach: 'account',
+    request: (o, n) => ({
+      url: `/v1/customers/${o.customerRef}/portal-users`,
+      body: { email: `p${n}@acme.test`, name: 'P', role: 'member' },
+    }),
+  },
+  'GET /v1/customers/:id/portal-users': {
+    area: 'read',
+    reach: 'account',
+    request: (o) => ({ url: `/v1/customers/${o.customerRef}/portal-users` }),
+  },
+  'GET /v1/portal-users/:id': { area: 'read', reach: 'account', request: () => ({ url: '/v1/portal-users/pu_unknown' }) },
+  'PATCH /v1/portal-users/:id': {
+    area: 'customers',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-users/pu_unknown', body: { name: 'X' } }),
+  },
+  'DELETE /v1/portal-users/:id': { area: 'customers', reach: 'account', request: () => ({ url: '/v1/portal-users/pu_unknown' }) },
+  'POST /v1/portal-users/:id/invitation': {
+    area: 'customers',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-users/pu_unknown/invitation' }),
+  },
 };
 
 const ok = async (res: Promise<Reply>, what: string) => {
@@ -682,7 +708,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
     // Routes with no permission: the client API (licence-key auth), public sign-in, health, the API
     // reference, the JWKS and the console's static files. Anything else must declare one.
     const open =
-      /^(\/v1\/client\/|\/v1\/files\/|\/v1\/session|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/$)/;
+      /^(\/v1\/client\/|\/v1\/files\/|\/v1\/session|\/v1\/portal\/|\/healthz$|\/readyz$|\/metrics$|\/openapi\.json$|\/docs|\/\.well-known\/(accounts\/:account\/)?jwks\.json$|\/v1\/integrations\/(stripe|generic)\/webhook$|\/console|\/portal|\/$)/;
     for (const r of h.app.routeTable.filter((r) => r.permission === null)) {
       expect(open.test(r.url), `${r.method} ${r.url} declares no permission`).toBe(true);
       if (r.url.startsWith('/v1/session')) expect(r.public).toBe(true);

@@ -82,6 +82,12 @@ export const EVENT_TYPE_NAMES = [
   'artifact.upload_failed',
   'artifact.deleted',
   'artifact.downloaded',
+  'portal_user.invited',
+  'portal_user.updated',
+  'portal_user.disabled',
+  'portal_user.joined',
+  'portal_user.signed_in',
+  'entitlement.key_revealed',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));

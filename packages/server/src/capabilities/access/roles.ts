@@ -34,6 +34,10 @@ export const PERMISSIONS = {
   'webhooks:manage': 'account',
   // Erasing personal data cannot be undone and reaches every product's records.
   'customers:erase': 'account',
+  // A portal user sees every entitlement of their customer, whatever the product: inviting one from a
+  // product-limited key would reach past its product.
+  'portal-users:read': 'account',
+  'portal-users:write': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -52,9 +56,11 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'partners:write',
     'webhooks:manage',
     'customers:erase',
+    'portal-users:read',
+    'portal-users:write',
   ]),
-  support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write']),
-  readonly: new Set<Permission>(READ),
+  support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write', 'portal-users:read', 'portal-users:write']),
+  readonly: new Set<Permission>([...READ, 'portal-users:read']),
 };
 
 /** Who is asking: a role, and the one product a key is limited to (null: the whole account). */

@@ -13,8 +13,9 @@ export type { StaffSessionRecord };
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 // Sessions are found by this hash through a unique index, never by comparing tokens: a timing can
-// only tell about the hash of a guess. A 256-bit random token needs no slow hash.
-const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+// only tell about the hash of a guess. A 256-bit random token needs no slow hash. The portal's
+// sessions and single-use links are stored and found the same way.
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /**
  * The CSRF token of a session: an HMAC of the session token, so it needs no storage, changes with
@@ -91,15 +92,8 @@ export async function signIn(
   input: { email: string; password: string; account?: string | undefined; address: string; userAgent: string | null },
 ): Promise<SignedIn> {
   const email = normalizeEmail(input.email);
-  deps.throttle.check(email, input.address);
   const candidates = (await deps.staff.findByEmail(email)).filter((c) => input.account === undefined || c.user.accountId === input.account);
-  const hashes = candidates.length > 0 ? candidates.map((c) => c.passwordHash) : [DECOY_HASH];
-  const verdicts = await Promise.all(hashes.map((hash) => verifyPassword(input.password, hash)));
-  const matched = candidates.filter((_, i) => verdicts[i]);
-  if (matched.length === 0) {
-    deps.throttle.fail(email, input.address);
-    throw new DomainError('UNAUTHENTICATED', 'The email or password is not right.');
-  }
+  const matched = await passwordMatches(deps.throttle, { ...input, email }, candidates);
   if (matched.length > 1) {
     throw new DomainError('ACCOUNT_REQUIRED', 'This email and password open several accounts; choose one and send it as account.', {
       field: 'account',
@@ -108,6 +102,29 @@ export async function signIn(
   }
   deps.throttle.succeed(email);
   return startSession(deps, matched[0]!.user, input.userAgent);
+}
+
+/**
+ * The candidates (people of one email) whose password this is, checked at once against each of them
+ * or against a decoy when there is none (or none has a password yet), so the answer takes as long
+ * whether the email is anyone's or not. Throttled per email and client address; no match counts as
+ * a failure and is refused with UNAUTHENTICATED, in the same words whatever the reason.
+ */
+export async function passwordMatches<T extends { passwordHash: string | null }>(
+  throttle: SignInThrottle,
+  input: { email: string; password: string; address: string },
+  candidates: T[],
+): Promise<T[]> {
+  throttle.check(input.email, input.address);
+  const withPassword = candidates.filter((c): c is T & { passwordHash: string } => c.passwordHash !== null);
+  const hashes = withPassword.length > 0 ? withPassword.map((c) => c.passwordHash) : [DECOY_HASH];
+  const verdicts = await Promise.all(hashes.map((hash) => verifyPassword(input.password, hash)));
+  const matched = withPassword.filter((_, i) => verdicts[i]);
+  if (matched.length === 0) {
+    throttle.fail(input.email, input.address);
+    throw new DomainError('UNAUTHENTICATED', 'The email or password is not right.');
+  }
+  return matched;
 }
 
 export async function startSession(

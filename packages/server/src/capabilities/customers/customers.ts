@@ -88,6 +88,14 @@ export async function deleteCustomerIn(tx: Tx, ctx: Context, ref: string): Promi
       resolve: 'Revoke the entitlements instead; customers with entitlements are kept for the record.',
     });
   }
+  // Its people would keep signing in to a portal of a customer that no longer exists.
+  const portalUsers = (await tx.portalUsers.allOfCustomer(customer.id)).filter((u) => u.disabledAt === null).length;
+  if (portalUsers > 0) {
+    throw new DomainError('IN_USE', `The customer has ${portalUsers} portal user(s).`, {
+      portalUsers,
+      resolve: 'Disable its portal users first.',
+    });
+  }
   await tx.customers.delete(customer.id);
   await recordEvent(tx, ctx, {
     type: 'customer.deleted',

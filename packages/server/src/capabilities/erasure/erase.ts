@@ -46,6 +46,9 @@ async function eraseIn(tx: Tx, ctx: Context, customer: CustomerRecord, withExter
   }
   for (const e of events) for (const text of [e.before, e.after]) learnText(text, shapeOfSubject(e.subjectType), r);
   // Devices the vendor uploaded in batches carry names and hostnames of their own, maybe never activated.
+  // The customer's people in the portal: their names and emails, in their rows and in events.
+  const portalUsers = await tx.portalUsers.allOfCustomer(customer.id);
+  for (const u of portalUsers) r.learnAll({ name: u.name, email: u.email }, 'customer');
   const texts = await tx.erasure.texts(customer.id);
   for (const t of texts) if (t.table === 'activation_batch_items') learnText(t.text, 'activation', r);
 
@@ -56,6 +59,14 @@ async function eraseIn(tx: Tx, ctx: Context, customer: CustomerRecord, withExter
   if (erasedCustomer) {
     for (const kind of erasedCustomer.kinds) fields.add(kind);
     await tx.customers.update(erasedCustomer.record);
+  }
+  for (const u of portalUsers) {
+    const email = `erased:${u.id}`;
+    if (u.name === ERASED && u.email === email) continue;
+    if (u.name !== ERASED) fields.add('portal_user.name');
+    if (u.email !== email) fields.add('portal_user.email');
+    counts.records++;
+    await tx.portalUsers.erase(u.id, { name: ERASED, email }, ctx.clock.now());
   }
   for (const a of activations) {
     const erased = eraseActivation(a, r);
@@ -95,8 +106,9 @@ async function eraseIn(tx: Tx, ctx: Context, customer: CustomerRecord, withExter
   return { customerId: customer.id, erased: true, erasedAt: new Date(erasedAt).toISOString(), fields: kinds, counts };
 }
 
+// A portal user's events carry a person's name and email, as a customer's do.
 const shapeOfSubject = (subjectType: string): Shape =>
-  subjectType === 'customer' ? 'customer' : subjectType === 'activation' ? 'activation' : 'other';
+  subjectType === 'customer' || subjectType === 'portal_user' ? 'customer' : subjectType === 'activation' ? 'activation' : 'other';
 
 const activationFields = (a: ActivationPersonal) => ({ name: a.name, hostname: a.hostname, user: a.user, host: a.host });
 

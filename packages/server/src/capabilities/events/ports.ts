@@ -7,6 +7,8 @@ export interface EventFilter {
   type?: string | undefined;
   customerId?: string | undefined;
   entitlementId?: string | undefined;
+  /** Only events of this kind of actor (the portal's history: `portal_user`). */
+  actorType?: EventRecord['actor']['type'] | undefined;
   from?: number | undefined;
   to?: number | undefined;
 }

@@ -116,7 +116,7 @@ export interface ApiKeyRecord {
 }
 
 export interface ActorRef {
-  type: 'api_key' | 'user' | 'system' | 'license' | 'integration';
+  type: 'api_key' | 'user' | 'system' | 'license' | 'integration' | 'portal_user';
   id: string | null;
 }
 

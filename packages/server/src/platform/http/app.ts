@@ -159,12 +159,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
  */
 function requireAuthentication(
   capability: Capability,
-  route: { method: string | string[]; url: string; config?: { permission?: unknown; face?: unknown; license?: unknown } },
+  route: { method: string | string[]; url: string; config?: { permission?: unknown; face?: unknown; license?: unknown; portal?: unknown } },
 ): void {
   const has = (name: string) => (capability.auth ?? []).some((a) => a.name === name);
   const config = route.config ?? {};
   const missing =
-    config.permission && !config.face && !has('management') ? 'management' : config.license && !has('license') ? 'license' : null;
+    config.permission && !config.face && !has('management')
+      ? 'management'
+      : config.license && !has('license')
+        ? 'license'
+        : config.portal === 'session' && !has('portal')
+          ? 'portal'
+          : null;
   if (missing) {
     const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
     throw new Error(`${method} ${route.url} needs ${missing} authentication, which the ${capability.name} capability does not install.`);

@@ -11,7 +11,7 @@ export const CONSOLE_DIST = resolve(fileURLToPath(new URL('../../../../console/d
  * Same-origin only: scripts and styles from /console itself (Mantine sets style attributes, hence
  * 'unsafe-inline' for styles only), API calls to this server, no framing, no plugins.
  */
-const CSP = [
+export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -36,7 +36,7 @@ export async function consoleSite(app: App, dist = CONSOLE_DIST): Promise<void> 
     // nosniff, X-Frame-Options DENY and the rest come from the app-wide security headers; the console's
     // pages need a CSP that lets them run, where the API's allows nothing.
     scope.addHook('onSend', async (request, reply, payload) => {
-      reply.header('content-security-policy', CSP);
+      reply.header('content-security-policy', CONSOLE_CSP);
       reply.header('referrer-policy', 'same-origin');
       // Hashed asset names never change content; the page itself is always revalidated.
       reply.header('cache-control', request.url.startsWith('/console/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');

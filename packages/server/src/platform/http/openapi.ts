@@ -36,6 +36,12 @@ export function openapiOptions(options: { publicUrl?: string; tags: Tag[] }): Sw
             name: 'leasehold_session',
             description: 'A console session (writes also send its CSRF token in `x-csrf-token`)',
           },
+          portalSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'leasehold_portal',
+            description: 'A customer portal session (/v1/portal only; writes also send its CSRF token in `x-csrf-token`)',
+          },
         },
       },
       tags: options.tags,

@@ -70,6 +70,7 @@ function kitCodes(method: string, route: RouteOptions): ErrorCode[] {
   if (config.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN'); // installManagementAuth
   if (config.permission && WRITES.has(method)) codes.push('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS'); // installIdempotency
   if (config.license === 'required') codes.push('UNAUTHENTICATED', 'LICENSE_KEY_INVALID'); // installLicenseAuth
+  if (config.portal === 'session') codes.push('UNAUTHENTICATED', 'FORBIDDEN'); // the portal's authentication
   if (route.url.startsWith('/v1/client/')) codes.push('TOO_MANY_REQUESTS'); // installRateLimits
   return codes;
 }
@@ -143,6 +144,7 @@ function securityOf(config: NonNullable<RouteOptions['config']>): Array<Record<s
   if (config.permission) return [{ bearerAuth: [] }, { sessionCookie: [] }]; // installManagementAuth
   if (config.license === 'required') return [{ licenseKey: [] }]; // installLicenseAuth
   if (config.license === 'optional') return [{ licenseKey: [] }, {}];
+  if (config.portal === 'session') return [{ portalSession: [] }]; // the portal's authentication
   return [];
 }
 

@@ -19,6 +19,12 @@ declare module 'fastify' {
      * Basic) but is authorized by the same table: its handler calls `authorize` with `permission`.
      */
     face?: 'netlicensing';
+    /**
+     * A /v1/portal route of the customer portal: `session` needs a portal session (its own cookie,
+     * checked by the portal's authentication, never a key or a console session); `open` is its
+     * sign-in, which checks what it needs itself.
+     */
+    portal?: 'session' | 'open';
   }
   interface FastifyInstance {
     /** Every route with what it needs, as registered: the authorization table the tests walk. */
@@ -37,6 +43,7 @@ export interface RouteEntry {
   permission: Permission | null;
   public: boolean;
   face: 'netlicensing' | null;
+  portal: 'session' | 'open' | null;
 }
 
 /**
@@ -69,7 +76,7 @@ export function installRouteTable(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const config = route.config ?? {};
     const needsPermission = (route.url.startsWith('/v1/') && !route.url.startsWith('/v1/client/')) || config.face !== undefined;
-    if (needsPermission && !config.permission && !config.public) {
+    if (needsPermission && !config.permission && !config.public && !config.portal) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
     }
     for (const method of [route.method].flat()) {
@@ -80,6 +87,7 @@ export function installRouteTable(app: FastifyInstance): void {
         permission: config.permission ?? null,
         public: config.public === true,
         face: config.face ?? null,
+        portal: config.portal ?? null,
       });
     }
   });

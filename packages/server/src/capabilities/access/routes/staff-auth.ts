@@ -35,17 +35,37 @@ function isHttps(request: FastifyRequest): boolean {
   return request.protocol === 'https' || (typeof forwarded === 'string' && forwarded.split(',')[0]!.trim() === 'https');
 }
 
-export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+/** Sets an HttpOnly, SameSite=Lax cookie (Secure over TLS); a `maxAgeSeconds` of 0 clears it. */
+export function setCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cookie: { name: string; value: string; path: string; maxAgeSeconds: number },
+): void {
   const secure = isHttps(request) ? '; Secure' : '';
   reply.header(
     'set-cookie',
-    `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}${secure}`,
+    `${cookie.name}=${cookie.value}; Path=${cookie.path}; HttpOnly; SameSite=Lax; Max-Age=${cookie.maxAgeSeconds}${secure}`,
   );
 }
 
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+  setCookie(request, reply, { name: SESSION_COOKIE, value: token, path: '/', maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000) });
+}
+
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  const secure = isHttps(request) ? '; Secure' : '';
-  reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure}`);
+  setCookie(request, reply, { name: SESSION_COOKIE, value: '', path: '/', maxAgeSeconds: 0 });
+}
+
+/**
+ * A write made with a session cookie must carry the session's CSRF token in a header, which a page
+ * on another origin cannot read or forge; reads pass. Throws FORBIDDEN (reason csrf) otherwise.
+ */
+export function requireCsrf(request: FastifyRequest, sessionToken: string, what: string): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const sent = request.headers[CSRF_HEADER];
+  if (!csrfTokenMatches(sessionToken, typeof sent === 'string' ? sent : undefined)) {
+    throw new DomainError('FORBIDDEN', `A write made with the ${what} must send its CSRF token in ${CSRF_HEADER}.`, { reason: 'csrf' });
+  }
 }
 
 /**
@@ -58,13 +78,6 @@ export async function authenticateStaff(services: Services, request: FastifyRequ
   if (!token) return undefined;
   const found = await resolveSession({ staff: services.store.staff, clock: services.clock }, token);
   if (!found) return undefined;
-  if (!SAFE_METHODS.has(request.method)) {
-    const sent = request.headers[CSRF_HEADER];
-    if (!csrfTokenMatches(token, typeof sent === 'string' ? sent : undefined)) {
-      throw new DomainError('FORBIDDEN', `A write made with the console session must send its CSRF token in ${CSRF_HEADER}.`, {
-        reason: 'csrf',
-      });
-    }
-  }
+  requireCsrf(request, token, 'console session');
   return { ...found, token };
 }

@@ -55,6 +55,7 @@ export class EventRepository implements EventsPort {
     if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
     if (filter.customerId) q = q.where('customer_id', '=', filter.customerId);
     if (filter.entitlementId) q = q.where('entitlement_id', '=', filter.entitlementId);
+    if (filter.actorType) q = q.where('actor_type', '=', filter.actorType);
     if (filter.type?.endsWith('.*')) {
       const prefix = filter.type.slice(0, -1);
       // A range on the prefix instead of LIKE: no escaping, and it uses the (account, type) index.

@@ -1,0 +1,59 @@
+/** What the portal's rules ask of storage and of the mail; the store implements these (capabilities/portal/store/). */
+import type { Page, PageRequest } from '../../platform/domain/model.js';
+import type { PortalLinkPurpose, PortalLinkRecord, PortalSessionRecord, PortalUserRecord } from './records.js';
+
+/** One account's portal users. Disabled users are kept (events name them) and found, but never sign in. */
+export interface PortalUsersPort {
+  find(id: string): Promise<PortalUserRecord | undefined>;
+  listOfCustomer(customerId: string, page: PageRequest): Promise<Page<PortalUserRecord>>;
+  /** Refuses an email another live user of the same customer has with the store's conflict (`portal_user.email`). */
+  insert(u: PortalUserRecord): Promise<void>;
+  update(u: PortalUserRecord): Promise<void>;
+  /** Disables the user, ends their sessions and voids their unused links; the email is freed. */
+  disable(id: string, at: number): Promise<void>;
+  /** Every portal user of the customer, disabled ones too (erasure learns their names and emails). */
+  allOfCustomer(customerId: string): Promise<PortalUserRecord[]>;
+  /**
+   * Erasure: the name and email become `name`/`email` as given (placeholders), the user is disabled
+   * if not already, and their sessions and links are dropped.
+   */
+  erase(id: string, replacement: { name: string; email: string }, at: number): Promise<void>;
+  /** A new link for the user; their earlier unused links of the same purpose stop working. */
+  issueLink(link: PortalLinkRecord): Promise<void>;
+  /**
+   * Marks a live link used: true for exactly one of any number of racing callers, false when it is
+   * unknown, of another purpose, used already or expired by `now`.
+   */
+  useLink(tokenHash: string, purpose: PortalLinkPurpose, now: number): Promise<boolean>;
+  /** The name of the account (the vendor), as emails name it. */
+  accountName(): Promise<string>;
+  /** Sets the password (the invitation accepted), and ends the user's other sessions. */
+  setPassword(id: string, passwordHash: string, joinedAt: number): Promise<void>;
+}
+
+/** The lookups that happen before an account is known: sign-in by email, links and sessions by token hash. */
+export interface PortalDirectoryPort {
+  /** Every account's live, joined user of this email, with the account's name. */
+  findByEmail(email: string): Promise<Array<{ user: PortalUserRecord; passwordHash: string | null; accountName: string }>>;
+  findUser(accountId: string, id: string): Promise<PortalUserRecord | undefined>;
+  /** Whose link this is, whatever its state (the write that uses it checks that it is live). */
+  findLink(tokenHash: string): Promise<{ accountId: string; portalUserId: string } | undefined>;
+  stampSignIn(accountId: string, id: string, at: number): Promise<void>;
+  insertSession(s: PortalSessionRecord, userAgent: string | null): Promise<void>;
+  /** A session by the hash of its token, unless it expired by `now`. */
+  findSession(tokenHash: string, now: number): Promise<PortalSessionRecord | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+  deleteExpired(now: number): Promise<void>;
+}
+
+/** Outgoing mail (SMTP when LEASEHOLD_SMTP_URL is set). */
+export interface MailPort {
+  send(message: { to: string; subject: string; text: string }): Promise<void>;
+}
+
+/** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly portalUsers: PortalUsersPort;
+  }
+}

@@ -1,0 +1,60 @@
+import type { Kysely, Migration } from 'kysely';
+
+/** Portal users of customers, their invitation and sign-in links, and their sessions. */
+const tables: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('portal_users')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('customer_id', 'text', (c) => c.notNull())
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text')
+      .addColumn('invited_at', 'bigint', (c) => c.notNull())
+      .addColumn('joined_at', 'bigint')
+      .addColumn('last_sign_in_at', 'bigint')
+      .addColumn('disabled_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('portal_users_pk', ['account_id', 'id'])
+      .execute();
+    // Unique per customer, not per account: inviting an address must not tell one customer's admin
+    // that another customer of the vendor has it. A disabled user's email is rewritten (as staff
+    // users'), so the address is free for a new invitation.
+    await db.schema
+      .createIndex('portal_users_customer_email')
+      .unique()
+      .on('portal_users')
+      .columns(['account_id', 'customer_id', 'email'])
+      .execute();
+    // Sign-in may name no account: every account's user of an email.
+    await db.schema.createIndex('portal_users_by_email').on('portal_users').column('email').execute();
+    await db.schema.createIndex('portal_users_by_customer').on('portal_users').columns(['account_id', 'customer_id', 'id']).execute();
+
+    await db.schema
+      .createTable('portal_links')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('portal_user_id', 'text', (c) => c.notNull())
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('portal_links_by_user').on('portal_links').columns(['account_id', 'portal_user_id']).execute();
+
+    await db.schema
+      .createTable('portal_sessions')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('portal_user_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('user_agent', 'text')
+      .execute();
+    await db.schema.createIndex('portal_sessions_by_user').on('portal_sessions').columns(['account_id', 'portal_user_id']).execute();
+  },
+};
+
+export const portalMigrations = { '0030_portal': tables } as const;

@@ -1,0 +1,45 @@
+/** The portal's tables (its users, their single-use link tokens and sessions), merged into the one `DB` interface of `platform/store/schema.ts`. */
+declare module '../../../platform/store/schema.js' {
+  interface DB {
+    portal_users: PortalUsersTable;
+    portal_links: PortalLinksTable;
+    portal_sessions: PortalSessionsTable;
+  }
+}
+
+export interface PortalUsersTable {
+  account_id: string;
+  id: string;
+  customer_id: string;
+  /** Trimmed and lower-cased; unique among the account's users that are not disabled. */
+  email: string;
+  name: string;
+  role: string;
+  /** Null until the invitation is accepted. */
+  password_hash: string | null;
+  invited_at: number;
+  joined_at: number | null;
+  last_sign_in_at: number | null;
+  disabled_at: number | null;
+  updated_at: number;
+}
+
+/** Invitation and sign-in links: only the SHA-256 of the token is kept, and each is used once. */
+export interface PortalLinksTable {
+  token_hash: string;
+  account_id: string;
+  portal_user_id: string;
+  purpose: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PortalSessionsTable {
+  token_hash: string;
+  account_id: string;
+  portal_user_id: string;
+  created_at: number;
+  expires_at: number;
+  user_agent: string | null;
+}

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, seedCatalog, type Harness, type Reply } from '../support/harness.js';
+import { storeKinds } from '../support/stores.js';
+import { eventCount } from '../support/counts.js';
+import { asLicense, fp } from '../support/client.js';
+import { accept, tokenOfUrl, type PortalClient } from './support.js';
+
+/** One customer's things: what another customer's session aims at. */
+interface Target {
+  customerId: string;
+  entitlementId: string;
+  activationId: string;
+  userId: string;
+  key: string;
+}
+
+/**
+ * Every /v1/portal route that needs a portal session, aimed at another customer's ids. Written out
+ * here and compared with the server's route table, so a new portal route without a row fails.
+ * `own`: the route names no id (its customer is the session's); its answer must show nothing of the target.
+ */
+const ROWS: Record<string, { own?: boolean; request: (t: Target) => { url: string; body?: unknown } }> = {
+  'GET /v1/portal/entitlements': { own: true, request: () => ({ url: '/v1/portal/entitlements' }) },
+  'GET /v1/portal/entitlements/:id': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}` }) },
+  'POST /v1/portal/entitlements/:id/key': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/key` }) },
+  'GET /v1/portal/entitlements/:id/devices': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/devices` }) },
+  'DELETE /v1/portal/devices/:id': { request: (t) => ({ url: `/v1/portal/devices/${t.activationId}` }) },
+  'GET /v1/portal/users': { own: true, request: () => ({ url: '/v1/portal/users' }) },
+  // The invitation's customer is the session's: a body naming another customer is refused as unknown input.
+  'POST /v1/portal/users': {
+    request: (t) => ({ url: '/v1/portal/users', body: { email: 'x@other.test', name: 'X', role: 'member', customerId: t.customerId } }),
+  },
+  'DELETE /v1/portal/users/:id': { request: (t) => ({ url: `/v1/portal/users/${t.userId}` }) },
+  'GET /v1/portal/history': { own: true, request: () => ({ url: '/v1/portal/history' }) },
+};
+
+describe.each(await storeKinds())("one customer's portal session reaches nothing of another's (%s)", (kind) => {
+  let h: Harness;
+  let other: { accountId: string; adminKey: string };
+  let a: PortalClient;
+  let b: Target;
+  let c: Target;
+  let staffCookie: string;
+
+  /** A customer with an entitlement, an active device and a joined portal admin, in the account of `key`. */
+  async function customerWithPortal(name: string, key: string): Promise<Target & { client: PortalClient }> {
+    const customer = (await h.call('POST', '/v1/customers', { name }, { key })).body;
+    const ent = (await h.call('POST', '/v1/entitlements', { customerId: customer.id, offeringId: 'studio-pro' }, { key })).body;
+    const activated = await asLicense(h, ent.key)('activate', { fingerprint: fp(`${name}-device`) });
+    const invited = await h.call(
+      'POST',
+      `/v1/customers/${customer.id}/portal-users`,
+      { email: `admin@${name}.test`, name, role: 'admin' },
+      { key },
+    );
+    if (invited.status !== 201) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
+    const client = await accept(h, tokenOfUrl(invited.body.invitationUrl));
+    return {
+      customerId: customer.id,
+      entitlementId: ent.id,
+      activationId: activated.body.activation.id,
+      userId: invited.body.portalUser.id,
+      key: ent.key,
+      client,
+    };
+  }
+
+  /** Everything an aimed request could change of a target, read by its vendor's staff. */
+  const snapshot = async (t: Target, key?: string) =>
+    JSON.stringify([
+      (await h.call('GET', `/v1/entitlements/${t.entitlementId}`, undefined, { key })).body,
+      (await h.call('GET', `/v1/entitlements/${t.entitlementId}/activations`, undefined, { key })).body,
+      (await h.call('GET', `/v1/customers/${t.customerId}/portal-users`, undefined, { key })).body,
+      await eventCount(h, key),
+    ]);
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    await seedCatalog(h);
+    other = await h.newAccount();
+    await seedCatalog(h, { key: other.adminKey });
+    const first = await customerWithPortal('alpha', h.adminKey);
+    a = first.client;
+    b = await customerWithPortal('bravo', h.adminKey);
+    c = await customerWithPortal('charlie', other.adminKey);
+    const setup = await h.call(
+      'POST',
+      '/v1/session/setup',
+      { email: 'staff@vendor.test', name: 'Staff', password: 'staff password 1' },
+      { key: null },
+    );
+    staffCookie = String([setup.headers['set-cookie']].flat()[0]).split(';')[0]!;
+  });
+  afterAll(() => h?.close());
+
+  it('every /v1/portal route that needs a session has a row here, and every row is a route', () => {
+    const routes = h.app.routeTable.filter((r) => r.portal === 'session').map((r) => `${r.method} ${r.url}`);
+    expect([...new Set(routes)].sort()).toEqual(Object.keys(ROWS).sort());
+    for (const r of h.app.routeTable.filter((r) => r.url.startsWith('/v1/portal/'))) expect(r.permission, r.url).toBeNull();
+  });
+
+  for (const [route, row] of Object.entries(ROWS)) {
+    it(`${route}: another customer's and another vendor's ids are not found, and nothing changes`, async () => {
+      const [method] = route.split(' ');
+      for (const [target, key] of [
+        [b, undefined],
+        [c, other.adminKey],
+      ] as Array<[Target, string | undefined]>) {
+        const before = await snapshot(target, key);
+        const { url, body } = row.request(target);
+        const res: Reply = await a.call(method!, url, body);
+        const text = JSON.stringify(res.body);
+        const where = `${method} ${url}: ${res.status} ${text.slice(0, 300)}`;
+        if (row.own) expect(res.status, where).toBe(200);
+        else expect([400, 401, 403, 404], where).toContain(res.status);
+        for (const marker of [target.entitlementId, target.activationId, target.userId, target.key].filter((m) => !url.includes(m)))
+          expect(text, where).not.toContain(marker);
+        expect(await snapshot(target, key), where).toBe(before);
+      }
+    });
+  }
+
+  it('management credentials do not reach the portal: an API key or a console session is 401 on every portal route', async () => {
+    for (const [route, row] of Object.entries(ROWS)) {
+      const [method] = route.split(' ');
+      const { url, body } = row.request(b);
+      const before = await eventCount(h);
+      expect((await h.call(method!, url, body)).status, `key ${route}`).toBe(401);
+      expect((await h.call(method!, url, body, { key: null, headers: { cookie: staffCookie } })).status, `console ${route}`).toBe(401);
+      expect(await eventCount(h), route).toBe(before);
+    }
+  });
+
+  it('a portal session reaches no management route: every one is refused and nothing changes', async () => {
+    const before = await eventCount(h);
+    const management = h.app.routeTable.filter((r) => r.permission !== null);
+    expect(management.length).toBeGreaterThan(50);
+    for (const r of management) {
+      const url = r.url.replace(/:[a-zA-Z]+/g, (p) => (p === ':id' ? b.customerId : 'x'));
+      const res = await a.call(r.method, url, ['GET', 'DELETE'].includes(r.method) ? undefined : {});
+      expect([401, 403], `${r.method} ${url}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`).toContain(res.status);
+    }
+    expect(await eventCount(h)).toBe(before);
+  });
+
+  it('a customer with portal users cannot be deleted until they are disabled', async () => {
+    const customer = (await h.call('POST', '/v1/customers', { name: 'Delta' })).body;
+    const invited = (
+      await h.call('POST', `/v1/customers/${customer.id}/portal-users`, { email: 'd@delta.test', name: 'D', role: 'member' })
+    ).body;
+    const refused = await h.call('DELETE', `/v1/customers/${customer.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'IN_USE', details: { portalUsers: 1 } });
+    expect((await h.call('DELETE', `/v1/portal-users/${invited.portalUser.id}`)).status).toBe(200);
+    expect((await h.call('DELETE', `/v1/customers/${customer.id}`)).status).toBe(204);
+  });
+
+  it("after the walk, the other customers' devices are still active and their people still signed in", async () => {
+    const devices = (await h.call('GET', `/v1/entitlements/${b.entitlementId}/activations?state=active`)).body.data;
+    expect(devices.map((d: { id: string }) => d.id)).toEqual([b.activationId]);
+    expect((await h.call('GET', `/v1/portal-users/${b.userId}`)).body.state).toBe('active');
+  });
+});
