@@ -76,6 +76,18 @@ const RELEASE_ROWS: Record<string, Row> = {
   'POST /v1/releases/:id/yank': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/yank` }) },
   'GET /v1/releases/:id/downloads': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/downloads` }) },
   'GET /v1/releases/:id/audience': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/audience` }) },
+  'GET /v1/releases/:id/rollout': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/rollout` }) },
+  'PUT /v1/releases/:id/rollout': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o) => ({ url: `${release(o)}/rollout`, body: { percentage: 10 } }),
+  },
+  'DELETE /v1/releases/:id/rollout': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/rollout` }) },
+  'POST /v1/releases/:id/rollout/preview': {
+    area: 'read',
+    reach: 'hidden',
+    request: (o) => ({ url: `${release(o)}/rollout/preview`, body: {} }),
+  },
   'GET /v1/releases/:id/artifacts': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/artifacts` }) },
   'POST /v1/releases/:id/artifacts': {
     area: 'catalog',

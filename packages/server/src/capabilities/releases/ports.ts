@@ -17,8 +17,22 @@ export interface ReleaseRecord {
   publishedAt: number | null;
   backdatedTo: number | null;
   yankedAt: number | null;
+  /** Whom the upgrade endpoint offers the release to; null: every entitled license. */
+  rollout: RolloutRecord | null;
   metadata: Metadata;
   createdAt: number;
+  updatedAt: number;
+}
+
+/** A rollout: selectors add up (none: every entitled license), filters narrow to devices. */
+export interface RolloutRecord {
+  customers: string[];
+  entitlements: string[];
+  offerings: string[];
+  devices: string[];
+  versions: string | null;
+  platforms: string[];
+  percentage: number | null;
   updatedAt: number;
 }
 
