@@ -1,10 +1,11 @@
-import type { Jwks, ValidationCode } from '@leasehold/contract';
+import type { ClientRelease, Jwks, ReleaseChannel, ValidationCode } from '@leasehold/contract';
 import type { BackoffPolicy } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import type { LeaseholdError } from '../errors.js';
 import type { LicenseStatus } from '../status.js';
 import type { Fetch } from '../transport.js';
 import type { UsageRejection } from '../usage.js';
+import type { UpdateCheck } from './updates.js';
 
 // The license's public types, apart from the facade so that its parts can name them without importing it.
 
@@ -59,6 +60,12 @@ export interface OpenOptions {
     /** Ephemeral instances: the machine they run on, when the offering counts per host. */
     host?: string;
   };
+  /**
+   * The version this application runs, for updates: it is sent with the activation (the vendor's
+   * rollouts and adoption counts read it), and after every refresh the SDK asks for an update and
+   * emits `criticalUpdate` when the newest one is critical or required (below a minimumVersion).
+   */
+  updates?: { version: string; channel?: ReleaseChannel; platform?: string; arch?: string };
   /** Injected time and timers; default the system clock. */
   clock?: Clock;
   /** Injected HTTP; default the global `fetch`. */
@@ -105,4 +112,10 @@ export interface LicenseEvents {
   usageSent: [{ accepted: number; duplicates: number; rejected: number; pending: number }];
   /** The server refused these usage records (`QUOTA_EXHAUSTED`, `FEATURE_MISSING`, …); they are not sent again. */
   usageRejected: [UsageRejection[]];
+  /**
+   * With the `updates` option: after a refresh, the newest release for this device is a critical
+   * patch, or this version is below its minimumVersion (`required`). Emitted once per release and
+   * urgency, not on every refresh.
+   */
+  criticalUpdate: [UpdateCheck & { release: ClientRelease }];
 }

@@ -40,10 +40,46 @@ export class Updates {
     const key = this.state.current?.licenseKey;
     if (!key) throw new LeaseholdError('NO_LICENSE', 'Activate before checking for updates.');
     const api = requireApi(this.ctx);
-    const params = new URLSearchParams({ version: query.version });
+    // The fingerprint lets the vendor's rollouts (a percentage, named devices) decide for this device.
+    const params = new URLSearchParams({ version: query.version, fingerprint: this.ctx.fingerprint });
     for (const name of ['channel', 'platform', 'arch'] as const) if (query[name] !== undefined) params.set(name, query[name]!);
     const answer = await this.connection.contact(() => api.get<UpdateCheck>(`/v1/client/releases/upgrade?${params}`, key));
     const { release, critical, required } = answer.body;
     return { release, critical, required };
+  }
+
+  /** What was last announced as `criticalUpdate` (release and urgency), so a refresh does not repeat it. */
+  private announced: string | null = null;
+
+  /**
+   * After a refresh, with the `updates` option: asks for an update and emits `criticalUpdate`
+   * when it is critical or required. Quiet: a failure (offline, a refusal) changes nothing.
+   */
+  afterRefresh(): Promise<void> {
+    this.inflight = this.announce();
+    return this.inflight;
+  }
+
+  /** The check the last refresh started (resolved when none), so `refresh()` resolves after it. */
+  settled(): Promise<void> {
+    return this.inflight;
+  }
+
+  private inflight: Promise<void> = Promise.resolve();
+
+  private async announce(): Promise<void> {
+    const installed = this.ctx.options.updates;
+    if (!installed || this.ctx.closed) return;
+    let update: UpdateCheck;
+    try {
+      update = await this.check(installed);
+    } catch {
+      return;
+    }
+    if (!update.release || !(update.critical || update.required)) return;
+    const mark = `${update.release.id}:${update.critical}:${update.required}`;
+    if (mark === this.announced) return;
+    this.announced = mark;
+    this.ctx.events.emit('criticalUpdate', { ...update, release: update.release });
   }
 }
