@@ -5,7 +5,6 @@ import type { LeaseholdError } from '../errors.js';
 import type { LicenseStatus } from '../status.js';
 import type { Fetch } from '../transport.js';
 import type { UsageRejection } from '../usage.js';
-import type { UpdateCheck } from './updates.js';
 
 // The license's public types, apart from the facade so that its parts can name them without importing it.
 
@@ -118,4 +117,25 @@ export interface LicenseEvents {
    * urgency, not on every refresh.
    */
   criticalUpdate: [UpdateCheck & { release: ClientRelease }];
+}
+
+/** What the application asks about: the version it runs, and where (all but `version` optional). */
+export interface UpdateQuery {
+  /** The version installed now (semver, `2.3.1`). */
+  version: string;
+  /** `stable` (default), `rc`, `beta`, `alpha` or `dev`; a less stable channel includes the more stable ones. */
+  channel?: ReleaseChannel;
+  /** Only releases with a file for this platform (`linux`, `macos`, `windows`, as the vendor names them). */
+  platform?: string;
+  arch?: string;
+}
+
+/** The server's answer: the newest release this license may install, and how urgent it is. */
+export interface UpdateCheck {
+  /** The newest release above `version` this license may download, or null when there is none. */
+  release: ClientRelease | null;
+  /** That release, or one it skips over, is a critical patch. */
+  critical: boolean;
+  /** A release above `version` names a minimumVersion above it: this version must be upgraded. */
+  required: boolean;
 }

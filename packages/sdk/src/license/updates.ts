@@ -1,29 +1,11 @@
-import { parseVersion, type ClientRelease, type ReleaseChannel } from '@leasehold/contract';
+import { parseVersion } from '@leasehold/contract';
 import { LeaseholdError } from '../errors.js';
 import type { Connection } from './connection.js';
 import { requireApi, type LicenseContext } from './context.js';
 import type { LeaseState } from './state.js';
+import type { UpdateCheck, UpdateQuery } from './types.js';
 
-/** What the application asks about: the version it runs, and where (all but `version` optional). */
-export interface UpdateQuery {
-  /** The version installed now (semver, `2.3.1`). */
-  version: string;
-  /** `stable` (default), `rc`, `beta`, `alpha` or `dev`; a less stable channel includes the more stable ones. */
-  channel?: ReleaseChannel;
-  /** Only releases with a file for this platform (`linux`, `macos`, `windows`, as the vendor names them). */
-  platform?: string;
-  arch?: string;
-}
-
-/** The server's answer: the newest release this license may install, and how urgent it is. */
-export interface UpdateCheck {
-  /** The newest release above `version` this license may download, or null when there is none. */
-  release: ClientRelease | null;
-  /** That release, or one it skips over, is a critical patch. */
-  critical: boolean;
-  /** A release above `version` names a minimumVersion above it: this version must be upgraded. */
-  required: boolean;
-}
+export type { UpdateCheck, UpdateQuery } from './types.js';
 
 /** Upgrades: what the license server says this device may move to. Needs a connection. */
 export class Updates {

@@ -1,4 +1,4 @@
-import { compareVersions, parseVersion } from '@leasehold/contract';
+import { compareVersions, parseVersion, type RolloutInput } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
 import type { OfferingRecord } from '../../platform/domain/model.js';
 import { effectiveRights } from '../entitlements/effective-rights.js';
@@ -6,7 +6,7 @@ import { requireProduct } from '../catalog/products.js';
 import { releaseRefusal } from './access.js';
 import { requireRelease } from './releases.js';
 import type { RolloutRecord } from './ports.js';
-import { inRange, licenseTargeted, parseRange, rolloutReaches } from './rollouts.js';
+import { inRange, licenseTargeted, parseRange, rolloutFrom, rolloutReaches } from './rollouts.js';
 
 /** Who a release reaches, counted before (or after) publishing it. */
 export interface Audience {
@@ -95,4 +95,10 @@ export function releaseAudience(ctx: Context, releaseId: string, platform?: stri
       adoption: known === 0 ? null : devices.atOrAbove / known,
     };
   });
+}
+
+/** Whom a candidate rollout would reach, counted without saving it (the console's live count). */
+export async function previewRollout(ctx: Context, releaseId: string, input: RolloutInput, platform?: string): Promise<Audience> {
+  const candidate = await ctx.store.read(async (tx) => rolloutFrom(tx, await requireRelease(tx, releaseId), input, ctx.clock.now()));
+  return releaseAudience(ctx, releaseId, platform, candidate);
 }

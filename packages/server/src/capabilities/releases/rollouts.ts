@@ -4,7 +4,6 @@ import type { Context } from '../../platform/domain/context.js';
 import { invalid } from '../../platform/domain/errors.js';
 import type { Tx } from '../../platform/domain/ports.js';
 import { recordEvent } from '../events/record.js';
-import { releaseAudience, type Audience } from './audience.js';
 import type { ReleaseRecord, RolloutRecord } from './ports.js';
 import { requireRelease, viewsOf, type ReleaseView } from './releases.js';
 
@@ -146,10 +145,4 @@ export function setRollout(ctx: Context, releaseId: string, input: RolloutInput 
     });
     return (await viewsOf(tx, [after]))[0]!;
   });
-}
-
-/** Whom a candidate rollout would reach, counted without saving it (the console's live count). */
-export async function previewRollout(ctx: Context, releaseId: string, input: RolloutInput, platform?: string): Promise<Audience> {
-  const candidate = await ctx.store.read(async (tx) => rolloutFrom(tx, await requireRelease(tx, releaseId), input, ctx.clock.now()));
-  return releaseAudience(ctx, releaseId, platform, candidate);
 }

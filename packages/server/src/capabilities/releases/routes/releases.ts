@@ -23,9 +23,9 @@ import { createRelease, deleteRelease, getRelease, listReleases, publishRelease,
 import { removeBytes } from '../artifacts.js';
 import { customerDownloads, releaseDownloads } from '../downloads.js';
 import { artifactContextOf } from './context.js';
-import { releaseAudience } from '../audience.js';
+import { previewRollout, releaseAudience } from '../audience.js';
 import { downloadOut, releaseOut, rolloutOut } from './wire.js';
-import { previewRollout, setRollout } from '../rollouts.js';
+import { setRollout } from '../rollouts.js';
 
 const tags = ['releases'];
 const ProductParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
