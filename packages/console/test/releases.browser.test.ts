@@ -143,9 +143,11 @@ describe.skipIf(!available)('releases in the console, in a browser', () => {
 
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByText('published', { exact: true }).first().waitFor();
-    const offered = async (license: string, fingerprint: string) =>
-      (await (await asLicense(license, 'GET', `/v1/client/releases/upgrade?version=1.0.0&fingerprint=${fingerprint}`)).json()).release
-        ?.version ?? null;
+    const offered = async (license: string, fingerprint: string) => {
+      const res = await asLicense(license, 'GET', `/v1/client/releases/upgrade?version=1.0.0&fingerprint=${fingerprint}`);
+      const body = (await res.json()) as { release: { version: string } | null };
+      return body.release?.version ?? null;
+    };
     expect(await offered(acme.license, 'acme-device-0001')).toBe('1.1.0');
     expect(await offered(globex.license, 'globex-device-01')).toBeNull();
   });

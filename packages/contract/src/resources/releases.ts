@@ -302,3 +302,12 @@ export const RolloutAnswer = Type.Object({
   rollout: Type.Union([Rollout, Type.Null()], { description: 'Null: the release is offered to every entitled license' }),
   audience: ReleaseAudience,
 });
+
+export const ArtifactResign = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'At most this many per call' })),
+});
+export const ArtifactResignAnswer = Type.Object({
+  kid: Type.String({ description: 'The active signing key, which signed them' }),
+  resigned: Type.Integer(),
+  more: Type.Boolean({ description: 'Artifacts signed by an older key remain: call again' }),
+});

@@ -103,6 +103,8 @@ export interface ArtifactsPort {
   delete(id: string): Promise<void>;
   find(id: string, opts?: { lock?: boolean }): Promise<ArtifactRecord | undefined>;
   ofReleases(releaseIds: readonly string[]): Promise<ArtifactRecord[]>;
+  /** Uploaded artifacts not signed by `kid` (after a key rotation), oldest first, at most `limit`. */
+  signedWithOther(kid: string, limit: number): Promise<ArtifactRecord[]>;
 }
 
 export interface DownloadQuery {
