@@ -123,6 +123,10 @@ describe.each(await storeKinds())('rollouts on %s', (store) => {
     await h.call('PUT', `/v1/releases/${target.id}/rollout`, { offerings: [globex.offering.id] });
     expect(await upgrade(globex.key, '1.0.0', fp('globex-1'))).toBe('1.1.0');
     expect(await upgrade(initech.key, '1.0.0', fp('initech-1'))).toBeNull();
+    // One license, asking without a fingerprint: the license is the device.
+    await h.call('PUT', `/v1/releases/${target.id}/rollout`, { entitlements: [initech.entitlement.id] });
+    expect(await upgrade(initech.key, '1.0.0')).toBe('1.1.0');
+    expect(await upgrade(acme.key, '1.0.0')).toBeNull();
     const cleared = await h.call('DELETE', `/v1/releases/${target.id}/rollout`);
     expect(cleared.body.rollout).toBeNull();
     expect(await upgrade(initech.key, '1.0.0', fp('initech-1'))).toBe('1.1.0');
@@ -166,6 +170,10 @@ describe.each(await storeKinds())('rollouts on %s', (store) => {
     const at60 = await offered();
     expect([...at30].every((f) => at60.has(f))).toBe(true);
     expect(at60.size).toBeGreaterThan(at30.size);
+    // Without a fingerprint the license is bucketed as a whole.
+    for (const lic of licenses) {
+      expect(await upgrade(lic.key, '3.0.0')).toBe(bucketOf(target.id, lic.entitlement.id) < 60 ? '3.1.0' : null);
+    }
     // Those left out are offered the release before it: nothing newer than 3.0.0 here.
     const out = devices.find((d) => !at60.has(d.fingerprint))!;
     expect(await upgrade(out.key, '3.0.0', out.fingerprint)).toBeNull();

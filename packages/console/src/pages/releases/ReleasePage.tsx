@@ -52,6 +52,7 @@ function RolloutCard({ release, onSaved }: { release: Release; onSaved: () => vo
   const r = release.rollout;
   const [customers, setCustomers] = useState((r?.customers ?? []).join(', '));
   const [offerings, setOfferings] = useState((r?.offerings ?? []).join(', '));
+  const [entitlements, setEntitlements] = useState((r?.entitlements ?? []).join(', '));
   const [devices, setDevices] = useState((r?.devices ?? []).join(', '));
   const [versions, setVersions] = useState(r?.versions ?? '');
   const [platforms, setPlatforms] = useState((r?.platforms ?? []).join(', '));
@@ -61,6 +62,7 @@ function RolloutCard({ release, onSaved }: { release: Release; onSaved: () => vo
   const body = () => ({
     customers: list(customers),
     offerings: list(offerings),
+    entitlements: list(entitlements),
     devices: list(devices),
     platforms: list(platforms),
     versions: versions.trim() || null,
@@ -79,12 +81,13 @@ function RolloutCard({ release, onSaved }: { release: Release; onSaved: () => vo
       <Stack gap="sm">
         <Title order={5}>Rollout {r ? <Badge variant="light">targeted</Badge> : <Badge variant="outline">everyone entitled</Badge>}</Title>
         <Text size="sm" c="dimmed">
-          Whom the upgrade is offered to. Customers, offerings and devices add up (none: every entitled license); versions, platforms and
-          the percentage narrow to devices.
+          Whom the upgrade is offered to. Customers, offerings, licenses and devices add up (none: every entitled license); versions,
+          platforms and the percentage narrow to devices.
         </Text>
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
           <TextInput label="Customers (ids)" value={customers} onChange={(e) => setCustomers(e.currentTarget.value)} />
           <TextInput label="Offerings (ids)" value={offerings} onChange={(e) => setOfferings(e.currentTarget.value)} />
+          <TextInput label="Licenses (ids)" value={entitlements} onChange={(e) => setEntitlements(e.currentTarget.value)} />
           <TextInput label="Devices (fingerprints)" value={devices} onChange={(e) => setDevices(e.currentTarget.value)} />
           <TextInput
             label="Current version range"

@@ -1,6 +1,6 @@
 import { compareVersions, parseVersion, type RolloutInput } from '@leasehold/contract';
 import type { Context } from '../../platform/domain/context.js';
-import type { OfferingRecord } from '../../platform/domain/model.js';
+import type { ActivationRecord, OfferingRecord } from '../../platform/domain/model.js';
 import { effectiveRights } from '../entitlements/effective-rights.js';
 import { requireProduct } from '../catalog/products.js';
 import { releaseRefusal } from './access.js';
@@ -60,10 +60,13 @@ export function releaseAudience(ctx: Context, releaseId: string, platform?: stri
         if (releaseRefusal(license, asPublished, now) !== null) continue;
         reached.push(entitlement);
       }
-      const live = await tx.activations.liveOfMany(reached.map((e) => e.id));
+      const live = new Map<string, ActivationRecord[]>();
+      for (const device of await tx.activations.liveOfMany(reached.map((e) => e.id))) {
+        live.set(device.entitlementId, [...(live.get(device.entitlementId) ?? []), device]);
+      }
       for (const entitlement of reached) {
         const who = { entitlementId: entitlement.id, customerId: entitlement.customerId, offeringId: entitlement.offeringId };
-        const own = live.filter((d) => d.entitlementId === entitlement.id);
+        const own = live.get(entitlement.id) ?? [];
         const named = !rollout || licenseTargeted(rollout, who) || own.some((d) => rollout.devices.includes(d.fingerprint));
         if (!named) continue;
         entitlements++;
