@@ -38,10 +38,11 @@ describe.skipIf(!available)('releases in the console, in a browser', () => {
   const figure = (name: string) => page.getByTestId(name).textContent();
 
   beforeAll(async () => {
+    // The console is built (when its sources changed) before the server that serves it starts.
+    browser = await launchBrowser();
     dataDir = tempDataDir();
     server = await startServer({ LEASEHOLD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     key = server.bannerKey()!;
-    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.setDefaultTimeout(10_000);
     page.on('dialog', (d) => void d.accept());
