@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, killAll, removeDir, runCli, startServer, tempDataDir, type ServerProcess } from '../../server/test/support/processes.js';
+import { startS3 } from '../../server/test/support/s3.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -94,5 +95,48 @@ describe('leasehold releases publish', () => {
     expect(duplicate.stderr).toMatch(/DUPLICATE_CODE/);
     const unknown = await runCli(['releases', 'publish', 'nothing', '1.0.0', join(files, 'cad-2.0.0.msi')], env);
     expect(unknown.code).toBe(3);
+  });
+});
+
+/** The same against a server storing in S3 (s3rver): the file goes to the bucket's presigned URL, then the server checks it. */
+describe('leasehold releases publish to S3 storage', () => {
+  const data = tempDataDir();
+  const files = tempDataDir();
+  let server: ServerProcess;
+  let s3: Awaited<ReturnType<typeof startS3>>;
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    if (s3.storage.driver !== 's3') throw new Error('s3 expected');
+    const { endpoint, bucket, accessKeyId, secretAccessKey } = s3.storage.s3;
+    server = await startServer({
+      LEASEHOLD_DATA_DIR: data,
+      LEASEHOLD_STORAGE: 's3',
+      LEASEHOLD_S3_ENDPOINT: endpoint!,
+      LEASEHOLD_S3_BUCKET: bucket,
+      LEASEHOLD_S3_PATH_STYLE: 'true',
+      LEASEHOLD_S3_ACCESS_KEY_ID: accessKeyId!,
+      LEASEHOLD_S3_SECRET_ACCESS_KEY: secretAccessKey!,
+    });
+    await api(server.url, server.bannerKey()!, 'POST', '/v1/products', { code: 'cad', name: 'CAD' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    killAll();
+    await s3?.close();
+    removeDir(data);
+    removeDir(files);
+  });
+
+  it('uploads to the presigned URL, has the server check it, and publishes', async () => {
+    const bytes = randomBytes(2 * 1024 * 1024 + 5);
+    writeFileSync(join(files, 'cad.zip'), bytes);
+    const env = { LEASEHOLD_DATA_DIR: data, LEASEHOLD_URL: server.url, LEASEHOLD_API_KEY: server.bannerKey()! };
+    const out = await runCli(['releases', 'publish', 'cad', '1.0.0', join(files, 'cad.zip'), '--json', '--quiet'], env, 60_000);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toBe('');
+    const { release, artifacts } = JSON.parse(out.stdout);
+    expect(release.status).toBe('published');
+    expect(artifacts[0]).toMatchObject({ status: 'uploaded', storage: 's3', size: bytes.length, sha256: sha256(bytes) });
   });
 });
