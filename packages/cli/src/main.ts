@@ -6,6 +6,7 @@ import type { Role } from '@leasehold/contract';
 import type * as Core from '@leasehold/server';
 import type { Config, OfflineActivationRequest } from '@leasehold/server';
 import { registerMigrateOffering } from './migrate-offering.js';
+import { registerReleaseCommands } from './releases.js';
 import { ApiFailure, registerSupportCommands } from './support.js';
 import { importCsvFile, importKeygenFile, registerCatalogCommands, type CsvImportOptions } from './imports.js';
 
@@ -382,6 +383,7 @@ const serverUrl = () => {
 registerMigrateOffering(program, serverUrl);
 registerSupportCommands(program, serverUrl);
 registerCatalogCommands(program, serverUrl);
+registerReleaseCommands(program, serverUrl);
 
 program
   .command('help')

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
  */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-interface Common {
+export interface Common {
   url?: string;
   apiKey?: string;
   json?: boolean;
@@ -26,7 +26,7 @@ export class ApiFailure extends Error {
   }
 }
 
-async function call(opts: Common, defaultUrl: () => string, method: string, path: string, body?: unknown): Promise<Json> {
+export async function call(opts: Common, defaultUrl: () => string, method: string, path: string, body?: unknown): Promise<Json> {
   const key = opts.apiKey ?? process.env['LEASEHOLD_API_KEY'];
   if (!key) throw new ApiFailure('set LEASEHOLD_API_KEY (or pass --api-key) to an API key of the account', 1);
   const url = new URL(path, opts.url ?? defaultUrl());

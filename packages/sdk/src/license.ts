@@ -83,6 +83,8 @@ export class License extends EventEmitter<LicenseEvents> {
     this.pools = new Pools(this.ctx, this.state, this.connection);
     this.updates = new Updates(this.ctx, this.state, this.connection);
     this.state.replan = () => this.renewal.plan();
+    // A critical or required update is surfaced with the refresh that finds it (the `updates` option).
+    this.on('refreshed', () => void this.updates.afterRefresh());
   }
 
   /** @internal Use {@link Leasehold.open}. */
@@ -143,6 +145,7 @@ export class License extends EventEmitter<LicenseEvents> {
    */
   async activate(licenseKey?: string): Promise<LicenseStatus> {
     await this.enrolment.activate(licenseKey);
+    await this.updates.afterRefresh();
     return this.status();
   }
 
@@ -158,7 +161,9 @@ export class License extends EventEmitter<LicenseEvents> {
    * else toast(`Could not refresh: ${outcome.code}`); // 'OFFLINE', 'SUSPENDED', …
    */
   async refresh(options: { force?: boolean } = {}): Promise<RefreshOutcome> {
-    return this.renewal.renew(options.force ? 'forced' : 'courtesy');
+    const outcome = await this.renewal.renew(options.force ? 'forced' : 'courtesy');
+    await this.updates.settled();
+    return outcome;
   }
 
   /**

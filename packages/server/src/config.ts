@@ -5,6 +5,7 @@ import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './platform/http/load-shedd
 import { WEBHOOK_SETTINGS_TABLE, webhookSettings } from './capabilities/webhooks/settings.js';
 import { PORTAL_SETTINGS_TABLE, portalSettings } from './capabilities/portal/settings.js';
 import type { StorageSettings } from './capabilities/releases/storage/configure.js';
+import type { CdnSettings } from './capabilities/releases/storage/cdn.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
 export interface Config {
@@ -152,12 +153,28 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
   },
   { name: 'LEASEHOLD_S3_SECRET_ACCESS_KEY', default: '(unset)', meaning: 'The secret of LEASEHOLD_S3_ACCESS_KEY_ID' },
   { name: 'LEASEHOLD_S3_PREFIX', default: '(empty)', meaning: 'Prepended to object keys, so one bucket can hold several installations' },
+  {
+    name: 'LEASEHOLD_CDN_URL',
+    default: '(unset)',
+    meaning:
+      'With LEASEHOLD_STORAGE=s3: download URLs point to this CDN (its origin the bucket) with an HMAC token its edge checks (docs/releases.md, "CDN URL signing")',
+  },
+  {
+    name: 'LEASEHOLD_CDN_SECRET',
+    default: '(unset)',
+    meaning: 'The HMAC-SHA256 key the CDN tokens are made with (at least 32 characters; required with LEASEHOLD_CDN_URL)',
+  },
+  { name: 'LEASEHOLD_CDN_TOKEN_PARAM', default: 'token', meaning: 'The query parameter that carries the CDN token' },
+  { name: 'LEASEHOLD_CDN_EXPIRES_PARAM', default: 'expires', meaning: 'The query parameter that carries the token expiry (Unix seconds)' },
 ];
 
 /** LEASEHOLD_STORAGE and the S3 settings it needs. */
 export function parseStorage(env: NodeJS.ProcessEnv): StorageSettings {
   const driver = env['LEASEHOLD_STORAGE'] || 'fs';
-  if (driver === 'fs') return { driver };
+  if (driver === 'fs') {
+    if (env['LEASEHOLD_CDN_URL']) throw new Error('LEASEHOLD_CDN_URL needs LEASEHOLD_STORAGE=s3 (the CDN pulls from the bucket)');
+    return { driver };
+  }
   if (driver !== 's3') throw new Error(`LEASEHOLD_STORAGE must be fs or s3, not ${JSON.stringify(driver)}`);
   const bucket = env['LEASEHOLD_S3_BUCKET'];
   if (!bucket) throw new Error('LEASEHOLD_STORAGE=s3 needs LEASEHOLD_S3_BUCKET');
@@ -174,7 +191,28 @@ export function parseStorage(env: NodeJS.ProcessEnv): StorageSettings {
       secretAccessKey: env['LEASEHOLD_S3_SECRET_ACCESS_KEY'] || null,
       prefix: env['LEASEHOLD_S3_PREFIX'] || '',
     },
+    cdn: parseCdn(env),
   };
+}
+
+/** LEASEHOLD_CDN_*: downloads through a CDN that checks an HMAC token (S3 storage only). */
+function parseCdn(env: NodeJS.ProcessEnv): CdnSettings | null {
+  const url = env['LEASEHOLD_CDN_URL'];
+  if (!url) return null;
+  if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url)) throw new Error('LEASEHOLD_CDN_URL must be an http(s) URL without query');
+  const secret = env['LEASEHOLD_CDN_SECRET'] ?? '';
+  if (secret.length < 32) throw new Error('LEASEHOLD_CDN_URL needs LEASEHOLD_CDN_SECRET, at least 32 characters');
+  const param = (name: string, fallback: string) => {
+    const value = env[name] || fallback;
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(value)) throw new Error(`${name} must be a query parameter name, not ${JSON.stringify(value)}`);
+    return value;
+  };
+  const tokenParam = param('LEASEHOLD_CDN_TOKEN_PARAM', 'token');
+  const expiresParam = param('LEASEHOLD_CDN_EXPIRES_PARAM', 'expires');
+  if (tokenParam === expiresParam || [tokenParam, expiresParam].includes('filename')) {
+    throw new Error('LEASEHOLD_CDN_TOKEN_PARAM and LEASEHOLD_CDN_EXPIRES_PARAM must differ from each other and from filename');
+  }
+  return { url: url.replace(/\/$/, ''), secret, tokenParam, expiresParam };
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

@@ -159,6 +159,7 @@ export const EVENT_TYPES = {
   'artifact.uploaded': spec('artifact', "An artifact's bytes arrived, were checked (size, sha256) and signed"),
   'artifact.upload_failed': spec('artifact', "An artifact's bytes did not match what it declared", Reason),
   'artifact.deleted': spec('artifact', 'An artifact was deleted'),
+  'artifact.resigned': spec('artifact', 'An artifact was signed again with the active signing key (after a rotation)'),
   'artifact.downloaded': spec(
     'artifact',
     'A license was given a download URL of an artifact (counted against its download limit)',

@@ -20,6 +20,21 @@ export const Channel = Type.Enum(RELEASE_CHANNELS, {
 const Requires = Type.Array(Code, { maxItems: 50, uniqueItems: true, description: 'Feature codes a license must hold' });
 const Notes = Type.String({ maxLength: 100_000, description: 'Release notes (Markdown)' });
 
+export const Rollout = Type.Object(
+  {
+    customers: Type.Array(Type.String()),
+    entitlements: Type.Array(Type.String()),
+    offerings: Type.Array(Type.String()),
+    devices: Type.Array(Type.String()),
+    versions: Type.Union([Type.String(), Type.Null()]),
+    platforms: Type.Array(Type.String()),
+    percentage: Type.Union([Type.Number(), Type.Null()]),
+    updatedAt: Timestamp,
+  },
+  { title: 'Rollout' },
+);
+export type Rollout = Static<typeof Rollout>;
+
 export const Release = Type.Object(
   {
     id: Type.String(),
@@ -36,6 +51,7 @@ export const Release = Type.Object(
       description: 'The date maintenance windows compare with instead of publishedAt (a fix for an old line)',
     }),
     yankedAt: Type.Union([Timestamp, Type.Null()]),
+    rollout: Type.Union([Rollout, Type.Null()], { description: 'Whom the upgrade is offered to; null: every entitled license' }),
     metadata: Metadata,
     artifacts: Type.Integer({ description: 'How many artifacts it has' }),
     downloads: Type.Integer({ description: 'How many downloads were granted' }),
@@ -181,6 +197,14 @@ export const ClientUpgradeQuery = Type.Object({
   channel: Type.Optional(Channel),
   platform: ClientPlatform,
   arch: Type.Optional(Arch),
+  fingerprint: Type.Optional(
+    Type.String({
+      minLength: 8,
+      maxLength: 256,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'The device asking: rollouts that target devices, or a percentage of them, decide by it',
+    }),
+  ),
 });
 export const ClientDownloadQuery = Type.Object({
   fingerprint: Type.Optional(Type.String({ minLength: 8, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' })),
@@ -229,8 +253,61 @@ export const ReleaseAudience = Type.Object(
       below: Type.Integer({ description: 'Devices reporting a lower version: those the upgrade is offered to' }),
       atOrAbove: Type.Integer({ description: 'Devices on this version or newer' }),
       unknownVersion: Type.Integer({ description: 'Devices that never reported a (semver) version' }),
+      outOfRange: Type.Integer({ description: "Devices below the release that its rollout's version range leaves out" }),
     }),
+    affectedCustomers: Type.Integer({ description: 'Customers with at least one device the upgrade is offered to (devices.below)' }),
+    rollout: Type.Boolean({ description: 'Counted through the release rollout (or the candidate rollout of a preview)' }),
     adoption: Type.Union([Type.Number(), Type.Null()], { description: 'Share (0..1) of devices on this version or newer' }),
   },
   { title: 'ReleaseAudience' },
 );
+
+const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000, uniqueItems: true });
+
+/**
+ * Whom the upgrade endpoint offers a release to. Selectors (customers, entitlements, offerings,
+ * devices) add up: a license or device named by any of them is targeted; none named targets every
+ * entitled license. Filters (versions, platforms, percentage) then narrow to devices.
+ */
+export const RolloutInput = Type.Object(
+  {
+    customers: Type.Optional(Type.Union([Ids], { description: 'Customer ids' })),
+    entitlements: Type.Optional(Type.Union([Ids], { description: 'Entitlement (license) ids' })),
+    offerings: Type.Optional(Type.Union([Ids], { description: 'Offering ids' })),
+    devices: Type.Optional(
+      Type.Array(Type.String({ minLength: 8, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' }), {
+        maxItems: 1000,
+        uniqueItems: true,
+        description: 'Device fingerprints',
+      }),
+    ),
+    versions: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 300 }), Type.Null()], {
+        description: 'The range the device’s current version must be in: `>=1.2.0 <2.0.0`, `<1.5.0 || =1.7.3`',
+        examples: ['>=1.2.0 <2.0.0'],
+      }),
+    ),
+    platforms: Type.Optional(Type.Array(Platform, { maxItems: 50, uniqueItems: true, description: 'Device platforms' })),
+    percentage: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100, multipleOf: 0.01 }), Type.Null()], {
+        description: 'Share of the targeted devices (deterministic per device: a hash of release id and fingerprint)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RolloutInput = Static<typeof RolloutInput>;
+
+export const RolloutAnswer = Type.Object({
+  rollout: Type.Union([Rollout, Type.Null()], { description: 'Null: the release is offered to every entitled license' }),
+  audience: ReleaseAudience,
+});
+
+export const ArtifactResign = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'At most this many per call' })),
+});
+export const ArtifactResignAnswer = Type.Object({
+  kid: Type.String({ description: 'The active signing key, which signed them' }),
+  resigned: Type.Integer(),
+  more: Type.Boolean({ description: 'Artifacts signed by an older key remain: call again' }),
+});

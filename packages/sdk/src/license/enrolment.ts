@@ -43,6 +43,7 @@ export class Enrolment {
       ...(d.meta === undefined ? {} : { meta: d.meta }),
       ...(d.ephemeral ? { ephemeral: true } : {}),
       ...(d.host === undefined ? {} : { host: d.host }),
+      ...(this.ctx.options.updates?.version === undefined ? {} : { version: this.ctx.options.updates.version }),
     };
     const answer = await this.connection.contact(() => api.post<ActivateResponse>('/v1/client/activate', key, body));
     const lease = this.state.verifyOrThrow(key, answer.body.lease.token, answer.body.activation.id, answer.serverTime);

@@ -1,4 +1,4 @@
-import type { Jwks, ValidationCode } from '@leasehold/contract';
+import type { ClientRelease, Jwks, ReleaseChannel, ValidationCode } from '@leasehold/contract';
 import type { BackoffPolicy } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import type { LeaseholdError } from '../errors.js';
@@ -59,6 +59,12 @@ export interface OpenOptions {
     /** Ephemeral instances: the machine they run on, when the offering counts per host. */
     host?: string;
   };
+  /**
+   * The version this application runs, for updates: it is sent with the activation (the vendor's
+   * rollouts and adoption counts read it), and after every refresh the SDK asks for an update and
+   * emits `criticalUpdate` when the newest one is critical or required (below a minimumVersion).
+   */
+  updates?: { version: string; channel?: ReleaseChannel; platform?: string; arch?: string };
   /** Injected time and timers; default the system clock. */
   clock?: Clock;
   /** Injected HTTP; default the global `fetch`. */
@@ -105,4 +111,31 @@ export interface LicenseEvents {
   usageSent: [{ accepted: number; duplicates: number; rejected: number; pending: number }];
   /** The server refused these usage records (`QUOTA_EXHAUSTED`, `FEATURE_MISSING`, …); they are not sent again. */
   usageRejected: [UsageRejection[]];
+  /**
+   * With the `updates` option: after a refresh, the newest release for this device is a critical
+   * patch, or this version is below its minimumVersion (`required`). Emitted once per release and
+   * urgency, not on every refresh.
+   */
+  criticalUpdate: [UpdateCheck & { release: ClientRelease }];
+}
+
+/** What the application asks about: the version it runs, and where (all but `version` optional). */
+export interface UpdateQuery {
+  /** The version installed now (semver, `2.3.1`). */
+  version: string;
+  /** `stable` (default), `rc`, `beta`, `alpha` or `dev`; a less stable channel includes the more stable ones. */
+  channel?: ReleaseChannel;
+  /** Only releases with a file for this platform (`linux`, `macos`, `windows`, as the vendor names them). */
+  platform?: string;
+  arch?: string;
+}
+
+/** The server's answer: the newest release this license may install, and how urgent it is. */
+export interface UpdateCheck {
+  /** The newest release above `version` this license may download, or null when there is none. */
+  release: ClientRelease | null;
+  /** That release, or one it skips over, is a critical patch. */
+  critical: boolean;
+  /** A release above `version` names a minimumVersion above it: this version must be upgraded. */
+  required: boolean;
 }

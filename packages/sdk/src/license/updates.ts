@@ -1,29 +1,11 @@
-import { parseVersion, type ClientRelease, type ReleaseChannel } from '@leasehold/contract';
+import { parseVersion } from '@leasehold/contract';
 import { LeaseholdError } from '../errors.js';
 import type { Connection } from './connection.js';
 import { requireApi, type LicenseContext } from './context.js';
 import type { LeaseState } from './state.js';
+import type { UpdateCheck, UpdateQuery } from './types.js';
 
-/** What the application asks about: the version it runs, and where (all but `version` optional). */
-export interface UpdateQuery {
-  /** The version installed now (semver, `2.3.1`). */
-  version: string;
-  /** `stable` (default), `rc`, `beta`, `alpha` or `dev`; a less stable channel includes the more stable ones. */
-  channel?: ReleaseChannel;
-  /** Only releases with a file for this platform (`linux`, `macos`, `windows`, as the vendor names them). */
-  platform?: string;
-  arch?: string;
-}
-
-/** The server's answer: the newest release this license may install, and how urgent it is. */
-export interface UpdateCheck {
-  /** The newest release above `version` this license may download, or null when there is none. */
-  release: ClientRelease | null;
-  /** That release, or one it skips over, is a critical patch. */
-  critical: boolean;
-  /** A release above `version` names a minimumVersion above it: this version must be upgraded. */
-  required: boolean;
-}
+export type { UpdateCheck, UpdateQuery } from './types.js';
 
 /** Upgrades: what the license server says this device may move to. Needs a connection. */
 export class Updates {
@@ -40,10 +22,46 @@ export class Updates {
     const key = this.state.current?.licenseKey;
     if (!key) throw new LeaseholdError('NO_LICENSE', 'Activate before checking for updates.');
     const api = requireApi(this.ctx);
-    const params = new URLSearchParams({ version: query.version });
+    // The fingerprint lets the vendor's rollouts (a percentage, named devices) decide for this device.
+    const params = new URLSearchParams({ version: query.version, fingerprint: this.ctx.fingerprint });
     for (const name of ['channel', 'platform', 'arch'] as const) if (query[name] !== undefined) params.set(name, query[name]!);
     const answer = await this.connection.contact(() => api.get<UpdateCheck>(`/v1/client/releases/upgrade?${params}`, key));
     const { release, critical, required } = answer.body;
     return { release, critical, required };
+  }
+
+  /** What was last announced as `criticalUpdate` (release and urgency), so a refresh does not repeat it. */
+  private announced: string | null = null;
+
+  /**
+   * After a refresh, with the `updates` option: asks for an update and emits `criticalUpdate`
+   * when it is critical or required. Quiet: a failure (offline, a refusal) changes nothing.
+   */
+  afterRefresh(): Promise<void> {
+    this.inflight = this.announce();
+    return this.inflight;
+  }
+
+  /** The check the last refresh started (resolved when none), so `refresh()` resolves after it. */
+  settled(): Promise<void> {
+    return this.inflight;
+  }
+
+  private inflight: Promise<void> = Promise.resolve();
+
+  private async announce(): Promise<void> {
+    const installed = this.ctx.options.updates;
+    if (!installed || this.ctx.closed) return;
+    let update: UpdateCheck;
+    try {
+      update = await this.check(installed);
+    } catch {
+      return;
+    }
+    if (!update.release || !(update.critical || update.required)) return;
+    const mark = `${update.release.id}:${update.critical}:${update.required}`;
+    if (mark === this.announced) return;
+    this.announced = mark;
+    this.ctx.events.emit('criticalUpdate', { ...update, release: update.release });
   }
 }

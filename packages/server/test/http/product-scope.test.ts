@@ -76,6 +76,18 @@ const RELEASE_ROWS: Record<string, Row> = {
   'POST /v1/releases/:id/yank': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/yank` }) },
   'GET /v1/releases/:id/downloads': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/downloads` }) },
   'GET /v1/releases/:id/audience': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/audience` }) },
+  'GET /v1/releases/:id/rollout': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/rollout` }) },
+  'PUT /v1/releases/:id/rollout': {
+    area: 'catalog',
+    reach: 'hidden',
+    request: (o) => ({ url: `${release(o)}/rollout`, body: { percentage: 10 } }),
+  },
+  'DELETE /v1/releases/:id/rollout': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${release(o)}/rollout` }) },
+  'POST /v1/releases/:id/rollout/preview': {
+    area: 'read',
+    reach: 'hidden',
+    request: (o) => ({ url: `${release(o)}/rollout/preview`, body: {} }),
+  },
   'GET /v1/releases/:id/artifacts': { area: 'read', reach: 'hidden', request: (o) => ({ url: `${release(o)}/artifacts` }) },
   'POST /v1/releases/:id/artifacts': {
     area: 'catalog',
@@ -85,6 +97,8 @@ const RELEASE_ROWS: Record<string, Row> = {
   'GET /v1/artifacts/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: artifact(o) }) },
   'DELETE /v1/artifacts/:id': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: artifact(o) }) },
   'POST /v1/artifacts/:id/complete': { area: 'catalog', reach: 'hidden', request: (o) => ({ url: `${artifact(o)}/complete` }) },
+  // A scoped key re-signs its own product's artifacts only: the other product's are not touched.
+  'POST /v1/artifacts/resign': { area: 'catalog', reach: 'list', request: () => ({ url: '/v1/artifacts/resign' }) },
   // The customer is shared; its download history shows only the key's product.
   'GET /v1/customers/:id/downloads': { area: 'read', reach: 'list', request: (o) => ({ url: `/v1/customers/${o.customerRef}/downloads` }) },
 };

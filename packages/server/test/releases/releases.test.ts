@@ -246,11 +246,13 @@ describe.each(matrix)('releases on %s with %s storage', (store, driver) => {
     expect(all.body).toEqual({
       customers: 2,
       entitlements: 2,
-      devices: { total: 3, below: 1, atOrAbove: 1, unknownVersion: 1 },
+      devices: { total: 3, below: 1, atOrAbove: 1, unknownVersion: 1, outOfRange: 0 },
+      affectedCustomers: 1,
+      rollout: false,
       adoption: 0.5,
     });
     const linux = await h.call('GET', `/v1/releases/${rel.id}/audience?platform=linux`);
-    expect(linux.body.devices).toEqual({ total: 2, below: 1, atOrAbove: 1, unknownVersion: 0 });
+    expect(linux.body.devices).toEqual({ total: 2, below: 1, atOrAbove: 1, unknownVersion: 0, outOfRange: 0 });
   });
 
   it('a yanked release is no longer offered or downloadable', async () => {

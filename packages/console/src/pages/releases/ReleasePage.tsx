@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, FileInput, Group, Progress, SimpleGrid, Sta
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import type { Artifact, Download, Release } from '@leasehold/contract';
-import { get, post } from '../../api';
+import { api, del, get, post } from '../../api';
 import { useSession } from '../../session';
 import { fmtDate, Loaded, message, PagedTable, PageHeader, StatusBadge, useLoad } from '../../ui';
 import { uploadFile } from './upload';
@@ -10,8 +10,144 @@ import { uploadFile } from './upload';
 interface Audience {
   customers: number;
   entitlements: number;
-  devices: { total: number; below: number; atOrAbove: number; unknownVersion: number };
+  devices: { total: number; below: number; atOrAbove: number; unknownVersion: number; outOfRange: number };
+  affectedCustomers: number;
+  rollout: boolean;
   adoption: number | null;
+}
+
+const list = (text: string) =>
+  text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** The numbers a rollout (saved or candidate) is judged by: affected customers and devices, upgraded devices. */
+function AudienceFigures({ a, prefix }: { a: Audience; prefix: string }) {
+  return (
+    <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }}>
+      {[
+        ['Customers', a.customers],
+        ['Licenses', a.entitlements],
+        ['Affected customers', a.affectedCustomers],
+        ['Devices to upgrade', a.devices.below],
+        ['Upgraded devices', a.devices.atOrAbove],
+        ['On this version or newer', a.adoption === null ? '—' : `${Math.round(a.adoption * 100)} %`],
+      ].map(([label, value]) => (
+        <div key={String(label)}>
+          <Text size="xs" c="dimmed">
+            {label}
+          </Text>
+          <Text fw={700} data-testid={`${prefix}-${String(label)}`}>
+            {value}
+          </Text>
+        </div>
+      ))}
+    </SimpleGrid>
+  );
+}
+
+/** Targets the release at customers, offerings, devices, versions and platforms, with a percentage; counts before saving. */
+function RolloutCard({ release, onSaved }: { release: Release; onSaved: () => void }) {
+  const r = release.rollout;
+  const [customers, setCustomers] = useState((r?.customers ?? []).join(', '));
+  const [offerings, setOfferings] = useState((r?.offerings ?? []).join(', '));
+  const [entitlements, setEntitlements] = useState((r?.entitlements ?? []).join(', '));
+  const [devices, setDevices] = useState((r?.devices ?? []).join(', '));
+  const [versions, setVersions] = useState(r?.versions ?? '');
+  const [platforms, setPlatforms] = useState((r?.platforms ?? []).join(', '));
+  const [percentage, setPercentage] = useState(r?.percentage === null || r?.percentage === undefined ? '' : String(r.percentage));
+  const [preview, setPreview] = useState<Audience | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const body = () => ({
+    customers: list(customers),
+    offerings: list(offerings),
+    entitlements: list(entitlements),
+    devices: list(devices),
+    platforms: list(platforms),
+    versions: versions.trim() || null,
+    percentage: percentage.trim() === '' ? null : Number(percentage),
+  });
+  const run = (fn: () => Promise<void>) => async () => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+  return (
+    <Card withBorder aria-label="Rollout">
+      <Stack gap="sm">
+        <Title order={5}>Rollout {r ? <Badge variant="light">targeted</Badge> : <Badge variant="outline">everyone entitled</Badge>}</Title>
+        <Text size="sm" c="dimmed">
+          Whom the upgrade is offered to. Customers, offerings, licenses and devices add up (none: every entitled license); versions,
+          platforms and the percentage narrow to devices.
+        </Text>
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
+          <TextInput label="Customers (ids)" value={customers} onChange={(e) => setCustomers(e.currentTarget.value)} />
+          <TextInput label="Offerings (ids)" value={offerings} onChange={(e) => setOfferings(e.currentTarget.value)} />
+          <TextInput label="Licenses (ids)" value={entitlements} onChange={(e) => setEntitlements(e.currentTarget.value)} />
+          <TextInput label="Devices (fingerprints)" value={devices} onChange={(e) => setDevices(e.currentTarget.value)} />
+          <TextInput
+            label="Current version range"
+            placeholder=">=1.2.0 <2.0.0"
+            value={versions}
+            onChange={(e) => setVersions(e.currentTarget.value)}
+          />
+          <TextInput
+            label="Platforms"
+            placeholder="linux, windows"
+            value={platforms}
+            onChange={(e) => setPlatforms(e.currentTarget.value)}
+          />
+          <TextInput label="Percentage" placeholder="100" value={percentage} onChange={(e) => setPercentage(e.currentTarget.value)} />
+        </SimpleGrid>
+        {preview && (
+          <div aria-label="Rollout preview">
+            <AudienceFigures a={preview} prefix="preview" />
+          </div>
+        )}
+        {error && (
+          <Alert color="red" role="alert" py="xs">
+            {error}
+          </Alert>
+        )}
+        <Group>
+          <Button
+            variant="light"
+            onClick={() => void run(async () => setPreview(await post<Audience>(`/v1/releases/${release.id}/rollout/preview`, body())))()}
+          >
+            Count affected
+          </Button>
+          <Button
+            onClick={() =>
+              void run(async () => {
+                await api('PUT', `/v1/releases/${release.id}/rollout`, body());
+                onSaved();
+              })()
+            }
+          >
+            Save rollout
+          </Button>
+          {r && (
+            <Button
+              variant="subtle"
+              color="gray"
+              onClick={() =>
+                void run(async () => {
+                  await del(`/v1/releases/${release.id}/rollout`);
+                  onSaved();
+                })()
+              }
+            >
+              Offer to everyone
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </Card>
+  );
 }
 
 /** Who the release reaches: customers and devices before publishing, adoption after. */
@@ -22,27 +158,7 @@ function AudienceCard({ id, version }: { id: string; version: number }) {
       <Title order={5} mb="xs">
         Who it reaches
       </Title>
-      <Loaded state={audience}>
-        {(a) => (
-          <SimpleGrid cols={{ base: 2, sm: 4 }}>
-            {[
-              ['Customers', a.customers],
-              ['Licenses', a.entitlements],
-              ['Devices to upgrade', a.devices.below],
-              ['On this version or newer', a.adoption === null ? '—' : `${Math.round(a.adoption * 100)} %`],
-            ].map(([label, value]) => (
-              <div key={String(label)}>
-                <Text size="xs" c="dimmed">
-                  {label}
-                </Text>
-                <Text fw={700} data-testid={`audience-${String(label)}`}>
-                  {value}
-                </Text>
-              </div>
-            ))}
-          </SimpleGrid>
-        )}
-      </Loaded>
+      <Loaded state={audience}>{(a) => <AudienceFigures a={a} prefix="audience" />}</Loaded>
     </Card>
   );
 }
@@ -154,6 +270,7 @@ export function ReleasePage() {
             </Text>
           )}
           <AudienceCard id={id} version={version} />
+          {can('catalog') && r.status !== 'yanked' && <RolloutCard key={`${r.id}-${r.updatedAt}`} release={r} onSaved={bump} />}
           <Title order={4}>Artifacts</Title>
           <Loaded state={artifacts}>
             {({ data }) => (

@@ -81,6 +81,7 @@ export const EVENT_TYPE_NAMES = [
   'artifact.uploaded',
   'artifact.upload_failed',
   'artifact.deleted',
+  'artifact.resigned',
   'artifact.downloaded',
   'portal_user.invited',
   'portal_user.updated',

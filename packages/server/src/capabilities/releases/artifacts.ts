@@ -232,3 +232,35 @@ export async function completeUpload(
     return after;
   });
 }
+
+/**
+ * After a signing-key rotation: signs again, with the active key, the uploaded artifacts another
+ * key signed (the statement needs only the recorded name, size and sha256, so no byte is read),
+ * up to `limit` per call; `more` says whether to call again. Each is an `artifact.resigned` event.
+ */
+export function resignArtifacts(ctx: ArtifactContext, limit: number): Promise<{ kid: string; resigned: number; more: boolean }> {
+  return ctx.store.write(async (tx) => {
+    const accountId = ctx.store.scope.accountId;
+    const { kid } = await ctx.keyring.activeKey(tx, accountId);
+    const stale = await tx.artifacts.signedWithOther(kid, limit + 1);
+    const batch = stale.slice(0, limit);
+    for (const before of batch) {
+      const signed = await signArtifact(tx, ctx.keyring, {
+        accountId,
+        artifactId: before.id,
+        filename: before.filename,
+        size: before.size!,
+        sha256: before.sha256!,
+      });
+      const after: ArtifactRecord = { ...before, signature: signed.signature, signatureKid: signed.kid };
+      await tx.artifacts.update(after);
+      await recordEvent(tx, ctx, {
+        ...about(after),
+        type: 'artifact.resigned',
+        before: { signatureKid: before.signatureKid },
+        after: { signatureKid: after.signatureKid },
+      });
+    }
+    return { kid, resigned: batch.length, more: stale.length > limit };
+  });
+}

@@ -6,6 +6,7 @@ import { clientReleaseRoutes } from './routes/client.js';
 import { fileRoutes } from './routes/files.js';
 import { releaseRoutes } from './routes/releases.js';
 import * as m0020 from './store/0020_releases.js';
+import * as m0037 from './store/0037_rollouts.js';
 import { ArtifactRepository } from './store/artifacts.js';
 import { DownloadRepository } from './store/downloads.js';
 import { ReleaseRepository } from './store/releases.js';
@@ -18,7 +19,7 @@ export const releases = {
     artifacts: new ArtifactRepository(ctx),
     downloads: new DownloadRepository(ctx),
   }),
-  migrations: { '0020_releases': m0020 },
+  migrations: { '0020_releases': m0020, '0037_rollouts': m0037 },
   auth: [managementAuth, licenseAuth],
   tags: [{ name: 'releases', description: 'Releases, their artifacts, gated downloads and who downloaded what' }],
   routes: (app, services) => {

@@ -4,7 +4,9 @@ import type { Context } from '../../platform/domain/context.js';
 import type { Page, PageRequest } from '../../platform/domain/model.js';
 import { recordEvent } from '../events/record.js';
 import { loadLicense, type ClientContext } from '../licensing/activations/license.js';
-import { validateLicense } from '../licensing/validation/validate.js';
+import { validateLicense, type LicenseFacts } from '../licensing/validation/validate.js';
+import type { Tx } from '../../platform/domain/ports.js';
+import { rolloutReaches } from './rollouts.js';
 import { countingSince, downloadLimitOf, downloadRefusal, releaseRefusal } from './access.js';
 import { storageOf, storedFile } from './artifacts.js';
 import { requireRelease } from './releases.js';
@@ -35,7 +37,11 @@ export interface Requester {
  * license that may not run is refused with its code rather than shown an empty list.
  */
 export function entitledReleases(ctx: ClientContext, query: DeviceQuery): Promise<EntitledRelease[]> {
-  return ctx.store.read(async (tx) => {
+  return ctx.store.read(async (tx) => (await entitledIn(tx, ctx, query)).releases);
+}
+
+async function entitledIn(tx: Tx, ctx: ClientContext, query: DeviceQuery): Promise<{ license: LicenseFacts; releases: EntitledRelease[] }> {
+  {
     const now = ctx.clock.now();
     const license = await loadLicense(tx, ctx, false);
     const verdict = validateLicense({ now, license, live: [] });
@@ -46,17 +52,38 @@ export function entitledReleases(ctx: ClientContext, query: DeviceQuery): Promis
     const artifacts = await tx.artifacts.ofReleases(releases.map((r) => r.id));
     const fits = (a: ArtifactRecord) =>
       a.status === 'uploaded' && suits(a, query.platform, query.arch) && a.requires.every((code) => grants(license.rights.features[code]));
-    return releases
-      .map((release) => ({ release, artifacts: artifacts.filter((a) => a.releaseId === release.id && fits(a)) }))
-      .filter((e) => e.artifacts.length > 0);
-  });
+    return {
+      license,
+      releases: releases
+        .map((release) => ({ release, artifacts: artifacts.filter((a) => a.releaseId === release.id && fits(a)) }))
+        .filter((e) => e.artifacts.length > 0),
+    };
+  }
 }
 
 /** The newest release the device may move to from `version`, and whether it is critical or required. */
-export async function checkForUpgrade(ctx: ClientContext, version: string, query: DeviceQuery): Promise<UpgradePlan> {
+export async function checkForUpgrade(
+  ctx: ClientContext,
+  version: string,
+  query: DeviceQuery & { fingerprint?: string | undefined },
+): Promise<UpgradePlan> {
   const current = parseVersion(version);
   if (!current) throw invalid('version', 'version must be a semantic version such as 1.4.0.', { value: version });
-  return planUpgrade(current, await entitledReleases(ctx, query));
+  return ctx.store.read(async (tx) => {
+    const { license, releases } = await entitledIn(tx, ctx, query);
+    // A release under a rollout is offered only to the devices it reaches (the others see the releases before it).
+    const who = { entitlementId: license.entitlement.id, customerId: license.entitlement.customerId, offeringId: license.offering.id };
+    const fingerprint = query.fingerprint ?? null;
+    let platform = query.platform ?? null;
+    if (platform === null && fingerprint !== null && releases.some((e) => e.release.rollout?.platforms.length)) {
+      platform = (await tx.activations.findLive(license.entitlement.id, fingerprint))?.platform ?? null;
+    }
+    const device = { fingerprint, platform, version: current };
+    return planUpgrade(
+      current,
+      releases.filter((e) => e.release.rollout === null || rolloutReaches(e.release.id, e.release.rollout, who, device)),
+    );
+  });
 }
 
 /**

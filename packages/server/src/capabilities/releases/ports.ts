@@ -17,8 +17,22 @@ export interface ReleaseRecord {
   publishedAt: number | null;
   backdatedTo: number | null;
   yankedAt: number | null;
+  /** Whom the upgrade endpoint offers the release to; null: every entitled license. */
+  rollout: RolloutRecord | null;
   metadata: Metadata;
   createdAt: number;
+  updatedAt: number;
+}
+
+/** A rollout: selectors add up (none: every entitled license), filters narrow to devices. */
+export interface RolloutRecord {
+  customers: string[];
+  entitlements: string[];
+  offerings: string[];
+  devices: string[];
+  versions: string | null;
+  platforms: string[];
+  percentage: number | null;
   updatedAt: number;
 }
 
@@ -89,6 +103,8 @@ export interface ArtifactsPort {
   delete(id: string): Promise<void>;
   find(id: string, opts?: { lock?: boolean }): Promise<ArtifactRecord | undefined>;
   ofReleases(releaseIds: readonly string[]): Promise<ArtifactRecord[]>;
+  /** Uploaded artifacts not signed by `kid` (after a key rotation), oldest first, at most `limit`. */
+  signedWithOther(kid: string, limit: number): Promise<ArtifactRecord[]>;
 }
 
 export interface DownloadQuery {

@@ -95,6 +95,7 @@ export function createRelease(ctx: Context, productRef: string, input: ReleaseCr
       publishedAt: null,
       backdatedTo: input.backdatedTo ? timeFrom('backdatedTo', input.backdatedTo) : null,
       yankedAt: null,
+      rollout: null,
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,

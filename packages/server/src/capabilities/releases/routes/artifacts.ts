@@ -1,9 +1,9 @@
-import { Artifact, ArtifactCreate, ArtifactUpload, IdParams, ListOf } from '@leasehold/contract';
+import { Artifact, ArtifactCreate, ArtifactResign, ArtifactResignAnswer, ArtifactUpload, IdParams, ListOf } from '@leasehold/contract';
 import { contextOf } from '../../access/routes/auth.js';
 import { answers, noContent, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { iso } from '../../../platform/http/wire.js';
-import { completeUpload, createArtifact, deleteArtifact, getArtifact, listArtifacts } from '../artifacts.js';
+import { completeUpload, createArtifact, deleteArtifact, getArtifact, listArtifacts, resignArtifacts } from '../artifacts.js';
 import { artifactContextOf } from './context.js';
 import { artifactOut, newArtifactOut } from './wire.js';
 
@@ -69,6 +69,20 @@ export function artifactRoutes(app: App, services: Services): void {
       response: answers(200, Artifact, ['NOT_FOUND', 'INVALID_STATE', 'ARTIFACT_MISMATCH']),
     },
     handler: async (req) => newArtifactOut(await completeUpload(artifactContextOf(services, req), req.params.id)),
+  });
+
+  app.post('/v1/artifacts/resign', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      operationId: 'resignArtifacts',
+      summary: 'Sign artifacts again with the active signing key, after a rotation',
+      description:
+        'Uploaded artifacts whose signature was made by another key (an older, rotated one) are signed again with the active key, from their recorded name, size and sha256 (no byte is read), up to `limit` per call; `more` says whether to call again. Installers that pin the new key then verify old files too. Each is an `artifact.resigned` event.',
+      querystring: ArtifactResign,
+      response: answers(200, ArtifactResignAnswer, []),
+    },
+    handler: async (req) => resignArtifacts(artifactContextOf(services, req), req.query.limit ?? 200),
   });
 
   app.delete('/v1/artifacts/:id', {

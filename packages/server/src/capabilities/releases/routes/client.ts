@@ -41,7 +41,7 @@ export function clientReleaseRoutes(app: App, services: Services): void {
       operationId: 'checkClientUpgrade',
       summary: 'The newest release this license may install over `version`, or null',
       description:
-        '`critical` when that release (or one it skips) is flagged critical; `required` when one of them sets a minimumVersion above `version`: the device must upgrade.',
+        '`critical` when that release (or one it skips) is flagged critical; `required` when one of them sets a minimumVersion above `version`: the device must upgrade. A release with a rollout is offered only to the devices it targets (by license, customer, offering, `fingerprint`, platform, `version` range and percentage); the others are answered the newest release before it.',
       querystring: ClientUpgradeQuery,
       response: answers(200, UpgradeAnswer, [...LICENSE_STATE]),
     },

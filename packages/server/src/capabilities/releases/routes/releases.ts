@@ -1,6 +1,8 @@
 import {
   AudienceQuery,
   ReleaseAudience,
+  RolloutAnswer,
+  RolloutInput,
   DownloadListQuery,
   IdParams,
   ListOf,
@@ -21,8 +23,9 @@ import { createRelease, deleteRelease, getRelease, listReleases, publishRelease,
 import { removeBytes } from '../artifacts.js';
 import { customerDownloads, releaseDownloads } from '../downloads.js';
 import { artifactContextOf } from './context.js';
-import { releaseAudience } from '../audience.js';
-import { downloadOut, releaseOut } from './wire.js';
+import { previewRollout, releaseAudience } from '../audience.js';
+import { downloadOut, releaseOut, rolloutOut } from './wire.js';
+import { setRollout } from '../rollouts.js';
 
 const tags = ['releases'];
 const ProductParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -166,6 +169,71 @@ export function releaseRoutes(app: App, services: Services): void {
       response: answers(200, ReleaseAudience, ['NOT_FOUND']),
     },
     handler: async (req) => releaseAudience(contextOf(services, req), req.params.id, req.query.platform),
+  });
+
+  app.get('/v1/releases/:id/rollout', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      operationId: 'getReleaseRollout',
+      summary: "A release's rollout, with how many customers and devices it reaches and how many upgraded",
+      description:
+        'The rollout (null when the release is offered to every entitled license) and its audience: `devices.below` the devices the upgrade is offered to now (from the versions they last reported), `affectedCustomers` their customers, `devices.atOrAbove` those that already run it or newer.',
+      params: IdParams,
+      querystring: AudienceQuery,
+      response: answers(200, RolloutAnswer, ['NOT_FOUND']),
+    },
+    handler: async (req) => {
+      const ctx = contextOf(services, req);
+      const view = await getRelease(ctx, req.params.id);
+      return {
+        rollout: view.record.rollout && rolloutOut(view.record.rollout),
+        audience: await releaseAudience(ctx, req.params.id, req.query.platform),
+      };
+    },
+  });
+
+  app.put('/v1/releases/:id/rollout', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      operationId: 'setReleaseRollout',
+      summary: 'Target a release at selected customers, licenses, offerings or devices, optionally a percentage',
+      description:
+        'Replaces the rollout. Selectors (`customers`, `entitlements`, `offerings`, `devices` by fingerprint) add up; none targets every entitled license. Filters narrow to devices: `versions` (a range of the version the device runs), `platforms`, `percentage` (deterministic per device: a hash of release id and fingerprint). Only the upgrade endpoint honours it; entitled licenses may still download the release. Widen it as you go, before or after publishing.',
+      params: IdParams,
+      body: RolloutInput,
+      response: answers(200, Release, ['NOT_FOUND']),
+    },
+    handler: async (req) => releaseOut(await setRollout(contextOf(services, req), req.params.id, req.body)),
+  });
+
+  app.delete('/v1/releases/:id/rollout', {
+    config: { permission: 'catalog:write' },
+    schema: {
+      tags,
+      operationId: 'clearReleaseRollout',
+      summary: 'End the rollout: the release is offered to every entitled license',
+      description: 'Clears the targeting; the upgrade endpoint offers the release to every license that may download it.',
+      params: IdParams,
+      response: answers(200, Release, ['NOT_FOUND']),
+    },
+    handler: async (req) => releaseOut(await setRollout(contextOf(services, req), req.params.id, null)),
+  });
+
+  app.post('/v1/releases/:id/rollout/preview', {
+    config: { permission: 'entitlements:read' },
+    schema: {
+      tags,
+      operationId: 'previewReleaseRollout',
+      summary: 'How many customers and devices a candidate rollout would reach, without saving it',
+      description: 'The audience of the release as if its rollout were the body: for choosing a rollout before setting or publishing it.',
+      params: IdParams,
+      querystring: AudienceQuery,
+      body: RolloutInput,
+      response: answers(200, ReleaseAudience, ['NOT_FOUND']),
+    },
+    handler: async (req) => previewRollout(contextOf(services, req), req.params.id, req.body, req.query.platform),
   });
 
   app.get('/v1/customers/:id/downloads', {

@@ -1,9 +1,11 @@
-import type { Artifact, ClientRelease, Download, Release } from '@leasehold/contract';
+import type { Artifact, ClientRelease, Download, Release, Rollout } from '@leasehold/contract';
 import { iso, isoOrNull } from '../../../platform/http/wire.js';
 import type { ArtifactView } from '../artifacts.js';
-import type { ArtifactRecord, DownloadRecord } from '../ports.js';
+import type { ArtifactRecord, DownloadRecord, RolloutRecord } from '../ports.js';
 import type { ReleaseView } from '../releases.js';
 import type { EntitledRelease } from '../upgrade.js';
+
+export const rolloutOut = (r: RolloutRecord): Rollout => ({ ...r, updatedAt: iso(r.updatedAt) });
 
 export const releaseOut = ({ record: r, artifacts, downloads }: ReleaseView): Release => ({
   id: r.id,
@@ -18,6 +20,7 @@ export const releaseOut = ({ record: r, artifacts, downloads }: ReleaseView): Re
   publishedAt: isoOrNull(r.publishedAt),
   backdatedTo: isoOrNull(r.backdatedTo),
   yankedAt: isoOrNull(r.yankedAt),
+  rollout: r.rollout && rolloutOut(r.rollout),
   metadata: r.metadata,
   artifacts,
   downloads,

@@ -39,7 +39,8 @@ export class S3Storage implements ArtifactStorage {
     });
   }
 
-  private key(file: StoredFile): string {
+  /** The object's key in the bucket (the prefix, then `<account>/<artifact>`). */
+  key(file: StoredFile): string {
     return `${this.settings.prefix}${file.key}`;
   }
 

@@ -99,4 +99,14 @@ export class ArtifactRepository implements ArtifactsPort {
       .execute();
     return rows.map(toRecord);
   }
+
+  async signedWithOther(kid: string, limit: number): Promise<ArtifactRecord[]> {
+    const rows = await this.scoped()
+      .where('status', '=', 'uploaded')
+      .where((eb) => eb.or([eb('signature_kid', 'is', null), eb('signature_kid', '<>', kid)]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
 }

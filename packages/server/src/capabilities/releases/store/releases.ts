@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Metadata, ReleaseChannel, ReleaseStatus } from '@leasehold/contract';
 import type { Page } from '../../../platform/domain/model.js';
-import type { ReleaseFilter, ReleaseRecord, ReleasesPort, VersionPageRequest } from '../ports.js';
+import type { ReleaseFilter, ReleaseRecord, RolloutRecord, ReleasesPort, VersionPageRequest } from '../ports.js';
 import type { ReleasesTable } from './tables.js';
 import { uniquely, type RepoContext } from '../../../platform/store/context.js';
 import { parseJson } from '../../../platform/store/paging.js';
@@ -21,6 +21,7 @@ const toRecord = (r: Selectable<ReleasesTable>): ReleaseRecord => ({
   publishedAt: r.published_at,
   backdatedTo: r.backdated_to,
   yankedAt: r.yanked_at,
+  rollout: r.rollout === null || r.rollout === undefined ? null : parseJson<RolloutRecord>(r.rollout),
   metadata: parseJson<Metadata>(r.metadata),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -36,6 +37,7 @@ const toRow = (r: ReleaseRecord) => ({
   published_at: r.publishedAt,
   backdated_to: r.backdatedTo,
   yanked_at: r.yankedAt,
+  rollout: r.rollout === null ? null : JSON.stringify(r.rollout),
   metadata: JSON.stringify(r.metadata),
   updated_at: r.updatedAt,
 });

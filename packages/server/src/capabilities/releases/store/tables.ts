@@ -25,6 +25,8 @@ export interface ReleasesTable {
   metadata: string;
   created_at: number;
   updated_at: number;
+  /** The rollout as JSON (0037), null for none. */
+  rollout: string | null;
 }
 
 export interface ArtifactsTable {
