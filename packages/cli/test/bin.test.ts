@@ -54,7 +54,9 @@ describe('the built leasehold command', () => {
       'cli/bin/leasehold.js',
       'cli/dist/main.js',
       'cli/dist/migrate-offering.js',
+      'cli/dist/releases.js',
       'cli/dist/support.js',
+      'cli/dist/imports.js',
     ]);
     expect(run.loaded.filter((url) => /\/node_modules\/(tsx|typescript|fastify)\//.test(url))).toEqual([]);
   });
