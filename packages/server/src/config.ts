@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit.js';
 import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './platform/http/load-shedding.js';
 import { WEBHOOK_SETTINGS_TABLE, webhookSettings } from './capabilities/webhooks/settings.js';
+import { REPORT_SETTINGS_TABLE, reportSettings } from './capabilities/reports/settings.js';
 import type { StorageSettings } from './capabilities/releases/storage/configure.js';
 
 /** Every setting comes from the environment; README.md has the same table for operators. */
@@ -124,6 +125,7 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
       'The URL clients reach the server at (behind a proxy, say), given as the server in /openapi.json for client generators; unset, the document names the server relative to itself',
   },
   ...WEBHOOK_SETTINGS_TABLE,
+  ...REPORT_SETTINGS_TABLE,
   {
     name: 'LEASEHOLD_STORAGE',
     default: 'fs',
@@ -232,6 +234,7 @@ function publicUrl(value: string | undefined): string | null {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // The webhooks read theirs when used; a bad value stops the start here, with the others.
   webhookSettings(env);
+  reportSettings(env);
   return {
     host: env['HOST'] || '127.0.0.1',
     port: integer('PORT', env['PORT'], 8080, 0, 65535),

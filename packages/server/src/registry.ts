@@ -18,6 +18,7 @@ import { integrations } from './capabilities/integrations/capability.js';
 import { keys } from './capabilities/keys/capability.js';
 import { partners } from './capabilities/partners/capability.js';
 import { batches } from './capabilities/batches/capability.js';
+import { reports } from './capabilities/reports/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
@@ -41,6 +42,7 @@ const LIST = [
   partners,
   batches,
   integrations,
+  reports,
 ] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;

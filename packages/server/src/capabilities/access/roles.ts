@@ -34,11 +34,13 @@ export const PERMISSIONS = {
   'webhooks:manage': 'account',
   // Erasing personal data cannot be undone and reaches every product's records.
   'customers:erase': 'account',
+  /** Reports read the reporting store; a product-limited key sees its product's figures only. */
+  'reports:read': 'product',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
-const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read', 'partners:read'];
+const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read', 'partners:read', 'reports:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([

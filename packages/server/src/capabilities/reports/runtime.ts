@@ -1,0 +1,65 @@
+/**
+ * This process's reporting store and projector, one per Services (tests run several servers in
+ * one process; servers on one data directory share the file's DuckDB instance).
+ */
+import { DomainError } from '../../platform/domain/errors.js';
+import type { Services } from '../../platform/http/services.js';
+import { eventFeedOf } from './feed.js';
+import { Projector } from './projector.js';
+import { reportSettings } from './settings.js';
+import { ReportStore } from './store/duck.js';
+
+const runtimes = new WeakMap<Services, Promise<Projector>>();
+
+export function projectorOf(services: Services): Promise<Projector> {
+  let p = runtimes.get(services);
+  if (!p) {
+    const settings = reportSettings();
+    p = ReportStore.open(services.reportsFile ?? ':memory:').then(
+      (store) => new Projector(services.store.database, store, settings),
+      (error: unknown) => {
+        throw new DomainError('SERVICE_UNAVAILABLE', 'The reporting store cannot be opened now.', {
+          reason: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        });
+      },
+    );
+    // A store that could not open (the file held by another process) is tried again next time.
+    p.catch(() => runtimes.delete(services));
+    runtimes.set(services, p);
+  }
+  return p;
+}
+
+export interface ReportStatus {
+  store: 'duckdb';
+  /** The account's last projected event. */
+  lastEventAt: number | null;
+  /** How long the oldest event not yet projected has waited (0: the store is up to date). */
+  lagMs: number;
+  /** The account's events in the reporting store. */
+  events: number;
+}
+
+/** Where the reporting store stands for an account: its events, and how far behind the log it is. */
+export async function reportStatus(services: Services, accountId: string): Promise<ReportStatus> {
+  const projector = await projectorOf(services);
+  const checkpoint = await projector.store.checkpoint();
+  const [pending] = await eventFeedOf(services.store.database).after(checkpoint.position, 1);
+  const [mine] = await projector.store.rows<{ events: number; last: bigint | null }>(
+    'SELECT count(*)::INTEGER AS events, max(at_ms) AS last FROM facts WHERE account_id = $1',
+    [accountId],
+  );
+  return {
+    store: 'duckdb',
+    lastEventAt: mine?.last === null || mine?.last === undefined ? null : Number(mine.last),
+    lagMs: pending ? Math.max(0, services.clock.now() - pending.at) : 0,
+    events: mine?.events ?? 0,
+  };
+}
+
+/** Empties the store and projects the whole log again (`leasehold reports rebuild`). */
+export async function rebuildReports(services: Services): Promise<number> {
+  const projector = await projectorOf(services);
+  await projector.store.reset();
+  return (await projector.catchUp()).projected;
+}
