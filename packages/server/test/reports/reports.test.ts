@@ -96,6 +96,15 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     expect((await h.call('GET', `/v1/reports/activations?from=${iso(T0)}&to=${iso(T0)}`)).body.error.code).toBe('INVALID_REQUEST');
   });
 
+  it("a key limited to one product sees that product's figures only", async () => {
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'cad reader', role: 'readonly', productId: 'cad' })).body.key;
+    const all = await h.call('GET', `/v1/reports/activations?${range()}&by=product`, undefined, { key });
+    expect(all.status).toBe(200);
+    expect(new Set(all.body.rows.map((r: Json) => r.key))).toEqual(new Set([products['cad']]));
+    const other = await h.call('GET', `/v1/reports/activations?${range()}&product=${products['viewer']}`, undefined, { key });
+    expect(other.body.rows).toEqual([]);
+  });
+
   it("one account's reports hold none of another account's events", async () => {
     const other = await h.newAccount();
     const res = await h.call('GET', `/v1/reports/events?${range()}`, undefined, { key: other.adminKey });
@@ -105,6 +114,7 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
 
   it('a rebuild from the event log gives identical reports', async () => {
     const names = ['activations', 'returns', 'entitlements', 'downloads', 'events'];
+    await project(h);
     const before = await Promise.all(names.map((n) => h.call('GET', `/v1/reports/${n}?${range()}`)));
     const status = (await h.call('GET', '/v1/reports/status')).body;
     await rebuildReports(h.services);
