@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openServices } from '../packages/server/src/bootstrap.js';
-import { projectorOf } from '../packages/server/src/capabilities/reports/runtime.js';
-import { REPORT_NAMES, runReport } from '../packages/server/src/capabilities/reports/reports.js';
+import { reportingOf } from '../packages/server/src/capabilities/reports/routes/runtime.js';
+import { REPORT_NAMES, runReport } from '../packages/server/src/capabilities/reports/store/reports.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +55,13 @@ async function main(): Promise<void> {
     await admin.end();
   }
   const databaseUrl = pgName ? ADMIN.replace(/\/[^/]*$/, `/${pgName}`) : null;
-  const started = await openServices({ dataDir, databaseUrl, pgPoolSize: 4, masterKey: null, adminKey: `lh_bench_${randomBytes(16).toString('hex')}` });
+  const started = await openServices({
+    dataDir,
+    databaseUrl,
+    pgPoolSize: 4,
+    masterKey: null,
+    adminKey: `lh_bench_${randomBytes(16).toString('hex')}`,
+  });
   const { services } = started;
   const db = services.store.database.db;
   const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `acc_bench${String(i).padStart(4, '0')}`);
@@ -86,7 +92,9 @@ async function main(): Promise<void> {
                 : r < 0.95
                   ? 'entitlement.returned'
                   : 'customer.created';
-      const subject = kind.startsWith('activation') ? `act_${kind === 'activation.created' ? activations++ : Math.floor(rnd() * Math.max(1, activations))}` : `sub_${n}`;
+      const subject = kind.startsWith('activation')
+        ? `act_${kind === 'activation.created' ? activations++ : Math.floor(rnd() * Math.max(1, activations))}`
+        : `sub_${n}`;
       const after =
         kind === 'activation.created'
           ? { platform: PLATFORMS[Math.floor(rnd() * 5)], version: VERSIONS[Math.floor(rnd() * 5)], fingerprint: `fp-${n}` }
@@ -116,7 +124,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${EVENTS} events into ${values.store} in ${writeS.toFixed(1)} s`);
 
   // Projection from nothing: the whole log, batch after batch.
-  const projector = await projectorOf(services);
+  const { store, projector } = await reportingOf(services);
   const t1 = performance.now();
   const { projected } = await projector.catchUp();
   const projectS = (performance.now() - t1) / 1000;
@@ -136,15 +144,17 @@ async function main(): Promise<void> {
   const oneAccount: Record<string, { medianMs: number; worstMs: number }> = {};
   const q = { from: YEAR_START, to: YEAR_START + YEAR, granularity: 'day' as const };
   for (const name of REPORT_NAMES) {
-    oneAccount[name] = await timed(() => runReport(projector.store, name, { accountId: accounts[0]!, productId: null }, q));
-    console.log(`report ${name}, one account (${accounts[0]}), a year by day: ${oneAccount[name]!.medianMs} ms median, ${oneAccount[name]!.worstMs} ms worst`);
+    oneAccount[name] = await timed(() => runReport(store, name, { accountId: accounts[0]!, productId: null }, q));
+    console.log(
+      `report ${name}, one account (${accounts[0]}), a year by day: ${oneAccount[name]!.medianMs} ms median, ${oneAccount[name]!.worstMs} ms worst`,
+    );
   }
   const platformDay = await timed(() =>
-    runReport(projector.store, 'activations', { accountId: accounts[0]!, productId: null }, { ...q, by: 'platform' }),
+    runReport(store, 'activations', { accountId: accounts[0]!, productId: null }, { ...q, by: 'platform' }),
   );
   console.log(`report activations by platform, one account, a year by day: ${platformDay.medianMs} ms median`);
   const allAccounts = await timed(() =>
-    projector.store.rows(
+    store.rows(
       `SELECT epoch_ms(date_trunc('day', epoch_ms(at_ms))) AS period, product_id,
               count(*) FILTER (WHERE type = 'activation.created')::INTEGER AS activations,
               count(*) FILTER (WHERE type <> 'activation.created')::INTEGER AS deactivations
@@ -153,9 +163,11 @@ async function main(): Promise<void> {
       [BigInt(q.from), BigInt(q.to)],
     ),
   );
-  console.log(`activations by day and product across all accounts, a year: ${allAccounts.medianMs} ms median, ${allAccounts.worstMs} ms worst`);
+  console.log(
+    `activations by day and product across all accounts, a year: ${allAccounts.medianMs} ms median, ${allAccounts.worstMs} ms worst`,
+  );
 
-  projector.store.close();
+  store.close();
   await started.close();
   rmSync(dataDir, { recursive: true, force: true });
   if (pgName) {

@@ -129,7 +129,9 @@ program
 const reports = program.command('reports').description('The reporting store (DuckDB, fed from the event log)');
 reports
   .command('rebuild')
-  .description('Empty the reporting store and project the whole event log into it again (stop the server first: one process holds the file)')
+  .description(
+    'Empty the reporting store and project the whole event log into it again (stop the server first: one process holds the file)',
+  )
   .action(async () => {
     const config = core.loadConfig();
     await requireAnAccount(config);

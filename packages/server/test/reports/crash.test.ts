@@ -72,7 +72,9 @@ describe.each(await storeKinds())('the reporting projector through a SIGKILL on 
     await server.stop('SIGTERM');
 
     const store = await ReportStore.open(join(dataDir, 'reports.duckdb'));
-    const [row] = await store.rows<{ n: number; distinct: number }>('SELECT count(*)::INTEGER AS n, count(DISTINCT event_id)::INTEGER AS "distinct" FROM facts');
+    const [row] = await store.rows<{ n: number; distinct: number }>(
+      'SELECT count(*)::INTEGER AS n, count(DISTINCT event_id)::INTEGER AS "distinct" FROM facts',
+    );
     expect(row).toEqual({ n: total, distinct: total });
     expect((await store.checkpoint()).events).toBe(total);
     store.close();

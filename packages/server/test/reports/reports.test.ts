@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { createHarness, T0, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { fp, licensed } from '../support/client.js';
-import { projectorOf, rebuildReports } from '../../src/capabilities/reports/runtime.js';
+import { reportingOf, rebuildReports } from '../../src/capabilities/reports/routes/runtime.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -12,7 +12,7 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** What the reporting store has projected, run now (the server's job does this every 200 ms). */
 async function project(h: Harness): Promise<number> {
-  return (await (await projectorOf(h.services)).catchUp()).projected;
+  return (await (await reportingOf(h.services)).projector.catchUp()).projected;
 }
 
 /**
@@ -49,7 +49,9 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
   /** Activations and deactivations per day and key, from the main database's activation rows. */
   async function fromMainDatabase(key: 'product_id' | 'platform'): Promise<Map<string, { a: number; d: number }>> {
     const { rows } = await sql<{ key: string | null; created_at: string | number; ended_at: string | number | null }>`
-      SELECT ${sql.ref(key)} AS key, created_at, ended_at FROM activations WHERE account_id = ${h.accountId}`.execute(h.services.store.database.db);
+      SELECT ${sql.ref(key)} AS key, created_at, ended_at FROM activations WHERE account_id = ${h.accountId}`.execute(
+      h.services.store.database.db,
+    );
     const out = new Map<string, { a: number; d: number }>();
     const bump = (at: number, k: string | null, field: 'a' | 'd') => {
       const id = `${iso(Math.floor(at / DAY) * DAY)}|${k}`;

@@ -1,6 +1,6 @@
 import type { Capability } from '../../platform/capability.js';
 import { managementAuth } from '../access/routes/auth.js';
-import { projectorOf } from './runtime.js';
+import { reportingOf } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
 import { reportMigrations } from './store/migrations.js';
 
@@ -16,5 +16,12 @@ export const reports = {
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],
   routes: reportRoutes,
-  jobs: [{ name: 'project events into the reporting store', everyMs: 200, atStart: true, run: async (services) => (await projectorOf(services)).catchUp() }],
+  jobs: [
+    {
+      name: 'project events into the reporting store',
+      everyMs: 200,
+      atStart: true,
+      run: async (services) => (await reportingOf(services)).projector.catchUp(),
+    },
+  ],
 } satisfies Capability;

@@ -12,11 +12,7 @@
  * reporting file (on a shared volume) take turns instead of racing: the one that holds the lock is
  * the projector for that run. Processes with files of their own each keep theirs up to date.
  */
-import { sql } from 'kysely';
-import { createHash } from 'node:crypto';
-import type { Database } from '../../platform/store/database.js';
-import { eventFeedOf, type EventFeed, type FeedEvent } from './feed.js';
-import type { Checkpoint, Fact, ReportStore } from './store/duck.js';
+import type { Checkpoint, DeviceFacts, EventFeed, Fact, FeedEvent, ProjectorElection, ReportStorePort } from './ports.js';
 
 export interface ProjectorOptions {
   batch: number;
@@ -65,18 +61,14 @@ export function factOf(e: FeedEvent): Fact {
 }
 
 export class Projector {
-  private readonly feed: EventFeed;
   private running: Promise<CatchUp> | null = null;
-  private readonly lockKey: bigint;
 
   constructor(
-    private readonly database: Database,
-    readonly store: ReportStore,
+    private readonly feed: EventFeed,
+    private readonly store: ReportStorePort,
+    private readonly election: ProjectorElection,
     private readonly options: ProjectorOptions,
-  ) {
-    this.feed = eventFeedOf(database);
-    this.lockKey = createHash('sha256').update(`leasehold-reports:${store.file}`).digest().readBigInt64BE(0);
-  }
+  ) {}
 
   /** Projects everything committed so far (joins a run in progress instead of starting another). */
   catchUp(maxBatches = Infinity): Promise<CatchUp> {
@@ -85,18 +77,8 @@ export class Projector {
   }
 
   private async elected(maxBatches: number): Promise<CatchUp> {
-    if (this.database.dialect !== 'postgres' || this.store.file === ':memory:') {
-      return { projected: await this.run(maxBatches), elected: true };
-    }
-    return this.database.db.connection().execute(async (conn) => {
-      const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${this.lockKey.toString()}::bigint) AS ok`.execute(conn);
-      if (!rows[0]?.ok) return { projected: 0, elected: false };
-      try {
-        return { projected: await this.run(maxBatches), elected: true };
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${this.lockKey.toString()}::bigint)`.execute(conn);
-      }
-    });
+    const projected = await this.election.run(() => this.run(maxBatches));
+    return projected === undefined ? { projected: 0, elected: false } : { projected, elected: true };
   }
 
   private async run(maxBatches: number): Promise<number> {
@@ -116,7 +98,12 @@ export class Projector {
     const facts = events.map(factOf);
     await this.fillDevices(facts);
     const hold = this.options.holdMs;
-    return this.store.append(facts, checkpoint, events[events.length - 1]!.position, hold > 0 ? () => holdBeforeCommit(hold, facts.length) : undefined);
+    return this.store.append(
+      facts,
+      checkpoint,
+      events[events.length - 1]!.position,
+      hold > 0 ? () => holdBeforeCommit(hold, facts.length) : undefined,
+    );
   }
 
   /** A deactivation carries only what changed: its platform and version come from the activation. */
@@ -131,7 +118,7 @@ export class Projector {
         missing.set(f.accountId, set);
       }
     }
-    const stored = new Map<string, { platform: string | null; version: string | null }>();
+    const stored = new Map<string, DeviceFacts>();
     for (const [accountId, ids] of missing) for (const [id, d] of await this.store.devices(accountId, [...ids])) stored.set(id, d);
     for (const f of facts) {
       if (!DEACTIVATIONS.has(f.type)) continue;

@@ -5,8 +5,8 @@ import { contextOf } from '../../access/routes/auth.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { invalid } from '../../../platform/domain/errors.js';
-import { ACTIVATION_DIMENSIONS, GRANULARITIES, measuresOf, REPORT_NAMES, REPORTS, runReport, type ReportName } from '../reports.js';
-import { projectorOf, reportStatus } from '../runtime.js';
+import { ACTIVATION_DIMENSIONS, GRANULARITIES, measuresOf, REPORT_NAMES, REPORTS, runReport, type ReportName } from '../store/reports.js';
+import { reportingOf, reportStatus } from './runtime.js';
 
 const DAY = 86_400_000;
 /** A report spans at most this much (a year of hours is 8,760 periods per key). */
@@ -24,10 +24,20 @@ const ReportParams = Type.Object({ name: Type.Union(REPORT_NAMES.map((n) => Type
 const ReportQuerystring = Type.Object({
   from: Type.Optional(Type.String({ ...Timestamp, description: 'Start (inclusive); default 30 days before `to`' })),
   to: Type.Optional(Type.String({ ...Timestamp, description: 'End (exclusive); default now' })),
-  granularity: Type.Optional(Type.Union(GRANULARITIES.map((g) => Type.Literal(g)), { default: 'day' })),
+  granularity: Type.Optional(
+    Type.Union(
+      GRANULARITIES.map((g) => Type.Literal(g)),
+      { default: 'day' },
+    ),
+  ),
   product: Type.Optional(Type.String({ maxLength: 200, description: 'A product id' })),
   customer: Type.Optional(Type.String({ maxLength: 200, description: 'A customer id' })),
-  by: Type.Optional(Type.Union(ACTIVATION_DIMENSIONS.map((d) => Type.Literal(d)), { description: '`activations` only: the grouping (default product)' })),
+  by: Type.Optional(
+    Type.Union(
+      ACTIVATION_DIMENSIONS.map((d) => Type.Literal(d)),
+      { description: '`activations` only: the grouping (default product)' },
+    ),
+  ),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
 });
 
@@ -74,7 +84,10 @@ export function reportRoutes(app: App, services: Services): void {
       params: ReportParams,
       querystring: ReportQuerystring,
       produces: ['application/json', 'text/csv'],
-      response: answers(200, Type.Union([ReportOut, Type.String({ description: 'text/csv (format=csv)' })]), ['INVALID_REQUEST', 'SERVICE_UNAVAILABLE']),
+      response: answers(200, Type.Union([ReportOut, Type.String({ description: 'text/csv (format=csv)' })]), [
+        'INVALID_REQUEST',
+        'SERVICE_UNAVAILABLE',
+      ]),
     },
     handler: async (req, reply) => {
       const scope = contextOf(services, req).store.scope;
@@ -88,8 +101,15 @@ export function reportRoutes(app: App, services: Services): void {
       if (to - from > MAX_SPAN) throw invalid('from', 'A report spans at most three years; narrow from and to.');
       if (q.by !== undefined && name !== 'activations') throw invalid('by', 'by applies to the activations report only.');
       const granularity = q.granularity ?? 'day';
-      const projector = await projectorOf(services);
-      const rows = await runReport(projector.store, name, scope, { from, to, granularity, product: q.product, customer: q.customer, by: q.by });
+      const { store } = await reportingOf(services);
+      const rows = await runReport(store, name, scope, {
+        from,
+        to,
+        granularity,
+        product: q.product,
+        customer: q.customer,
+        by: q.by,
+      });
       const measures = [...measuresOf(name)];
       if (q.format === 'csv') {
         return reply

@@ -11,30 +11,13 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FEED_START, type FeedPosition } from '../feed.js';
+import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
+
+/** Before the first event. */
+const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
 export const SCHEMA_VERSION = 1;
-
-export interface Fact {
-  accountId: string;
-  eventId: string;
-  type: string;
-  at: number;
-  subjectId: string;
-  productId: string | null;
-  customerId: string | null;
-  entitlementId: string | null;
-  platform: string | null;
-  version: string | null;
-  reason: string | null;
-}
-
-export interface Checkpoint {
-  position: FeedPosition;
-  events: number;
-  lastEventAt: number | null;
-}
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -46,7 +29,7 @@ const TABLES = [
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
 
-export class ReportStore {
+export class ReportStore implements ReportStorePort {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
@@ -136,8 +119,8 @@ export class ReportStore {
   }
 
   /** Platform and version of activations already projected (a deactivation's event carries only its diff). */
-  async devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, { platform: string | null; version: string | null }>> {
-    const out = new Map<string, { platform: string | null; version: string | null }>();
+  async devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>> {
+    const out = new Map<string, DeviceFacts>();
     if (activationIds.length === 0) return out;
     const list = `[${activationIds.map((_, i) => `$${i + 2}`).join(', ')}]`;
     const rows = await this.rows<{ subject_id: string; platform: string | null; version: string | null }>(

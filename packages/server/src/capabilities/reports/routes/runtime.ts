@@ -1,22 +1,32 @@
 /**
- * This process's reporting store and projector, one per Services (tests run several servers in
+ * The wiring of the reporting store and its projector to a server's Services (kept beside the
+ * routes, which need it; the job and the CLI reach it too): one per Services (tests run several servers in
  * one process; servers on one data directory share the file's DuckDB instance).
  */
-import { DomainError } from '../../platform/domain/errors.js';
-import type { Services } from '../../platform/http/services.js';
-import { eventFeedOf } from './feed.js';
-import { Projector } from './projector.js';
-import { reportSettings } from './settings.js';
-import { ReportStore } from './store/duck.js';
+import { DomainError } from '../../../platform/domain/errors.js';
+import type { Services } from '../../../platform/http/services.js';
+import { Projector } from '../projector.js';
+import { reportSettings } from '../settings.js';
+import { ReportStore } from '../store/duck.js';
+import { electionOf, eventFeedOf } from '../store/feed.js';
 
-const runtimes = new WeakMap<Services, Promise<Projector>>();
+export interface Reporting {
+  store: ReportStore;
+  projector: Projector;
+}
 
-export function projectorOf(services: Services): Promise<Projector> {
+const runtimes = new WeakMap<Services, Promise<Reporting>>();
+
+/** This process's reporting store and its projector (the HTTP layer, the job and the CLI share them). */
+export function reportingOf(services: Services): Promise<Reporting> {
   let p = runtimes.get(services);
   if (!p) {
     const settings = reportSettings();
     p = ReportStore.open(services.reportsFile ?? ':memory:').then(
-      (store) => new Projector(services.store.database, store, settings),
+      (store) => {
+        const database = services.store.database;
+        return { store, projector: new Projector(eventFeedOf(database), store, electionOf(database, store.file), settings) };
+      },
       (error: unknown) => {
         throw new DomainError('SERVICE_UNAVAILABLE', 'The reporting store cannot be opened now.', {
           reason: error instanceof Error ? error.message.split('\n')[0] : String(error),
@@ -42,10 +52,10 @@ export interface ReportStatus {
 
 /** Where the reporting store stands for an account: its events, and how far behind the log it is. */
 export async function reportStatus(services: Services, accountId: string): Promise<ReportStatus> {
-  const projector = await projectorOf(services);
-  const checkpoint = await projector.store.checkpoint();
+  const { store } = await reportingOf(services);
+  const checkpoint = await store.checkpoint();
   const [pending] = await eventFeedOf(services.store.database).after(checkpoint.position, 1);
-  const [mine] = await projector.store.rows<{ events: number; last: bigint | null }>(
+  const [mine] = await store.rows<{ events: number; last: bigint | null }>(
     'SELECT count(*)::INTEGER AS events, max(at_ms) AS last FROM facts WHERE account_id = $1',
     [accountId],
   );
@@ -59,7 +69,7 @@ export async function reportStatus(services: Services, accountId: string): Promi
 
 /** Empties the store and projects the whole log again (`leasehold reports rebuild`). */
 export async function rebuildReports(services: Services): Promise<number> {
-  const projector = await projectorOf(services);
-  await projector.store.reset();
+  const { store, projector } = await reportingOf(services);
+  await store.reset();
   return (await projector.catchUp()).projected;
 }

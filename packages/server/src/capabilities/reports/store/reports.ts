@@ -3,7 +3,7 @@
  * (and one product for a product-limited key). Nothing here reads the main database.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { ReportStore } from './store/duck.js';
+import type { ReportStore } from './duck.js';
 
 export const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];

@@ -1,5 +1,5 @@
 /**
- * The reporting projector's reader of the event log: every committed event exactly once, in an
+ * The reporting projector's reader of the event log (the EventFeed port of ../ports.ts): every committed event exactly once, in an
  * order that never lets a late commit fall behind the position already read.
  *
  * Of the two designs webhooks/outbox.ts names, this is the second (no rows of its own): a
@@ -15,30 +15,10 @@
  * - SQLite: one writer at a time, and events are never deleted, so rowid order is commit order;
  *   the position is the last rowid read.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Database } from '../../platform/store/database.js';
-
-/** Where the reader stands: (transaction id, event id) on PostgreSQL, (rowid, '') on SQLite. */
-export interface FeedPosition {
-  major: bigint;
-  minor: string;
-}
-
-export const FEED_START: FeedPosition = { major: -1n, minor: '' };
-
-/** An event as the projector reads it: the log's row, across accounts. */
-export interface FeedEvent {
-  position: FeedPosition;
-  accountId: string;
-  id: string;
-  type: string;
-  subjectId: string;
-  customerId: string | null;
-  entitlementId: string | null;
-  productId: string | null;
-  after: string | null;
-  at: number;
-}
+import type { Database } from '../../../platform/store/database.js';
+import type { EventFeed, FeedEvent, ProjectorElection } from '../ports.js';
 
 interface Row {
   major: string | number | bigint;
@@ -52,11 +32,6 @@ interface Row {
   product_id: string | null;
   after: string | null;
   at: string | number;
-}
-
-export interface EventFeed {
-  /** Committed events after `from`, oldest first, at most `limit`. */
-  after(from: FeedPosition, limit: number): Promise<FeedEvent[]>;
 }
 
 const toEvent = (r: Row): FeedEvent => ({
@@ -95,4 +70,26 @@ const postgresFeed = (database: Database): EventFeed => ({
 
 export function eventFeedOf(database: Database): EventFeed {
   return database.dialect === 'postgres' ? postgresFeed(database) : sqliteFeed(database);
+}
+
+/**
+ * On PostgreSQL, one projector at a time per reporting file: a session advisory lock keyed by the
+ * file's path, taken for each run and given back after it (a process that dies drops its
+ * session, and with it the lock). On SQLite the file's own lock is enough: one process.
+ */
+export function electionOf(database: Database, storeFile: string): ProjectorElection {
+  if (database.dialect !== 'postgres' || storeFile === ':memory:') return { run: (work) => work() };
+  const key = createHash('sha256').update(`leasehold-reports:${storeFile}`).digest().readBigInt64BE(0).toString();
+  return {
+    run: (work) =>
+      database.db.connection().execute(async (conn) => {
+        const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${key}::bigint) AS ok`.execute(conn);
+        if (!rows[0]?.ok) return undefined;
+        try {
+          return await work();
+        } finally {
+          await sql`SELECT pg_advisory_unlock(${key}::bigint)`.execute(conn);
+        }
+      }),
+  };
 }
