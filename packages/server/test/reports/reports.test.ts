@@ -84,6 +84,36 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     expect(total.reduce((s: number, r: Json) => s + r.deactivations, 0)).toBe(8);
   });
 
+  it('the deployment report (seats in use, daily high and low marks) equals a replay of the main database', async () => {
+    const { rows } = await sql<{ key: string; created_at: string | number; ended_at: string | number | null }>`
+      SELECT product_id AS key, created_at, ended_at FROM activations WHERE account_id = ${h.accountId}`.execute(
+      h.services.store.database.db,
+    );
+    const changes = rows
+      .flatMap((r) => [
+        { at: Number(r.created_at), key: r.key, d: 1 },
+        ...(r.ended_at === null ? [] : [{ at: Number(r.ended_at), key: r.key, d: -1 }]),
+      ])
+      .sort((a, b) => a.at - b.at);
+    const level = new Map<string, number>();
+    const expected = new Map<string, { high: number; low: number; end: number }>();
+    for (const c of changes) {
+      const before = level.get(c.key) ?? 0;
+      const after = before + c.d;
+      level.set(c.key, after);
+      const id = `${iso(Math.floor(c.at / DAY) * DAY)}|${c.key}`;
+      const cell = expected.get(id) ?? { high: before, low: before, end: before };
+      expected.set(id, { high: Math.max(cell.high, after), low: Math.min(cell.low, after), end: after });
+    }
+    const res = await h.call('GET', `/v1/reports/deployment?${range()}`);
+    expect(res.status).toBe(200);
+    expect(new Map(res.body.rows.map((r: Json) => [`${r.period}|${r.key}`, { high: r.high, low: r.low, end: r.end }]))).toEqual(expected);
+    // A range starting later still carries the level from before it.
+    const last = (await h.call('GET', `/v1/reports/deployment?from=${iso(h.clock.now() - HOUR)}&to=${iso(h.clock.now() + HOUR)}&by=none`))
+      .body.rows;
+    expect(last.at(-1).end).toBe(12);
+  });
+
   it('filters by product, answers CSV, and refuses unknown or malformed parameters', async () => {
     const one = await h.call('GET', `/v1/reports/activations?${range()}&product=${products['cad']}`);
     expect(new Set(one.body.rows.map((r: Json) => r.key))).toEqual(new Set([products['cad']]));
@@ -115,7 +145,7 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
   });
 
   it('a rebuild from the event log gives identical reports', async () => {
-    const names = ['activations', 'returns', 'entitlements', 'downloads', 'events'];
+    const names = ['activations', 'deployment', 'returns', 'entitlements', 'downloads', 'events'];
     await project(h);
     const before = await Promise.all(names.map((n) => h.call('GET', `/v1/reports/${n}?${range()}`)));
     const status = (await h.call('GET', '/v1/reports/status')).body;

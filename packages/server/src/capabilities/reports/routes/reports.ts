@@ -35,7 +35,7 @@ const ReportQuerystring = Type.Object({
   by: Type.Optional(
     Type.Union(
       ACTIVATION_DIMENSIONS.map((d) => Type.Literal(d)),
-      { description: '`activations` only: the grouping (default product)' },
+      { description: '`activations` and `deployment` only: the grouping (default product)' },
     ),
   ),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
@@ -99,7 +99,8 @@ export function reportRoutes(app: App, services: Services): void {
       if (from === null) throw invalid('from', 'from must be an ISO 8601 timestamp.');
       if (from >= to) throw invalid('from', 'from must be before to.');
       if (to - from > MAX_SPAN) throw invalid('from', 'A report spans at most three years; narrow from and to.');
-      if (q.by !== undefined && name !== 'activations') throw invalid('by', 'by applies to the activations report only.');
+      if (q.by !== undefined && name !== 'activations' && name !== 'deployment')
+        throw invalid('by', 'by applies to the activations and deployment reports only.');
       const granularity = q.granularity ?? 'day';
       const { store } = await reportingOf(services);
       const rows = await runReport(store, name, scope, {

@@ -37,6 +37,8 @@ interface Definition {
   /** SELECT list of measures and the event types they count. */
   select: string;
   types: readonly string[];
+  /** A level carried from the first event on (seats in use), not a count within the range. */
+  running?: true;
 }
 
 const DIMENSION_COLUMN: Record<ActivationDimension, string | null> = {
@@ -55,6 +57,17 @@ export const REPORTS = {
     select: `count(*) FILTER (WHERE type = 'activation.created')::INTEGER AS activations,
              count(*) FILTER (WHERE type <> 'activation.created')::INTEGER AS deactivations`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
+  },
+  deployment: {
+    summary:
+      'Seats in use per period, by product, platform, version or customer (`by`): the high and low marks within the period and the level at its end (periods without a change are left out: the level carries over)',
+    measures: ['high', 'low', 'end'],
+    key: (q) => DIMENSION_COLUMN[q.by ?? 'product'],
+    select: `max(greatest(level, level - delta))::INTEGER AS high,
+             min(least(level, level - delta))::INTEGER AS low,
+             last(level ORDER BY at_ms, event_id)::INTEGER AS "end"`,
+    types: ['activation.created', 'activation.deactivated', 'activation.released'],
+    running: true,
   },
   returns: {
     summary: 'Returns per period and product: entitlements returned, seats given back, floating seats released for silence',
@@ -99,7 +112,8 @@ export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
 export async function runReport(store: ReportStore, name: ReportName, scope: ReportScope, q: ReportQuery): Promise<ReportRow[]> {
   const def: Definition = REPORTS[name];
   const params: DuckDBValue[] = [scope.accountId, BigInt(q.from), BigInt(q.to)];
-  const where = ['account_id = $1', 'at_ms >= $2', 'at_ms < $3'];
+  // A running level starts from the first event; the range only picks the periods shown.
+  const where = def.running ? ['account_id = $1', 'at_ms < $3'] : ['account_id = $1', 'at_ms >= $2', 'at_ms < $3'];
   const bind = (v: string) => {
     params.push(v);
     return `$${params.length}`;
@@ -111,10 +125,15 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   const key = def.key(q);
   // The granularity is one of four words checked by the route's schema, never the caller's text.
   const period = `epoch_ms(date_trunc('${q.granularity}', epoch_ms(at_ms)))`;
+  const from = def.running
+    ? `(SELECT at_ms, event_id, key, delta,
+               sum(delta) OVER (PARTITION BY key ORDER BY at_ms, event_id ROWS UNBOUNDED PRECEDING) AS level
+        FROM (SELECT at_ms, event_id, ${key ?? 'NULL::VARCHAR'} AS key,
+                     CASE WHEN type = 'activation.created' THEN 1 ELSE -1 END AS delta
+              FROM facts WHERE ${where.join(' AND ')})) WHERE at_ms >= $2`
+    : `(SELECT *, ${key ?? 'NULL::VARCHAR'} AS key FROM facts WHERE ${where.join(' AND ')})`;
   const rows = await store.rows<Record<string, unknown>>(
-    `SELECT ${period} AS period, ${key ?? 'NULL::VARCHAR'} AS key, ${def.select}
-     FROM facts WHERE ${where.join(' AND ')}
-     GROUP BY ALL ORDER BY period, key NULLS FIRST`,
+    `SELECT ${period} AS period, key, ${def.select} FROM ${from} GROUP BY ALL ORDER BY period, key NULLS FIRST`,
     params,
   );
   return rows.map((r) => {
