@@ -114,6 +114,33 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     expect(last.at(-1).end).toBe(12);
   });
 
+  it('the trials report counts trials started and converted, as the main database holds them', async () => {
+    const trials = [];
+    for (let i = 0; i < 3; i++) trials.push(await licensed(h, { licenseModel: 'trial', term: 'P14D', seats: 1 }, { product: 'viewer' }));
+    const paid = (
+      await h.call('POST', '/v1/offerings', {
+        productId: products['viewer'],
+        code: 'viewer-pro',
+        name: 'Pro',
+        licenseModel: 'perpetual',
+        seats: 1,
+      })
+    ).body;
+    expect(paid.id).toBeTruthy();
+    h.clock.advance(2 * DAY);
+    const moved = await h.call('POST', `/v1/entitlements/${trials[0]!.entitlement.id}/change-offering`, { offeringId: paid.id });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await project(h);
+    const rows = (await h.call('GET', `/v1/reports/trials?${range()}&granularity=month`)).body.rows;
+    const sum = (m: string) => rows.reduce((s: number, r: Json) => s + r[m], 0);
+    // The main database: entitlements now on a trial offering, and those that left one.
+    const { rows: onTrial } = await sql<{ n: number | string }>`
+      SELECT count(*) AS n FROM entitlements e JOIN offerings o ON o.account_id = e.account_id AND o.id = e.offering_id
+      WHERE e.account_id = ${h.accountId} AND o.license_model = 'trial'`.execute(h.services.store.database.db);
+    expect(sum('started') - sum('converted')).toBe(Number(onTrial[0]!.n));
+    expect({ started: sum('started'), converted: sum('converted') }).toEqual({ started: 3, converted: 1 });
+  });
+
   it('filters by product, answers CSV, and refuses unknown or malformed parameters', async () => {
     const one = await h.call('GET', `/v1/reports/activations?${range()}&product=${products['cad']}`);
     expect(new Set(one.body.rows.map((r: Json) => r.key))).toEqual(new Set([products['cad']]));
@@ -145,7 +172,7 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
   });
 
   it('a rebuild from the event log gives identical reports', async () => {
-    const names = ['activations', 'deployment', 'returns', 'entitlements', 'downloads', 'events'];
+    const names = ['activations', 'deployment', 'trials', 'returns', 'entitlements', 'downloads', 'events'];
     await project(h);
     const before = await Promise.all(names.map((n) => h.call('GET', `/v1/reports/${n}?${range()}`)));
     const status = (await h.call('GET', '/v1/reports/status')).body;

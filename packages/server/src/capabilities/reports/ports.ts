@@ -45,6 +45,12 @@ export interface Fact {
   platform: string | null;
   version: string | null;
   reason: string | null;
+  /** The offering an offering's or an entitlement's event is about (for an offering change: the new one). */
+  offeringId: string | null;
+  /** That offering's license model (perpetual, subscription, trial, usage), as projected. */
+  model: string | null;
+  /** For an offering change: the license model the entitlement had before. */
+  previousModel: string | null;
 }
 
 export interface Checkpoint {
@@ -64,5 +70,9 @@ export interface ReportStorePort {
   append(facts: readonly Fact[], expected: Checkpoint, next: FeedPosition, beforeCommit?: () => Promise<void>): Promise<Checkpoint>;
   /** Platform and version of activations already projected. */
   devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>>;
+  /** The license model of offerings already projected. */
+  models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>>;
+  /** The offering each entitlement was last projected on. */
+  offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>>;
   reset(): Promise<void>;
 }

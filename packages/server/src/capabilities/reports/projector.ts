@@ -57,6 +57,9 @@ export function factOf(e: FeedEvent): Fact {
     platform: e.type === 'activation.created' ? field(after, 'platform') : null,
     version: e.type === 'activation.created' ? field(after, 'version') : null,
     reason: field(after, 'reason') ?? field(after, 'endReason'),
+    offeringId: e.type.startsWith('offering.') ? e.subjectId : e.type.startsWith('entitlement.') ? field(after, 'offeringId') : null,
+    model: e.type.startsWith('offering.') ? field(after, 'licenseModel') : null,
+    previousModel: null,
   };
 }
 
@@ -97,6 +100,7 @@ export class Projector {
   private async project(events: FeedEvent[], checkpoint: Checkpoint): Promise<Checkpoint> {
     const facts = events.map(factOf);
     await this.fillDevices(facts);
+    await this.fillModels(facts);
     const hold = this.options.holdMs;
     return this.store.append(
       facts,
@@ -125,6 +129,45 @@ export class Projector {
       const d = known.get(f.subjectId) ?? stored.get(f.subjectId);
       f.platform = d?.platform ?? null;
       f.version = d?.version ?? null;
+    }
+  }
+  /**
+   * The license model of an entitlement's offering as it is at the event (and, for an offering
+   * change, the model it had before): from this batch's events first, then from the store.
+   */
+  private async fillModels(facts: Fact[]): Promise<void> {
+    const ENTITLEMENT = new Set(['entitlement.created', 'entitlement.offering_changed']);
+    const wanted = new Map<string, { offerings: Set<string>; entitlements: Set<string> }>();
+    for (const f of facts) {
+      if (!ENTITLEMENT.has(f.type) || f.offeringId === null) continue;
+      const w = wanted.get(f.accountId) ?? { offerings: new Set<string>(), entitlements: new Set<string>() };
+      w.offerings.add(f.offeringId);
+      if (f.type === 'entitlement.offering_changed' && f.entitlementId) w.entitlements.add(f.entitlementId);
+      wanted.set(f.accountId, w);
+    }
+    if (wanted.size === 0) return;
+    const models = new Map<string, string>();
+    const offeringOf = new Map<string, string>();
+    for (const [accountId, w] of wanted) {
+      const before = await this.store.offeringsOf(accountId, [...w.entitlements]);
+      for (const [e, o] of before) {
+        offeringOf.set(`${accountId}/${e}`, o);
+        w.offerings.add(o);
+      }
+      for (const [o, m] of await this.store.models(accountId, [...w.offerings])) models.set(`${accountId}/${o}`, m);
+    }
+    // In event order: an offering created, an entitlement on it and its change may share a batch.
+    for (const f of facts) {
+      if (f.type === 'offering.created' || (f.type === 'offering.updated' && f.model !== null))
+        models.set(`${f.accountId}/${f.subjectId}`, f.model!);
+      if (!ENTITLEMENT.has(f.type) || f.offeringId === null) continue;
+      f.model = models.get(`${f.accountId}/${f.offeringId}`) ?? null;
+      const entitlement = `${f.accountId}/${f.entitlementId ?? f.subjectId}`;
+      if (f.type === 'entitlement.offering_changed') {
+        const previous = offeringOf.get(entitlement);
+        f.previousModel = previous === undefined ? null : (models.get(`${f.accountId}/${previous}`) ?? null);
+      }
+      offeringOf.set(entitlement, f.offeringId);
     }
   }
 }

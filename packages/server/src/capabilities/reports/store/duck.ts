@@ -17,14 +17,15 @@ import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } fro
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS facts (
      account_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, type VARCHAR NOT NULL, at_ms BIGINT NOT NULL,
      subject_id VARCHAR NOT NULL, product_id VARCHAR, customer_id VARCHAR, entitlement_id VARCHAR,
-     platform VARCHAR, version VARCHAR, reason VARCHAR)`,
+     platform VARCHAR, version VARCHAR, reason VARCHAR,
+     offering_id VARCHAR, model VARCHAR, previous_model VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
@@ -94,7 +95,17 @@ export class ReportStore implements ReportStorePort {
         appender.appendVarchar(f.type);
         appender.appendBigInt(BigInt(f.at));
         appender.appendVarchar(f.subjectId);
-        for (const v of [f.productId, f.customerId, f.entitlementId, f.platform, f.version, f.reason]) {
+        for (const v of [
+          f.productId,
+          f.customerId,
+          f.entitlementId,
+          f.platform,
+          f.version,
+          f.reason,
+          f.offeringId,
+          f.model,
+          f.previousModel,
+        ]) {
           if (v === null) appender.appendNull();
           else appender.appendVarchar(v);
         }
@@ -129,6 +140,36 @@ export class ReportStore implements ReportStorePort {
     );
     for (const r of rows) out.set(r.subject_id, { platform: r.platform, version: r.version });
     return out;
+  }
+
+  async models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.lookup<{ subject_id: string; model: string }>(
+      `SELECT subject_id, last(model ORDER BY at_ms, event_id) AS model FROM facts
+       WHERE account_id = $1 AND type IN ('offering.created', 'offering.updated') AND model IS NOT NULL AND list_contains(LIST, subject_id)
+       GROUP BY subject_id`,
+      accountId,
+      offeringIds,
+    );
+    return new Map(rows.map((r) => [r.subject_id, r.model]));
+  }
+
+  async offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.lookup<{ entitlement_id: string; offering_id: string }>(
+      `SELECT entitlement_id, last(offering_id ORDER BY at_ms, event_id) AS offering_id FROM facts
+       WHERE account_id = $1 AND type IN ('entitlement.created', 'entitlement.offering_changed') AND offering_id IS NOT NULL
+         AND list_contains(LIST, entitlement_id)
+       GROUP BY entitlement_id`,
+      accountId,
+      entitlementIds,
+    );
+    return new Map(rows.map((r) => [r.entitlement_id, r.offering_id]));
+  }
+
+  /** Runs `query` with LIST standing for the bound list of `ids`. */
+  private lookup<T>(query: string, accountId: string, ids: readonly string[]): Promise<T[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    const list = `[${ids.map((_, i) => `$${i + 2}`).join(', ')}]`;
+    return this.rows<T>(query.replace('LIST', list), [accountId, ...ids]);
   }
 
   /** Empties the store: the next projection starts from the first event. */

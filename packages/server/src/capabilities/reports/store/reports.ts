@@ -69,6 +69,15 @@ export const REPORTS = {
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
     running: true,
   },
+  trials: {
+    summary:
+      'Trials per period and product: started (an entitlement granted on a trial offering) and converted (a trial moved to an offering that is not a trial)',
+    measures: ['started', 'converted'],
+    key: () => 'product_id',
+    select: `count(*) FILTER (WHERE type = 'entitlement.created' AND model = 'trial')::INTEGER AS started,
+             count(*) FILTER (WHERE type = 'entitlement.offering_changed' AND previous_model = 'trial' AND model IS DISTINCT FROM 'trial')::INTEGER AS converted`,
+    types: ['entitlement.created', 'entitlement.offering_changed'],
+  },
   returns: {
     summary: 'Returns per period and product: entitlements returned, seats given back, floating seats released for silence',
     measures: ['entitlementsReturned', 'seatsGivenBack', 'seatsReleased'],
