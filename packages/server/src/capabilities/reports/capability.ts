@@ -1,6 +1,6 @@
 import type { Capability } from '../../platform/capability.js';
 import { managementAuth } from '../access/routes/auth.js';
-import { reportingOf } from './routes/runtime.js';
+import { projectInBackground } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
 import { reportMigrations } from './store/migrations.js';
 
@@ -21,7 +21,7 @@ export const reports = {
       name: 'project events into the reporting store',
       everyMs: 200,
       atStart: true,
-      run: async (services) => (await reportingOf(services)).projector.catchUp(),
+      run: projectInBackground,
     },
   ],
 } satisfies Capability;

@@ -16,9 +16,14 @@ export interface Reporting {
 }
 
 const runtimes = new WeakMap<Services, Promise<Reporting>>();
+/** When opening last failed: the file is not tried again for a while (another process holds it). */
+const failures = new WeakMap<Services, { at: number; error: DomainError }>();
+const RETRY_OPEN_MS = 30_000;
 
 /** This process's reporting store and its projector (the HTTP layer, the job and the CLI share them). */
 export function reportingOf(services: Services): Promise<Reporting> {
+  const failed = failures.get(services);
+  if (failed && services.clock.now() - failed.at < RETRY_OPEN_MS) return Promise.reject(failed.error);
   let p = runtimes.get(services);
   if (!p) {
     const settings = reportSettings();
@@ -28,16 +33,35 @@ export function reportingOf(services: Services): Promise<Reporting> {
         return { store, projector: new Projector(eventFeedOf(database), store, electionOf(database, store.file), settings) };
       },
       (error: unknown) => {
-        throw new DomainError('SERVICE_UNAVAILABLE', 'The reporting store cannot be opened now.', {
+        runtimes.delete(services);
+        const refusal = new DomainError('SERVICE_UNAVAILABLE', 'The reporting store cannot be opened now.', {
           reason: error instanceof Error ? error.message.split('\n')[0] : String(error),
         });
+        failures.set(services, { at: services.clock.now(), error: refusal });
+        throw refusal;
       },
     );
-    // A store that could not open (the file held by another process) is tried again next time.
-    p.catch(() => runtimes.delete(services));
     runtimes.set(services, p);
   }
   return p;
+}
+
+const quiet = new WeakMap<Services, number>();
+
+/**
+ * The projector's background run. A failure (the main database down, the file held by another
+ * process) is reported once a minute, not every 200 ms; the next run tries again.
+ */
+export async function projectInBackground(services: Services): Promise<unknown> {
+  try {
+    return await (await reportingOf(services)).projector.catchUp();
+  } catch (error) {
+    const last = quiet.get(services);
+    const now = services.clock.now();
+    if (last !== undefined && now - last < 60_000) return undefined;
+    quiet.set(services, now);
+    throw error;
+  }
 }
 
 export interface ReportStatus {
