@@ -131,21 +131,20 @@ export class ReportStore implements ReportStorePort {
 
   /** Platform and version of activations already projected (a deactivation's event carries only its diff). */
   async devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>> {
-    const out = new Map<string, DeviceFacts>();
-    if (activationIds.length === 0) return out;
-    const list = `[${activationIds.map((_, i) => `$${i + 2}`).join(', ')}]`;
-    const rows = await this.rows<{ subject_id: string; platform: string | null; version: string | null }>(
-      `SELECT subject_id, platform, version FROM facts WHERE account_id = $1 AND type = 'activation.created' AND list_contains(${list}, subject_id)`,
-      [accountId, ...activationIds],
+    const rows = await this.lookup<{ subject_id: string; platform: string | null; version: string | null }>(
+      `SELECT subject_id, platform, version FROM facts JOIN IDS ON ids.id = facts.subject_id
+       WHERE account_id = $1 AND type = 'activation.created'`,
+      accountId,
+      activationIds,
     );
-    for (const r of rows) out.set(r.subject_id, { platform: r.platform, version: r.version });
-    return out;
+    return new Map(rows.map((r) => [r.subject_id, { platform: r.platform, version: r.version }]));
   }
 
   async models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>> {
     const rows = await this.lookup<{ subject_id: string; model: string }>(
       `SELECT subject_id, last(model ORDER BY at_ms, event_id) AS model FROM facts
-       WHERE account_id = $1 AND type IN ('offering.created', 'offering.updated') AND model IS NOT NULL AND list_contains(LIST, subject_id)
+       JOIN IDS ON ids.id = facts.subject_id
+       WHERE account_id = $1 AND type IN ('offering.created', 'offering.updated') AND model IS NOT NULL
        GROUP BY subject_id`,
       accountId,
       offeringIds,
@@ -156,8 +155,8 @@ export class ReportStore implements ReportStorePort {
   async offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>> {
     const rows = await this.lookup<{ entitlement_id: string; offering_id: string }>(
       `SELECT entitlement_id, last(offering_id ORDER BY at_ms, event_id) AS offering_id FROM facts
+       JOIN IDS ON ids.id = facts.entitlement_id
        WHERE account_id = $1 AND type IN ('entitlement.created', 'entitlement.offering_changed') AND offering_id IS NOT NULL
-         AND list_contains(LIST, entitlement_id)
        GROUP BY entitlement_id`,
       accountId,
       entitlementIds,
@@ -165,11 +164,11 @@ export class ReportStore implements ReportStorePort {
     return new Map(rows.map((r) => [r.entitlement_id, r.offering_id]));
   }
 
-  /** Runs `query` with LIST standing for the bound list of `ids`. */
+  /** Runs `query` with IDS standing for a table of the bound `ids` (joined by hash: one scan per batch). */
   private lookup<T>(query: string, accountId: string, ids: readonly string[]): Promise<T[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    const list = `[${ids.map((_, i) => `$${i + 2}`).join(', ')}]`;
-    return this.rows<T>(query.replace('LIST', list), [accountId, ...ids]);
+    const list = `(SELECT unnest([${ids.map((_, i) => `$${i + 2}`).join(', ')}]) AS id) ids`;
+    return this.rows<T>(query.replace('IDS', list), [accountId, ...ids]);
   }
 
   /** Empties the store: the next projection starts from the first event. */
