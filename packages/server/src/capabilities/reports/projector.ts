@@ -63,8 +63,34 @@ export function factOf(e: FeedEvent): Fact {
   };
 }
 
+/** Most entries each memory of the projector keeps; past it, it starts over (the store answers misses). */
+const RECALL = 500_000;
+
+/** What the projector already knows of earlier events, so a batch asks the store only for the rest. */
+class Recall<T> {
+  private readonly map = new Map<string, T>();
+  get(key: string): T | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: T): void {
+    if (this.map.size >= RECALL && !this.map.has(key)) this.map.clear();
+    this.map.set(key, value);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
 export class Projector {
   private running: Promise<CatchUp> | null = null;
+  /**
+   * Facts of committed (or about to be committed) events: an activation's platform and version,
+   * an offering's license model, an entitlement's offering. Forgotten when a batch fails or the
+   * store is emptied, so they never run ahead of the store.
+   */
+  private readonly devices = new Recall<DeviceFacts>();
+  private readonly models = new Recall<string>();
+  private readonly offerings = new Recall<string>();
 
   constructor(
     private readonly feed: EventFeed,
@@ -97,17 +123,34 @@ export class Projector {
     return projected;
   }
 
+  /** Empties the store (a rebuild): the next run projects the whole log. */
+  async reset(): Promise<void> {
+    this.forget();
+    await this.store.reset();
+  }
+
+  private forget(): void {
+    this.devices.clear();
+    this.models.clear();
+    this.offerings.clear();
+  }
+
   private async project(events: FeedEvent[], checkpoint: Checkpoint): Promise<Checkpoint> {
-    const facts = events.map(factOf);
-    await this.fillDevices(facts);
-    await this.fillModels(facts);
     const hold = this.options.holdMs;
-    return this.store.append(
-      facts,
-      checkpoint,
-      events[events.length - 1]!.position,
-      hold > 0 ? () => holdBeforeCommit(hold, facts.length) : undefined,
-    );
+    try {
+      const facts = events.map(factOf);
+      await this.fillDevices(facts);
+      await this.fillModels(facts);
+      return await this.store.append(
+        facts,
+        checkpoint,
+        events[events.length - 1]!.position,
+        hold > 0 ? () => holdBeforeCommit(hold, facts.length) : undefined,
+      );
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
   }
 
   /** A deactivation carries only what changed: its platform and version come from the activation. */
@@ -116,7 +159,7 @@ export class Projector {
     const missing = new Map<string, Set<string>>();
     for (const f of facts) {
       if (f.type === 'activation.created') known.set(f.subjectId, f);
-      else if (DEACTIVATIONS.has(f.type) && !known.has(f.subjectId)) {
+      else if (DEACTIVATIONS.has(f.type) && !known.has(f.subjectId) && !this.devices.get(`${f.accountId}/${f.subjectId}`)) {
         const set = missing.get(f.accountId) ?? new Set<string>();
         set.add(f.subjectId);
         missing.set(f.accountId, set);
@@ -125,8 +168,9 @@ export class Projector {
     const stored = new Map<string, DeviceFacts>();
     for (const [accountId, ids] of missing) for (const [id, d] of await this.store.devices(accountId, [...ids])) stored.set(id, d);
     for (const f of facts) {
+      if (f.type === 'activation.created') this.devices.set(`${f.accountId}/${f.subjectId}`, { platform: f.platform, version: f.version });
       if (!DEACTIVATIONS.has(f.type)) continue;
-      const d = known.get(f.subjectId) ?? stored.get(f.subjectId);
+      const d = known.get(f.subjectId) ?? this.devices.get(`${f.accountId}/${f.subjectId}`) ?? stored.get(f.subjectId);
       f.platform = d?.platform ?? null;
       f.version = d?.version ?? null;
     }
@@ -149,12 +193,26 @@ export class Projector {
     const models = new Map<string, string>();
     const offeringOf = new Map<string, string>();
     for (const [accountId, w] of wanted) {
-      const before = await this.store.offeringsOf(accountId, [...w.entitlements]);
-      for (const [e, o] of before) {
+      const askE: string[] = [];
+      for (const e of w.entitlements) {
+        const o = this.offerings.get(`${accountId}/${e}`);
+        if (o === undefined) askE.push(e);
+        else {
+          offeringOf.set(`${accountId}/${e}`, o);
+          w.offerings.add(o);
+        }
+      }
+      for (const [e, o] of await this.store.offeringsOf(accountId, askE)) {
         offeringOf.set(`${accountId}/${e}`, o);
         w.offerings.add(o);
       }
-      for (const [o, m] of await this.store.models(accountId, [...w.offerings])) models.set(`${accountId}/${o}`, m);
+      const askO: string[] = [];
+      for (const o of w.offerings) {
+        const m = this.models.get(`${accountId}/${o}`);
+        if (m === undefined) askO.push(o);
+        else models.set(`${accountId}/${o}`, m);
+      }
+      for (const [o, m] of await this.store.models(accountId, askO)) models.set(`${accountId}/${o}`, m);
     }
     // In event order: an offering created, an entitlement on it and its change may share a batch.
     for (const f of facts) {
@@ -169,6 +227,8 @@ export class Projector {
       }
       offeringOf.set(entitlement, f.offeringId);
     }
+    for (const [k, m] of models) this.models.set(k, m);
+    for (const [k, o] of offeringOf) this.offerings.set(k, o);
   }
 }
 

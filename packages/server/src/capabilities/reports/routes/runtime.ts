@@ -93,7 +93,7 @@ export async function reportStatus(services: Services, accountId: string): Promi
 
 /** Empties the store and projects the whole log again (`leasehold reports rebuild`). */
 export async function rebuildReports(services: Services): Promise<number> {
-  const { store, projector } = await reportingOf(services);
-  await store.reset();
+  const { projector } = await reportingOf(services);
+  await projector.reset();
   return (await projector.catchUp()).projected;
 }
