@@ -128,6 +128,25 @@ program
     }
   });
 
+const reports = program.command('reports').description('The reporting store (DuckDB, fed from the event log)');
+reports
+  .command('rebuild')
+  .description(
+    'Empty the reporting store and project the whole event log into it again (stop the server first: one process holds the file)',
+  )
+  .action(async () => {
+    const config = core.loadConfig();
+    await requireAnAccount(config);
+    const started = await core.openServices(config);
+    try {
+      const t0 = Date.now();
+      const events = await core.rebuildReports(started.services);
+      process.stdout.write(`rebuilt the reporting store from ${events} events in ${Date.now() - t0} ms\n`);
+    } finally {
+      await started.close();
+    }
+  });
+
 program
   .command('backup')
   .argument('<file>', 'the new backup file (never overwritten)')

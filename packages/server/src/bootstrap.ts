@@ -12,6 +12,7 @@ import { Keyring } from './capabilities/licensing/leases/keyring.js';
 import { LicenseCache } from './capabilities/licensing/store/license-cache.js';
 import { Metrics } from './platform/http/metrics.js';
 import type { Config } from './config.js';
+import { reportsFileOf } from './capabilities/reports/settings.js';
 import { artifactStoresOf, type StorageSettings } from './capabilities/releases/storage/configure.js';
 
 export function databaseConfigOf(
@@ -110,6 +111,7 @@ export async function openServices(
         publicUrl: config.publicUrl ?? null,
       }),
     };
+    services.reportsFile = reportsFileOf(config.dataDir);
     const firstAccount = await bootstrapFirstAccount(services, config.adminKey);
     return {
       services,

@@ -15,3 +15,4 @@ export { openapiDocument } from './openapi-document.js';
 export { backupDatabase, inspectDatabase, restoreDatabase } from './backup.js';
 export { exportAccount, importAccount, openExport, identityOf, type ExportLine } from './capabilities/transfer/account-transfer.js';
 export { aggregateClusterMetrics } from './platform/http/cluster-metrics.js';
+export { rebuildReports, reportStatus } from './capabilities/reports/routes/runtime.js';

@@ -20,6 +20,7 @@ import { partners } from './capabilities/partners/capability.js';
 import { batches } from './capabilities/batches/capability.js';
 import { imports } from './capabilities/imports/capability.js';
 import { portal, portalUsers } from './capabilities/portal/capability.js';
+import { reports } from './capabilities/reports/capability.js';
 
 /**
  * Every capability and face the server has, in the order the API reference lists their tags. A new
@@ -46,6 +47,7 @@ const LIST = [
   imports,
   portalUsers,
   portal,
+  reports,
 ] as const;
 
 export const CAPABILITIES: readonly Capability[] = LIST;

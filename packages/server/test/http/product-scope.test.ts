@@ -203,6 +203,14 @@ const ROWS: Record<string, Row> = {
   ),
   'GET /v1/events': { area: 'read', reach: 'list', request: () => ({ url: '/v1/events?limit=500' }) },
   'GET /v1/events/export': { area: 'read', reach: 'list', request: () => ({ url: '/v1/events/export' }) },
+  'GET /v1/reports/status': { area: 'read', reach: 'list', request: () => ({ url: '/v1/reports/status' }) },
+  'GET /v1/reports/:name': {
+    area: 'read',
+    reach: 'list',
+    request: (o) => ({
+      url: `/v1/reports/activations?by=customer&product=${o.productId}&from=2000-01-01T00:00:00Z&to=2002-01-01T00:00:00Z`,
+    }),
+  },
   'GET /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys' }) },
   'POST /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys', body: { name: 'k', role: 'admin' } }) },
   'DELETE /v1/api-keys/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys/key_unknown' }) },

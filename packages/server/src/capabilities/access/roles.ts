@@ -38,11 +38,13 @@ export const PERMISSIONS = {
   // product-limited key would reach past its product.
   'portal-users:read': 'account',
   'portal-users:write': 'account',
+  /** Reports read the reporting store; a product-limited key sees its product's figures only. */
+  'reports:read': 'product',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
-const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read', 'partners:read'];
+const READ: Permission[] = ['catalog:read', 'customers:read', 'entitlements:read', 'events:read', 'partners:read', 'reports:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([

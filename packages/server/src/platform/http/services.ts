@@ -76,4 +76,6 @@ export interface Services {
   metrics: Metrics;
   /** Where release artifacts are stored: the driver for new uploads and every one old artifacts name. */
   artifacts: ArtifactStores;
+  /** The reporting store's DuckDB file (capabilities/reports); absent: in memory. */
+  reportsFile?: string;
 }

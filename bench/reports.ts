@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:reports -- [--events 2000000] [--accounts 50] [--store sqlite|postgres] [--batch 5000]`:
+ * the reporting store (issue 20) at scale. Writes N synthetic events straight into the main
+ * database's event log (a year of activations, deactivations, entitlements, returns and
+ * downloads over A accounts, the first holding a fifth of them), then measures the projector
+ * catching up from nothing (events/s), and each built-in report over the year, for the largest
+ * account and across all accounts (median and worst of 5 runs, ms). Prints one line per figure
+ * and, last, one JSON object with them all.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import BetterSqlite3 from 'better-sqlite3';
+import { openServices } from '../packages/server/src/bootstrap.js';
+import { reportingOf } from '../packages/server/src/capabilities/reports/routes/runtime.js';
+import { REPORT_NAMES, runReport } from '../packages/server/src/capabilities/reports/store/reports.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '2000000' },
+    accounts: { type: 'string', default: '50' },
+    store: { type: 'string', default: 'sqlite' },
+    batch: { type: 'string', default: '5000' },
+  },
+});
+const EVENTS = Number(values.events);
+const ACCOUNTS = Number(values.accounts);
+process.env['LEASEHOLD_REPORTS_BATCH'] = values.batch;
+const ADMIN = process.env['LEASEHOLD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const YEAR_START = Date.parse('2026-01-01T00:00:00Z');
+const YEAR = 365 * 86_400_000;
+
+/** A deterministic stream of numbers in [0, 1). */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const PLATFORMS = ['linux', 'windows', 'macos', 'android', 'ios'];
+const VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0'];
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leasehold-bench-reports-'));
+  let pgName: string | null = null;
+  if (values.store === 'postgres') {
+    pgName = `leasehold_bench_reports_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: ADMIN });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${pgName}`);
+    await admin.end();
+  }
+  const databaseUrl = pgName ? ADMIN.replace(/\/[^/]*$/, `/${pgName}`) : null;
+  const started = await openServices({
+    dataDir,
+    databaseUrl,
+    pgPoolSize: 4,
+    masterKey: null,
+    adminKey: `lh_bench_${randomBytes(16).toString('hex')}`,
+  });
+  const { services } = started;
+  const db = services.store.database.db;
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `acc_bench${String(i).padStart(4, '0')}`);
+  const rnd = random(42);
+
+  // The log, written in chunks (the projector's input; not what is measured).
+  const t0 = performance.now();
+  const CHUNK = 1000;
+  let activations = 0;
+  // SQLite: straight through better-sqlite3 in big transactions (the server's own connection stays open; WAL lets both).
+  const direct = values.store === 'sqlite' ? new BetterSqlite3(join(dataDir, 'leasehold.db')) : null;
+  const insert = direct?.prepare(
+    `INSERT INTO events (account_id, id, type, subject_type, subject_id, customer_id, entitlement_id, product_id, actor_type, actor_id, request_id, before, after, at)
+     VALUES (@account_id, @id, @type, @subject_type, @subject_id, @customer_id, @entitlement_id, @product_id, @actor_type, @actor_id, @request_id, @before, @after, @at)`,
+  );
+  const insertMany = direct?.transaction((rows: Array<Record<string, unknown>>) => {
+    for (const r of rows) insert!.run(r);
+  });
+  for (let written = 0; written < EVENTS; written += CHUNK) {
+    const rows = [];
+    for (let i = 0; i < Math.min(CHUNK, EVENTS - written); i++) {
+      const n = written + i;
+      const account = rnd() < 0.2 ? accounts[0]! : accounts[Math.floor(rnd() * ACCOUNTS)]!;
+      const product = `prod_${Math.floor(rnd() * 8)}`;
+      const customer = `cus_${Math.floor(rnd() * 2000)}`;
+      const at = YEAR_START + Math.floor((n / EVENTS) * YEAR);
+      const r = rnd();
+      const kind =
+        r < 0.5
+          ? 'activation.created'
+          : r < 0.7
+            ? 'activation.deactivated'
+            : r < 0.8
+              ? 'entitlement.created'
+              : r < 0.9
+                ? 'artifact.downloaded'
+                : r < 0.95
+                  ? 'entitlement.returned'
+                  : 'customer.created';
+      const subject = kind.startsWith('activation')
+        ? `act_${kind === 'activation.created' ? activations++ : Math.floor(rnd() * Math.max(1, activations))}`
+        : `sub_${n}`;
+      const after =
+        kind === 'activation.created'
+          ? { platform: PLATFORMS[Math.floor(rnd() * 5)], version: VERSIONS[Math.floor(rnd() * 5)], fingerprint: `fp-${n}` }
+          : kind === 'activation.deactivated'
+            ? { state: 'deactivated', endReason: 'deactivated' }
+            : { n };
+      rows.push({
+        account_id: account,
+        id: `evt_${String(n).padStart(12, '0')}`,
+        type: kind,
+        subject_type: kind.split('.')[0]!,
+        subject_id: subject,
+        customer_id: customer,
+        entitlement_id: `ent_${Math.floor(rnd() * 5000)}`,
+        product_id: product,
+        actor_type: 'system',
+        actor_id: null,
+        request_id: null,
+        before: null,
+        after: JSON.stringify(after),
+        at,
+      });
+    }
+    if (insertMany) insertMany(rows);
+    else await db.insertInto('events').values(rows).execute();
+  }
+  direct?.close();
+  const writeS = (performance.now() - t0) / 1000;
+  console.log(`wrote ${EVENTS} events into ${values.store} in ${writeS.toFixed(1)} s`);
+
+  // Projection from nothing: the whole log, batch after batch.
+  const { store, projector } = await reportingOf(services);
+  const t1 = performance.now();
+  const { projected } = await projector.catchUp();
+  const projectS = (performance.now() - t1) / 1000;
+  const eventsPerSecond = Math.round(projected / projectS);
+  console.log(`projected ${projected} events in ${projectS.toFixed(1)} s: ${eventsPerSecond} events/s`);
+
+  const timed = async (run: () => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = performance.now();
+      await run();
+      ms.push(performance.now() - s);
+    }
+    ms.sort((a, b) => a - b);
+    return { medianMs: Math.round(ms[2]! * 10) / 10, worstMs: Math.round(ms[4]! * 10) / 10 };
+  };
+  const oneAccount: Record<string, { medianMs: number; worstMs: number }> = {};
+  const q = { from: YEAR_START, to: YEAR_START + YEAR, granularity: 'day' as const };
+  for (const name of REPORT_NAMES) {
+    oneAccount[name] = await timed(() => runReport(store, name, { accountId: accounts[0]!, productId: null }, q));
+    console.log(
+      `report ${name}, one account (${accounts[0]}), a year by day: ${oneAccount[name]!.medianMs} ms median, ${oneAccount[name]!.worstMs} ms worst`,
+    );
+  }
+  const platformDay = await timed(() =>
+    runReport(store, 'activations', { accountId: accounts[0]!, productId: null }, { ...q, by: 'platform' }),
+  );
+  console.log(`report activations by platform, one account, a year by day: ${platformDay.medianMs} ms median`);
+  const allAccounts = await timed(() =>
+    store.rows(
+      `SELECT epoch_ms(date_trunc('day', epoch_ms(at_ms))) AS period, product_id,
+              count(*) FILTER (WHERE type = 'activation.created')::INTEGER AS activations,
+              count(*) FILTER (WHERE type <> 'activation.created')::INTEGER AS deactivations
+       FROM facts WHERE at_ms >= $1 AND at_ms < $2 AND type IN ('activation.created', 'activation.deactivated', 'activation.released')
+       GROUP BY ALL`,
+      [BigInt(q.from), BigInt(q.to)],
+    ),
+  );
+  console.log(
+    `activations by day and product across all accounts, a year: ${allAccounts.medianMs} ms median, ${allAccounts.worstMs} ms worst`,
+  );
+
+  store.close();
+  await started.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (pgName) {
+    const admin = new pg.Client({ connectionString: ADMIN });
+    await admin.connect();
+    await admin.query(`DROP DATABASE ${pgName} WITH (FORCE)`);
+    await admin.end();
+  }
+  console.log(
+    JSON.stringify({
+      store: values.store,
+      events: EVENTS,
+      accounts: ACCOUNTS,
+      batch: Number(values.batch),
+      writeSeconds: Math.round(writeS * 10) / 10,
+      projectionEventsPerSecond: eventsPerSecond,
+      oneAccountYearByDay: oneAccount,
+      activationsByPlatformOneAccount: platformDay,
+      allAccountsActivationsByDayAndProduct: allAccounts,
+    }),
+  );
+}
+
+await main();

@@ -1,0 +1,78 @@
+/**
+ * What the reporting projector asks of storage: the event log's feed (store/feed.ts, on the main
+ * database) and the reporting store (store/duck.ts, DuckDB).
+ */
+
+/** Where the reader stands: (transaction id, event id) on PostgreSQL, (rowid, '') on SQLite. */
+export interface FeedPosition {
+  major: bigint;
+  minor: string;
+}
+
+/** An event as the projector reads it: the log's row, across accounts. */
+export interface FeedEvent {
+  position: FeedPosition;
+  accountId: string;
+  id: string;
+  type: string;
+  subjectId: string;
+  customerId: string | null;
+  entitlementId: string | null;
+  productId: string | null;
+  after: string | null;
+  at: number;
+}
+
+export interface EventFeed {
+  /** Committed events after `from`, oldest first, at most `limit`; never one that commits below `from` later. */
+  after(from: FeedPosition, limit: number): Promise<FeedEvent[]>;
+}
+
+/** One projector among several processes: `run` runs `work` when this one is elected, else answers undefined. */
+export interface ProjectorElection {
+  run<T>(work: () => Promise<T>): Promise<T | undefined>;
+}
+
+export interface Fact {
+  accountId: string;
+  eventId: string;
+  type: string;
+  at: number;
+  subjectId: string;
+  productId: string | null;
+  customerId: string | null;
+  entitlementId: string | null;
+  platform: string | null;
+  version: string | null;
+  reason: string | null;
+  /** The offering an offering's or an entitlement's event is about (for an offering change: the new one). */
+  offeringId: string | null;
+  /** That offering's license model (perpetual, subscription, trial, usage), as projected. */
+  model: string | null;
+  /** For an offering change: the license model the entitlement had before. */
+  previousModel: string | null;
+}
+
+export interface Checkpoint {
+  position: FeedPosition;
+  events: number;
+  lastEventAt: number | null;
+}
+
+export interface DeviceFacts {
+  platform: string | null;
+  version: string | null;
+}
+
+export interface ReportStorePort {
+  checkpoint(): Promise<Checkpoint>;
+  /** Appends a batch and moves the checkpoint in one transaction; refuses when the checkpoint is no longer `expected`. */
+  append(facts: readonly Fact[], expected: Checkpoint, next: FeedPosition, beforeCommit?: () => Promise<void>): Promise<Checkpoint>;
+  /** Platform and version of activations already projected. */
+  devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>>;
+  /** The license model of offerings already projected. */
+  models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>>;
+  /** The offering each entitlement was last projected on. */
+  offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>>;
+  reset(): Promise<void>;
+}

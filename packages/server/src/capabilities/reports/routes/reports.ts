@@ -1,0 +1,136 @@
+import { formatTimestamp, parseTimestamp, Timestamp } from '@leasehold/contract';
+import { Type } from 'typebox';
+import { stringify } from 'csv-stringify/sync';
+import { contextOf } from '../../access/routes/auth.js';
+import { answers, type App } from '../../../platform/http/route-kit.js';
+import type { Services } from '../../../platform/http/services.js';
+import { invalid } from '../../../platform/domain/errors.js';
+import { ACTIVATION_DIMENSIONS, GRANULARITIES, measuresOf, REPORT_NAMES, REPORTS, runReport, type ReportName } from '../store/reports.js';
+import { reportingOf, reportStatus } from './runtime.js';
+
+const DAY = 86_400_000;
+/** A report spans at most this much (a year of hours is 8,760 periods per key). */
+const MAX_SPAN = 3 * 366 * DAY;
+
+const ReportStatusOut = Type.Object({
+  store: Type.Literal('duckdb'),
+  lastEventAt: Type.Union([Timestamp, Type.Null()], { description: "The account's last event in the reporting store" }),
+  lagMs: Type.Integer({ description: 'How long the oldest event not yet in the reporting store has waited; 0 when it is up to date' }),
+  events: Type.Integer({ description: "The account's events in the reporting store" }),
+});
+
+const ReportParams = Type.Object({ name: Type.Union(REPORT_NAMES.map((n) => Type.Literal(n))) });
+
+const ReportQuerystring = Type.Object({
+  from: Type.Optional(Type.String({ ...Timestamp, description: 'Start (inclusive); default 30 days before `to`' })),
+  to: Type.Optional(Type.String({ ...Timestamp, description: 'End (exclusive); default now' })),
+  granularity: Type.Optional(
+    Type.Union(
+      GRANULARITIES.map((g) => Type.Literal(g)),
+      { default: 'day' },
+    ),
+  ),
+  product: Type.Optional(Type.String({ maxLength: 200, description: 'A product id' })),
+  customer: Type.Optional(Type.String({ maxLength: 200, description: 'A customer id' })),
+  by: Type.Optional(
+    Type.Union(
+      ACTIVATION_DIMENSIONS.map((d) => Type.Literal(d)),
+      { description: '`activations` and `deployment` only: the grouping (default product)' },
+    ),
+  ),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
+});
+
+const ReportOut = Type.Object({
+  report: Type.String(),
+  from: Timestamp,
+  to: Timestamp,
+  granularity: Type.String(),
+  measures: Type.Array(Type.String()),
+  rows: Type.Array(
+    Type.Object(
+      { period: Timestamp, key: Type.Union([Type.String(), Type.Null()]) },
+      { additionalProperties: Type.Integer(), description: 'One period and key, with each measure' },
+    ),
+  ),
+});
+
+const DESCRIPTIONS = REPORT_NAMES.map((n) => `\`${n}\`: ${REPORTS[n].summary}`).join('; ');
+
+export function reportRoutes(app: App, services: Services): void {
+  app.get('/v1/reports/status', {
+    config: { permission: 'reports:read' },
+    schema: {
+      tags: ['reports'],
+      operationId: 'getReportStatus',
+      summary: 'Where the reporting store stands: its events and its lag behind the event log',
+      description:
+        'The reporting store (DuckDB) is fed from the event log by a background projector; `lagMs` says how long the oldest event not yet projected has waited.',
+      response: answers(200, ReportStatusOut, ['SERVICE_UNAVAILABLE']),
+    },
+    handler: async (req) => {
+      const s = await reportStatus(services, contextOf(services, req).store.scope.accountId);
+      return { ...s, lastEventAt: s.lastEventAt === null ? null : formatTimestamp(s.lastEventAt) };
+    },
+  });
+
+  app.get('/v1/reports/:name', {
+    config: { permission: 'reports:read' },
+    schema: {
+      tags: ['reports'],
+      operationId: 'getReport',
+      summary: 'A built-in report over a time range, per period (JSON, or CSV with format=csv)',
+      description: `Counts from the reporting store, per period (\`granularity\`) and key, for the account (and the key's product). ${DESCRIPTIONS}.`,
+      params: ReportParams,
+      querystring: ReportQuerystring,
+      produces: ['application/json', 'text/csv'],
+      response: answers(200, Type.Union([ReportOut, Type.String({ description: 'text/csv (format=csv)' })]), [
+        'INVALID_REQUEST',
+        'SERVICE_UNAVAILABLE',
+      ]),
+    },
+    handler: async (req, reply) => {
+      const scope = contextOf(services, req).store.scope;
+      const q = req.query;
+      const name = req.params.name as ReportName;
+      const to = q.to === undefined ? services.clock.now() : parseTimestamp(q.to);
+      const from = q.from === undefined ? (to ?? 0) - 30 * DAY : parseTimestamp(q.from);
+      if (to === null) throw invalid('to', 'to must be an ISO 8601 timestamp.');
+      if (from === null) throw invalid('from', 'from must be an ISO 8601 timestamp.');
+      if (from >= to) throw invalid('from', 'from must be before to.');
+      if (to - from > MAX_SPAN) throw invalid('from', 'A report spans at most three years; narrow from and to.');
+      if (q.by !== undefined && name !== 'activations' && name !== 'deployment')
+        throw invalid('by', 'by applies to the activations and deployment reports only.');
+      const granularity = q.granularity ?? 'day';
+      const { store } = await reportingOf(services);
+      const rows = await runReport(store, name, scope, {
+        from,
+        to,
+        granularity,
+        product: q.product,
+        customer: q.customer,
+        by: q.by,
+      });
+      const measures = [...measuresOf(name)];
+      if (q.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="leasehold-${name}.csv"`)
+          .send(
+            stringify(
+              rows.map((r) => [formatTimestamp(r.period), r.key ?? '', ...measures.map((m) => r[m])]),
+              { header: true, columns: ['period', 'key', ...measures] },
+            ),
+          );
+      }
+      return {
+        report: name,
+        from: formatTimestamp(from),
+        to: formatTimestamp(to),
+        granularity,
+        measures,
+        rows: rows.map((r) => ({ ...r, period: formatTimestamp(r.period) })),
+      };
+    },
+  });
+}

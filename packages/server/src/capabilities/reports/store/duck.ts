@@ -1,0 +1,187 @@
+/**
+ * The reporting store: an embedded DuckDB file beside the main database (its own engine, its own
+ * process-local file), so report queries never touch the main database and never wait on its
+ * locks. Its schema is versioned here, not by the main database's migrations: a new version is
+ * a rebuild from the event log (the store holds nothing the log does not).
+ *
+ * One row per event in `facts`, with the dimensions the reports group by pulled out of the event;
+ * the feed position, the event count and the last event's time in `checkpoint`, written in the
+ * same transaction as the rows, so a crash leaves both or neither.
+ */
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
+
+/** Before the first event. */
+const FEED_START: FeedPosition = { major: -1n, minor: '' };
+
+/** Bump when the tables below change: an older file is rebuilt from the log at start. */
+export const SCHEMA_VERSION = 2;
+
+const TABLES = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS facts (
+     account_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, type VARCHAR NOT NULL, at_ms BIGINT NOT NULL,
+     subject_id VARCHAR NOT NULL, product_id VARCHAR, customer_id VARCHAR, entitlement_id VARCHAR,
+     platform VARCHAR, version VARCHAR, reason VARCHAR,
+     offering_id VARCHAR, model VARCHAR, previous_model VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS checkpoint (
+     id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
+];
+
+export class ReportStore implements ReportStorePort {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    readonly file: string,
+  ) {}
+
+  /** Opens (or creates) the store; `:memory:` for a store that lives with the process. */
+  static async open(file: string): Promise<ReportStore> {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    // One instance per file and process (several servers in one test process share it).
+    const instance = file === ':memory:' ? await DuckDBInstance.create(file) : await DuckDBInstance.fromCache(file);
+    const conn = await instance.connect();
+    const store = new ReportStore(instance, conn, file);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    for (const ddl of TABLES) await this.conn.run(ddl);
+    const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
+    if (rows[0]?.value !== String(SCHEMA_VERSION)) {
+      await this.conn.run('DROP TABLE facts');
+      await this.conn.run(TABLES[1]!);
+      await this.conn.run('DELETE FROM checkpoint');
+      await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
+    }
+  }
+
+  async rows<T>(query: string, params: DuckDBValue[] = []): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(query, params);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  async checkpoint(): Promise<Checkpoint> {
+    const [row] = await this.rows<{ major: bigint; minor: string; events: bigint; last_event_at: bigint | null }>(
+      'SELECT major, minor, events, last_event_at FROM checkpoint WHERE id = 1',
+    );
+    if (!row) return { position: FEED_START, events: 0, lastEventAt: null };
+    return {
+      position: { major: BigInt(row.major), minor: row.minor },
+      events: Number(row.events),
+      lastEventAt: row.last_event_at === null ? null : Number(row.last_event_at),
+    };
+  }
+
+  /**
+   * Appends a batch and moves the checkpoint, in one DuckDB transaction: the batch is projected
+   * once or not at all. `expected` is the checkpoint the batch was read after; a store that moved
+   * meanwhile (another writer) refuses the batch instead of projecting it twice.
+   */
+  async append(facts: readonly Fact[], expected: Checkpoint, next: FeedPosition, beforeCommit?: () => Promise<void>): Promise<Checkpoint> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const now = await this.checkpoint();
+      if (now.position.major !== expected.position.major || now.position.minor !== expected.position.minor) {
+        throw new Error('the reporting store moved while a batch was read; the batch is dropped');
+      }
+      const appender = await this.conn.createAppender('facts');
+      for (const f of facts) {
+        appender.appendVarchar(f.accountId);
+        appender.appendVarchar(f.eventId);
+        appender.appendVarchar(f.type);
+        appender.appendBigInt(BigInt(f.at));
+        appender.appendVarchar(f.subjectId);
+        for (const v of [
+          f.productId,
+          f.customerId,
+          f.entitlementId,
+          f.platform,
+          f.version,
+          f.reason,
+          f.offeringId,
+          f.model,
+          f.previousModel,
+        ]) {
+          if (v === null) appender.appendNull();
+          else appender.appendVarchar(v);
+        }
+        appender.endRow();
+      }
+      appender.closeSync();
+      const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
+      const events = expected.events + facts.length;
+      await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
+        next.major,
+        next.minor,
+        BigInt(events),
+        lastEventAt === null ? null : BigInt(lastEventAt),
+      ]);
+      if (beforeCommit) await beforeCommit();
+      await this.conn.run('COMMIT');
+      return { position: next, events, lastEventAt };
+    } catch (error) {
+      await this.conn.run('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Platform and version of activations already projected (a deactivation's event carries only its diff). */
+  async devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>> {
+    const rows = await this.lookup<{ subject_id: string; platform: string | null; version: string | null }>(
+      `SELECT subject_id, platform, version FROM facts JOIN IDS ON ids.id = facts.subject_id
+       WHERE account_id = $1 AND type = 'activation.created'`,
+      accountId,
+      activationIds,
+    );
+    return new Map(rows.map((r) => [r.subject_id, { platform: r.platform, version: r.version }]));
+  }
+
+  async models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.lookup<{ subject_id: string; model: string }>(
+      `SELECT subject_id, last(model ORDER BY at_ms, event_id) AS model FROM facts
+       JOIN IDS ON ids.id = facts.subject_id
+       WHERE account_id = $1 AND type IN ('offering.created', 'offering.updated') AND model IS NOT NULL
+       GROUP BY subject_id`,
+      accountId,
+      offeringIds,
+    );
+    return new Map(rows.map((r) => [r.subject_id, r.model]));
+  }
+
+  async offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.lookup<{ entitlement_id: string; offering_id: string }>(
+      `SELECT entitlement_id, last(offering_id ORDER BY at_ms, event_id) AS offering_id FROM facts
+       JOIN IDS ON ids.id = facts.entitlement_id
+       WHERE account_id = $1 AND type IN ('entitlement.created', 'entitlement.offering_changed') AND offering_id IS NOT NULL
+       GROUP BY entitlement_id`,
+      accountId,
+      entitlementIds,
+    );
+    return new Map(rows.map((r) => [r.entitlement_id, r.offering_id]));
+  }
+
+  /** Runs `query` with IDS standing for a table of the bound `ids` (joined by hash: one scan per batch). */
+  private lookup<T>(query: string, accountId: string, ids: readonly string[]): Promise<T[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    const list = `(SELECT unnest([${ids.map((_, i) => `$${i + 2}`).join(', ')}]) AS id) ids`;
+    return this.rows<T>(query.replace('IDS', list), [accountId, ...ids]);
+  }
+
+  /** Empties the store: the next projection starts from the first event. */
+  async reset(): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    await this.conn.run('DELETE FROM facts');
+    await this.conn.run('DELETE FROM checkpoint');
+    await this.conn.run('COMMIT');
+  }
+
+  /** Closes this connection (a file's instance stays cached for the process; a memory one goes). */
+  close(): void {
+    this.conn.closeSync();
+    if (this.file === ':memory:') this.instance.closeSync();
+  }
+}

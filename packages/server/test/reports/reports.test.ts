@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createHarness, T0, type Harness } from '../support/harness.js';
+import { storeKinds } from '../support/stores.js';
+import { fp, licensed } from '../support/client.js';
+import { reportingOf, rebuildReports } from '../../src/capabilities/reports/routes/runtime.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString();
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** What the reporting store has projected, run now (the server's job does this every 200 ms). */
+async function project(h: Harness): Promise<number> {
+  return (await (await reportingOf(h.services)).projector.catchUp()).projected;
+}
+
+/**
+ * A small fleet over five days: devices of two products on three platforms activate, some give
+ * their seat back; the reports' figures are compared with the same figures computed from the
+ * main database's activation rows.
+ */
+describe.each(await storeKinds())('reports on %s', (kind) => {
+  let h: Harness;
+  const products: Record<string, string> = {};
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    const platforms = ['linux', 'windows', 'macos'];
+    let n = 0;
+    for (const code of ['cad', 'viewer']) {
+      for (let e = 0; e < 2; e++) {
+        const lic = await licensed(h, { seats: 20 }, { product: code });
+        products[code] = lic.product.id;
+        for (let d = 0; d < 5; d++) {
+          h.clock.advance(7 * HOUR);
+          const device = fp(`${code}-${e}-${d}-${n++}`);
+          const act = await lic.client('activate', { fingerprint: device, platform: platforms[n % 3], meta: {} });
+          expect(act.status).toBe(201);
+          if (d % 2 === 1) {
+            h.clock.advance(HOUR);
+            expect((await lic.client('deactivate', { fingerprint: device })).status).toBe(204);
+          }
+        }
+      }
+    }
+  });
+  afterAll(() => h?.close());
+
+  /** Activations and deactivations per day and key, from the main database's activation rows. */
+  async function fromMainDatabase(key: 'product_id' | 'platform'): Promise<Map<string, { a: number; d: number }>> {
+    const { rows } = await sql<{ key: string | null; created_at: string | number; ended_at: string | number | null }>`
+      SELECT ${sql.ref(key)} AS key, created_at, ended_at FROM activations WHERE account_id = ${h.accountId}`.execute(
+      h.services.store.database.db,
+    );
+    const out = new Map<string, { a: number; d: number }>();
+    const bump = (at: number, k: string | null, field: 'a' | 'd') => {
+      const id = `${iso(Math.floor(at / DAY) * DAY)}|${k}`;
+      const cell = out.get(id) ?? { a: 0, d: 0 };
+      cell[field]++;
+      out.set(id, cell);
+    };
+    for (const r of rows) {
+      bump(Number(r.created_at), r.key, 'a');
+      if (r.ended_at !== null) bump(Number(r.ended_at), r.key, 'd');
+    }
+    return out;
+  }
+
+  const asMap = (rows: Json[]) => new Map(rows.map((r) => [`${r.period}|${r.key}`, { a: r.activations, d: r.deactivations }]));
+  const range = () => `from=${iso(T0 - DAY)}&to=${iso(h.clock.now() + DAY)}`;
+
+  it('the activations report, by product and by platform, equals the figures from the main database', async () => {
+    expect(await project(h)).toBeGreaterThan(0);
+    for (const [by, column] of [
+      ['product', 'product_id'],
+      ['platform', 'platform'],
+    ] as const) {
+      const res = await h.call('GET', `/v1/reports/activations?${range()}&by=${by}`);
+      expect(res.status).toBe(200);
+      expect(asMap(res.body.rows)).toEqual(await fromMainDatabase(column));
+    }
+    const total = (await h.call('GET', `/v1/reports/activations?${range()}&by=none&granularity=month`)).body.rows;
+    expect(total.reduce((s: number, r: Json) => s + r.activations, 0)).toBe(20);
+    expect(total.reduce((s: number, r: Json) => s + r.deactivations, 0)).toBe(8);
+  });
+
+  it('the deployment report (seats in use, daily high and low marks) equals a replay of the main database', async () => {
+    const { rows } = await sql<{ key: string; created_at: string | number; ended_at: string | number | null }>`
+      SELECT product_id AS key, created_at, ended_at FROM activations WHERE account_id = ${h.accountId}`.execute(
+      h.services.store.database.db,
+    );
+    const changes = rows
+      .flatMap((r) => [
+        { at: Number(r.created_at), key: r.key, d: 1 },
+        ...(r.ended_at === null ? [] : [{ at: Number(r.ended_at), key: r.key, d: -1 }]),
+      ])
+      .sort((a, b) => a.at - b.at);
+    const level = new Map<string, number>();
+    const expected = new Map<string, { high: number; low: number; end: number }>();
+    for (const c of changes) {
+      const before = level.get(c.key) ?? 0;
+      const after = before + c.d;
+      level.set(c.key, after);
+      const id = `${iso(Math.floor(c.at / DAY) * DAY)}|${c.key}`;
+      const cell = expected.get(id) ?? { high: before, low: before, end: before };
+      expected.set(id, { high: Math.max(cell.high, after), low: Math.min(cell.low, after), end: after });
+    }
+    const res = await h.call('GET', `/v1/reports/deployment?${range()}`);
+    expect(res.status).toBe(200);
+    expect(new Map(res.body.rows.map((r: Json) => [`${r.period}|${r.key}`, { high: r.high, low: r.low, end: r.end }]))).toEqual(expected);
+    // A range starting later still carries the level from before it.
+    const last = (await h.call('GET', `/v1/reports/deployment?from=${iso(h.clock.now() - HOUR)}&to=${iso(h.clock.now() + HOUR)}&by=none`))
+      .body.rows;
+    expect(last.at(-1).end).toBe(12);
+  });
+
+  it('the trials report counts trials started and converted, as the main database holds them', async () => {
+    const trials = [];
+    for (let i = 0; i < 3; i++) trials.push(await licensed(h, { licenseModel: 'trial', term: 'P14D', seats: 1 }, { product: 'viewer' }));
+    const paid = (
+      await h.call('POST', '/v1/offerings', {
+        productId: products['viewer'],
+        code: 'viewer-pro',
+        name: 'Pro',
+        licenseModel: 'perpetual',
+        seats: 1,
+      })
+    ).body;
+    expect(paid.id).toBeTruthy();
+    h.clock.advance(2 * DAY);
+    const moved = await h.call('POST', `/v1/entitlements/${trials[0]!.entitlement.id}/change-offering`, { offeringId: paid.id });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await project(h);
+    const rows = (await h.call('GET', `/v1/reports/trials?${range()}&granularity=month`)).body.rows;
+    const sum = (m: string) => rows.reduce((s: number, r: Json) => s + r[m], 0);
+    // The main database: entitlements now on a trial offering, and those that left one.
+    const { rows: onTrial } = await sql<{ n: number | string }>`
+      SELECT count(*) AS n FROM entitlements e JOIN offerings o ON o.account_id = e.account_id AND o.id = e.offering_id
+      WHERE e.account_id = ${h.accountId} AND o.license_model = 'trial'`.execute(h.services.store.database.db);
+    expect(sum('started') - sum('converted')).toBe(Number(onTrial[0]!.n));
+    expect({ started: sum('started'), converted: sum('converted') }).toEqual({ started: 3, converted: 1 });
+  });
+
+  it('filters by product, answers CSV, and refuses unknown or malformed parameters', async () => {
+    const one = await h.call('GET', `/v1/reports/activations?${range()}&product=${products['cad']}`);
+    expect(new Set(one.body.rows.map((r: Json) => r.key))).toEqual(new Set([products['cad']]));
+    const csv = await h.call('GET', `/v1/reports/activations?${range()}&format=csv&by=none&granularity=month`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.raw.body.split('\n')[0]).toBe('period,key,activations,deactivations');
+    expect((await h.call('GET', `/v1/reports/activations?${range()}&colour=red`)).status).toBe(400);
+    expect((await h.call('GET', `/v1/reports/activations?granularity=fortnight`)).status).toBe(400);
+    expect((await h.call('GET', `/v1/reports/nonsense`)).status).toBe(400);
+    expect((await h.call('GET', `/v1/reports/returns?by=platform`)).body.error.code).toBe('INVALID_REQUEST');
+    expect((await h.call('GET', `/v1/reports/activations?from=${iso(T0)}&to=${iso(T0)}`)).body.error.code).toBe('INVALID_REQUEST');
+  });
+
+  it("a key limited to one product sees that product's figures only", async () => {
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'cad reader', role: 'readonly', productId: 'cad' })).body.key;
+    const all = await h.call('GET', `/v1/reports/activations?${range()}&by=product`, undefined, { key });
+    expect(all.status).toBe(200);
+    expect(new Set(all.body.rows.map((r: Json) => r.key))).toEqual(new Set([products['cad']]));
+    const other = await h.call('GET', `/v1/reports/activations?${range()}&product=${products['viewer']}`, undefined, { key });
+    expect(other.body.rows).toEqual([]);
+  });
+
+  it("one account's reports hold none of another account's events", async () => {
+    const other = await h.newAccount();
+    const res = await h.call('GET', `/v1/reports/events?${range()}`, undefined, { key: other.adminKey });
+    expect(res.status).toBe(200);
+    expect(res.body.rows.filter((r: Json) => r.key !== 'account.created' && r.key !== 'api_key.created')).toEqual([]);
+  });
+
+  it('a rebuild from the event log gives identical reports', async () => {
+    const names = ['activations', 'deployment', 'trials', 'returns', 'entitlements', 'downloads', 'events'];
+    await project(h);
+    const before = await Promise.all(names.map((n) => h.call('GET', `/v1/reports/${n}?${range()}`)));
+    const status = (await h.call('GET', '/v1/reports/status')).body;
+    await rebuildReports(h.services);
+    const after = await Promise.all(names.map((n) => h.call('GET', `/v1/reports/${n}?${range()}`)));
+    expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
+    expect((await h.call('GET', '/v1/reports/status')).body).toEqual(status);
+  });
+
+  it('an activation shows in the report within the lag the status route reports', async () => {
+    const lic = await licensed(h, { seats: 5 }, { product: 'cad' });
+    await project(h);
+    h.clock.advance(60_000);
+    const at = h.clock.now();
+    expect((await h.call('GET', '/v1/reports/status')).body.lagMs).toBe(0);
+    expect((await lic.client('activate', { fingerprint: fp('late'), platform: 'linux' })).status).toBe(201);
+    h.clock.advance(1500);
+    const waiting = (await h.call('GET', '/v1/reports/status')).body;
+    expect(waiting.lagMs).toBe(1500);
+    const count = async () =>
+      (await h.call('GET', `/v1/reports/activations?from=${iso(at)}&to=${iso(at + DAY)}&by=none`)).body.rows.reduce(
+        (s: number, r: Json) => s + r.activations,
+        0,
+      );
+    expect(await count()).toBe(0);
+    await project(h);
+    expect(await count()).toBe(1);
+    const done = (await h.call('GET', '/v1/reports/status')).body;
+    expect(done).toMatchObject({ store: 'duckdb', lagMs: 0, lastEventAt: iso(at) });
+    expect(done.events).toBe(waiting.events + 1);
+  });
+});
