@@ -62,7 +62,7 @@ try {
     ),
     `Outage of one hour: steady ${result.outage.steadyPerMin.toFixed(1)} req/min; the hour after ${result.outage.recoveryPerMin.toFixed(1)} req/min (${result.outage.recoveryRatio.toFixed(2)}×), busiest 5 minutes ${result.outage.peakRatio.toFixed(2)}×; ${result.outage.shed} requests shed with 503`,
     `Herd: ${result.herd.devices} devices asking at once, at most ${result.herd.maxOutstanding} requests outstanding against an in-flight limit of ${result.herd.maxInFlight}; ${result.herd.shed} shed with 503 + Retry-After, ${result.herd.earlyRetries} retries sooner than it; ${pct(result.herd.servedWithin10s)} served within 10 s, ${pct(result.herd.served)} within ${HERD_WINDOW / MINUTE} min, the last after ${(result.herd.lastServedMs / 1000).toFixed(0)} s`,
-    `Devices found running past their lease's expiry: ${result.pastExpiry}`,
+    `Devices found running past their lease's expiry (by 1 ms or more): ${result.pastExpiry}; found granting at its very millisecond: ${result.atExpiry}`,
     `Latency (ms, in process): ${Object.entries(result.latency)
       .map(([p, l]) => `${p} p50 ${l.p50} p99 ${l.p99} max ${l.max} (${l.requests})`)
       .join('; ')}`,

@@ -10,6 +10,8 @@ export class Recorder {
   shed = 0;
   /** Audits that found a device running on a lease past its expiry (must stay 0). */
   pastExpiry = 0;
+  /** Audits that found one granting at its expiry's very millisecond (see simulate.ts: the clocks' resolution). */
+  atExpiry = 0;
   private readonly perMin = new Map<number, number>();
   private readonly samples = new Map<Phase, number[]>();
   private readonly started = process.hrtime.bigint();

@@ -85,6 +85,8 @@ export interface FleetResult {
   outage: { steadyPerMin: number; recoveryPerMin: number; recoveryRatio: number; peak5MinPerMin: number; peakRatio: number; shed: number };
   herd: HerdReport;
   pastExpiry: number;
+  /** Audits that found a device still granting at its lease's expiry instant, by less than the clock's resolution. */
+  atExpiry: number;
   latency: Record<Phase, { requests: number; p50: number; p99: number; max: number }>;
   cpuMicrosPerRequest: number;
 }
@@ -249,7 +251,12 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
           nextSweep += SWEEP_EVERY;
         }
         if (at === nextAudit) {
-          for (const d of devices) if (d.license && pastExpiry(d.license, clock.now())) recorder.pastExpiry++;
+          for (const d of devices) {
+            const over = d.license ? overrun(d.license, clock.now()) : null;
+            if (over === null) continue;
+            if (over >= CLOCK_RESOLUTION_MS) recorder.pastExpiry++;
+            else recorder.atExpiry++;
+          }
           nextAudit += AUDIT_EVERY;
         }
         if (onTick) await onTick(at);
@@ -402,6 +409,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
       },
       herd: herdReport,
       pastExpiry: recorder.pastExpiry,
+      atExpiry: recorder.atExpiry,
       latency: recorder.latency(),
       cpuMicrosPerRequest: recorder.cpuMicrosPerRequest(),
     };
@@ -434,9 +442,20 @@ function leaseTimes(l: License): { refreshAfter: number; expiresAt: number } | n
   return s.refreshAfter && s.expiresAt ? { refreshAfter: s.refreshAfter.getTime(), expiresAt: s.expiresAt.getTime() } : null;
 }
 
-function pastExpiry(l: License, now: number): boolean {
+/**
+ * The server's clock reads whole milliseconds (a real one does too), the devices' run on the
+ * simulation's fractional time, and the SDK judges a lease's expiry by its estimate of the
+ * server's clock (its skew from the last answer). That estimate cannot be finer than the server
+ * clock's resolution, so an audit falling on the very millisecond a lease ends may find the device
+ * still valid by less than one: counted apart, as `atExpiry`. Running past expiry by a whole
+ * millisecond or more is what must never happen.
+ */
+const CLOCK_RESOLUTION_MS = 1;
+
+/** How long a device that still grants has been past its lease's expiry (ms), or null when it is not. */
+function overrun(l: License, now: number): number | null {
   const s = l.status();
-  return s.valid && s.expiresAt !== null && s.expiresAt.getTime() <= now;
+  return s.valid && s.expiresAt !== null && s.expiresAt.getTime() <= now ? now - s.expiresAt.getTime() : null;
 }
 
 function report(
