@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit.js';
@@ -168,6 +170,27 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
   },
   { name: 'LEASEHOLD_CDN_TOKEN_PARAM', default: 'token', meaning: 'The query parameter that carries the CDN token' },
   { name: 'LEASEHOLD_CDN_EXPIRES_PARAM', default: 'expires', meaning: 'The query parameter that carries the token expiry (Unix seconds)' },
+  {
+    name: 'LEASEHOLD_CDN_SIGNING',
+    default: 'hmac',
+    meaning:
+      "How CDN download URLs are signed: `hmac` (Leasehold's token, checked by code at the edge) or `cloudfront` (CloudFront's own signed URLs)",
+  },
+  {
+    name: 'LEASEHOLD_CDN_KEY_PAIR_ID',
+    default: '(unset)',
+    meaning: "With LEASEHOLD_CDN_SIGNING=cloudfront: the ID of the public key in the distribution's trusted key group",
+  },
+  {
+    name: 'LEASEHOLD_CDN_PRIVATE_KEY_FILE',
+    default: '(unset)',
+    meaning: "With LEASEHOLD_CDN_SIGNING=cloudfront: the PEM file of that key pair's RSA private key (read at start)",
+  },
+  {
+    name: 'LEASEHOLD_CDN_HASH',
+    default: 'SHA1',
+    meaning: 'With LEASEHOLD_CDN_SIGNING=cloudfront: SHA1 or SHA256, the hash CloudFront is told the signature uses',
+  },
 ];
 
 /** LEASEHOLD_STORAGE and the S3 settings it needs. */
@@ -197,11 +220,19 @@ export function parseStorage(env: NodeJS.ProcessEnv): StorageSettings {
   };
 }
 
-/** LEASEHOLD_CDN_*: downloads through a CDN that checks an HMAC token (S3 storage only). */
+/**
+ * LEASEHOLD_CDN_*: downloads through a CDN (S3 storage only), which checks either Leasehold's HMAC
+ * token (any edge that runs code) or, with LEASEHOLD_CDN_SIGNING=cloudfront, CloudFront's own
+ * RSA-signed URL.
+ */
 function parseCdn(env: NodeJS.ProcessEnv): CdnSettings | null {
   const url = env['LEASEHOLD_CDN_URL'];
   if (!url) return null;
   if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url)) throw new Error('LEASEHOLD_CDN_URL must be an http(s) URL without query');
+  const base = url.replace(/\/$/, '');
+  const scheme = env['LEASEHOLD_CDN_SIGNING'] || 'hmac';
+  if (scheme === 'cloudfront') return parseCloudFront(env, base);
+  if (scheme !== 'hmac') throw new Error(`LEASEHOLD_CDN_SIGNING must be hmac or cloudfront, not ${JSON.stringify(scheme)}`);
   const secret = env['LEASEHOLD_CDN_SECRET'] ?? '';
   if (secret.length < 32) throw new Error('LEASEHOLD_CDN_URL needs LEASEHOLD_CDN_SECRET, at least 32 characters');
   const param = (name: string, fallback: string) => {
@@ -214,7 +245,35 @@ function parseCdn(env: NodeJS.ProcessEnv): CdnSettings | null {
   if (tokenParam === expiresParam || [tokenParam, expiresParam].includes('filename')) {
     throw new Error('LEASEHOLD_CDN_TOKEN_PARAM and LEASEHOLD_CDN_EXPIRES_PARAM must differ from each other and from filename');
   }
-  return { url: url.replace(/\/$/, ''), secret, tokenParam, expiresParam };
+  return { scheme: 'hmac', url: base, secret, tokenParam, expiresParam };
+}
+
+/** CloudFront signed URLs: the key's ID, and its RSA private key read from a file (a mounted secret), checked at start. */
+function parseCloudFront(env: NodeJS.ProcessEnv, url: string): CdnSettings {
+  const keyPairId = env['LEASEHOLD_CDN_KEY_PAIR_ID'] ?? '';
+  if (!/^[A-Z0-9]{8,64}$/.test(keyPairId)) {
+    throw new Error(
+      'LEASEHOLD_CDN_SIGNING=cloudfront needs LEASEHOLD_CDN_KEY_PAIR_ID, the public key ID CloudFront shows (e.g. K2JCJMDEHXQW5F)',
+    );
+  }
+  const file = env['LEASEHOLD_CDN_PRIVATE_KEY_FILE'];
+  if (!file) throw new Error('LEASEHOLD_CDN_SIGNING=cloudfront needs LEASEHOLD_CDN_PRIVATE_KEY_FILE, the PEM file of the RSA private key');
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`LEASEHOLD_CDN_PRIVATE_KEY_FILE cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  let type: string | undefined;
+  try {
+    type = createPrivateKey(privateKey).asymmetricKeyType;
+  } catch {
+    throw new Error('LEASEHOLD_CDN_PRIVATE_KEY_FILE does not hold a PEM private key');
+  }
+  if (type !== 'rsa') throw new Error(`LEASEHOLD_CDN_PRIVATE_KEY_FILE must hold an RSA key (CloudFront signs with RSA), not ${type}`);
+  const hash = env['LEASEHOLD_CDN_HASH'] || 'SHA1';
+  if (hash !== 'SHA1' && hash !== 'SHA256') throw new Error(`LEASEHOLD_CDN_HASH must be SHA1 or SHA256, not ${JSON.stringify(hash)}`);
+  return { scheme: 'cloudfront', url, keyPairId, privateKey, hash };
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

@@ -25,7 +25,7 @@ describe.each(await storeKinds())('CDN URL signing on %s', (store) => {
     if (s3.storage.driver !== 's3') throw new Error('s3 expected');
     // The "CDN" here is the bucket itself (path-style): what an edge would forward to its origin once the token holds.
     cdnUrl = `${s3.storage.s3.endpoint}/${s3.storage.s3.bucket}`;
-    h = await createHarness(store, { storage: { ...s3.storage, cdn: { url: cdnUrl, ...settings } } });
+    h = await createHarness(store, { storage: { ...s3.storage, cdn: { scheme: 'hmac', url: cdnUrl, ...settings } } });
     await h.call('POST', '/v1/products', { code: 'app', name: 'App' });
     const rel = (await h.call('POST', '/v1/products/app/releases', { version: '1.0.0' })).body;
     const a = (await h.call('POST', `/v1/releases/${rel.id}/artifacts`, { filename: 'App Setup.exe', platform: 'windows', arch: 'x86_64' }))
@@ -76,7 +76,7 @@ describe.each(await storeKinds())('CDN URL signing on %s', (store) => {
   it('is configured by LEASEHOLD_CDN_*, with S3 storage only, and a secret of 32 characters or more', () => {
     const s3env = { LEASEHOLD_STORAGE: 's3', LEASEHOLD_S3_BUCKET: 'b' };
     expect(parseStorage({ ...s3env, LEASEHOLD_CDN_URL: 'https://dl.example.com/', LEASEHOLD_CDN_SECRET: SECRET })).toMatchObject({
-      cdn: { url: 'https://dl.example.com', secret: SECRET, tokenParam: 'token', expiresParam: 'expires' },
+      cdn: { scheme: 'hmac', url: 'https://dl.example.com', secret: SECRET, tokenParam: 'token', expiresParam: 'expires' },
     });
     expect(
       parseStorage({
