@@ -82,7 +82,9 @@ describe.each(['fs', 's3'] as const)('a large upload and download stream through
   const file = body();
 
   beforeAll(async () => {
-    s3 = driver === 's3' ? await startS3() : null;
+    // The S3 server in a process of its own: the figures are what this process (Leasehold and the
+    // test's client) holds, not what s3rver does with the bytes it stores.
+    s3 = driver === 's3' ? await startS3({ ownProcess: true }) : null;
     h = await createHarness('sqlite', s3 ? { storage: s3.storage } : {});
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
@@ -110,19 +112,8 @@ describe.each(['fs', 's3'] as const)('a large upload and download stream through
     const url = ticket.uploadUrl.startsWith('/') ? `${base}${ticket.uploadUrl}` : ticket.uploadUrl;
     let status = 0;
     const up = await peakGrowth(async () => {
-      if (driver === 'fs') status = await put(url, file.stream(), SIZE);
-      else {
-        // node:http's PUT to s3rver did not finish here (not investigated); fetch does, and what it
-        // holds on the client's side only makes this figure an upper bound.
-        const res = await fetch(url, {
-          method: 'PUT',
-          body: Readable.toWeb(file.stream()) as ReadableStream,
-          headers: { 'content-length': String(SIZE) },
-          duplex: 'half',
-        } as RequestInit);
-        status = res.status;
-        await res.arrayBuffer();
-      }
+      status = await put(url, file.stream(), SIZE);
+      expect(status).toBe(200);
       if (driver === 's3') status = (await h.call('POST', `/v1/artifacts/${ticket.artifact.id}/complete`)).status;
     });
     expect(status).toBe(200);
@@ -151,8 +142,9 @@ describe.each(['fs', 's3'] as const)('a large upload and download stream through
     expect(got).toBe(file.sha256);
     console.log(`${driver}: ${SIZE / MB} MB upload grew RSS by ${up.toFixed(1)} MB, download by ${down.toFixed(1)} MB`);
     // Buffering the file would grow memory by its size; streaming stays well under a quarter of it.
-    // S3: fetch's own hold on the client's side caps out near 64 MB (64 MB for a 64 MB file, 64 MB for 400 MB).
-    expect(up).toBeLessThan(driver === 's3' ? 96 : Math.max(48, SIZE / MB / 4));
+    // On S3 the upload's figure covers the PUT's client and Leasehold reading the object back whole
+    // to hash it (POST …/complete); the bytes never pass through Leasehold's own routes.
+    expect(up).toBeLessThan(Math.max(48, SIZE / MB / 4));
     expect(down).toBeLessThan(Math.max(48, SIZE / MB / 4));
   });
 });
