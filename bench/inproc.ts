@@ -25,7 +25,14 @@ const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
 const config =
   manifest.store === 'sqlite'
     ? { databaseUrl: null, dataDir: manifest.location, pgPoolSize: 10 }
-    : { databaseUrl: `postgres://postgres@127.0.0.1:5432/${manifest.location}`, dataDir: '/tmp', pgPoolSize: 10 };
+    : {
+        // bench:data writes the database's URL; older manifests held its name alone.
+        databaseUrl: manifest.location.startsWith('postgres')
+          ? manifest.location
+          : `postgres://postgres@127.0.0.1:5432/${manifest.location}`,
+        dataDir: '/tmp',
+        pgPoolSize: 10,
+      };
 const started = await openServices({ ...config, masterKey: manifest.masterKey, adminKey: null });
 const app = await buildApp(started.services);
 // Heartbeats are for seats held by heartbeat: the floating samples, as in the load benchmark.

@@ -1,7 +1,9 @@
 /**
  * `node --import tsx --import ./bench/sql-trace.ts bench/inproc.ts <manifest.json> validate 2000`:
  * times every SQLite statement the process runs and prints, at exit, the slowest by total time
- * (count, mean µs, SQL). Finds which query a scenario spends its database time in.
+ * (count, mean µs, SQL). Finds which query a scenario spends its database time in. On PostgreSQL
+ * (node-postgres) it times each query from its call to its answer: the round trip and the server's
+ * work, not this process's CPU.
  */
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -29,6 +31,23 @@ proto.prepare = function (this: BetterSqlite3.Database, sql: string) {
     };
   }
   return stmt as unknown as BetterSqlite3.Statement;
+};
+
+const pg = require('pg') as { Client: { prototype: { query(...args: unknown[]): unknown } } };
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+  const config = args[0] as string | { text?: string };
+  const sql = typeof config === 'string' ? config : (config?.text ?? '?');
+  const started = process.hrtime.bigint();
+  const done = () => {
+    const s = stats.get(sql) ?? { count: 0, ns: 0n };
+    s.count++;
+    s.ns += process.hrtime.bigint() - started;
+    stats.set(sql, s);
+  };
+  const result = query.apply(this, args);
+  if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+  return result;
 };
 
 process.on('beforeExit', () => {
