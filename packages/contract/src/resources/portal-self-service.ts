@@ -49,8 +49,8 @@ const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'A colour
 const Domain = Type.String({
   minLength: 3,
   maxLength: 253,
-  pattern: '^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
-  description: 'A host name the vendor points at this server (lower case, no port)',
+  pattern: '^(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$',
+  description: 'A host name the vendor points at this server (no port; kept lower-cased)',
 });
 
 /** How the portal looks for one vendor's customers, and the host it answers on. */
