@@ -89,7 +89,14 @@ export function NamedSeats({
             onChange={setWho}
             data-testid="seat-colleague"
           />
-          <Button disabled={!who} onClick={() => who && act(portalApi('POST', url, { portalUserId: who }))}>
+          <Button
+            disabled={!who}
+            onClick={() => {
+              if (!who) return;
+              setWho(null);
+              act(portalApi('POST', url, { portalUserId: who }));
+            }}
+          >
             {S.assignSeat}
           </Button>
         </Group>

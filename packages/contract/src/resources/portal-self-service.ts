@@ -36,7 +36,10 @@ export const PortalStatementQuery = Type.Object(
 );
 
 /** As a device asks (`/v1/client/releases`): the channel, and the platform and architecture the files must suit. */
-export const PortalReleaseQuery = Type.Object({ ...ClientReleaseQuery.properties, channel: Type.Optional(Channel) }, { additionalProperties: false });
+export const PortalReleaseQuery = Type.Object(
+  { ...ClientReleaseQuery.properties, channel: Type.Optional(Channel) },
+  { additionalProperties: false },
+);
 
 export const PortalArtifactParams = Type.Object({ id: IdOrCode, artifactId: Type.String({ minLength: 1, maxLength: 100 }) });
 

@@ -36,7 +36,9 @@ describe.each(await storeKinds())('portal branding and custom domain (%s)', (kin
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ productName: 'Acme Studio Licenses', domain: 'licenses.vendor.test', accentColor: null });
     const events = (await h.call('GET', '/v1/events?type=account.portal_branding_updated')).body.data;
-    expect(events).toMatchObject([{ subjectType: 'account', after: { productName: 'Acme Studio Licenses', domain: 'licenses.vendor.test' } }]);
+    expect(events).toMatchObject([
+      { subjectType: 'account', after: { productName: 'Acme Studio Licenses', domain: 'licenses.vendor.test' } },
+    ]);
     // The same values again change nothing and record nothing.
     const before = await eventCount(h);
     expect((await h.call('PATCH', '/v1/portal-branding', { primaryColor: '#0a7cff' })).status).toBe(200);
@@ -45,7 +47,13 @@ describe.each(await storeKinds())('portal branding and custom domain (%s)', (kin
 
   it('bad values are refused with INVALID_REQUEST and change nothing: a colour that is not #rrggbb, a logo that is not https', async () => {
     const before = await eventCount(h);
-    for (const body of [{ primaryColor: 'red' }, { logoUrl: 'http://cdn.vendor.test/logo.svg' }, { logoUrl: 'javascript:alert(1)' }, { domain: 'no_host' }, { colour: '#000000' }]) {
+    for (const body of [
+      { primaryColor: 'red' },
+      { logoUrl: 'http://cdn.vendor.test/logo.svg' },
+      { logoUrl: 'javascript:alert(1)' },
+      { domain: 'no_host' },
+      { colour: '#000000' },
+    ]) {
       const res = await h.call('PATCH', '/v1/portal-branding', body);
       expect([res.status, res.body.error.code], JSON.stringify(body)).toEqual([400, 'INVALID_REQUEST']);
     }
@@ -53,7 +61,7 @@ describe.each(await storeKinds())('portal branding and custom domain (%s)', (kin
     expect((await h.call('GET', '/v1/portal-branding')).body.primaryColor).toBe('#0a7cff');
   });
 
-  it("a domain another vendor has is DUPLICATE_CODE; a read-only key reads but may not change; a portal session reaches neither", async () => {
+  it('a domain another vendor has is DUPLICATE_CODE; a read-only key reads but may not change; a portal session reaches neither', async () => {
     const taken = await h.call('PATCH', '/v1/portal-branding', { domain: 'licenses.vendor.test' }, { key: other.adminKey });
     expect([taken.status, taken.body.error.code]).toEqual([409, 'DUPLICATE_CODE']);
     const readonly = (await h.call('POST', '/v1/api-keys', { name: 'ro', role: 'readonly' })).body.key;
@@ -74,7 +82,13 @@ describe.each(await storeKinds())('portal branding and custom domain (%s)', (kin
       accentColor: null,
     });
     expect((await site('LICENSES.vendor.test:443')).body.account).toBe(h.accountId);
-    expect((await site('portal.elsewhere.test')).body).toEqual({ account: null, name: null, logoUrl: null, primaryColor: null, accentColor: null });
+    expect((await site('portal.elsewhere.test')).body).toEqual({
+      account: null,
+      name: null,
+      logoUrl: null,
+      primaryColor: null,
+      accentColor: null,
+    });
   });
 
   it('on the custom domain, the session cookie is host-only (no Domain) and CSRF is checked as on any host', async () => {

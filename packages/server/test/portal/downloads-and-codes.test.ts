@@ -93,7 +93,7 @@ describe.each(await storeKinds())('downloads and codes in the portal (%s)', (kin
     expect(await eventCount(h)).toBe(before);
   });
 
-  it("an admin redeems a partner code into their own customer; once only; a member may not; a forged code is CODE_INVALID", async () => {
+  it('an admin redeems a partner code into their own customer; once only; a member may not; a forged code is CODE_INVALID', async () => {
     await h.call('POST', '/v1/partners', { name: 'Box Shop', kind: 'reseller', externalRef: 'box-shop' });
     const batch = (await h.call('POST', '/v1/code-batches', { offeringId: 'basic', partnerId: 'box-shop', quantity: 2 })).body;
     while (await generateCodes(h.services, { worker: 'test', chunk: 100 })) {

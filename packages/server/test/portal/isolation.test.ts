@@ -60,7 +60,9 @@ const ROWS: Record<string, { own?: boolean; statuses?: number[]; request: (t: Ta
   },
   'GET /v1/portal/entitlements/:id/usage': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/usage` }) },
   'GET /v1/portal/usage/statement': {
-    request: (t) => ({ url: `/v1/portal/usage/statement?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&entitlement=${t.entitlementId}` }),
+    request: (t) => ({
+      url: `/v1/portal/usage/statement?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&entitlement=${t.entitlementId}`,
+    }),
   },
   'GET /v1/portal/entitlements/:id/releases': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/releases` }) },
   'POST /v1/portal/entitlements/:id/artifacts/:artifactId/download': {
@@ -92,7 +94,8 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
     if (invited.status !== 201) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
     const client = await accept(h, tokenOfUrl(invited.body.invitationUrl));
     await h.call('POST', '/v1/partners', { name: `${name} shop`, kind: 'reseller', externalRef: `${name}-shop` }, { key });
-    const batch = (await h.call('POST', '/v1/code-batches', { offeringId: 'studio-pro', partnerId: `${name}-shop`, quantity: 1 }, { key })).body;
+    const batch = (await h.call('POST', '/v1/code-batches', { offeringId: 'studio-pro', partnerId: `${name}-shop`, quantity: 1 }, { key }))
+      .body;
     while (await generateCodes(h.services, { worker: 'test', chunk: 100 })) {
       /* until generated */
     }

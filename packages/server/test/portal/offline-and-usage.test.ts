@@ -50,7 +50,11 @@ describe.each(await storeKinds())('offline activation and usage in the portal (%
     const res = await member.call('POST', '/v1/portal/offline-activations', request(mine.key, 'vault-1'));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="offline-response-act_/);
-    expect(res.body).toMatchObject({ format: 'leasehold-offline-response', fingerprint: fp('vault-1'), nonce: 'nonce-vault-1-0123456789abcdef' });
+    expect(res.body).toMatchObject({
+      format: 'leasehold-offline-response',
+      fingerprint: fp('vault-1'),
+      nonce: 'nonce-vault-1-0123456789abcdef',
+    });
     const claims = await verifyLease(h, res.body.lease.token, 'render');
     expect(claims).toMatchObject({ sub: res.body.activationId, fingerprint: fp('vault-1') });
     const events = (await h.call('GET', `/v1/events?entitlement=${mine.id}&type=activation.offline_answered`)).body.data;
@@ -77,7 +81,10 @@ describe.each(await storeKinds())('offline activation and usage in the portal (%
     const theirClient = asLicense(h, theirs.key);
     await client('activate', { fingerprint: fp('vault-1') });
     await theirClient('activate', { fingerprint: fp('x') });
-    const used = await client('usage', { fingerprint: fp('vault-1'), records: [{ feature: 'exports', quantity: 130, idempotencyKey: 'k1' }] });
+    const used = await client('usage', {
+      fingerprint: fp('vault-1'),
+      records: [{ feature: 'exports', quantity: 130, idempotencyKey: 'k1' }],
+    });
     expect(used.status, JSON.stringify(used.body)).toBeLessThan(300);
     await theirClient('usage', { fingerprint: fp('x'), records: [{ feature: 'exports', quantity: 7, idempotencyKey: 'k2' }] });
 

@@ -27,11 +27,17 @@ describe.each(await storeKinds())('named-user seats in the portal (%s)', (kind) 
   it('an admin assigns a seat to a colleague; the event names both; a member sees only their own', async () => {
     const res = await admin.portal.call('POST', seatsUrl(), { portalUserId: bo.id });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ entitlementId: ent.entitlement.id, portalUser: { id: bo.id, email: 'bo@acme.test' }, assignedBy: admin.id });
+    expect(res.body).toMatchObject({
+      entitlementId: ent.entitlement.id,
+      portalUser: { id: bo.id, email: 'bo@acme.test' },
+      assignedBy: admin.id,
+    });
     const events = (await h.call('GET', `/v1/events?entitlement=${ent.entitlement.id}&type=entitlement.seat_assigned`)).body.data;
     expect(events).toMatchObject([{ actor: { type: 'portal_user', id: admin.id }, after: { portalUserId: bo.id, user: 'bo@acme.test' } }]);
 
-    expect((await admin.portal.call('GET', seatsUrl())).body.data.map((a: { portalUser: { id: string } }) => a.portalUser.id)).toEqual([bo.id]);
+    expect((await admin.portal.call('GET', seatsUrl())).body.data.map((a: { portalUser: { id: string } }) => a.portalUser.id)).toEqual([
+      bo.id,
+    ]);
     expect((await bo.portal.call('GET', seatsUrl())).body.data).toHaveLength(1);
     expect((await cy.portal.call('GET', seatsUrl())).body.data).toEqual([]);
     expect((await bo.portal.call('GET', '/v1/portal/seats')).body.data).toMatchObject([{ entitlementId: ent.entitlement.id }]);

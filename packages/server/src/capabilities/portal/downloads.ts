@@ -12,7 +12,13 @@ import { ownEntitlement } from './self-service.js';
  * required features, maintenance, the download limit counted and recorded with the customer), as
  * the installer with the license key would get them.
  */
-export async function ownReleases(ctx: Context, keyring: Keyring, customerId: string, ref: string, query: DeviceQuery): Promise<EntitledRelease[]> {
+export async function ownReleases(
+  ctx: Context,
+  keyring: Keyring,
+  customerId: string,
+  ref: string,
+  query: DeviceQuery,
+): Promise<EntitledRelease[]> {
   const entitlement = await ctx.store.read((tx) => ownEntitlement(tx, customerId, ref));
   return entitledReleases({ ...ctx, keyring, entitlementId: entitlement.id }, query);
 }

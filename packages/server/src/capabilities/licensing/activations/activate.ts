@@ -162,7 +162,8 @@ async function seatFacts(
 ): Promise<ActivationRecord[]> {
   const { entitlement, offering, rights } = license;
   // Assigned seats count as taken without a device: who else holds one needs every live activation.
-  if (reservations || (await tx.activations.countHolding(entitlement.id, now)) >= rights.seats) return tx.activations.liveOf(entitlement.id);
+  if (reservations || (await tx.activations.countHolding(entitlement.id, now)) >= rights.seats)
+    return tx.activations.liveOf(entitlement.id);
   if (offering.seatModel !== 'named_user') return [];
   return tx.activations.liveOfUser(entitlement.id, candidate.user ?? candidate.fingerprint);
 }

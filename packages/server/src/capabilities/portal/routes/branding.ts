@@ -24,7 +24,8 @@ export function brandingRoutes(app: App, services: Services): void {
       tags,
       operationId: 'getPortalBranding',
       summary: "The portal's branding: product name, logo, colours and custom domain",
-      description: 'How the portal looks to this account\'s customers; fields not set are null (the account name, no logo, the default colours).',
+      description:
+        "How the portal looks to this account's customers; fields not set are null (the account name, no logo, the default colours).",
       response: answers(200, PortalBranding, []),
     },
     handler: async (req) => brandingOut(await getPortalBranding(contextOf(services, req))),

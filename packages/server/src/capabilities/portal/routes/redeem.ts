@@ -15,7 +15,7 @@ export function redeemRoutes(app: App, services: Services): void {
       summary: 'An admin redeems a partner authenticity code into an entitlement of their customer',
       description:
         "Partners' redemption (`POST /v1/client/redeem`) into the signed-in customer: the code's offering becomes a new entitlement of theirs (its key on demand, as any). " +
-        'A code is redeemed once (409 CODE_ALREADY_REDEEMED); a forged, mistyped, voided or expired code, or another vendor\'s, is 422 CODE_INVALID. 403 for a member.',
+        "A code is redeemed once (409 CODE_ALREADY_REDEEMED); a forged, mistyped, voided or expired code, or another vendor's, is 422 CODE_INVALID. 403 for a member.",
       body: PortalRedeem,
       response: answers(201, PortalEntitlement, ['CODE_INVALID', 'CODE_ALREADY_REDEEMED', 'KEY_GENERATOR_FAILED', 'KEY_REQUIRED']),
     },

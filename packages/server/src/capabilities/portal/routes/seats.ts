@@ -78,7 +78,7 @@ export function seatRoutes(app: App, services: Services): void {
       operationId: 'revokePortalSeat',
       summary: 'An admin takes a named-user seat back from a colleague',
       description:
-        "Ends the assignment (`entitlement.seat_revoked`). Refused with 409 IN_USE while the colleague has live devices on the entitlement, listed in the details: deactivate them first. 403 for a member.",
+        'Ends the assignment (`entitlement.seat_revoked`). Refused with 409 IN_USE while the colleague has live devices on the entitlement, listed in the details: deactivate them first. 403 for a member.',
       params: PortalSeatParams,
       response: answers(200, PortalSeatAssignment, ['NOT_FOUND', 'IN_USE']),
     },

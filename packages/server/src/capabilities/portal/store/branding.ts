@@ -20,7 +20,11 @@ export class PortalBrandingRepository implements PortalBrandingPort {
   constructor(private readonly ctx: RepoContext) {}
 
   async get(): Promise<PortalBrandingRecord | undefined> {
-    const row = await this.ctx.db.selectFrom('portal_branding').selectAll().where('account_id', '=', this.ctx.scope.accountId).executeTakeFirst();
+    const row = await this.ctx.db
+      .selectFrom('portal_branding')
+      .selectAll()
+      .where('account_id', '=', this.ctx.scope.accountId)
+      .executeTakeFirst();
     return row && brandingOf(row);
   }
 

@@ -37,12 +37,20 @@ export class SeatAssignmentRepository implements SeatAssignmentsPort, SeatReserv
   }
 
   async ofEntitlement(entitlementId: string): Promise<SeatAssignmentRecord[]> {
-    const rows = await this.live().where('s.entitlement_id', '=', entitlementId).orderBy('s.assigned_at').orderBy('s.portal_user_id').execute();
+    const rows = await this.live()
+      .where('s.entitlement_id', '=', entitlementId)
+      .orderBy('s.assigned_at')
+      .orderBy('s.portal_user_id')
+      .execute();
     return rows.map(SeatAssignmentRepository.of);
   }
 
   async ofUser(portalUserId: string): Promise<SeatAssignmentRecord[]> {
-    const rows = await this.live().where('s.portal_user_id', '=', portalUserId).orderBy('s.assigned_at').orderBy('s.entitlement_id').execute();
+    const rows = await this.live()
+      .where('s.portal_user_id', '=', portalUserId)
+      .orderBy('s.assigned_at')
+      .orderBy('s.entitlement_id')
+      .execute();
     return rows.map(SeatAssignmentRepository.of);
   }
 
