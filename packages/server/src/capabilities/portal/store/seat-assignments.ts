@@ -8,11 +8,16 @@ import { uniquely, type RepoContext } from '../../../platform/store/context.js';
 export class SeatAssignmentRepository implements SeatAssignmentsPort, SeatReservationsPort {
   constructor(private readonly ctx: RepoContext) {}
 
-  // Only of users who are not disabled: disabling a portal user frees the seats assigned to them.
+  // Only of users who are not disabled (disabling a portal user frees the seats assigned to them) and
+  // who are people of the entitlement's customer now (an entitlement moved to another customer
+  // keeps no seat for its former customer's people).
   private live() {
     return this.ctx.db
       .selectFrom('portal_seat_assignments as s')
       .innerJoin('portal_users as u', (j) => j.onRef('u.account_id', '=', 's.account_id').onRef('u.id', '=', 's.portal_user_id'))
+      .innerJoin('entitlements as e', (j) =>
+        j.onRef('e.account_id', '=', 's.account_id').onRef('e.id', '=', 's.entitlement_id').onRef('e.customer_id', '=', 'u.customer_id'),
+      )
       .select(['s.entitlement_id', 's.portal_user_id', 's.assigned_at', 's.assigned_by', 'u.name', 'u.email'])
       .where('s.account_id', '=', this.ctx.scope.accountId)
       .where('u.disabled_at', 'is', null);
