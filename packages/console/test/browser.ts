@@ -14,8 +14,8 @@ if (!available && process.env['CI'] === 'true') {
 }
 if (!available) console.warn(`skipping the console browser tests: ${CHROMIUM} is missing`);
 
-/** Builds the console if its sources changed, and starts a headless Chromium. */
-export async function launchBrowser(): Promise<Browser> {
+/** Builds the console if its sources changed, and starts a headless Chromium (`extraArgs`: e.g. host resolver rules). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const build = spawnSync(process.execPath, [join(REPO_ROOT, 'packages', 'console', 'build-if-needed.js')], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('building the console failed');
   mkdirSync(SHOTS, { recursive: true });
@@ -30,6 +30,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

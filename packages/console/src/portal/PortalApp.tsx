@@ -18,7 +18,9 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { PortalDevice, PortalEntitlement, PortalInvitationOut, PortalSession, PortalUser } from '@leasehold/contract';
 import { portalApi, setCsrf } from './api';
-import { STRINGS as S } from './strings';
+import { STRINGS as S, SELF_SERVICE } from './strings';
+import { BrandFrame, SessionContext, useBranding, useSession } from './Brand';
+import { Downloads, NamedSeats, OfflineActivation, RedeemCode, UsageStatement } from './SelfService';
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 
@@ -31,6 +33,15 @@ function useError(): [string | null, (e: unknown) => void, () => void] {
 }
 
 export function PortalApp() {
+  const branding = useBranding();
+  return (
+    <BrandFrame branding={branding}>
+      <PortalPages />
+    </BrandFrame>
+  );
+}
+
+function PortalPages() {
   const [session, setSession] = useState<PortalSession | null | undefined>(undefined);
   const signedIn = (s: PortalSession | null) => {
     setCsrf(s?.csrfToken ?? null);
@@ -55,7 +66,11 @@ export function PortalApp() {
       </Container>
     );
   }
-  return <Home session={session} onSignedOut={() => signedIn(null)} />;
+  return (
+    <SessionContext.Provider value={session}>
+      <Home session={session} onSignedOut={() => signedIn(null)} />
+    </SessionContext.Provider>
+  );
 }
 
 function Accept({ token, onSignedIn }: { token: string; onSignedIn: (s: PortalSession) => void }) {
@@ -123,6 +138,10 @@ function Home({ session, onSignedOut }: { session: PortalSession; onSignedOut: (
           <Tabs.Tab value="licenses">{S.entitlements}</Tabs.Tab>
           <Tabs.Tab value="colleagues">{S.colleagues}</Tabs.Tab>
           <Tabs.Tab value="history">{S.history}</Tabs.Tab>
+          <Tabs.Tab value="downloads">{SELF_SERVICE.downloads}</Tabs.Tab>
+          <Tabs.Tab value="usage">{SELF_SERVICE.usage}</Tabs.Tab>
+          <Tabs.Tab value="offline">{SELF_SERVICE.offline}</Tabs.Tab>
+          {session.user.role === 'admin' && <Tabs.Tab value="redeem">{SELF_SERVICE.redeem}</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="licenses" pt="md">
           <Licenses />
@@ -132,6 +151,18 @@ function Home({ session, onSignedOut }: { session: PortalSession; onSignedOut: (
         </Tabs.Panel>
         <Tabs.Panel value="history" pt="md">
           <History />
+        </Tabs.Panel>
+        <Tabs.Panel value="downloads" pt="md">
+          <Downloads />
+        </Tabs.Panel>
+        <Tabs.Panel value="usage" pt="md">
+          <UsageStatement />
+        </Tabs.Panel>
+        <Tabs.Panel value="offline" pt="md">
+          <OfflineActivation />
+        </Tabs.Panel>
+        <Tabs.Panel value="redeem" pt="md">
+          <RedeemCode onRedeemed={() => undefined} />
         </Tabs.Panel>
       </Tabs>
     </Container>
@@ -154,6 +185,7 @@ function Licenses() {
 }
 
 function License({ entitlement: e, onChange }: { entitlement: PortalEntitlement; onChange: () => void }) {
+  const session = useSession();
   const [key, setKey] = useState<string | null>(null);
   const [devices, setDevices] = useState<PortalDevice[]>([]);
   const [error, fail, clear] = useError();
@@ -224,6 +256,7 @@ function License({ entitlement: e, onChange }: { entitlement: PortalEntitlement;
           </Table.Tbody>
         </Table>
       )}
+      {session && e.effective.seatModel === 'named_user' && <NamedSeats entitlement={e} session={session} onChange={onChange} />}
     </Card>
   );
 }

@@ -32,3 +32,36 @@ export const STRINGS = {
   invitationSent: 'The invitation was emailed.',
   signedInAs: (name: string, customer: string) => `${name} · ${customer}`,
 } as const;
+
+/** The self-service pages' sentences (seats, offline activation, usage, downloads, codes), in the same catalog style. */
+export const SELF_SERVICE = {
+  namedSeats: 'Named-user seats',
+  assignSeat: 'Assign a seat',
+  assignTo: 'Colleague',
+  revoke: 'Revoke',
+  noSeats: 'No seats assigned.',
+  yourSeat: 'A seat of this license is assigned to you: activate with your email as the user.',
+  offline: 'Offline activation',
+  offlineHelp:
+    'For a machine without a network: upload the request file it wrote, then carry the response file back to the machine and import it there.',
+  requestFile: 'Request file',
+  responseReady: 'The response file is ready.',
+  downloadResponse: 'Download the response file',
+  usage: 'Usage',
+  from: 'From',
+  to: 'To',
+  csv: 'Download CSV',
+  feature: 'Feature',
+  period: 'Period',
+  used: 'Used',
+  included: 'Included',
+  billable: 'Billable',
+  noUsage: 'No metered usage in this period.',
+  downloads: 'Downloads',
+  noReleases: 'No releases to download for this license.',
+  download: 'Download',
+  checksum: 'SHA-256',
+  redeem: 'Redeem a code',
+  code: 'Code',
+  redeemed: (name: string) => `Redeemed: ${name} is now one of your licenses.`,
+} as const;

@@ -41,6 +41,7 @@ const PortalInvitation = Type.Object({
 });
 const PortalSignInFacts = Type.Object({ method: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('link')])) });
 const IntegrationChange = Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the signing secret was set or replaced' }) });
+const SeatFacts = Type.Object({ portalUserId: Type.String(), user: Type.String({ description: 'The email activations send as `user`' }) });
 const ErasureFacts = Type.Object({
   fields: Type.Optional(Type.Array(Type.String())),
   counts: Type.Optional(Type.Object({}, { additionalProperties: Type.Integer() })),
@@ -171,6 +172,10 @@ export const EVENT_TYPES = {
   'portal_user.joined': spec('portal_user', 'A portal user accepted their invitation and set a password'),
   'portal_user.signed_in': spec('portal_user', 'A portal user signed in to the portal', PortalSignInFacts),
   'entitlement.key_revealed': spec('entitlement', "A portal user had an entitlement's license key shown"),
+  // The portal's self-service (issue 21): named-user seats and branding.
+  'entitlement.seat_assigned': spec('entitlement', "A customer's admin assigned a named-user seat to a portal user", SeatFacts),
+  'entitlement.seat_revoked': spec('entitlement', "A customer's admin took a named-user seat back from a portal user", SeatFacts),
+  'account.portal_branding_updated': spec('account', "The portal's branding or custom domain changed"),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -43,6 +43,8 @@ const PUBLIC = [
   'portalSignIn',
   'requestPortalSignInLink',
   'redeemPortalSignInLink',
+  // The portal's branding of a host, shown on the sign-in page before anyone signs in.
+  'getPortalSiteBranding',
 ];
 /** The bare-POST actions (on an entitlement; a webhook endpoint's rotate-secret): every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey', 'rotate-secret'];

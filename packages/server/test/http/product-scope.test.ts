@@ -597,6 +597,13 @@ const ROWS: Record<string, Row> = {
     reach: 'account',
     request: () => ({ url: '/v1/portal-users/pu_unknown/invitation' }),
   },
+  // The portal's branding is the account's: how all its customers see the portal.
+  'GET /v1/portal-branding': { area: 'read', reach: 'account', request: () => ({ url: '/v1/portal-branding' }) },
+  'PATCH /v1/portal-branding': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-branding', body: { accentColor: '#123456' } }),
+  },
 };
 
 const ok = async (res: Promise<Reply>, what: string) => {

@@ -4,6 +4,7 @@ import { storeKinds } from '../support/stores.js';
 import { eventCount } from '../support/counts.js';
 import { asLicense, fp } from '../support/client.js';
 import { accept, tokenOfUrl, type PortalClient } from './support.js';
+import { generateCodes } from '../../src/capabilities/partners/generate.js';
 
 /** One customer's things: what another customer's session aims at. */
 interface Target {
@@ -12,6 +13,8 @@ interface Target {
   activationId: string;
   userId: string;
   key: string;
+  /** A partner code of the target's vendor: redeemed by the target already (same vendor), or still issued (another vendor). */
+  code: string;
 }
 
 /**
@@ -19,7 +22,7 @@ interface Target {
  * here and compared with the server's route table, so a new portal route without a row fails.
  * `own`: the route names no id (its customer is the session's); its answer must show nothing of the target.
  */
-const ROWS: Record<string, { own?: boolean; request: (t: Target) => { url: string; body?: unknown } }> = {
+const ROWS: Record<string, { own?: boolean; statuses?: number[]; request: (t: Target) => { url: string; body?: unknown } }> = {
   'GET /v1/portal/entitlements': { own: true, request: () => ({ url: '/v1/portal/entitlements' }) },
   'GET /v1/portal/entitlements/:id': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}` }) },
   'POST /v1/portal/entitlements/:id/key': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/key` }) },
@@ -32,6 +35,41 @@ const ROWS: Record<string, { own?: boolean; request: (t: Target) => { url: strin
   },
   'DELETE /v1/portal/users/:id': { request: (t) => ({ url: `/v1/portal/users/${t.userId}` }) },
   'GET /v1/portal/history': { own: true, request: () => ({ url: '/v1/portal/history' }) },
+  // Self-service beyond entitlements and devices (seats, offline, usage, downloads, codes).
+  'GET /v1/portal/entitlements/:id/seats': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/seats` }) },
+  'GET /v1/portal/seats': { own: true, request: () => ({ url: '/v1/portal/seats' }) },
+  'POST /v1/portal/entitlements/:id/seats': {
+    request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/seats`, body: { portalUserId: t.userId } }),
+  },
+  'DELETE /v1/portal/entitlements/:id/seats/:userId': {
+    request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/seats/${t.userId}` }),
+  },
+  'POST /v1/portal/offline-activations': {
+    request: (t) => ({
+      url: '/v1/portal/offline-activations',
+      body: {
+        format: 'leasehold-offline-request',
+        v: 1,
+        product: 'studio',
+        fingerprint: fp('aimed-offline'),
+        licenseKey: t.key,
+        nonce: 'nonce-aimed-0123456789abcdef',
+        createdAt: '2026-03-01T00:00:00.000Z',
+      },
+    }),
+  },
+  'GET /v1/portal/entitlements/:id/usage': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/usage` }) },
+  'GET /v1/portal/usage/statement': {
+    request: (t) => ({
+      url: `/v1/portal/usage/statement?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&entitlement=${t.entitlementId}`,
+    }),
+  },
+  'GET /v1/portal/entitlements/:id/releases': { request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/releases` }) },
+  'POST /v1/portal/entitlements/:id/artifacts/:artifactId/download': {
+    request: (t) => ({ url: `/v1/portal/entitlements/${t.entitlementId}/artifacts/art_00000000000000000000000000/download` }),
+  },
+  // A code is the vendor's, not a customer's: the target's own redeemed code is refused as redeemed, another vendor's as unknown.
+  'POST /v1/portal/redemptions': { statuses: [409, 422], request: (t) => ({ url: '/v1/portal/redemptions', body: { code: t.code } }) },
 };
 
 describe.each(await storeKinds())("one customer's portal session reaches nothing of another's (%s)", (kind) => {
@@ -55,7 +93,16 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
     );
     if (invited.status !== 201) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
     const client = await accept(h, tokenOfUrl(invited.body.invitationUrl));
+    await h.call('POST', '/v1/partners', { name: `${name} shop`, kind: 'reseller', externalRef: `${name}-shop` }, { key });
+    const batch = (await h.call('POST', '/v1/code-batches', { offeringId: 'studio-pro', partnerId: `${name}-shop`, quantity: 1 }, { key }))
+      .body;
+    while (await generateCodes(h.services, { worker: 'test', chunk: 100 })) {
+      /* until generated */
+    }
+    const code = (await h.call('GET', `/v1/code-batches/${batch.id}/codes`, undefined, { key })).body.data[0].code as string;
+    if (key === h.adminKey && (await client.call('POST', '/v1/portal/redemptions', { code })).status !== 201) throw new Error('redeem');
     return {
+      code,
       customerId: customer.id,
       entitlementId: ent.id,
       activationId: activated.body.activation.id,
@@ -112,7 +159,7 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
         const text = JSON.stringify(res.body);
         const where = `${method} ${url}: ${res.status} ${text.slice(0, 300)}`;
         if (row.own) expect(res.status, where).toBe(200);
-        else expect([400, 401, 403, 404], where).toContain(res.status);
+        else expect(row.statuses ?? [400, 401, 403, 404], where).toContain(res.status);
         for (const marker of [target.entitlementId, target.activationId, target.userId, target.key].filter((m) => !url.includes(m)))
           expect(text, where).not.toContain(marker);
         expect(await snapshot(target, key), where).toBe(before);

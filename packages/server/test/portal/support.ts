@@ -95,3 +95,16 @@ export async function accept(h: Harness, token: string, password = 'correct hors
 }
 
 export const tokenOfUrl = (url: string): string => url.slice(url.lastIndexOf('=') + 1);
+
+/** A portal user of the customer, invited by staff (without SMTP the link is returned) and joined: their id and browser. */
+export async function joined(
+  h: Harness,
+  customerId: string,
+  email: string,
+  role: 'admin' | 'member',
+  key?: string,
+): Promise<{ id: string; email: string; portal: PortalClient }> {
+  const invited = await h.call('POST', `/v1/customers/${customerId}/portal-users`, { email, name: email.split('@')[0], role }, { key });
+  if (invited.status !== 201) throw new Error(`invite: ${invited.status} ${JSON.stringify(invited.body)}`);
+  return { id: invited.body.portalUser.id, email, portal: await accept(h, tokenOfUrl(invited.body.invitationUrl)) };
+}

@@ -89,6 +89,9 @@ export const EVENT_TYPE_NAMES = [
   'portal_user.joined',
   'portal_user.signed_in',
   'entitlement.key_revealed',
+  'entitlement.seat_assigned',
+  'entitlement.seat_revoked',
+  'account.portal_branding_updated',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));

@@ -38,6 +38,8 @@ export const PERMISSIONS = {
   // product-limited key would reach past its product.
   'portal-users:read': 'account',
   'portal-users:write': 'account',
+  /** The portal's branding and custom domain: how every customer of the vendor sees it. */
+  'portal-branding:manage': 'account',
   /** Reports read the reporting store; a product-limited key sees its product's figures only. */
   'reports:read': 'product',
 } as const satisfies Record<string, 'product' | 'account'>;
@@ -60,6 +62,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'customers:erase',
     'portal-users:read',
     'portal-users:write',
+    'portal-branding:manage',
   ]),
   support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write', 'portal-users:read', 'portal-users:write']),
   readonly: new Set<Permission>([...READ, 'portal-users:read']),

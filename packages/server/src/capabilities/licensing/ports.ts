@@ -116,10 +116,20 @@ export interface LicenseCachePort {
   remember(ticket: Ticket, snapshot: LicenseSnapshot): void;
 }
 
+/**
+ * Named-user seats kept for people: the users (as activations send them, `user`) an entitlement's
+ * seats are assigned to. The portal's seat assignments implement it; a seat decision reads it.
+ */
+export interface SeatReservationsPort {
+  /** Lower-cased; only of people who may still use the seat. */
+  reservedUsers(entitlementId: string): Promise<string[]>;
+}
+
 /** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
 declare module '../../platform/domain/ports.js' {
   interface Tx {
     readonly activations: ActivationsPort;
+    readonly seatReservations: SeatReservationsPort;
     readonly leases: LeasesPort;
     readonly signingKeys: SigningKeysPort;
     readonly trials: TrialsPort;

@@ -58,14 +58,26 @@ export interface Redemption {
  * (CODE_ALREADY_REDEEMED) with nothing written.
  */
 export function redeemCode(ctx: Context, request: RedeemRequest): Promise<Redemption> {
+  return redeemInto(ctx, request.code, (tx) => customerFor(tx, ctx, request.customer));
+}
+
+/**
+ * Redeems a code into a customer that exists (a signed-in customer of the portal redeeming for
+ * their organisation): the same redemption, with the customer given rather than found or made.
+ */
+export function redeemCodeForCustomer(ctx: Context, typed: string, customer: CustomerRecord): Promise<Redemption> {
+  return redeemInto(ctx, typed, () => Promise.resolve(customer));
+}
+
+function redeemInto(ctx: Context, typed: string, customerOf: (tx: Tx) => Promise<CustomerRecord>): Promise<Redemption> {
   return ctx.store.write(async (tx) => {
-    const verdict = judgeCode(await factsOf(tx, ctx, request.code), request.code, ctx.clock.now());
+    const verdict = judgeCode(await factsOf(tx, ctx, typed), typed, ctx.clock.now());
     if (!verdict.authentic) throw codeInvalid(verdict.typo ? 'typo' : 'unknown');
     if (verdict.state === 'redeemed') throw alreadyRedeemed();
     if (verdict.state !== 'issued') throw codeInvalid(verdict.state);
     const { code, batch, offering } = verdict.facts;
     if (!(await tx.partnerCodes.redeem(code.hash, ctx.clock.now()))) throw alreadyRedeemed();
-    const customer = await customerFor(tx, ctx, request.customer);
+    const customer = await customerOf(tx);
     const entitlement = await insertEntitlement(tx, ctx, {
       customerId: customer.id,
       offeringId: offering.id,

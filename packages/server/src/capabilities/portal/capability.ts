@@ -7,17 +7,36 @@ import { portalSite } from './routes/site.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { PortalUserRepository } from './store/portal-users.js';
 import { portalMigrations } from './store/migrations.js';
+import { PortalBrandingRepository } from './store/branding.js';
+import { SeatAssignmentRepository } from './store/seat-assignments.js';
+import { offlineActivationRoutes } from './routes/air-gapped.js';
+import { brandingRoutes, siteBrandingRoutes } from './routes/branding.js';
+import { downloadRoutes } from './routes/downloads.js';
+import { meteringRoutes } from './routes/metering.js';
+import { redeemRoutes } from './routes/redeem.js';
+import { seatRoutes } from './routes/seats.js';
 // Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
 import type {} from './store/tables.js';
 
 /** Staff's side of the customer portal (a customer's portal users and invitations), under management authentication. */
 export const portalUsers = {
   name: 'portal-users',
-  repositories: (ctx) => ({ portalUsers: new PortalUserRepository(ctx) }),
+  repositories: (ctx) => {
+    const seats = new SeatAssignmentRepository(ctx);
+    return {
+      portalUsers: new PortalUserRepository(ctx),
+      seatAssignments: seats,
+      seatReservations: seats,
+      portalBranding: new PortalBrandingRepository(ctx),
+    };
+  },
   migrations: portalMigrations,
   auth: [managementAuth],
   tags: [{ name: 'portal', description: "The customer portal: customers' people, their sign-in, and what they see and do" }],
-  routes: (app, services) => vendorRoutes(app, services),
+  routes: (app, services) => {
+    vendorRoutes(app, services);
+    brandingRoutes(app, services);
+  },
 } satisfies Capability;
 
 /**
@@ -33,6 +52,12 @@ export const portal = {
   routes: (app, services) => {
     portalSessionRoutes(app, services);
     selfServiceRoutes(app, services);
+    seatRoutes(app, services);
+    offlineActivationRoutes(app, services);
+    meteringRoutes(app, services);
+    downloadRoutes(app, services);
+    redeemRoutes(app, services);
+    siteBrandingRoutes(app, services);
     portalSite(app);
   },
 } satisfies Capability;

@@ -1,6 +1,13 @@
 /** What the portal's rules ask of storage and of the mail; the store implements these (capabilities/portal/store/). */
 import type { Page, PageRequest } from '../../platform/domain/model.js';
-import type { PortalLinkPurpose, PortalLinkRecord, PortalSessionRecord, PortalUserRecord } from './records.js';
+import type {
+  PortalBrandingRecord,
+  PortalLinkPurpose,
+  PortalLinkRecord,
+  PortalSessionRecord,
+  PortalUserRecord,
+  SeatAssignmentRecord,
+} from './records.js';
 
 /** One account's portal users. Disabled users are kept (events name them) and found, but never sign in. */
 export interface PortalUsersPort {
@@ -51,9 +58,35 @@ export interface MailPort {
   send(message: { to: string; subject: string; text: string }): Promise<void>;
 }
 
+/** Named-user seats assigned to portal users (licensing reads them as reservations: SeatReservationsPort). */
+export interface SeatAssignmentsPort {
+  /** The entitlement's assignments whose portal user is not disabled, oldest first. */
+  ofEntitlement(entitlementId: string): Promise<SeatAssignmentRecord[]>;
+  /** A portal user's assignments, on whichever of their customer's entitlements. */
+  ofUser(portalUserId: string): Promise<SeatAssignmentRecord[]>;
+  /** Refuses an assignment that exists with the store's conflict (`seat_assignment.portal_user`). */
+  insert(a: Omit<SeatAssignmentRecord, 'name' | 'email'>): Promise<void>;
+  /** False when there was none. */
+  remove(entitlementId: string, portalUserId: string): Promise<boolean>;
+}
+
+/** The account's portal branding (one row, or none: the defaults). */
+export interface PortalBrandingPort {
+  get(): Promise<PortalBrandingRecord | undefined>;
+  /** Refuses a domain another account has with the store's conflict (`portal_branding.domain`). */
+  put(b: PortalBrandingRecord): Promise<void>;
+}
+
+/** Before an account is known: whose portal a host name is. */
+export interface PortalDomainsPort {
+  byDomain(domain: string): Promise<{ accountId: string; accountName: string; branding: PortalBrandingRecord } | undefined>;
+}
+
 /** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
 declare module '../../platform/domain/ports.js' {
   interface Tx {
     readonly portalUsers: PortalUsersPort;
+    readonly seatAssignments: SeatAssignmentsPort;
+    readonly portalBranding: PortalBrandingPort;
   }
 }

@@ -38,3 +38,24 @@ export interface PortalSessionRecord {
 
 export const portalUserState = (u: PortalUserRecord): 'invited' | 'active' | 'disabled' =>
   u.disabledAt !== null ? 'disabled' : u.joinedAt === null ? 'invited' : 'active';
+
+/** A named-user seat of an entitlement kept for one portal user of its customer (their email is the activation's `user`). */
+export interface SeatAssignmentRecord {
+  entitlementId: string;
+  portalUserId: string;
+  /** The portal user's name and email now (read with the assignment). */
+  name: string;
+  email: string;
+  assignedAt: number;
+  assignedBy: string | null;
+}
+
+/** How one vendor's portal looks, and the custom host it answers on. */
+export interface PortalBrandingRecord {
+  productName: string | null;
+  logoUrl: string | null;
+  primaryColor: string | null;
+  accentColor: string | null;
+  domain: string | null;
+  updatedAt: number;
+}

@@ -23,7 +23,7 @@ export interface PortalEntitlementView {
   rehostPeriod: string;
 }
 
-async function ownEntitlement(tx: Tx, customerId: string, ref: string): Promise<EntitlementRecord> {
+export async function ownEntitlement(tx: Tx, customerId: string, ref: string): Promise<EntitlementRecord> {
   const entitlement = await tx.entitlements.find(ref);
   if (!entitlement || entitlement.customerId !== customerId) throw notFound('entitlement', ref);
   return entitlement;

@@ -120,8 +120,9 @@ export async function activateIn(
     endReason: null,
   };
 
-  const facts = live ?? (await seatFacts(tx, license, candidate, now));
-  const seat = decideSeat(facts, candidate, offering, rights, offering.enforcementMode, now);
+  const reserved = offering.seatModel === 'named_user' ? await tx.seatReservations.reservedUsers(entitlement.id) : [];
+  const facts = live ?? (await seatFacts(tx, license, candidate, now, reserved.length > 0));
+  const seat = decideSeat(facts, candidate, offering, rights, offering.enforcementMode, now, reserved);
   if (!seat.ok) throw new DomainError(seat.code, seat.message, seat.details);
   const warnings: Warning[] = [...seat.warnings];
   if (offering.activationRules.length > 0) {
@@ -152,9 +153,17 @@ const FEW_DEVICES = 50;
  * looks at is read: the user's own devices. Near or at the limit, every live activation is read and
  * the decision is the full one; in enforce mode that is at most about as many rows as seats.
  */
-async function seatFacts(tx: Tx, license: License, candidate: ActivationRecord, now: number): Promise<ActivationRecord[]> {
+async function seatFacts(
+  tx: Tx,
+  license: License,
+  candidate: ActivationRecord,
+  now: number,
+  reservations: boolean,
+): Promise<ActivationRecord[]> {
   const { entitlement, offering, rights } = license;
-  if ((await tx.activations.countHolding(entitlement.id, now)) >= rights.seats) return tx.activations.liveOf(entitlement.id);
+  // Assigned seats count as taken without a device: who else holds one needs every live activation.
+  if (reservations || (await tx.activations.countHolding(entitlement.id, now)) >= rights.seats)
+    return tx.activations.liveOf(entitlement.id);
   if (offering.seatModel !== 'named_user') return [];
   return tx.activations.liveOfUser(entitlement.id, candidate.user ?? candidate.fingerprint);
 }

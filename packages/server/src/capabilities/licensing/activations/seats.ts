@@ -39,6 +39,12 @@ export function seatsInUse(live: ActivationRecord[], offering: OfferingRecord, n
   return devices + ephemeralSeats;
 }
 
+/** Named-user seats taken: the people with a device holding a seat, and the people a seat is assigned to (lower-cased). */
+export function namedSeatsTaken(live: ActivationRecord[], reserved: readonly string[], now: number): number {
+  const active = live.filter((a) => holdsSeat(a, now)).map((a) => (a.user ?? a.fingerprint).toLowerCase());
+  return new Set([...active, ...reserved]).size;
+}
+
 export interface SeatHolder {
   activationId: string;
   fingerprint: string;
@@ -68,7 +74,9 @@ export type SeatDecision =
 /**
  * May a new activation (`candidate`) take a seat? Named users reuse their own seat for up to
  * `maxDevicesPerUser` devices; ephemeral instances counted per host share their host's seat. In
- * `warn` and `log` mode an activation over the limit is let through with a warning.
+ * `warn` and `log` mode an activation over the limit is let through with a warning. `reserved`:
+ * named users a seat is assigned to (lower-cased): theirs is kept for them, and counts as taken
+ * for everyone else whether or not they use it yet.
  */
 export function decideSeat(
   live: ActivationRecord[],
@@ -77,6 +85,7 @@ export function decideSeat(
   rights: EffectiveRightsRecord,
   mode: EnforcementMode,
   now: number,
+  reserved: readonly string[] = [],
 ): SeatDecision {
   const holding = live.filter((a) => holdsSeat(a, now));
   const used = seatsInUse(holding, offering, now);
@@ -85,6 +94,8 @@ export function decideSeat(
   if (offering.seatModel === 'named_user') {
     const user = candidate.user ?? candidate.fingerprint;
     const devicesOfUser = holding.filter((a) => (a.user ?? a.fingerprint) === user);
+    // Without assignments this is `used`; with them, an assigned person is one seat, active or not.
+    const taken = reserved.length === 0 ? used : namedSeatsTaken(holding, reserved, now);
     if (devicesOfUser.length > 0) {
       if (devicesOfUser.length >= offering.maxDevicesPerUser) {
         refusal = {
@@ -98,8 +109,8 @@ export function decideSeat(
           },
         };
       }
-    } else if (used >= rights.seats) {
-      refusal = seatRefusal(rights.seats, used, holding, now, 'named users');
+    } else if (!reserved.includes(user.toLowerCase()) && taken >= rights.seats) {
+      refusal = seatRefusal(rights.seats, taken, holding, now, reserved.length > 0 ? 'named users, assigned or active' : 'named users');
     }
   } else if (candidate.seatKind === 'ephemeral' && offering.ephemeralCounting === 'host') {
     const host = candidate.host ?? candidate.fingerprint;

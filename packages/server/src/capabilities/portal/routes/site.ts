@@ -4,6 +4,9 @@ import type { FastifyReply } from 'fastify';
 import type { App } from '../../../platform/http/route-kit.js';
 import { CONSOLE_CSP, CONSOLE_DIST } from '../../../platform/http/console.js';
 
+// The console's policy, but a vendor's logo (branding: an https:// URL) may come from their own CDN.
+const PORTAL_CSP = CONSOLE_CSP.replace("img-src 'self' data:", "img-src 'self' data: https:");
+
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Customer portal</title>
 <p>The portal has not been built. Run <code>npm run build:console</code> (npm install does it too) and reload.</p>`;
 
@@ -17,7 +20,7 @@ export function portalSite(app: App, dist = CONSOLE_DIST): void {
   const send = async (_req: unknown, reply: FastifyReply) => {
     page ??= readFile(join(dist, 'portal.html'), 'utf8').catch(() => NOT_BUILT);
     return reply
-      .header('content-security-policy', CONSOLE_CSP)
+      .header('content-security-policy', PORTAL_CSP)
       .header('referrer-policy', 'no-referrer')
       .header('cache-control', 'no-cache')
       .type('text/html; charset=utf-8')

@@ -57,4 +57,36 @@ const tables: Migration = {
   },
 };
 
-export const portalMigrations = { '0030_portal': tables } as const;
+/** Named-user seat assignments and the portal's branding and custom domain per account. */
+const selfService: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('portal_seat_assignments')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('entitlement_id', 'text', (c) => c.notNull())
+      .addColumn('portal_user_id', 'text', (c) => c.notNull())
+      .addColumn('assigned_at', 'bigint', (c) => c.notNull())
+      .addColumn('assigned_by', 'text')
+      .addPrimaryKeyConstraint('portal_seat_assignments_pk', ['account_id', 'entitlement_id', 'portal_user_id'])
+      .execute();
+    await db.schema
+      .createIndex('portal_seat_assignments_by_user')
+      .on('portal_seat_assignments')
+      .columns(['account_id', 'portal_user_id'])
+      .execute();
+    await db.schema
+      .createTable('portal_branding')
+      .addColumn('account_id', 'text', (c) => c.primaryKey())
+      .addColumn('product_name', 'text')
+      .addColumn('logo_url', 'text')
+      .addColumn('primary_color', 'text')
+      .addColumn('accent_color', 'text')
+      .addColumn('domain', 'text')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    // A host answers for one vendor only.
+    await db.schema.createIndex('portal_branding_domain').unique().on('portal_branding').column('domain').execute();
+  },
+};
+
+export const portalMigrations = { '0030_portal': tables, '0042_portal_self_service': selfService } as const;

@@ -4,6 +4,8 @@ declare module '../../../platform/store/schema.js' {
     portal_users: PortalUsersTable;
     portal_links: PortalLinksTable;
     portal_sessions: PortalSessionsTable;
+    portal_seat_assignments: PortalSeatAssignmentsTable;
+    portal_branding: PortalBrandingTable;
   }
 }
 
@@ -42,4 +44,24 @@ export interface PortalSessionsTable {
   created_at: number;
   expires_at: number;
   user_agent: string | null;
+}
+
+/** Named-user seats of an entitlement kept for portal users of its customer (0042). */
+export interface PortalSeatAssignmentsTable {
+  account_id: string;
+  entitlement_id: string;
+  portal_user_id: string;
+  assigned_at: number;
+  assigned_by: string | null;
+}
+
+/** One row per account that set its portal's branding (0042); `domain` is unique across accounts. */
+export interface PortalBrandingTable {
+  account_id: string;
+  product_name: string | null;
+  logo_url: string | null;
+  primary_color: string | null;
+  accent_color: string | null;
+  domain: string | null;
+  updated_at: number;
 }

@@ -11,11 +11,12 @@ import {
   UsageReport,
   UsageReportQuery,
 } from '@leasehold/contract';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { stringify } from 'csv-stringify/sync';
 import { recordUsage } from '../record.js';
 import { movePoolElements } from '../pools.js';
-import { usageReport, usageStatement } from '../statements.js';
+import { usageReport, usageStatement, type StatementLine } from '../statements.js';
 import { entitlementUsage } from '../current.js';
 import type { QuotaStatus } from '../quota.js';
 import { contextOf } from '../../access/routes/auth.js';
@@ -26,6 +27,23 @@ import { iso } from '../../../platform/http/wire.js';
 import { timeFrom } from '../../../platform/domain/dates.js';
 
 const PoolParams = Type.Object({ feature: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** A statement as JSON, or as CSV with a header row (`format=csv`), for the vendor's route and the portal's. */
+export function statementAnswer(
+  reply: FastifyReply,
+  s: { customerId: string; lines: StatementLine[] },
+  q: { from: string; to: string; format?: 'json' | 'csv' | undefined },
+) {
+  const lines = s.lines.map((l) => ({ ...l, periodStart: iso(l.periodStart), periodEnd: iso(l.periodEnd) }));
+  if (q.format === 'csv') {
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="usage-${s.customerId}.csv"`)
+      .serializer((p: unknown) => p as string)
+      .send(stringify(lines, { header: true }) as never);
+  }
+  return { customerId: s.customerId, from: q.from, to: q.to, lines };
+}
 
 export const quotaOut = (usage: Record<string, QuotaStatus>) =>
   Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, { ...v, periodEndsAt: iso(v.periodEndsAt) }]));
@@ -123,15 +141,7 @@ export function usageRoutes(app: App, services: Services): void {
     handler: async (req, reply) => {
       const q = req.query;
       const s = await usageStatement(contextOf(services, req), q.customer, timeFrom('from', q.from), timeFrom('to', q.to));
-      const lines = s.lines.map((l) => ({ ...l, periodStart: iso(l.periodStart), periodEnd: iso(l.periodEnd) }));
-      if (q.format === 'csv') {
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="usage-${s.customerId}.csv"`)
-          .serializer((p: unknown) => p as string)
-          .send(stringify(lines, { header: true }) as never);
-      }
-      return { customerId: s.customerId, from: q.from, to: q.to, lines };
+      return statementAnswer(reply, s, q);
     },
   });
 }
