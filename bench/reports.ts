@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   // The log, written in chunks (the projector's input; not what is measured).
   const t0 = performance.now();
   const CHUNK = 1000;
+  // Each account's activations so far: a deactivation gives back a seat of its own account.
+  const activationsOf = accounts.map(() => [] as number[]);
   let activations = 0;
   // SQLite: straight through better-sqlite3 in big transactions (the server's own connection stays open; WAL lets both).
   const direct = values.store === 'sqlite' ? new BetterSqlite3(join(dataDir, 'leasehold.db')) : null;
@@ -85,7 +87,9 @@ async function main(): Promise<void> {
     const rows = [];
     for (let i = 0; i < Math.min(CHUNK, EVENTS - written); i++) {
       const n = written + i;
-      const account = rnd() < 0.2 ? accounts[0]! : accounts[Math.floor(rnd() * ACCOUNTS)]!;
+      const a = rnd() < 0.2 ? 0 : Math.floor(rnd() * ACCOUNTS);
+      const account = accounts[a]!;
+      const mine = activationsOf[a]!;
       const product = `prod_${Math.floor(rnd() * 8)}`;
       const customer = `cus_${Math.floor(rnd() * 2000)}`;
       const at = YEAR_START + Math.floor((n / EVENTS) * YEAR);
@@ -102,9 +106,13 @@ async function main(): Promise<void> {
                 : r < 0.95
                   ? 'entitlement.returned'
                   : 'customer.created';
-      const subject = kind.startsWith('activation')
-        ? `act_${kind === 'activation.created' ? activations++ : Math.floor(rnd() * Math.max(1, activations))}`
-        : `sub_${n}`;
+      if (kind === 'activation.created') mine.push(activations++);
+      const subject =
+        kind === 'activation.created'
+          ? `act_${mine.at(-1)!}`
+          : kind === 'activation.deactivated'
+            ? `act_${mine.length === 0 ? 'none' : mine[Math.floor(rnd() * mine.length)]!}`
+            : `sub_${n}`;
       const after =
         kind === 'activation.created'
           ? { platform: PLATFORMS[Math.floor(rnd() * 5)], version: VERSIONS[Math.floor(rnd() * 5)], fingerprint: `fp-${n}` }
@@ -154,7 +162,7 @@ async function main(): Promise<void> {
     return { medianMs: Math.round(ms[2]! * 10) / 10, worstMs: Math.round(ms[4]! * 10) / 10 };
   };
   const oneAccount: Record<string, { medianMs: number; worstMs: number }> = {};
-  const q = { from: YEAR_START, to: YEAR_START + YEAR, granularity: 'day' as const };
+  const q = { from: YEAR_START, to: YEAR_START + YEAR, now: YEAR_START + YEAR, granularity: 'day' as const };
   for (const name of REPORT_NAMES) {
     oneAccount[name] = await timed(() => runReport(store, name, { accountId: accounts[0]!, productId: null }, q));
     console.log(

@@ -51,7 +51,21 @@ export interface Fact {
   model: string | null;
   /** For an offering change: the license model the entitlement had before. */
   previousModel: string | null;
+  /** For a device's update: the platform and version it had before (the deployment by either moves). */
+  previousPlatform: string | null;
+  previousVersion: string | null;
+  /** A usage period's feature and what was used in it (`usage.period_closed`). */
+  feature: string | null;
+  quantity: number | null;
+  /** An entitlement's end and maintenance end when the event set them (NO_END when cleared; null: unchanged). */
+  endsAt: number | null;
+  maintenanceUntil: number | null;
+  /** An entitlement's state when the event set it. */
+  state: string | null;
 }
+
+/** An end cleared by the event (the entitlement runs forever from then on), beside null for "unchanged". */
+export const NO_END = -1;
 
 export interface Checkpoint {
   position: FeedPosition;
@@ -68,8 +82,8 @@ export interface ReportStorePort {
   checkpoint(): Promise<Checkpoint>;
   /** Appends a batch and moves the checkpoint in one transaction; refuses when the checkpoint is no longer `expected`. */
   append(facts: readonly Fact[], expected: Checkpoint, next: FeedPosition, beforeCommit?: () => Promise<void>): Promise<Checkpoint>;
-  /** Platform and version of activations already projected. */
-  devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>>;
+  /** Platform and version of activations already projected, keyed `account/activation`. */
+  devices(keys: ReadonlyArray<{ accountId: string; activationId: string }>): Promise<Map<string, DeviceFacts>>;
   /** The license model of offerings already projected. */
   models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>>;
   /** The offering each entitlement was last projected on. */

@@ -50,7 +50,10 @@ const ReportOut = Type.Object({
   rows: Type.Array(
     Type.Object(
       { period: Timestamp, key: Type.Union([Type.String(), Type.Null()]) },
-      { additionalProperties: Type.Integer(), description: 'One period and key, with each measure' },
+      {
+        additionalProperties: Type.Number(),
+        description: 'One period and key, with each measure (counts are whole numbers; a share is a percentage)',
+      },
     ),
   ),
 });
@@ -106,6 +109,7 @@ export function reportRoutes(app: App, services: Services): void {
       const rows = await runReport(store, name, scope, {
         from,
         to,
+        now: services.clock.now(),
         granularity,
         product: q.product,
         customer: q.customer,
