@@ -2,6 +2,7 @@ import type { Capability } from '../../platform/capability.js';
 import { managementAuth } from '../access/routes/auth.js';
 import { projectInBackground } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
+import { reportQueryRoutes } from './routes/query.js';
 import { reportMigrations } from './store/migrations.js';
 
 /**
@@ -15,7 +16,11 @@ export const reports = {
   migrations: reportMigrations,
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],
-  routes: reportRoutes,
+  routes: (app, services) => {
+    // The custom query first: `/v1/reports/query` is not a report's name.
+    reportQueryRoutes(app, services);
+    reportRoutes(app, services);
+  },
   jobs: [
     {
       name: 'project events into the reporting store',
