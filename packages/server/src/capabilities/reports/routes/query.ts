@@ -1,4 +1,4 @@
-import { formatTimestamp, parseTimestamp, Timestamp } from '@leasehold/contract';
+import { formatTimestamp, Timestamp } from '@leasehold/contract';
 import { Type } from 'typebox';
 import { contextOf } from '../../access/routes/auth.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
