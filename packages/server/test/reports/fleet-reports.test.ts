@@ -291,4 +291,50 @@ describe.each(await storeKinds())('fleet reports on %s', (kind) => {
     });
     expect(odd.body.rows).toEqual([{ events: 0 }]);
   });
+  it('saved reports: save, list, run over a range, change, delete; a product-limited key sees its own only', async () => {
+    const saved = await h.call('POST', '/v1/saved-reports', {
+      name: 'Seats by version',
+      query: { measures: ['activations', 'deactivations'], dimensions: ['version'], granularity: 'none' },
+    });
+    expect(saved.status).toBe(201);
+    expect(saved.body.query).toEqual({
+      measures: ['activations', 'deactivations'],
+      dimensions: ['version'],
+      filters: [],
+      granularity: 'none',
+    });
+    const run = await h.call('GET', `/v1/saved-reports/${saved.body.id}/run?from=${iso(T0 - DAY)}&to=${iso(h.clock.now() + DAY)}`);
+    expect(run.status).toBe(200);
+    const direct = await h.call('POST', '/v1/reports/query', {
+      ...saved.body.query,
+      from: iso(T0 - DAY),
+      to: iso(h.clock.now() + DAY),
+    });
+    expect(run.body).toEqual(direct.body);
+    const [seats] = await q<{ n: number | string }>(sql`SELECT count(*) AS n FROM activations WHERE account_id = ${h.accountId}`);
+    expect(sum(run.body.rows, 'activations')).toBe(Number(seats!.n));
+
+    const renamed = await h.call('PATCH', `/v1/saved-reports/${saved.body.id}`, { name: 'Seats' });
+    expect(renamed.body).toMatchObject({ name: 'Seats', query: saved.body.query });
+    expect((await h.call('PATCH', `/v1/saved-reports/${saved.body.id}`, { query: { measures: ['nonsense'] } })).status).toBe(400);
+    expect((await h.call('POST', '/v1/saved-reports', { name: 'x', query: { measures: ['events'], from: iso(T0) } })).body.error.code).toBe(
+      'INVALID_REQUEST',
+    );
+
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'viewer saver', role: 'support', productId: 'viewer' })).body.key;
+    const mine = await h.call('POST', '/v1/saved-reports', { name: 'Viewer trials', query: { measures: ['trialsStarted'] } }, { key });
+    expect(mine.status).toBe(201);
+    expect(mine.body.productId).not.toBeNull();
+    const theirs = (await h.call('GET', '/v1/saved-reports', undefined, { key })).body.data.map((r: Json) => r.id);
+    expect(theirs).toEqual([mine.body.id]);
+    expect((await h.call('GET', `/v1/saved-reports/${saved.body.id}`, undefined, { key })).status).toBe(404);
+    expect((await h.call('DELETE', `/v1/saved-reports/${saved.body.id}`, undefined, { key })).status).toBe(404);
+    const readonly = (await h.call('POST', '/v1/api-keys', { name: 'reader', role: 'readonly' })).body.key;
+    expect((await h.call('POST', '/v1/saved-reports', { name: 'x', query: { measures: ['events'] } }, { key: readonly })).status).toBe(403);
+
+    const all = (await h.call('GET', '/v1/saved-reports')).body.data.map((r: Json) => r.id);
+    expect(new Set(all)).toEqual(new Set([saved.body.id, mine.body.id]));
+    expect((await h.call('DELETE', `/v1/saved-reports/${saved.body.id}`)).status).toBe(204);
+    expect((await h.call('GET', `/v1/saved-reports/${saved.body.id}`)).status).toBe(404);
+  });
 });

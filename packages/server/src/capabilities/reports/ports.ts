@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from '../../platform/domain/model.js';
+
 /**
  * What the reporting projector asks of storage: the event log's feed (store/feed.ts, on the main
  * database) and the reporting store (store/duck.ts, DuckDB).
@@ -89,4 +91,36 @@ export interface ReportStorePort {
   /** The offering each entitlement was last projected on. */
   offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>>;
   reset(): Promise<void>;
+}
+
+/** A custom report kept under a name: a query of the semantic model without its range (given when it runs). */
+export interface SavedReportRecord {
+  id: string;
+  name: string;
+  /** The product of the key that saved it (a product-limited key sees its product's only); null: the account's. */
+  productId: string | null;
+  query: SavedQuery;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SavedQuery {
+  measures: string[];
+  dimensions: string[];
+  filters: Array<{ dimension: string; values: string[] }>;
+  granularity: string;
+}
+
+export interface SavedReportsPort {
+  insert(r: SavedReportRecord): Promise<void>;
+  update(r: SavedReportRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  find(id: string): Promise<SavedReportRecord | undefined>;
+  list(page: PageRequest): Promise<Page<SavedReportRecord>>;
+}
+
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly savedReports: SavedReportsPort;
+  }
 }

@@ -12,6 +12,10 @@ import {
   QUERY_GRANULARITIES,
   QUERY_ROW_LIMIT,
   runModelQuery,
+  type DimensionName,
+  type MeasureName,
+  type ModelQuery,
+  type ModelRow,
 } from '../store/model.js';
 import { reportingOf } from './runtime.js';
 import { reportRange } from './reports.js';
@@ -53,7 +57,7 @@ export const ReportQueryIn = Type.Object(
   { additionalProperties: false },
 );
 
-const ReportQueryOut = Type.Object({
+export const ReportQueryOut = Type.Object({
   from: Timestamp,
   to: Timestamp,
   granularity: Type.String(),
@@ -85,31 +89,46 @@ export function reportQueryRoutes(app: App, services: Services): void {
     },
     handler: async (req) => {
       const scope = contextOf(services, req).store.scope;
-      const body = req.body;
-      const { from, to } = reportRange(services.clock.now(), body.from, body.to);
-      const filters = body.filters ?? [];
-      if (new Set(filters.map((f) => f.dimension)).size !== filters.length)
-        throw invalid('filters', 'Each dimension may be filtered once; list its values together.');
-      const granularity = body.granularity ?? 'day';
-      const dimensions = body.dimensions ?? [];
+      const { from, to } = reportRange(services.clock.now(), req.body.from, req.body.to);
+      const query = modelQueryOf(req.body as QueryBody, from, to);
       const { store } = await reportingOf(services);
-      const { rows, truncated } = await runModelQuery(store, scope, {
-        measures: body.measures,
-        dimensions,
-        filters,
-        from,
-        to,
-        granularity,
-      });
-      return {
-        from: formatTimestamp(from),
-        to: formatTimestamp(to),
-        granularity,
-        measures: body.measures,
-        dimensions,
-        rows: rows.map((r) => (typeof r['period'] === 'number' ? { ...r, period: formatTimestamp(r['period']) } : r)),
-        truncated,
-      };
+      return queryOut(query, await runModelQuery(store, scope, query));
     },
   });
+}
+
+/** A query as the body names it (the schema checked each name against the model). */
+export interface QueryBody {
+  measures: string[];
+  dimensions?: string[] | undefined;
+  filters?: Array<{ dimension: string; values: string[] }> | undefined;
+  granularity?: string | undefined;
+}
+
+/** The model's query for a body and a range, its defaults filled in; refuses a dimension filtered twice. */
+export function modelQueryOf(body: QueryBody, from: number, to: number): ModelQuery {
+  const filters = body.filters ?? [];
+  if (new Set(filters.map((f) => f.dimension)).size !== filters.length)
+    throw invalid('filters', 'Each dimension may be filtered once; list its values together.');
+  return {
+    measures: body.measures as MeasureName[],
+    dimensions: (body.dimensions ?? []) as DimensionName[],
+    filters: filters as ModelQuery['filters'],
+    from,
+    to,
+    granularity: (body.granularity ?? 'day') as ModelQuery['granularity'],
+  };
+}
+
+/** A query's answer as the routes give it: times as ISO 8601. */
+export function queryOut(q: ModelQuery, { rows, truncated }: { rows: ModelRow[]; truncated: boolean }) {
+  return {
+    from: formatTimestamp(q.from),
+    to: formatTimestamp(q.to),
+    granularity: q.granularity,
+    measures: [...q.measures],
+    dimensions: [...q.dimensions],
+    rows: rows.map((r) => (typeof r['period'] === 'number' ? { ...r, period: formatTimestamp(r['period']) } : r)),
+    truncated,
+  };
 }
