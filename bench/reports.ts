@@ -151,6 +151,35 @@ async function main(): Promise<void> {
   const eventsPerSecond = Math.round(projected / projectS);
   console.log(`projected ${projected} events in ${projectS.toFixed(1)} s: ${eventsPerSecond} events/s`);
 
+  // The lookup a batch makes for devices it does not remember, at this size: through the devices
+  // table's index (now), and as it was before (a scan of facts per account in the batch).
+  const sample = await store.rows<{ account_id: string; subject_id: string }>(
+    `SELECT account_id, subject_id FROM facts WHERE type = 'activation.deactivated' USING SAMPLE 1000 ROWS`,
+  );
+  const keys = sample.map((r) => ({ accountId: r.account_id, activationId: r.subject_id }));
+  const lookups: Record<string, number> = {};
+  for (let round = 0; round < 3; round++) {
+    let s = performance.now();
+    await store.devices(keys);
+    lookups['indexed'] = Math.min(lookups['indexed'] ?? Infinity, performance.now() - s);
+    s = performance.now();
+    const byAccount = new Map<string, string[]>();
+    for (const k of keys) byAccount.set(k.accountId, [...(byAccount.get(k.accountId) ?? []), k.activationId]);
+    for (const [accountId, ids] of byAccount) {
+      await store.rows(
+        `SELECT subject_id, platform, version FROM facts
+         JOIN (SELECT unnest([${ids.map((_, i) => `$${i + 2}`).join(', ')}]) AS id) ids ON ids.id = facts.subject_id
+         WHERE account_id = $1 AND type = 'activation.created'`,
+        [accountId, ...ids],
+      );
+    }
+    lookups['scanPerAccount'] = Math.min(lookups['scanPerAccount'] ?? Infinity, performance.now() - s);
+  }
+  const lookupMs = { indexed: Math.round(lookups['indexed']!), scanPerAccount: Math.round(lookups['scanPerAccount']!) };
+  console.log(
+    `device lookup of ${keys.length} deactivations at ${projected} events: ${lookupMs.indexed} ms through the index, ${lookupMs.scanPerAccount} ms scanning facts per account (before)`,
+  );
+
   const timed = async (run: () => Promise<unknown>) => {
     const ms: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -204,6 +233,7 @@ async function main(): Promise<void> {
       batch: Number(values.batch),
       writeSeconds: Math.round(writeS * 10) / 10,
       projectionEventsPerSecond: eventsPerSecond,
+      deviceLookupMs: lookupMs,
       oneAccountYearByDay: oneAccount,
       activationsByPlatformOneAccount: platformDay,
       allAccountsActivationsByDayAndProduct: allAccounts,
