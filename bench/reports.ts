@@ -1,11 +1,14 @@
 /**
- * `npm run bench:reports -- [--events 2000000] [--accounts 50] [--store sqlite|postgres] [--batch 5000]`:
+ * `npm run bench:reports -- [--events 2000000] [--accounts 50] [--store sqlite|postgres] [--batch 5000] [--profile] [--forget]`:
  * the reporting store (issue 20) at scale. Writes N synthetic events straight into the main
  * database's event log (a year of activations, deactivations, entitlements, returns and
  * downloads over A accounts, the first holding a fifth of them), then measures the projector
  * catching up from nothing (events/s), and each built-in report over the year, for the largest
  * account and across all accounts (median and worst of 5 runs, ms). Prints one line per figure
- * and, last, one JSON object with them all.
+ * and, last, one JSON object with them all. `--profile` prints, every 20 batches, the rate and the
+ * time spent in each of the projector's calls (feed read, device lookups, append); `--forget`
+ * empties the projector's memory before every batch (the worst case: every deactivation's device
+ * looked up in the store).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '50' },
     store: { type: 'string', default: 'sqlite' },
     batch: { type: 'string', default: '5000' },
+    profile: { type: 'boolean', default: false },
+    forget: { type: 'boolean', default: false },
   },
 });
 const EVENTS = Number(values.events);
@@ -145,8 +150,21 @@ async function main(): Promise<void> {
 
   // Projection from nothing: the whole log, batch after batch.
   const { store, projector } = await reportingOf(services);
+  const timing = values.profile || values.forget ? instrument(projector, store) : null;
   const t1 = performance.now();
-  const { projected } = await projector.catchUp();
+  let projected = 0;
+  if (!timing) projected = (await projector.catchUp()).projected;
+  else {
+    const SEGMENT = 20;
+    for (;;) {
+      const s = performance.now();
+      const run = await projector.catchUp(SEGMENT);
+      projected += run.projected;
+      const rate = Math.round(run.projected / ((performance.now() - s) / 1000));
+      console.log(`${projected} events: ${rate} events/s; ms per ${SEGMENT} batches ${JSON.stringify(timing.take())}`);
+      if (run.projected < SEGMENT * Number(values.batch)) break;
+    }
+  }
   const projectS = (performance.now() - t1) / 1000;
   const eventsPerSecond = Math.round(projected / projectS);
   console.log(`projected ${projected} events in ${projectS.toFixed(1)} s: ${eventsPerSecond} events/s`);
@@ -239,6 +257,34 @@ async function main(): Promise<void> {
       allAccountsActivationsByDayAndProduct: allAccounts,
     }),
   );
+}
+
+/** Wraps the projector's calls to time them (and, with --forget, empties its memory before each batch). */
+function instrument(projector: unknown, store: unknown): { take(): Record<string, number> } {
+  const spent: Record<string, number> = {};
+  const wrap = (target: Record<string, unknown>, name: string, label: string, before?: () => void) => {
+    const original = (target[name] as (...args: unknown[]) => Promise<unknown>).bind(target);
+    target[name] = async (...args: unknown[]) => {
+      before?.();
+      const s = performance.now();
+      try {
+        return await original(...args);
+      } finally {
+        spent[label] = (spent[label] ?? 0) + performance.now() - s;
+      }
+    };
+  };
+  // The projector's parts are private: reached here, for measuring only.
+  const p = projector as { feed: Record<string, unknown>; devices: { clear(): void } };
+  wrap(p.feed, 'after', 'feed', values.forget ? () => p.devices.clear() : undefined);
+  for (const m of ['devices', 'models', 'offeringsOf', 'append']) wrap(store as Record<string, unknown>, m, m);
+  return {
+    take() {
+      const out = Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)]));
+      for (const k of Object.keys(spent)) delete spent[k];
+      return out;
+    },
+  };
 }
 
 await main();
