@@ -214,6 +214,7 @@ describe.each(await storeKinds())('fleet reports on %s', (kind) => {
     expect(csv.raw.body.split('\n')[0]).toBe('period,key,devices,share');
   });
   it('a custom query (measures by dimensions) equals the same figures from the main database', async () => {
+    await project(h);
     const query = (body: Record<string, unknown>, key?: string) =>
       h.call('POST', '/v1/reports/query', { from: iso(T0 - DAY), to: iso(h.clock.now() + DAY), ...body }, key ? { key } : undefined);
     const res = await query({
@@ -292,6 +293,7 @@ describe.each(await storeKinds())('fleet reports on %s', (kind) => {
     expect(odd.body.rows).toEqual([{ events: 0 }]);
   });
   it('saved reports: save, list, run over a range, change, delete; a product-limited key sees its own only', async () => {
+    await project(h);
     const saved = await h.call('POST', '/v1/saved-reports', {
       name: 'Seats by version',
       query: { measures: ['activations', 'deactivations'], dimensions: ['version'], granularity: 'none' },
