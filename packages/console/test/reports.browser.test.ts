@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { api, killAll, removeDir, startServer, tempDataDir, type ServerProcess } from '../../server/test/support/processes.js';
-import { available, launchBrowser, SHOTS } from './browser.js';
+import { available, launchBrowser, SHOTS, signUpAdmin } from './browser.js';
 
 /**
  * The reports section in Debian's Chromium, against a real server: devices activated over the API
@@ -39,13 +39,7 @@ describe.skipIf(!available)('reports in the console, in a browser', () => {
   });
 
   it('charts the activations the fleet made, with their rows, by platform, and exports them as CSV', async () => {
-    await page.goto(`${server.url}/console/`);
-    await page.getByRole('heading', { name: 'Welcome to Leasehold' }).waitFor();
-    await page.getByRole('textbox', { name: /^Your name/ }).fill('Ada Vendor');
-    await page.getByRole('textbox', { name: /^Email/ }).fill('ada@vendor.test');
-    await page.getByLabel(/^Password/).fill('a long vendor passphrase');
-    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signUpAdmin(page, server.url);
 
     await call('POST', '/v1/products', { code: 'studio', name: 'Studio' });
     await call('POST', '/v1/offerings', {
