@@ -1,11 +1,14 @@
 /**
- * `npm run bench:reports -- [--events 2000000] [--accounts 50] [--store sqlite|postgres] [--batch 5000]`:
+ * `npm run bench:reports -- [--events 2000000] [--accounts 50] [--store sqlite|postgres] [--batch 5000] [--profile] [--forget]`:
  * the reporting store (issue 20) at scale. Writes N synthetic events straight into the main
  * database's event log (a year of activations, deactivations, entitlements, returns and
  * downloads over A accounts, the first holding a fifth of them), then measures the projector
  * catching up from nothing (events/s), and each built-in report over the year, for the largest
  * account and across all accounts (median and worst of 5 runs, ms). Prints one line per figure
- * and, last, one JSON object with them all.
+ * and, last, one JSON object with them all. `--profile` prints, every 20 batches, the rate and the
+ * time spent in each of the projector's calls (feed read, device lookups, append); `--forget`
+ * empties the projector's memory before every batch (the worst case: every deactivation's device
+ * looked up in the store).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '50' },
     store: { type: 'string', default: 'sqlite' },
     batch: { type: 'string', default: '5000' },
+    profile: { type: 'boolean', default: false },
+    forget: { type: 'boolean', default: false },
   },
 });
 const EVENTS = Number(values.events);
@@ -71,6 +76,8 @@ async function main(): Promise<void> {
   // The log, written in chunks (the projector's input; not what is measured).
   const t0 = performance.now();
   const CHUNK = 1000;
+  // Each account's activations so far: a deactivation gives back a seat of its own account.
+  const activationsOf = accounts.map(() => [] as number[]);
   let activations = 0;
   // SQLite: straight through better-sqlite3 in big transactions (the server's own connection stays open; WAL lets both).
   const direct = values.store === 'sqlite' ? new BetterSqlite3(join(dataDir, 'leasehold.db')) : null;
@@ -85,7 +92,9 @@ async function main(): Promise<void> {
     const rows = [];
     for (let i = 0; i < Math.min(CHUNK, EVENTS - written); i++) {
       const n = written + i;
-      const account = rnd() < 0.2 ? accounts[0]! : accounts[Math.floor(rnd() * ACCOUNTS)]!;
+      const a = rnd() < 0.2 ? 0 : Math.floor(rnd() * ACCOUNTS);
+      const account = accounts[a]!;
+      const mine = activationsOf[a]!;
       const product = `prod_${Math.floor(rnd() * 8)}`;
       const customer = `cus_${Math.floor(rnd() * 2000)}`;
       const at = YEAR_START + Math.floor((n / EVENTS) * YEAR);
@@ -102,9 +111,13 @@ async function main(): Promise<void> {
                 : r < 0.95
                   ? 'entitlement.returned'
                   : 'customer.created';
-      const subject = kind.startsWith('activation')
-        ? `act_${kind === 'activation.created' ? activations++ : Math.floor(rnd() * Math.max(1, activations))}`
-        : `sub_${n}`;
+      if (kind === 'activation.created') mine.push(activations++);
+      const subject =
+        kind === 'activation.created'
+          ? `act_${mine.at(-1)!}`
+          : kind === 'activation.deactivated'
+            ? `act_${mine.length === 0 ? 'none' : mine[Math.floor(rnd() * mine.length)]!}`
+            : `sub_${n}`;
       const after =
         kind === 'activation.created'
           ? { platform: PLATFORMS[Math.floor(rnd() * 5)], version: VERSIONS[Math.floor(rnd() * 5)], fingerprint: `fp-${n}` }
@@ -137,11 +150,53 @@ async function main(): Promise<void> {
 
   // Projection from nothing: the whole log, batch after batch.
   const { store, projector } = await reportingOf(services);
+  const timing = values.profile || values.forget ? instrument(projector, store) : null;
   const t1 = performance.now();
-  const { projected } = await projector.catchUp();
+  let projected = 0;
+  if (!timing) projected = (await projector.catchUp()).projected;
+  else {
+    const SEGMENT = 20;
+    for (;;) {
+      const s = performance.now();
+      const run = await projector.catchUp(SEGMENT);
+      projected += run.projected;
+      const rate = Math.round(run.projected / ((performance.now() - s) / 1000));
+      console.log(`${projected} events: ${rate} events/s; ms per ${SEGMENT} batches ${JSON.stringify(timing.take())}`);
+      if (run.projected < SEGMENT * Number(values.batch)) break;
+    }
+  }
   const projectS = (performance.now() - t1) / 1000;
   const eventsPerSecond = Math.round(projected / projectS);
   console.log(`projected ${projected} events in ${projectS.toFixed(1)} s: ${eventsPerSecond} events/s`);
+
+  // The lookup a batch makes for devices it does not remember, at this size: through the devices
+  // table's index (now), and as it was before (a scan of facts per account in the batch).
+  const sample = await store.rows<{ account_id: string; subject_id: string }>(
+    `SELECT account_id, subject_id FROM facts WHERE type = 'activation.deactivated' USING SAMPLE 1000 ROWS`,
+  );
+  const keys = sample.map((r) => ({ accountId: r.account_id, activationId: r.subject_id }));
+  const lookups: Record<string, number> = {};
+  for (let round = 0; round < 3; round++) {
+    let s = performance.now();
+    await store.devices(keys);
+    lookups['indexed'] = Math.min(lookups['indexed'] ?? Infinity, performance.now() - s);
+    s = performance.now();
+    const byAccount = new Map<string, string[]>();
+    for (const k of keys) byAccount.set(k.accountId, [...(byAccount.get(k.accountId) ?? []), k.activationId]);
+    for (const [accountId, ids] of byAccount) {
+      await store.rows(
+        `SELECT subject_id, platform, version FROM facts
+         JOIN (SELECT unnest([${ids.map((_, i) => `$${i + 2}`).join(', ')}]) AS id) ids ON ids.id = facts.subject_id
+         WHERE account_id = $1 AND type = 'activation.created'`,
+        [accountId, ...ids],
+      );
+    }
+    lookups['scanPerAccount'] = Math.min(lookups['scanPerAccount'] ?? Infinity, performance.now() - s);
+  }
+  const lookupMs = { indexed: Math.round(lookups['indexed']!), scanPerAccount: Math.round(lookups['scanPerAccount']!) };
+  console.log(
+    `device lookup of ${keys.length} deactivations at ${projected} events: ${lookupMs.indexed} ms through the index, ${lookupMs.scanPerAccount} ms scanning facts per account (before)`,
+  );
 
   const timed = async (run: () => Promise<unknown>) => {
     const ms: number[] = [];
@@ -154,7 +209,7 @@ async function main(): Promise<void> {
     return { medianMs: Math.round(ms[2]! * 10) / 10, worstMs: Math.round(ms[4]! * 10) / 10 };
   };
   const oneAccount: Record<string, { medianMs: number; worstMs: number }> = {};
-  const q = { from: YEAR_START, to: YEAR_START + YEAR, granularity: 'day' as const };
+  const q = { from: YEAR_START, to: YEAR_START + YEAR, now: YEAR_START + YEAR, granularity: 'day' as const };
   for (const name of REPORT_NAMES) {
     oneAccount[name] = await timed(() => runReport(store, name, { accountId: accounts[0]!, productId: null }, q));
     console.log(
@@ -196,11 +251,40 @@ async function main(): Promise<void> {
       batch: Number(values.batch),
       writeSeconds: Math.round(writeS * 10) / 10,
       projectionEventsPerSecond: eventsPerSecond,
+      deviceLookupMs: lookupMs,
       oneAccountYearByDay: oneAccount,
       activationsByPlatformOneAccount: platformDay,
       allAccountsActivationsByDayAndProduct: allAccounts,
     }),
   );
+}
+
+/** Wraps the projector's calls to time them (and, with --forget, empties its memory before each batch). */
+function instrument(projector: unknown, store: unknown): { take(): Record<string, number> } {
+  const spent: Record<string, number> = {};
+  const wrap = (target: Record<string, unknown>, name: string, label: string, before?: () => void) => {
+    const original = (target[name] as (...args: unknown[]) => Promise<unknown>).bind(target);
+    target[name] = async (...args: unknown[]) => {
+      before?.();
+      const s = performance.now();
+      try {
+        return await original(...args);
+      } finally {
+        spent[label] = (spent[label] ?? 0) + performance.now() - s;
+      }
+    };
+  };
+  // The projector's parts are private: reached here, for measuring only.
+  const p = projector as { feed: Record<string, unknown>; devices: { clear(): void } };
+  wrap(p.feed, 'after', 'feed', values.forget ? () => p.devices.clear() : undefined);
+  for (const m of ['devices', 'models', 'offeringsOf', 'append']) wrap(store as Record<string, unknown>, m, m);
+  return {
+    take() {
+      const out = Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)]));
+      for (const k of Object.keys(spent)) delete spent[k];
+      return out;
+    },
+  };
 }
 
 await main();

@@ -16,6 +16,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/imports', label: 'Imports' },
   { to: '/releases', label: 'Releases' },
   { to: '/events', label: 'Event log' },
+  { to: '/reports', label: 'Reports' },
   { to: '/api-keys', label: 'API keys', admin: true },
   { to: '/signing-keys', label: 'Signing keys' },
   { to: '/users', label: 'Console users', admin: true },

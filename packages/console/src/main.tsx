@@ -21,6 +21,7 @@ import { WebhookEndpoints } from './pages/webhooks/WebhookEndpoints';
 import { WebhookEndpointPage } from './pages/webhooks/WebhookEndpointPage';
 import { Releases } from './pages/releases/Releases';
 import { ReleasePage } from './pages/releases/ReleasePage';
+import { Reports } from './pages/Reports';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -50,6 +51,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="releases" element={<Releases />} />
               <Route path="releases/:id" element={<ReleasePage />} />
               <Route path="events" element={<Events />} />
+              <Route path="reports" element={<Reports />} />
               <Route path="search" element={<SearchPage />} />
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />

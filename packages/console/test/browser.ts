@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../server/test/support/processes.js';
 
 /** Debian's Chromium, driven by playwright-core; never a downloaded browser. */
@@ -33,4 +33,15 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
       ...extraArgs,
     ],
   });
+}
+
+/** Opens the console of an empty server and creates its first admin through the welcome form. */
+export async function signUpAdmin(page: Page, serverUrl: string): Promise<void> {
+  await page.goto(`${serverUrl}/console/`);
+  await page.getByRole('heading', { name: 'Welcome to Leasehold' }).waitFor();
+  await page.getByRole('textbox', { name: /^Your name/ }).fill('Ada Vendor');
+  await page.getByRole('textbox', { name: /^Email/ }).fill('ada@vendor.test');
+  await page.getByLabel(/^Password/).fill('a long vendor passphrase');
+  await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 }

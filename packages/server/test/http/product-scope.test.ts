@@ -23,7 +23,7 @@ type Role = 'admin' | 'support' | 'readonly';
 type Reach = 'account' | 'hidden' | 'list' | 'shared' | 'inert';
 
 /** Which roles hold the permission a row needs, as the role matrix (roles.test.ts) states it. */
-type Area = 'read' | 'customers' | 'entitlements' | 'catalog' | 'keys' | 'erase';
+type Area = 'read' | 'customers' | 'entitlements' | 'catalog' | 'keys' | 'erase' | 'reports';
 const ALLOWED: Record<Area, Role[]> = {
   read: ['admin', 'support', 'readonly'],
   customers: ['admin', 'support'],
@@ -31,6 +31,7 @@ const ALLOWED: Record<Area, Role[]> = {
   catalog: ['admin'],
   keys: ['admin'],
   erase: ['admin'],
+  reports: ['admin', 'support'],
 };
 
 /** Everything of the other product, made by an unscoped admin before the walk. */
@@ -43,6 +44,7 @@ interface Other {
   activationId: string;
   migrationId: string;
   keyGeneratorId: string;
+  savedReportId: string;
   activationBatchId: string;
   releaseId: string;
   artifactId: string;
@@ -211,6 +213,35 @@ const ROWS: Record<string, Row> = {
       url: `/v1/reports/activations?by=customer&product=${o.productId}&from=2000-01-01T00:00:00Z&to=2002-01-01T00:00:00Z`,
     }),
   },
+  'POST /v1/reports/query': {
+    area: 'read',
+    reach: 'list',
+    request: (o) => ({
+      url: '/v1/reports/query',
+      body: {
+        measures: ['activations', 'events'],
+        dimensions: ['product', 'entitlement', 'offering'],
+        filters: [{ dimension: 'product', values: [o.productId] }],
+        from: '2025-06-01T00:00:00Z',
+        to: '2027-06-01T00:00:00Z',
+        granularity: 'none',
+      },
+    }),
+  },
+  'POST /v1/saved-reports': {
+    area: 'reports',
+    reach: 'list',
+    request: (_o, n) => ({ url: '/v1/saved-reports', body: { name: `r${n}`, query: { measures: ['events'] } } }),
+  },
+  'GET /v1/saved-reports': { area: 'read', reach: 'list', request: () => ({ url: '/v1/saved-reports' }) },
+  'GET /v1/saved-reports/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/saved-reports/${o.savedReportId}` }) },
+  'PATCH /v1/saved-reports/:id': {
+    area: 'reports',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/saved-reports/${o.savedReportId}`, body: { name: 'X' } }),
+  },
+  'DELETE /v1/saved-reports/:id': { area: 'reports', reach: 'hidden', request: (o) => ({ url: `/v1/saved-reports/${o.savedReportId}` }) },
+  'GET /v1/saved-reports/:id/run': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/saved-reports/${o.savedReportId}/run` }) },
   'GET /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys' }) },
   'POST /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys', body: { name: 'k', role: 'admin' } }) },
   'DELETE /v1/api-keys/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys/key_unknown' }) },
@@ -668,6 +699,12 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       'migration',
     );
     const generator = await ok(h.call('POST', '/v1/key-generators', { offeringId: 'other-plus', kind: 'random' }), 'key generator');
+    // A saved report of the other product: saved by a key limited to it.
+    const otherKey = (await ok(h.call('POST', '/v1/api-keys', { name: 'other saver', role: 'support', productId: 'other' }), 'key')).key;
+    const saved = await ok(
+      h.call('POST', '/v1/saved-reports', { name: 'Other seats', query: { measures: ['activations'] } }, { key: otherKey }),
+      'saved report',
+    );
     const batch = await ok(
       h.call('POST', '/v1/activation-batches', { entitlementId: entitlement.id, devices: [{ fingerprint: fp('other-batch') }] }),
       'activation batch',
@@ -701,6 +738,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       activationId: activated.body.activation.id,
       migrationId: migration.migration.id,
       keyGeneratorId: generator.id,
+      savedReportId: saved.id,
       activationBatchId: batch.id,
       releaseId: rel.id,
       artifactId: ticket.artifact.id,
@@ -715,6 +753,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
         activated.body.activation.id,
         migration.migration.id,
         generator.id,
+        saved.id,
         batch.id,
         rel.id,
         ticket.artifact.id,

@@ -42,6 +42,8 @@ export const PERMISSIONS = {
   'portal-branding:manage': 'account',
   /** Reports read the reporting store; a product-limited key sees its product's figures only. */
   'reports:read': 'product',
+  /** Saved reports: a product-limited key saves, sees and changes its product's only. */
+  'reports:write': 'product',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -63,8 +65,16 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'portal-users:read',
     'portal-users:write',
     'portal-branding:manage',
+    'reports:write',
   ]),
-  support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write', 'portal-users:read', 'portal-users:write']),
+  support: new Set<Permission>([
+    ...READ,
+    'customers:write',
+    'entitlements:write',
+    'portal-users:read',
+    'portal-users:write',
+    'reports:write',
+  ]),
   readonly: new Set<Permission>([...READ, 'portal-users:read']),
 };
 

@@ -2,6 +2,10 @@ import type { Capability } from '../../platform/capability.js';
 import { managementAuth } from '../access/routes/auth.js';
 import { projectInBackground } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
+import { reportQueryRoutes } from './routes/query.js';
+import { savedReportRoutes } from './routes/saved-reports.js';
+import { SavedReportRepository } from './store/saved-reports.js';
+import { savedReportsMigration } from './store/tables.js';
 import { reportMigrations } from './store/migrations.js';
 
 /**
@@ -10,12 +14,17 @@ import { reportMigrations } from './store/migrations.js';
  */
 export const reports = {
   name: 'reports',
-  // Its store is not the main database's: no repositories in the main transaction.
-  repositories: () => ({}),
-  migrations: reportMigrations,
+  // The figures live in the reporting store; the main database holds saved reports only.
+  repositories: (ctx) => ({ savedReports: new SavedReportRepository(ctx) }),
+  migrations: { ...reportMigrations, '0043_saved_reports': savedReportsMigration },
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],
-  routes: reportRoutes,
+  routes: (app, services) => {
+    // The custom query first: `/v1/reports/query` is not a report's name.
+    reportQueryRoutes(app, services);
+    reportRoutes(app, services);
+    savedReportRoutes(app, services);
+  },
   jobs: [
     {
       name: 'project events into the reporting store',

@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from '../../platform/domain/model.js';
+
 /**
  * What the reporting projector asks of storage: the event log's feed (store/feed.ts, on the main
  * database) and the reporting store (store/duck.ts, DuckDB).
@@ -51,7 +53,21 @@ export interface Fact {
   model: string | null;
   /** For an offering change: the license model the entitlement had before. */
   previousModel: string | null;
+  /** For a device's update: the platform and version it had before (the deployment by either moves). */
+  previousPlatform: string | null;
+  previousVersion: string | null;
+  /** A usage period's feature and what was used in it (`usage.period_closed`). */
+  feature: string | null;
+  quantity: number | null;
+  /** An entitlement's end and maintenance end when the event set them (NO_END when cleared; null: unchanged). */
+  endsAt: number | null;
+  maintenanceUntil: number | null;
+  /** An entitlement's state when the event set it. */
+  state: string | null;
 }
+
+/** An end cleared by the event (the entitlement runs forever from then on), beside null for "unchanged". */
+export const NO_END = -1;
 
 export interface Checkpoint {
   position: FeedPosition;
@@ -68,11 +84,43 @@ export interface ReportStorePort {
   checkpoint(): Promise<Checkpoint>;
   /** Appends a batch and moves the checkpoint in one transaction; refuses when the checkpoint is no longer `expected`. */
   append(facts: readonly Fact[], expected: Checkpoint, next: FeedPosition, beforeCommit?: () => Promise<void>): Promise<Checkpoint>;
-  /** Platform and version of activations already projected. */
-  devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>>;
+  /** Platform and version of activations already projected, keyed `account/activation`. */
+  devices(keys: ReadonlyArray<{ accountId: string; activationId: string }>): Promise<Map<string, DeviceFacts>>;
   /** The license model of offerings already projected. */
   models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>>;
   /** The offering each entitlement was last projected on. */
   offeringsOf(accountId: string, entitlementIds: readonly string[]): Promise<Map<string, string>>;
   reset(): Promise<void>;
+}
+
+/** A custom report kept under a name: a query of the semantic model without its range (given when it runs). */
+export interface SavedReportRecord {
+  id: string;
+  name: string;
+  /** The product of the key that saved it (a product-limited key sees its product's only); null: the account's. */
+  productId: string | null;
+  query: SavedQuery;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SavedQuery {
+  measures: string[];
+  dimensions: string[];
+  filters: Array<{ dimension: string; values: string[] }>;
+  granularity: string;
+}
+
+export interface SavedReportsPort {
+  insert(r: SavedReportRecord): Promise<void>;
+  update(r: SavedReportRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  find(id: string): Promise<SavedReportRecord | undefined>;
+  list(page: PageRequest): Promise<Page<SavedReportRecord>>;
+}
+
+declare module '../../platform/domain/ports.js' {
+  interface Tx {
+    readonly savedReports: SavedReportsPort;
+  }
 }

@@ -12,7 +12,16 @@
  * reporting file (on a shared volume) take turns instead of racing: the one that holds the lock is
  * the projector for that run. Processes with files of their own each keep theirs up to date.
  */
-import type { Checkpoint, DeviceFacts, EventFeed, Fact, FeedEvent, ProjectorElection, ReportStorePort } from './ports.js';
+import {
+  NO_END,
+  type Checkpoint,
+  type DeviceFacts,
+  type EventFeed,
+  type Fact,
+  type FeedEvent,
+  type ProjectorElection,
+  type ReportStorePort,
+} from './ports.js';
 
 export interface ProjectorOptions {
   batch: number;
@@ -26,10 +35,29 @@ export interface CatchUp {
 }
 
 const DEACTIVATIONS = new Set(['activation.deactivated', 'activation.released']);
+/** Events that set a device's platform and version. */
+const DEVICE_STATE = new Set(['activation.created', 'activation.updated']);
 
 function field(after: Record<string, unknown> | null, name: string): string | null {
   const v = after?.[name];
   return typeof v === 'string' ? v : null;
+}
+
+/** A time the event set (ISO 8601 in `after`), NO_END when it set none, null when it left it alone. */
+function time(after: Record<string, unknown> | null, name: string): number | null {
+  if (!after || !(name in after)) return null;
+  const v = after[name];
+  if (v === null) return NO_END;
+  return typeof v === 'string' && !/^\d+$/.test(v) ? finite(Date.parse(v)) : whole(v);
+}
+
+/** A number the event carries (PostgreSQL's bigint columns reach the log as strings of digits). */
+function whole(v: unknown): number | null {
+  return typeof v === 'number' ? finite(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? finite(Number(v)) : null;
+}
+
+function finite(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
 }
 
 function parse(text: string | null): Record<string, unknown> | null {
@@ -45,6 +73,7 @@ function parse(text: string | null): Record<string, unknown> | null {
 /** The fact an event becomes (platform and version of a deactivation are filled from its activation). */
 export function factOf(e: FeedEvent): Fact {
   const after = parse(e.after);
+  const entitlement = e.type.startsWith('entitlement.');
   return {
     accountId: e.accountId,
     eventId: e.id,
@@ -54,31 +83,58 @@ export function factOf(e: FeedEvent): Fact {
     productId: e.productId,
     customerId: e.customerId,
     entitlementId: e.entitlementId,
-    platform: e.type === 'activation.created' ? field(after, 'platform') : null,
-    version: e.type === 'activation.created' ? field(after, 'version') : null,
+    // An update carries only what changed; fillDevices completes it from the device's state.
+    platform: DEVICE_STATE.has(e.type) ? field(after, 'platform') : null,
+    version: DEVICE_STATE.has(e.type) ? field(after, 'version') : null,
     reason: field(after, 'reason') ?? field(after, 'endReason'),
     offeringId: e.type.startsWith('offering.') ? e.subjectId : e.type.startsWith('entitlement.') ? field(after, 'offeringId') : null,
     model: e.type.startsWith('offering.') ? field(after, 'licenseModel') : null,
     previousModel: null,
+    previousPlatform: null,
+    previousVersion: null,
+    feature: e.type === 'usage.period_closed' ? field(after, 'feature') : null,
+    quantity: e.type === 'usage.period_closed' ? whole(after?.['used']) : null,
+    endsAt: entitlement ? time(after, 'endsAt') : null,
+    maintenanceUntil: entitlement ? time(after, 'maintenanceUntil') : null,
+    state: entitlement ? field(after, 'state') : null,
   };
 }
 
-/** Most entries each memory of the projector keeps; past it, it starts over (the store answers misses). */
+/** Most entries each memory of the projector keeps (in two generations); past it, the oldest go (the store answers misses). */
 const RECALL = 500_000;
 
-/** What the projector already knows of earlier events, so a batch asks the store only for the rest. */
+/**
+ * What the projector already knows of earlier events, so a batch asks the store only for the
+ * rest. Two generations: when the newer one is full the older is dropped, so the most recent
+ * entries always stay (clearing everything at once made every following batch miss).
+ */
 class Recall<T> {
-  private readonly map = new Map<string, T>();
+  private newer = new Map<string, T>();
+  private older = new Map<string, T>();
   get(key: string): T | undefined {
-    return this.map.get(key);
+    return this.newer.get(key) ?? this.older.get(key);
   }
   set(key: string, value: T): void {
-    if (this.map.size >= RECALL && !this.map.has(key)) this.map.clear();
-    this.map.set(key, value);
+    if (this.newer.size >= RECALL / 2 && !this.newer.has(key)) {
+      this.older = this.newer;
+      this.newer = new Map();
+    }
+    this.newer.set(key, value);
   }
   clear(): void {
-    this.map.clear();
+    this.newer.clear();
+    this.older.clear();
   }
+}
+
+/** Platforms and versions are few: one string each, however many devices carry it. */
+const interned = new Map<string, string>();
+function intern(v: string | null): string | null {
+  if (v === null || v.length > 100) return v;
+  const known = interned.get(v);
+  if (known !== undefined) return known;
+  if (interned.size < 10_000) interned.set(v, v);
+  return v;
 }
 
 export class Projector {
@@ -153,27 +209,40 @@ export class Projector {
     }
   }
 
-  /** A deactivation carries only what changed: its platform and version come from the activation. */
+  /**
+   * A deactivation carries only what changed, and so does an update: platform and version come
+   * from the device's state, in event order (this batch first, then what the projector recalls,
+   * then one indexed lookup in the store for the rest).
+   */
   private async fillDevices(facts: Fact[]): Promise<void> {
-    const known = new Map<string, Fact>();
-    const missing = new Map<string, Set<string>>();
+    const created = new Set<string>();
+    const missing = new Map<string, { accountId: string; activationId: string }>();
     for (const f of facts) {
-      if (f.type === 'activation.created') known.set(f.subjectId, f);
-      else if (DEACTIVATIONS.has(f.type) && !known.has(f.subjectId) && !this.devices.get(`${f.accountId}/${f.subjectId}`)) {
-        const set = missing.get(f.accountId) ?? new Set<string>();
-        set.add(f.subjectId);
-        missing.set(f.accountId, set);
-      }
+      if (f.type !== 'activation.created' && !DEVICE_STATE.has(f.type) && !DEACTIVATIONS.has(f.type)) continue;
+      const key = `${f.accountId}/${f.subjectId}`;
+      if (f.type === 'activation.created') created.add(key);
+      else if (!created.has(key) && !missing.has(key) && this.devices.get(key) === undefined)
+        missing.set(key, { accountId: f.accountId, activationId: f.subjectId });
     }
-    const stored = new Map<string, DeviceFacts>();
-    for (const [accountId, ids] of missing) for (const [id, d] of await this.store.devices(accountId, [...ids])) stored.set(id, d);
+    const stored = missing.size > 0 ? await this.store.devices([...missing.values()]) : new Map<string, DeviceFacts>();
+    const state = new Map<string, DeviceFacts>();
     for (const f of facts) {
-      if (f.type === 'activation.created') this.devices.set(`${f.accountId}/${f.subjectId}`, { platform: f.platform, version: f.version });
-      if (!DEACTIVATIONS.has(f.type)) continue;
-      const d = known.get(f.subjectId) ?? this.devices.get(`${f.accountId}/${f.subjectId}`) ?? stored.get(f.subjectId);
-      f.platform = d?.platform ?? null;
-      f.version = d?.version ?? null;
+      const key = `${f.accountId}/${f.subjectId}`;
+      if (f.type === 'activation.created') {
+        f.platform = intern(f.platform);
+        f.version = intern(f.version);
+      } else if (DEVICE_STATE.has(f.type) || DEACTIVATIONS.has(f.type)) {
+        const d = state.get(key) ?? this.devices.get(key) ?? stored.get(key);
+        if (f.type === 'activation.updated') {
+          f.previousPlatform = d?.platform ?? null;
+          f.previousVersion = d?.version ?? null;
+        }
+        f.platform = intern(f.platform ?? d?.platform ?? null);
+        f.version = intern(f.version ?? d?.version ?? null);
+      } else continue;
+      if (DEVICE_STATE.has(f.type)) state.set(key, { platform: f.platform, version: f.version });
     }
+    for (const [key, d] of state) this.devices.set(key, d);
   }
   /**
    * The license model of an entitlement's offering as it is at the event (and, for an offering

@@ -12,6 +12,17 @@ const DAY = 86_400_000;
 /** A report spans at most this much (a year of hours is 8,760 periods per key). */
 const MAX_SPAN = 3 * 366 * DAY;
 
+/** A report's range: `to` defaults to now, `from` to 30 days before; at most three years. */
+export function reportRange(now: number, fromText: string | undefined, toText: string | undefined): { from: number; to: number } {
+  const to = toText === undefined ? now : parseTimestamp(toText);
+  const from = fromText === undefined ? (to ?? 0) - 30 * DAY : parseTimestamp(fromText);
+  if (to === null) throw invalid('to', 'to must be an ISO 8601 timestamp.');
+  if (from === null) throw invalid('from', 'from must be an ISO 8601 timestamp.');
+  if (from >= to) throw invalid('from', 'from must be before to.');
+  if (to - from > MAX_SPAN) throw invalid('from', 'A report spans at most three years; narrow from and to.');
+  return { from, to };
+}
+
 const ReportStatusOut = Type.Object({
   store: Type.Literal('duckdb'),
   lastEventAt: Type.Union([Timestamp, Type.Null()], { description: "The account's last event in the reporting store" }),
@@ -50,7 +61,10 @@ const ReportOut = Type.Object({
   rows: Type.Array(
     Type.Object(
       { period: Timestamp, key: Type.Union([Type.String(), Type.Null()]) },
-      { additionalProperties: Type.Integer(), description: 'One period and key, with each measure' },
+      {
+        additionalProperties: Type.Number(),
+        description: 'One period and key, with each measure (counts are whole numbers; a share is a percentage)',
+      },
     ),
   ),
 });
@@ -93,12 +107,7 @@ export function reportRoutes(app: App, services: Services): void {
       const scope = contextOf(services, req).store.scope;
       const q = req.query;
       const name = req.params.name as ReportName;
-      const to = q.to === undefined ? services.clock.now() : parseTimestamp(q.to);
-      const from = q.from === undefined ? (to ?? 0) - 30 * DAY : parseTimestamp(q.from);
-      if (to === null) throw invalid('to', 'to must be an ISO 8601 timestamp.');
-      if (from === null) throw invalid('from', 'from must be an ISO 8601 timestamp.');
-      if (from >= to) throw invalid('from', 'from must be before to.');
-      if (to - from > MAX_SPAN) throw invalid('from', 'A report spans at most three years; narrow from and to.');
+      const { from, to } = reportRange(services.clock.now(), q.from, q.to);
       if (q.by !== undefined && name !== 'activations' && name !== 'deployment')
         throw invalid('by', 'by applies to the activations and deployment reports only.');
       const granularity = q.granularity ?? 'day';
@@ -106,6 +115,7 @@ export function reportRoutes(app: App, services: Services): void {
       const rows = await runReport(store, name, scope, {
         from,
         to,
+        now: services.clock.now(),
         granularity,
         product: q.product,
         customer: q.customer,

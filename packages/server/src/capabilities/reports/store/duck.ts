@@ -13,11 +13,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
 
+/** Ids per device lookup: below DuckDB's index_scan_max_count (2048), so the index answers. */
+const DEVICE_CHUNK = 1000;
+
 /** Before the first event. */
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -25,7 +28,15 @@ const TABLES = [
      account_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, type VARCHAR NOT NULL, at_ms BIGINT NOT NULL,
      subject_id VARCHAR NOT NULL, product_id VARCHAR, customer_id VARCHAR, entitlement_id VARCHAR,
      platform VARCHAR, version VARCHAR, reason VARCHAR,
-     offering_id VARCHAR, model VARCHAR, previous_model VARCHAR)`,
+     offering_id VARCHAR, model VARCHAR, previous_model VARCHAR,
+     previous_platform VARCHAR, previous_version VARCHAR, feature VARCHAR, quantity BIGINT,
+     ends_at BIGINT, maintenance_until BIGINT, state VARCHAR)`,
+  // A device's platform and version after each event that set them: what a later deactivation is
+  // counted under. Looked up by activation id through the ART index (constant cost, not a scan of
+  // a table that grows with the log); appended only, the last row of an activation is its state.
+  `CREATE TABLE IF NOT EXISTS devices (
+     account_id VARCHAR NOT NULL, activation_id VARCHAR NOT NULL, seq BIGINT NOT NULL, platform VARCHAR, version VARCHAR)`,
+  `CREATE INDEX IF NOT EXISTS devices_activation ON devices (activation_id)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
@@ -52,9 +63,9 @@ export class ReportStore implements ReportStorePort {
     for (const ddl of TABLES) await this.conn.run(ddl);
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
-      await this.conn.run('DROP TABLE facts');
-      await this.conn.run(TABLES[1]!);
-      await this.conn.run('DELETE FROM checkpoint');
+      // Everything but meta is the log's, projected: an older shape is dropped and projected again.
+      for (const table of ['facts', 'devices', 'checkpoint']) await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
+      for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
     }
   }
@@ -105,13 +116,23 @@ export class ReportStore implements ReportStorePort {
           f.offeringId,
           f.model,
           f.previousModel,
+          f.previousPlatform,
+          f.previousVersion,
+          f.feature,
         ]) {
           if (v === null) appender.appendNull();
           else appender.appendVarchar(v);
         }
+        for (const v of [f.quantity, f.endsAt, f.maintenanceUntil]) {
+          if (v === null) appender.appendNull();
+          else appender.appendBigInt(BigInt(Math.trunc(v)));
+        }
+        if (f.state === null) appender.appendNull();
+        else appender.appendVarchar(f.state);
         appender.endRow();
       }
       appender.closeSync();
+      await this.appendDevices(facts, expected.events);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
       await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
@@ -129,15 +150,46 @@ export class ReportStore implements ReportStorePort {
     }
   }
 
-  /** Platform and version of activations already projected (a deactivation's event carries only its diff). */
-  async devices(accountId: string, activationIds: readonly string[]): Promise<Map<string, DeviceFacts>> {
-    const rows = await this.lookup<{ subject_id: string; platform: string | null; version: string | null }>(
-      `SELECT subject_id, platform, version FROM facts JOIN IDS ON ids.id = facts.subject_id
-       WHERE account_id = $1 AND type = 'activation.created'`,
-      accountId,
-      activationIds,
-    );
-    return new Map(rows.map((r) => [r.subject_id, { platform: r.platform, version: r.version }]));
+  /** A row per event that set a device's platform and version (its state after the event). */
+  private async appendDevices(facts: readonly Fact[], before: number): Promise<void> {
+    const appender = await this.conn.createAppender('devices');
+    facts.forEach((f, i) => {
+      if (f.type !== 'activation.created' && f.type !== 'activation.updated') return;
+      appender.appendVarchar(f.accountId);
+      appender.appendVarchar(f.subjectId);
+      appender.appendBigInt(BigInt(before + i));
+      for (const v of [f.platform, f.version]) {
+        if (v === null) appender.appendNull();
+        else appender.appendVarchar(v);
+      }
+      appender.endRow();
+    });
+    appender.closeSync();
+  }
+
+  /**
+   * Platform and version of activations already projected (a deactivation's event carries only
+   * its diff), keyed `account/activation`. In chunks small enough for DuckDB to answer an IN list
+   * from the index (index_scan_max_count) rather than by scanning the table.
+   */
+  async devices(keys: ReadonlyArray<{ accountId: string; activationId: string }>): Promise<Map<string, DeviceFacts>> {
+    const out = new Map<string, DeviceFacts>();
+    const wanted = new Set(keys.map((k) => `${k.accountId}/${k.activationId}`));
+    const ids = [...new Set(keys.map((k) => k.activationId))];
+    for (let i = 0; i < ids.length; i += DEVICE_CHUNK) {
+      const chunk = ids.slice(i, i + DEVICE_CHUNK);
+      const rows = await this.rows<{ account_id: string; activation_id: string; platform: string | null; version: string | null }>(
+        `SELECT account_id, activation_id, arg_max(platform, seq) AS platform, arg_max(version, seq) AS version
+         FROM devices WHERE activation_id IN (${chunk.map((_, n) => `$${n + 1}`).join(', ')})
+         GROUP BY account_id, activation_id`,
+        chunk,
+      );
+      for (const r of rows) {
+        const key = `${r.account_id}/${r.activation_id}`;
+        if (wanted.has(key)) out.set(key, { platform: r.platform, version: r.version });
+      }
+    }
+    return out;
   }
 
   async models(accountId: string, offeringIds: readonly string[]): Promise<Map<string, string>> {
@@ -175,6 +227,7 @@ export class ReportStore implements ReportStorePort {
   async reset(): Promise<void> {
     await this.conn.run('BEGIN TRANSACTION');
     await this.conn.run('DELETE FROM facts');
+    await this.conn.run('DELETE FROM devices');
     await this.conn.run('DELETE FROM checkpoint');
     await this.conn.run('COMMIT');
   }

@@ -20,6 +20,8 @@ export interface ReportScope {
 export interface ReportQuery {
   from: number;
   to: number;
+  /** The present: an end at or before it has passed (expired trials). */
+  now: number;
   granularity: Granularity;
   product?: string | undefined;
   customer?: string | undefined;
@@ -39,6 +41,20 @@ interface Definition {
   types: readonly string[];
   /** A level carried from the first event on (seats in use), not a count within the range. */
   running?: true;
+  /**
+   * Rows to count other than the account's facts in the range: a subquery with `at_ms`,
+   * `event_id`, `key` and what `select` reads, given the account's (and filters') conditions.
+   */
+  source?: (s: Source) => string;
+}
+
+/** What a report's own source is given: the conditions on facts and the bound parameters. */
+interface Source {
+  /** Conditions on `facts` for the account, the caller's product and customer (no time, no type). */
+  scoped: string;
+  key: string;
+  /** Binds the present (ReportQuery.now), answering its placeholder (DuckDB refuses a parameter left unused). */
+  now: () => string;
 }
 
 const DIMENSION_COLUMN: Record<ActivationDimension, string | null> = {
@@ -65,18 +81,25 @@ export const REPORTS = {
     key: (q) => DIMENSION_COLUMN[q.by ?? 'product'],
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
-             last(level ORDER BY at_ms, event_id)::INTEGER AS "end"`,
+             last(level ORDER BY at_ms, event_id, part)::INTEGER AS "end"`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
     running: true,
   },
   trials: {
     summary:
-      'Trials per period and product: started (an entitlement granted on a trial offering) and converted (a trial moved to an offering that is not a trial)',
-    measures: ['started', 'converted'],
+      'Trials per period and product: started (an entitlement granted on a trial offering), converted (a trial moved to an offering that is not a trial) and expired (its end, as it stands now, passed within the period while it was still on a trial offering)',
+    measures: ['started', 'converted', 'expired'],
     key: () => 'product_id',
     select: `count(*) FILTER (WHERE type = 'entitlement.created' AND model = 'trial')::INTEGER AS started,
-             count(*) FILTER (WHERE type = 'entitlement.offering_changed' AND previous_model = 'trial' AND model IS DISTINCT FROM 'trial')::INTEGER AS converted`,
-    types: ['entitlement.created', 'entitlement.offering_changed'],
+             count(*) FILTER (WHERE type = 'entitlement.offering_changed' AND previous_model = 'trial' AND model IS DISTINCT FROM 'trial')::INTEGER AS converted,
+             count(*) FILTER (WHERE type = 'expired')::INTEGER AS expired`,
+    types: [],
+    // Expired: still on a trial offering, and its end (as it stands now) passed within the period.
+    source: (s) => `(SELECT at_ms, event_id, product_id AS key, type, model, previous_model FROM facts
+                     WHERE ${s.scoped} AND at_ms >= $2 AND at_ms < $3 AND type IN ('entitlement.created', 'entitlement.offering_changed')
+                     UNION ALL
+                     SELECT ends_at, id, product_id, 'expired', model, NULL FROM ${entitlementsNow(s)} e
+                     WHERE model = 'trial' AND ends_at >= $2 AND ends_at < $3 AND ends_at <= ${s.now()})`,
   },
   returns: {
     summary: 'Returns per period and product: entitlements returned, seats given back, floating seats released for silence',
@@ -98,6 +121,46 @@ export const REPORTS = {
              count(*) FILTER (WHERE type = 'entitlement.revoked')::INTEGER AS revoked`,
     types: ['entitlement.created', 'entitlement.renewed', 'entitlement.offering_changed', 'entitlement.suspended', 'entitlement.revoked'],
   },
+  rehosts: {
+    summary:
+      'Devices moved or taken back per period and product: rehosts (a node-locked seat given back to move the license), taken back by the vendor, floating seats given back',
+    measures: ['rehosts', 'vendorDeactivations', 'floatingReturned'],
+    key: () => 'product_id',
+    select: `count(*) FILTER (WHERE reason = 'rehost')::INTEGER AS rehosts,
+             count(*) FILTER (WHERE reason = 'vendor')::INTEGER AS "vendorDeactivations",
+             count(*) FILTER (WHERE reason = 'released')::INTEGER AS "floatingReturned"`,
+    types: ['activation.deactivated'],
+  },
+  usage: {
+    summary:
+      'Metered usage per period and feature: what was used in the usage periods that closed in the period (`usage.period_closed`), and how many periods',
+    measures: ['used', 'periods'],
+    key: () => 'feature',
+    select: `coalesce(sum(quantity), 0)::BIGINT AS used, count(*)::INTEGER AS periods`,
+    types: ['usage.period_closed'],
+  },
+  renewals: {
+    summary:
+      'Renewal candidates per period and customer: live entitlements (active or suspended) whose term or maintenance ends in the period, as they stand now (pass a future range, e.g. the next 90 days)',
+    measures: ['ending', 'maintenanceEnding'],
+    key: () => 'customer_id',
+    select: `count(*) FILTER (WHERE kind = 'term')::INTEGER AS ending,
+             count(*) FILTER (WHERE kind = 'maintenance')::INTEGER AS "maintenanceEnding"`,
+    types: [],
+    source: (s) => `(SELECT ends_at AS at_ms, id AS event_id, customer_id AS key, 'term' AS kind FROM ${entitlementsNow(s)} e
+                     WHERE state IN ('active', 'suspended') AND ends_at >= $2 AND ends_at < $3
+                     UNION ALL
+                     SELECT maintenance_until, id, customer_id, 'maintenance' FROM ${entitlementsNow(s)} e
+                     WHERE state IN ('active', 'suspended') AND maintenance_until >= $2 AND maintenance_until < $3)`,
+  },
+  adoption: {
+    summary:
+      "Devices in use per period and version, at the end of each period (or at `to`), with each version's share of them in percent (a device that reports a new version moves to it)",
+    measures: ['devices', 'share'],
+    key: () => 'version',
+    select: `any_value(level)::INTEGER AS devices, any_value(share)::DOUBLE AS share`,
+    types: [],
+  },
   downloads: {
     summary: 'Download URLs handed out per period and artifact',
     measures: ['downloads'],
@@ -117,30 +180,89 @@ export const REPORTS = {
 export type ReportName = keyof typeof REPORTS;
 export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
 
+/**
+ * Each entitlement as it stands now, from its events: customer (it may have been transferred),
+ * product, license model, state, end and maintenance end (an event sets each only when it changed).
+ */
+function entitlementsNow(s: Source): string {
+  const last = (column: string) => `last(${column} ORDER BY at_ms, event_id) FILTER (WHERE ${column} IS NOT NULL)`;
+  return `(SELECT subject_id AS id, last(customer_id ORDER BY at_ms, event_id) AS customer_id, any_value(product_id) AS product_id,
+                  ${last('state')} AS state, ${last('ends_at')} AS ends_at, ${last('maintenance_until')} AS maintenance_until,
+                  last(model ORDER BY at_ms, event_id) FILTER (WHERE type IN ('entitlement.created', 'entitlement.offering_changed')) AS model
+           FROM facts WHERE ${s.scoped} AND starts_with(type, 'entitlement.') GROUP BY subject_id)`;
+}
+
+const DEVICE_PREVIOUS: Record<string, string> = { platform: 'previous_platform', version: 'previous_version' };
+
+/**
+ * Seats in use change by +1 (activation), -1 (deactivation, release), and for a key a device can
+ * change (platform, version) by -1 under the old and +1 under the new when it reports the change.
+ */
+function seatChanges(s: Source): string {
+  const previous = DEVICE_PREVIOUS[s.key];
+  const moves = previous
+    ? `UNION ALL SELECT at_ms, event_id, 0 AS part, ${previous}, -1 FROM facts
+         WHERE ${s.scoped} AND at_ms < $3 AND type = 'activation.updated' AND ${previous} IS DISTINCT FROM ${s.key}
+       UNION ALL SELECT at_ms, event_id, 1 AS part, ${s.key}, 1 FROM facts
+         WHERE ${s.scoped} AND at_ms < $3 AND type = 'activation.updated' AND ${previous} IS DISTINCT FROM ${s.key}`
+    : '';
+  return `(SELECT at_ms, event_id, part, key, delta,
+                  sum(delta) OVER (PARTITION BY key ORDER BY at_ms, event_id, part ROWS UNBOUNDED PRECEDING) AS level
+           FROM (SELECT at_ms, event_id, 0 AS part, ${s.key} AS key, CASE WHEN type = 'activation.created' THEN 1 ELSE -1 END AS delta
+                 FROM facts WHERE ${s.scoped} AND at_ms < $3
+                   AND type IN ('activation.created', 'activation.deactivated', 'activation.released')
+                 ${moves}))`;
+}
+
+/**
+ * The level of each key at the end of each period of [from, to): the last change before the
+ * period's end, carried over periods without one (DuckDB's ASOF join), with its share of all.
+ */
+function levelsAtPeriodEnds(s: Source, granularity: Granularity): string {
+  return `(WITH changes AS ${seatChanges(s)},
+           periods AS (SELECT p AS start, least(p + INTERVAL 1 ${granularity}, epoch_ms($3::BIGINT)) AS stop
+                       FROM range(date_trunc('${granularity}', epoch_ms($2::BIGINT)), epoch_ms($3::BIGINT), INTERVAL 1 ${granularity}) t(p)),
+           keys AS (SELECT DISTINCT coalesce(key, chr(0)) AS key FROM changes),
+           levels AS (SELECT epoch_ms(periods.start) AS at_ms, nullif(keys.key, chr(0)) AS key, c.level
+                      FROM periods CROSS JOIN keys
+                      ASOF JOIN (SELECT coalesce(key, chr(0)) AS key, epoch_ms(at_ms) AS t, level FROM changes
+                                 QUALIFY row_number() OVER (PARTITION BY key, at_ms ORDER BY event_id DESC, part DESC) = 1) c
+                        ON c.key = keys.key AND c.t < periods.stop)
+      SELECT at_ms, NULL AS event_id, key, level,
+             round(100.0 * level / sum(level) OVER (PARTITION BY at_ms), 2) AS share
+      FROM levels WHERE level > 0)`;
+}
+
 /** One report's rows, oldest period first, then by key. */
 export async function runReport(store: ReportStore, name: ReportName, scope: ReportScope, q: ReportQuery): Promise<ReportRow[]> {
   const def: Definition = REPORTS[name];
   const params: DuckDBValue[] = [scope.accountId, BigInt(q.from), BigInt(q.to)];
-  // A running level starts from the first event; the range only picks the periods shown.
-  const where = def.running ? ['account_id = $1', 'at_ms < $3'] : ['account_id = $1', 'at_ms >= $2', 'at_ms < $3'];
-  const bind = (v: string) => {
+  const bind = (v: DuckDBValue) => {
     params.push(v);
     return `$${params.length}`;
   };
-  if (def.types.length > 0) where.push(`type IN (${def.types.map(bind).join(', ')})`);
-  if (scope.productId) where.push(`product_id = ${bind(scope.productId)}`);
-  if (q.product) where.push(`product_id = ${bind(q.product)}`);
-  if (q.customer) where.push(`customer_id = ${bind(q.customer)}`);
-  const key = def.key(q);
+  const scoped = ['account_id = $1'];
+  if (scope.productId) scoped.push(`product_id = ${bind(scope.productId)}`);
+  if (q.product) scoped.push(`product_id = ${bind(q.product)}`);
+  if (q.customer) scoped.push(`customer_id = ${bind(q.customer)}`);
+  const key = def.key(q) ?? 'NULL::VARCHAR';
+  const source: Source = { scoped: scoped.join(' AND '), key, now: () => bind(BigInt(q.now)) };
+  const counted = () => {
+    const where = [...scoped, 'at_ms >= $2', 'at_ms < $3'];
+    if (def.types.length > 0) where.push(`type IN (${def.types.map(bind).join(', ')})`);
+    return `(SELECT *, ${key} AS key FROM facts WHERE ${where.join(' AND ')})`;
+  };
   // The granularity is one of four words checked by the route's schema, never the caller's text.
   const period = `epoch_ms(date_trunc('${q.granularity}', epoch_ms(at_ms)))`;
-  const from = def.running
-    ? `(SELECT at_ms, event_id, key, delta,
-               sum(delta) OVER (PARTITION BY key ORDER BY at_ms, event_id ROWS UNBOUNDED PRECEDING) AS level
-        FROM (SELECT at_ms, event_id, ${key ?? 'NULL::VARCHAR'} AS key,
-                     CASE WHEN type = 'activation.created' THEN 1 ELSE -1 END AS delta
-              FROM facts WHERE ${where.join(' AND ')})) WHERE at_ms >= $2`
-    : `(SELECT *, ${key ?? 'NULL::VARCHAR'} AS key FROM facts WHERE ${where.join(' AND ')})`;
+  // A running level starts from the first event; the range only picks the periods shown.
+  const from =
+    name === 'adoption'
+      ? levelsAtPeriodEnds(source, q.granularity)
+      : def.running
+        ? `(SELECT * FROM ${seatChanges(source)} WHERE at_ms >= $2)`
+        : def.source
+          ? def.source(source)
+          : counted();
   const rows = await store.rows<Record<string, unknown>>(
     `SELECT ${period} AS period, key, ${def.select} FROM ${from} GROUP BY ALL ORDER BY period, key NULLS FIRST`,
     params,
