@@ -86,5 +86,6 @@ export const ID_PREFIXES = {
   codeBatch: 'cbt',
   activationBatch: 'abt',
   portalUser: 'pu',
+  portalSsoConnection: 'pss',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -40,6 +40,9 @@ export const PERMISSIONS = {
   'portal-users:write': 'account',
   /** Reports read the reporting store; a product-limited key sees its product's figures only. */
   'reports:read': 'product',
+  // Portal SSO connections admit people to customers' portals and hold a client secret: the account's admins set them up.
+  'portal-sso:read': 'account',
+  'portal-sso:write': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -60,9 +63,18 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'customers:erase',
     'portal-users:read',
     'portal-users:write',
+    'portal-sso:read',
+    'portal-sso:write',
   ]),
-  support: new Set<Permission>([...READ, 'customers:write', 'entitlements:write', 'portal-users:read', 'portal-users:write']),
-  readonly: new Set<Permission>([...READ, 'portal-users:read']),
+  support: new Set<Permission>([
+    ...READ,
+    'customers:write',
+    'entitlements:write',
+    'portal-users:read',
+    'portal-users:write',
+    'portal-sso:read',
+  ]),
+  readonly: new Set<Permission>([...READ, 'portal-users:read', 'portal-sso:read']),
 };
 
 /** Who is asking: a role, and the one product a key is limited to (null: the whole account). */

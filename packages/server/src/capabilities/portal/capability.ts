@@ -6,6 +6,9 @@ import { portalSessionRoutes } from './routes/session.js';
 import { portalSite } from './routes/site.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { PortalUserRepository } from './store/portal-users.js';
+import { PortalSsoRepository } from './store/sso.js';
+import { portalSsoRoutes } from './routes/sso.js';
+import { ssoVendorRoutes } from './routes/sso-vendor.js';
 import { portalMigrations } from './store/migrations.js';
 // Its tables join the one DB type wherever the capability is compiled, whichever repositories a program reaches.
 import type {} from './store/tables.js';
@@ -13,11 +16,14 @@ import type {} from './store/tables.js';
 /** Staff's side of the customer portal (a customer's portal users and invitations), under management authentication. */
 export const portalUsers = {
   name: 'portal-users',
-  repositories: (ctx) => ({ portalUsers: new PortalUserRepository(ctx) }),
+  repositories: (ctx) => ({ portalUsers: new PortalUserRepository(ctx), portalSso: new PortalSsoRepository(ctx) }),
   migrations: portalMigrations,
   auth: [managementAuth],
   tags: [{ name: 'portal', description: "The customer portal: customers' people, their sign-in, and what they see and do" }],
-  routes: (app, services) => vendorRoutes(app, services),
+  routes: (app, services) => {
+    vendorRoutes(app, services);
+    ssoVendorRoutes(app, services);
+  },
 } satisfies Capability;
 
 /**
@@ -33,6 +39,7 @@ export const portal = {
   routes: (app, services) => {
     portalSessionRoutes(app, services);
     selfServiceRoutes(app, services);
+    portalSsoRoutes(app, services);
     portalSite(app);
   },
 } satisfies Capability;

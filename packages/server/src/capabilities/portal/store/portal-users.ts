@@ -9,7 +9,7 @@ import { uniquely, type RepoContext } from '../../../platform/store/context.js';
 import { paginate } from '../../../platform/store/paging.js';
 import type { PortalSessionsTable, PortalUsersTable } from './tables.js';
 
-const userFromRow = (r: Selectable<PortalUsersTable>): PortalUserRecord => ({
+export const userFromRow = (r: Selectable<PortalUsersTable>): PortalUserRecord => ({
   id: r.id,
   accountId: r.account_id,
   customerId: r.customer_id,
