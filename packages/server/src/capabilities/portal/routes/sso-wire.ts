@@ -20,6 +20,9 @@ import { signInDeps } from './portal-auth.js';
 export const portalBase = (services: Services, request: FastifyRequest): string =>
   mailOf(services).settings.publicUrl ?? `${request.protocol}://${request.host}`;
 
+/** A URL under the base, normalised as the OIDC library writes it (`http://host:80/…` is `http://host/…`): a redirect URI must match exactly. */
+export const under = (base: string, path: string): string => new URL(`${base.replace(/\/+$/, '')}${path}`).href;
+
 export const ssoStartPath = (id: string) => `/v1/portal/sso/${id}/start`;
 export const ssoCallbackPath = (id: string) => `/v1/portal/sso/${id}/callback`;
 
@@ -33,8 +36,8 @@ export const ssoConnectionOut = (c: PortalSsoConnectionRecord, base: string): Po
   provisioning: c.provisioning,
   defaultRole: c.defaultRole,
   enabled: c.enabled,
-  redirectUri: `${base}${ssoCallbackPath(c.id)}`,
-  startUrl: `${base}${ssoStartPath(c.id)}`,
+  redirectUri: under(base, ssoCallbackPath(c.id)),
+  startUrl: under(base, ssoStartPath(c.id)),
   createdAt: iso(c.createdAt),
   updatedAt: iso(c.updatedAt),
 });

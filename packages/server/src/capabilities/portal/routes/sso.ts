@@ -7,7 +7,7 @@ import { DomainError } from '../../../platform/domain/errors.js';
 import { readCookie, setCookie } from '../../access/routes/staff-auth.js';
 import { finishSso, SSO_FLOW_TTL_MS, ssoChoices, startSso } from '../sso.js';
 import { setPortalCookie } from './portal-auth.js';
-import { portalBase, ssoCallbackPath, ssoDeps, ssoStartPath } from './sso-wire.js';
+import { portalBase, ssoCallbackPath, ssoDeps, ssoStartPath, under } from './sso-wire.js';
 
 const tags = ['portal'];
 
@@ -61,7 +61,7 @@ export function portalSsoRoutes(app: App, services: Services): void {
           id: connection.id,
           name: connection.name,
           vendor: accountName,
-          startUrl: `${base}${ssoStartPath(connection.id)}`,
+          startUrl: under(base, ssoStartPath(connection.id)),
         })),
       };
     },
@@ -85,7 +85,7 @@ export function portalSsoRoutes(app: App, services: Services): void {
       orSignInPage(reply, async () => {
         const { url, browser } = await startSso(deps, {
           connectionId: req.params.id,
-          redirectUri: `${portalBase(services, req)}${ssoCallbackPath(req.params.id)}`,
+          redirectUri: under(portalBase(services, req), ssoCallbackPath(req.params.id)),
           loginHint: req.query.login_hint?.trim() || null,
         });
         setCookie(req, reply, { name: SSO_BROWSER_COOKIE, value: browser, path: SSO_COOKIE_PATH, maxAgeSeconds: SSO_FLOW_TTL_MS / 1000 });
@@ -112,8 +112,7 @@ export function portalSsoRoutes(app: App, services: Services): void {
       orSignInPage(reply, async () => {
         // The cookie is spent whatever happens: a sign-in under way is tried once.
         setCookie(req, reply, { name: SSO_BROWSER_COOKIE, value: '', path: SSO_COOKIE_PATH, maxAgeSeconds: 0 });
-        const base = portalBase(services, req);
-        const callbackUrl = new URL(`${base}${ssoCallbackPath(req.params.id)}`);
+        const callbackUrl = new URL(under(portalBase(services, req), ssoCallbackPath(req.params.id)));
         for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string') callbackUrl.searchParams.set(k, v);
         const signedIn = await finishSso(deps, {
           connectionId: req.params.id,
