@@ -43,6 +43,10 @@ const PUBLIC = [
   'portalSignIn',
   'requestPortalSignInLink',
   'redeemPortalSignInLink',
+  // Portal SSO: the provider's verified answer (and the state bound to the browser) is the credential.
+  'findPortalSsoConnections',
+  'startPortalSso',
+  'finishPortalSso',
 ];
 /** The bare-POST actions (on an entitlement; a webhook endpoint's rotate-secret): every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey', 'rotate-secret'];

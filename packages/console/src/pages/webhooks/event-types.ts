@@ -89,6 +89,10 @@ export const EVENT_TYPE_NAMES = [
   'portal_user.joined',
   'portal_user.signed_in',
   'entitlement.key_revealed',
+  'portal_user.provisioned',
+  'portal_sso_connection.created',
+  'portal_sso_connection.updated',
+  'portal_sso_connection.deleted',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));

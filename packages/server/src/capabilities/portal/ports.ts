@@ -1,7 +1,14 @@
 /** What the portal's rules ask of storage and of the mail; the store implements these (capabilities/portal/store/). */
 import type { Page, PageRequest } from '../../platform/domain/model.js';
-import type { PortalLinkPurpose, PortalLinkRecord, PortalSessionRecord, PortalUserRecord } from './records.js';
-import type { PortalSsoConnectionRecord, PortalSsoFlowRecord, PortalSsoIdentityRecord } from './sso-records.js';
+import type {
+  PortalLinkPurpose,
+  PortalLinkRecord,
+  PortalSessionRecord,
+  PortalSsoConnectionRecord,
+  PortalSsoFlowRecord,
+  PortalSsoIdentityRecord,
+  PortalUserRecord,
+} from './records.js';
 
 /** One account's portal users. Disabled users are kept (events name them) and found, but never sign in. */
 export interface PortalUsersPort {

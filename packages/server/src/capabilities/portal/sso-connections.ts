@@ -7,7 +7,7 @@ import type { Tx } from '../../platform/domain/ports.js';
 import { requireCustomer } from '../customers/customers.js';
 import { recordEvent } from '../events/record.js';
 import { refusalOfUrl, type Resolve } from '../webhooks/address-guard.js';
-import { SSO_SECRET_PURPOSE, type PortalSsoConnectionRecord } from './sso-records.js';
+import { SSO_SECRET_PURPOSE, type PortalSsoConnectionRecord } from './records.js';
 
 /** What an event shows of a connection: never the secret, sealed or not. */
 const visible = (c: PortalSsoConnectionRecord) => ({

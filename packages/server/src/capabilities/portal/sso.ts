@@ -12,9 +12,8 @@ import { normalizeEmail } from '../access/staff-users.js';
 import { recordEvent } from '../events/record.js';
 import type { OidcIdentity, OidcPort } from './oidc.js';
 import type { PortalSsoDirectoryPort } from './ports.js';
-import type { PortalUserRecord } from './records.js';
 import { portalContext, startPortalSession, type PortalSignedIn, type SignInDeps } from './sign-in.js';
-import { SSO_SECRET_PURPOSE, type PortalSsoConnectionRecord } from './sso-records.js';
+import { SSO_SECRET_PURPOSE, type PortalSsoConnectionRecord, type PortalUserRecord } from './records.js';
 
 export interface SsoDeps extends SignInDeps {
   sso: PortalSsoDirectoryPort;

@@ -7,7 +7,7 @@ import { openidClient, type OidcPort } from '../oidc.js';
 import { PortalSsoDirectory } from '../store/sso.js';
 import type { SsoDeps } from '../sso.js';
 import type { IssuerPolicy } from '../sso-connections.js';
-import type { PortalSsoConnectionRecord } from '../sso-records.js';
+import type { PortalSsoConnectionRecord } from '../records.js';
 import { portalSsoSettings } from '../sso-settings.js';
 import { mailOf } from './wire.js';
 import { signInDeps } from './portal-auth.js';
