@@ -19,6 +19,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { PortalDevice, PortalEntitlement, PortalInvitationOut, PortalSession, PortalUser } from '@leasehold/contract';
 import { portalApi, setCsrf } from './api';
 import { STRINGS as S } from './strings';
+import { SsoChoices, SsoError } from './Sso';
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 
@@ -92,7 +93,9 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: PortalSession) => void }) {
         <Title order={2}>{S.title}</Title>
         {error && <Alert color="red">{error}</Alert>}
         {sent && <Alert color="blue">{S.linkSent}</Alert>}
+        <SsoError />
         <TextInput label={S.email} type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} required />
+        <SsoChoices email={email} />
         <PasswordInput label={S.password} value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
         <Group>
           <Button type="submit">{S.signIn}</Button>
