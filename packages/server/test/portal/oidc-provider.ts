@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type ClientMetadata } from 'oidc-provider';
@@ -37,10 +38,17 @@ export async function startTestProvider(): Promise<TestProvider> {
   let next: TestPerson | null = null;
   const clients: ClientMetadata[] = [];
   let provider: Provider | null = null;
+  // The provider's own signing key for ID tokens, made for this run.
+  const signingKey = {
+    ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+    kid: 'test',
+    use: 'sig',
+  };
 
   const build = () => {
     const p = new Provider(issuer, {
       clients,
+      jwks: { keys: [signingKey as never] },
       claims: { email: ['email', 'email_verified'], profile: ['name'] },
       features: { devInteractions: { enabled: false } },
       pkce: { required: () => true },

@@ -275,6 +275,28 @@ describe.each(await storeKinds())('portal sign-in with OpenID Connect against a 
     expect(await snapshot()).toBe(before);
   });
 
+  it('a customer an SSO connection lands people in cannot be deleted, until the connection is gone', async () => {
+    const delta = (await h.call('POST', '/v1/customers', { name: 'Delta' })).body;
+    const conn = (
+      await h.call('POST', '/v1/portal-sso-connections', {
+        name: 'Delta SSO',
+        issuer: provider.issuer,
+        clientId: 'delta',
+        clientSecret: 'delta-secret',
+        domains: [{ domain: 'delta.test', customerId: delta.id }],
+      })
+    ).body;
+    const refused = await h.call('DELETE', `/v1/customers/${delta.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('IN_USE');
+    expect((await h.call('GET', `/v1/portal-sso-connections?customerId=${delta.id}`)).body.data.map((c: { id: string }) => c.id)).toEqual([
+      conn.id,
+    ]);
+    expect((await h.call('DELETE', `/v1/portal-sso-connections/${conn.id}`)).status).toBe(204);
+    expect((await h.call('GET', `/v1/portal-sso-connections/${conn.id}`)).status).toBe(404);
+    expect((await h.call('DELETE', `/v1/customers/${delta.id}`)).status).toBe(204);
+  });
+
   it('a domain belongs to one connection of the account, and a disabled connection does not start', async () => {
     const dup = await h.call('POST', '/v1/portal-sso-connections', {
       name: 'Dup',
