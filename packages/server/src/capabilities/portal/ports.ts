@@ -14,7 +14,10 @@ import type {
 export interface PortalUsersPort {
   find(id: string): Promise<PortalUserRecord | undefined>;
   listOfCustomer(customerId: string, page: PageRequest): Promise<Page<PortalUserRecord>>;
-  /** Refuses an email another live user of the same customer has with the store's conflict (`portal_user.email`). */
+  /**
+   * Refuses an email another live user of the same customer has with the store's conflict (`portal_user.email`).
+   * With no password; `joinedAt` is null for an invitation, set for a user an SSO sign-in provisions.
+   */
   insert(u: PortalUserRecord): Promise<void>;
   update(u: PortalUserRecord): Promise<void>;
   /** Disables the user, ends their sessions and voids their unused links; the email is freed. */
@@ -76,8 +79,6 @@ export interface PortalSsoPort {
   linkIdentity(identity: PortalSsoIdentityRecord): Promise<void>;
   /** The customer's portal user of this email that is not disabled, invited or joined. */
   findUserByEmail(customerId: string, email: string): Promise<PortalUserRecord | undefined>;
-  /** A user provisioned by SSO: joined at once, with no password. */
-  insertJoinedUser(u: PortalUserRecord): Promise<void>;
   /** An invited user's first SSO sign-in: joined now, their password (none) untouched. */
   markJoined(id: string, at: number): Promise<void>;
 }

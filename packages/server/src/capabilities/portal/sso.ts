@@ -195,7 +195,7 @@ async function portalUserOf(
         disabledAt: null,
         updatedAt: now,
       };
-      await tx.portalSso.insertJoinedUser(user);
+      await tx.portalUsers.insert(user);
       await recordEvent(tx, as(user), {
         type: 'portal_user.provisioned',
         subjectType: 'portal_user',

@@ -65,7 +65,8 @@ export class PortalUserRepository implements PortalUsersPort {
             role: u.role,
             password_hash: null,
             invited_at: u.invitedAt,
-            joined_at: null,
+            // Set for a user an SSO sign-in provisions (joined at once, with no password).
+            joined_at: u.joinedAt,
             last_sign_in_at: null,
             disabled_at: null,
             updated_at: u.updatedAt,

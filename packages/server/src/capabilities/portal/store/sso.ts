@@ -216,31 +216,6 @@ export class PortalSsoRepository implements PortalSsoPort {
     return row && userFromRow(row);
   }
 
-  async insertJoinedUser(u: PortalUserRecord): Promise<void> {
-    await uniquely(
-      this.ctx,
-      () =>
-        this.ctx.db
-          .insertInto('portal_users')
-          .values({
-            account_id: this.ctx.scope.accountId,
-            id: u.id,
-            customer_id: u.customerId,
-            email: u.email,
-            name: u.name,
-            role: u.role,
-            password_hash: null,
-            invited_at: u.invitedAt,
-            joined_at: u.joinedAt,
-            last_sign_in_at: null,
-            disabled_at: null,
-            updated_at: u.updatedAt,
-          })
-          .execute(),
-      () => new StoreConflict('duplicate', 'portal_user', 'email'),
-    );
-  }
-
   async markJoined(id: string, at: number): Promise<void> {
     await this.ctx.db
       .updateTable('portal_users')
