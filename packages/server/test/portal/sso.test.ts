@@ -275,6 +275,37 @@ describe.each(await storeKinds())('portal sign-in with OpenID Connect against a 
     expect(await snapshot()).toBe(before);
   });
 
+  it("the provider's refusal and a provider that cannot be reached are refused with their codes, and nothing changes", async () => {
+    const before = await snapshot();
+    const start = await h.call('GET', `/v1/portal/sso/${own.id}/start`, undefined, { key: null });
+    const state = new URL(String(start.headers.location)).searchParams.get('state')!;
+    const browser = String([start.headers['set-cookie']].flat()[0]).split(';')[0]!;
+    const denied = await h.call('GET', `/v1/portal/sso/${own.id}/callback?error=access_denied&state=${state}`, undefined, {
+      key: null,
+      headers: { cookie: browser },
+    });
+    expect(refusal(denied)).toBe('SSO_REJECTED');
+
+    // A port nothing listens on (the test provider's server is the only one it knew).
+    const down = (
+      await h.call('POST', '/v1/portal-sso-connections', {
+        name: 'Down',
+        issuer: 'http://127.0.0.1:9/',
+        clientId: 'down',
+        clientSecret: 'down-secret',
+        customerId: alpha.id,
+        domains: [{ domain: 'down.test' }],
+      })
+    ).body;
+    expect(refusal(await h.call('GET', `/v1/portal/sso/${down.id}/start`, undefined, { key: null }))).toBe('SSO_UNAVAILABLE');
+    expect((await h.call('DELETE', `/v1/portal-sso-connections/${down.id}`)).status).toBe(204);
+    const counts = JSON.parse(before) as unknown[];
+    const after = JSON.parse(await snapshot()) as unknown[];
+    // The connection's two events aside, nothing changed.
+    expect([after[0], after[1], after[2], after[4]]).toEqual([counts[0], counts[1], counts[2], counts[4]]);
+    expect(Number(after[3])).toBe(Number(counts[3]) + 2);
+  });
+
   it('a customer an SSO connection lands people in cannot be deleted, until the connection is gone', async () => {
     const delta = (await h.call('POST', '/v1/customers', { name: 'Delta' })).body;
     const conn = (

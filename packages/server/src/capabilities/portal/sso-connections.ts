@@ -81,7 +81,8 @@ export async function createSsoConnection(
       id: ctx.ids.next('portalSsoConnection'),
       accountId: ctx.store.scope.accountId,
       name: input.name,
-      issuer: input.issuer.replace(/\/+$/, ''),
+      // As given: the provider's discovery document must name exactly this issuer.
+      issuer: input.issuer,
       clientId: input.clientId,
       clientSecretSealed: ctx.secrets.encrypt(SSO_SECRET_PURPOSE, input.clientSecret),
       customerId,
@@ -126,7 +127,7 @@ export async function updateSsoConnection(
     const after: PortalSsoConnectionRecord = {
       ...before,
       name: patch.name ?? before.name,
-      issuer: patch.issuer?.replace(/\/+$/, '') ?? before.issuer,
+      issuer: patch.issuer ?? before.issuer,
       clientId: patch.clientId ?? before.clientId,
       clientSecretSealed:
         patch.clientSecret === undefined ? before.clientSecretSealed : ctx.secrets.encrypt(SSO_SECRET_PURPOSE, patch.clientSecret),
