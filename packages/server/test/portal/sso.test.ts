@@ -247,6 +247,12 @@ describe.each(await storeKinds())('portal sign-in with OpenID Connect against a 
     before = await snapshot();
     expect(refusal((await signIn(own.id, person('sub-dis', 'dis@acme.test'))).callback)).toBe('SSO_USER_DISABLED');
     expect(await snapshot()).toBe(before);
+    // Invited anew, the address signs in again: as the new user, not the disabled one.
+    const anew = (await h.call('POST', `/v1/customers/${alpha.id}/portal-users`, { email: 'dis@acme.test', name: 'Dis', role: 'member' }))
+      .body;
+    const back = await signIn(own.id, person('sub-dis', 'dis@acme.test'));
+    const session = await h.call('GET', '/v1/portal/session', undefined, { key: null, headers: { cookie: portalCookie(back.callback)! } });
+    expect(session.body.user.id).toBe(anew.portalUser.id);
   });
 
   it("another vendor's connection is not reached: not read or changed with this account's key, no customer of theirs named, no flow crosses", async () => {

@@ -158,10 +158,12 @@ async function portalUserOf(
     const as = (user: PortalUserRecord): Context => ({ ...base, actor: { type: 'portal_user', id: user.id } });
     const linked = await tx.portalSso.findIdentity(connection.id, identity.subject);
     let user = linked && (await tx.portalUsers.find(linked.portalUserId));
-    if (user && user.disabledAt !== null) throw disabled();
+    const wasDisabled = user !== undefined && user.disabledAt !== null;
     // A link into another customer (its domain now lands elsewhere) is followed no more.
-    if (user && user.customerId !== admitted.customerId) user = undefined;
+    if (wasDisabled || (user && user.customerId !== admitted.customerId)) user = undefined;
     user ??= await tx.portalSso.findUserByEmail(admitted.customerId, admitted.email);
+    // Disabling holds until staff (or a portal admin) invite the address anew.
+    if (!user && wasDisabled) throw disabled();
     if (user) {
       if (user.joinedAt === null) {
         await tx.portalSso.markJoined(user.id, now);
