@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Name, Timestamp } from '../common.js';
+import { ListQuery, Name, Timestamp } from '../common.js';
 import { PortalRoleSchema } from './portal.js';
 
 /** An email domain as people type it after the `@`: lower case, at least one dot, no wildcard. */
@@ -111,8 +111,7 @@ export type PortalSsoConnection = Static<typeof PortalSsoConnection>;
 
 export const PortalSsoConnectionQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    ...ListQuery.properties,
     customerId: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'Only the connections of this customer or covering it' }),
     ),
