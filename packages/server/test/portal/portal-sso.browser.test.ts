@@ -19,6 +19,7 @@ describe.skipIf(!available)('portal SSO, in a browser', () => {
   let dataDir: string;
   let browser: Browser;
   let page: Page;
+  let customerId = '';
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-sso-${name}.png`), fullPage: true });
   const vendor = async (method: string, path: string, body?: unknown) => {
@@ -54,6 +55,7 @@ describe.skipIf(!available)('portal SSO, in a browser', () => {
       leasePeriod: 'P7D',
     });
     const customer = await vendor('POST', '/v1/customers', { name: 'Globex' });
+    customerId = customer['id'];
     await vendor('POST', '/v1/entitlements', { customerId: customer['id'], offeringId: 'studio-one', orderRef: 'SO-SSO' });
     const connection = await vendor('POST', '/v1/portal-sso-connections', {
       name: 'Globex ID',
@@ -103,5 +105,30 @@ describe.skipIf(!available)('portal SSO, in a browser', () => {
     expect(await page.getByTestId('sso-error').textContent()).toMatch(/not say your email address is verified/);
     expect(page.url()).not.toContain('sso_error');
     await shot('refused');
+  });
+
+  it("the vendor's console shows the customer's SSO connection and the person it provisioned", async () => {
+    const staff = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    staff.setDefaultTimeout(10_000);
+    await staff.goto(`${server.url}/console/`);
+    const setup = await staff.evaluate(async () => {
+      const res = await fetch('/v1/session/setup', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'staff@vendor.test', name: 'Vera Vendor', password: 'a long staff passphrase' }),
+      });
+      return res.status;
+    });
+    expect(setup).toBe(201);
+    await staff.goto(`${server.url}/console/customers/${customerId}`);
+    const connections = staff.getByRole('table', { name: 'SSO connections of the customer' });
+    const row = connections.getByRole('row').filter({ hasText: 'Globex ID' });
+    await row.waitFor();
+    expect(await row.getByText('globex.test').count()).toBe(1);
+    expect(await row.getByText('become members').count()).toBe(1);
+    const users = staff.getByRole('table', { name: 'Portal users of the customer' });
+    await users.getByRole('cell', { name: 'hank@globex.test' }).waitFor();
+    await staff.screenshot({ path: join(SHOTS, 'portal-sso-vendor-console.png'), fullPage: true });
+    await staff.close();
   });
 });
