@@ -87,5 +87,6 @@ export const ID_PREFIXES = {
   activationBatch: 'abt',
   portalUser: 'pu',
   savedReport: 'srp',
+  portalSsoConnection: 'pss',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -73,6 +73,21 @@ export const ERROR_STATUS = {
   LINK_INVALID: 403,
   /** Uploaded bytes whose size or sha256 differ from what the artifact declared. */
   ARTIFACT_MISMATCH: 422,
+  // the portal's OpenID Connect sign-in (issue 21)
+  /** The callback's state is unknown, used already, expired, of another connection, or was started in another browser. */
+  SSO_STATE_INVALID: 403,
+  /** The provider refused the sign-in or its answer did not verify (an error in the callback, a code refused or replayed, an ID token that fails). */
+  SSO_REJECTED: 403,
+  /** The provider says the email address is not verified (or says nothing of it). */
+  SSO_EMAIL_UNVERIFIED: 403,
+  /** The email's domain is not one the connection allows. */
+  SSO_DOMAIN_NOT_ALLOWED: 403,
+  /** The portal user of that identity or address is disabled. */
+  SSO_USER_DISABLED: 403,
+  /** Nobody of that address was invited and the connection does not provision users. */
+  SSO_USER_UNKNOWN: 403,
+  /** The provider could not be reached or answered nonsense (discovery, token endpoint). */
+  SSO_UNAVAILABLE: 502,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -27,3 +27,4 @@ export * from './resources/releases.js';
 export * from './resources/imports.js';
 export * from './resources/portal.js';
 export * from './resources/portal-self-service.js';
+export * from './resources/portal-sso.js';

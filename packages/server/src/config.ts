@@ -6,6 +6,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimits } from './platform/http/rate-limit
 import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './platform/http/load-shedding.js';
 import { WEBHOOK_SETTINGS_TABLE, webhookSettings } from './capabilities/webhooks/settings.js';
 import { PORTAL_SETTINGS_TABLE, portalSettings } from './capabilities/portal/settings.js';
+import { PORTAL_SSO_SETTINGS_TABLE } from './capabilities/portal/sso-settings.js';
 import { REPORT_SETTINGS_TABLE, reportSettings } from './capabilities/reports/settings.js';
 import type { StorageSettings } from './capabilities/releases/storage/configure.js';
 import type { CdnSettings } from './capabilities/releases/storage/cdn.js';
@@ -130,6 +131,7 @@ export const CONFIG_TABLE: Array<{ name: string; default: string; meaning: strin
   },
   ...WEBHOOK_SETTINGS_TABLE,
   ...PORTAL_SETTINGS_TABLE,
+  ...PORTAL_SSO_SETTINGS_TABLE,
   ...REPORT_SETTINGS_TABLE,
   {
     name: 'LEASEHOLD_STORAGE',

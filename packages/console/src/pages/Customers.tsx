@@ -7,6 +7,7 @@ import { useSession } from '../session';
 import { useNames } from '../names';
 import { EraseCustomer } from './customer/EraseCustomer';
 import { PortalUsers } from './customer/PortalUsers';
+import { SsoConnections } from './customer/SsoConnections';
 import { DeleteDialog, fmtDay, Loaded, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } from '../ui';
 
 export function Customers() {
@@ -168,6 +169,7 @@ export function CustomerPage() {
                 <EntitlementForm customerId={customer.id} offerings={offerings} onCreated={() => setVersion((v) => v + 1)} />
               )}
               <PortalUsers customerId={customer.id} />
+              <SsoConnections customerId={customer.id} />
             </Stack>
           </>
         );

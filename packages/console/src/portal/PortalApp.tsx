@@ -21,6 +21,7 @@ import { portalApi, setCsrf } from './api';
 import { STRINGS as S, SELF_SERVICE } from './strings';
 import { BrandFrame, SessionContext, useBranding, useSession } from './Brand';
 import { Downloads, NamedSeats, OfflineActivation, RedeemCode, UsageStatement } from './SelfService';
+import { SsoChoices, SsoError } from './Sso';
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 
@@ -107,7 +108,9 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: PortalSession) => void }) {
         <Title order={2}>{S.title}</Title>
         {error && <Alert color="red">{error}</Alert>}
         {sent && <Alert color="blue">{S.linkSent}</Alert>}
+        <SsoError />
         <TextInput label={S.email} type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} required />
+        <SsoChoices email={email} />
         <PasswordInput label={S.password} value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
         <Group>
           <Button type="submit">{S.signIn}</Button>

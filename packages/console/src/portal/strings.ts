@@ -31,6 +31,19 @@ export const STRINGS = {
   invitationLink: 'Pass this invitation link on:',
   invitationSent: 'The invitation was emailed.',
   signedInAs: (name: string, customer: string) => `${name} · ${customer}`,
+  // Sign-in through an SSO connection (Sso.tsx).
+  ssoSignIn: (name: string, vendor: string | null) => (vendor ? `Sign in with ${name} (${vendor})` : `Sign in with ${name}`),
+  ssoErrors: {
+    SSO_STATE_INVALID: 'That sign-in was not started in this browser, was used already, or took too long. Please start again.',
+    SSO_REJECTED: 'Your sign-in provider did not confirm the sign-in. Please try again.',
+    SSO_EMAIL_UNVERIFIED: 'Your sign-in provider does not say your email address is verified.',
+    SSO_DOMAIN_NOT_ALLOWED: 'Addresses of your domain may not sign in here with this provider.',
+    SSO_USER_DISABLED: 'Your portal access is disabled. Ask an admin of your organisation.',
+    SSO_USER_UNKNOWN: 'Nobody of your address has been invited to this portal. Ask an admin of your organisation for an invitation.',
+    SSO_UNAVAILABLE: 'Your sign-in provider could not be reached. Please try again later.',
+    NOT_FOUND: 'This sign-in connection does not exist or is turned off.',
+    default: 'Signing in with your provider did not work. Please try again.',
+  },
 } as const;
 
 /** The self-service pages' sentences (seats, offline activation, usage, downloads, codes), in the same catalog style. */

@@ -23,6 +23,7 @@ export const SUBJECT_TYPES = [
   'release',
   'artifact',
   'portal_user',
+  'portal_sso_connection',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
@@ -39,7 +40,14 @@ const PortalInvitation = Type.Object({
   expiresAt: Type.Optional(Timestamp),
   emailed: Type.Optional(Type.Boolean({ description: 'Whether the link went out by email (else staff were given it)' })),
 });
-const PortalSignInFacts = Type.Object({ method: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('link')])) });
+const PortalSignInFacts = Type.Object({
+  method: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('link'), Type.Literal('sso')])),
+  connectionId: Type.Optional(Type.String({ description: 'With method sso: the connection it came through' })),
+});
+const PortalSsoFacts = Type.Object({
+  method: Type.Optional(Type.Literal('sso')),
+  connectionId: Type.Optional(Type.String({ description: 'The SSO connection it came through' })),
+});
 const IntegrationChange = Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the signing secret was set or replaced' }) });
 const SeatFacts = Type.Object({ portalUserId: Type.String(), user: Type.String({ description: 'The email activations send as `user`' }) });
 const ErasureFacts = Type.Object({
@@ -169,13 +177,32 @@ export const EVENT_TYPES = {
   'portal_user.invited': spec('portal_user', "A customer's person was invited to the portal (never the link)", PortalInvitation),
   'portal_user.updated': spec('portal_user', "A portal user's name or role changed"),
   'portal_user.disabled': spec('portal_user', 'A portal user was disabled: their sessions end and they cannot sign in'),
-  'portal_user.joined': spec('portal_user', 'A portal user accepted their invitation and set a password'),
+  'portal_user.joined': spec(
+    'portal_user',
+    'A portal user accepted their invitation and set a password, or first signed in with SSO',
+    PortalSsoFacts,
+  ),
   'portal_user.signed_in': spec('portal_user', 'A portal user signed in to the portal', PortalSignInFacts),
   'entitlement.key_revealed': spec('entitlement', "A portal user had an entitlement's license key shown"),
   // The portal's self-service (issue 21): named-user seats and branding.
   'entitlement.seat_assigned': spec('entitlement', "A customer's admin assigned a named-user seat to a portal user", SeatFacts),
   'entitlement.seat_revoked': spec('entitlement', "A customer's admin took a named-user seat back from a portal user", SeatFacts),
   'account.portal_branding_updated': spec('account', "The portal's branding or custom domain changed"),
+  'portal_user.provisioned': spec(
+    'portal_user',
+    'Someone an SSO connection signed in became a portal user of their customer (just-in-time provisioning)',
+    PortalSsoFacts,
+  ),
+  'portal_sso_connection.created': spec(
+    'portal_sso_connection',
+    'An OpenID Connect connection for portal sign-in was set up (never its secret)',
+  ),
+  'portal_sso_connection.updated': spec(
+    'portal_sso_connection',
+    'An SSO connection changed',
+    Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the client secret was replaced' }) }),
+  ),
+  'portal_sso_connection.deleted': spec('portal_sso_connection', 'An SSO connection was deleted: nobody signs in through it any more'),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -45,6 +45,10 @@ const PUBLIC = [
   'redeemPortalSignInLink',
   // The portal's branding of a host, shown on the sign-in page before anyone signs in.
   'getPortalSiteBranding',
+  // Portal SSO: the provider's verified answer (and the state bound to the browser) is the credential.
+  'findPortalSsoConnections',
+  'startPortalSso',
+  'finishPortalSso',
 ];
 /** The bare-POST actions (on an entitlement; a webhook endpoint's rotate-secret): every field of their body is optional. */
 const ACTIONS = ['suspend', 'resume', 'renew', 'revoke', 'return', 'rekey', 'rotate-secret'];

@@ -635,6 +635,38 @@ const ROWS: Record<string, Row> = {
     reach: 'account',
     request: () => ({ url: '/v1/portal-branding', body: { accentColor: '#123456' } }),
   },
+  // Portal SSO connections admit people to customers' portals and hold a client secret: admins set them up.
+  'POST /v1/portal-sso-connections': {
+    area: 'keys',
+    reach: 'account',
+    request: (o, n) => ({
+      url: '/v1/portal-sso-connections',
+      body: {
+        name: 'SSO',
+        issuer: 'https://127.0.0.1/never-asked',
+        clientId: 'c',
+        clientSecret: 's',
+        customerId: o.customerRef,
+        domains: [{ domain: `d${n}.acme.test` }],
+      },
+    }),
+  },
+  'GET /v1/portal-sso-connections': { area: 'read', reach: 'account', request: () => ({ url: '/v1/portal-sso-connections' }) },
+  'GET /v1/portal-sso-connections/:id': {
+    area: 'read',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-sso-connections/pss_unknown' }),
+  },
+  'PATCH /v1/portal-sso-connections/:id': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-sso-connections/pss_unknown', body: { name: 'X' } }),
+  },
+  'DELETE /v1/portal-sso-connections/:id': {
+    area: 'keys',
+    reach: 'account',
+    request: () => ({ url: '/v1/portal-sso-connections/pss_unknown' }),
+  },
 };
 
 const ok = async (res: Promise<Reply>, what: string) => {

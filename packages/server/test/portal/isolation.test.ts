@@ -202,6 +202,54 @@ describe.each(await storeKinds())("one customer's portal session reaches nothing
     expect((await h.call('DELETE', `/v1/customers/${customer.id}`)).status).toBe(204);
   });
 
+  /**
+   * The portal's SSO routes take no session (the provider's answer is the credential), so the walk
+   * above does not reach them: each is aimed here at another vendor's connection with this
+   * customer's session, and a new SSO route without a row fails.
+   */
+  const SSO_ROWS: Record<string, (connectionId: string) => string> = {
+    'GET /v1/portal/sso/connections': () => '/v1/portal/sso/connections?domain=charlie.test',
+    'GET /v1/portal/sso/:id/start': (id) => `/v1/portal/sso/${id}/start`,
+    'GET /v1/portal/sso/:id/callback': (id) => `/v1/portal/sso/${id}/callback?code=x&state=${'s'.repeat(43)}`,
+  };
+
+  it("the SSO routes, with this customer's session and another vendor's connection, sign nobody in and show nothing of theirs", async () => {
+    const routes = h.app.routeTable.filter((r) => r.url.startsWith('/v1/portal/sso/')).map((r) => `${r.method} ${r.url}`);
+    expect([...new Set(routes)].sort()).toEqual(Object.keys(SSO_ROWS).sort());
+    process.env['LEASEHOLD_PORTAL_SSO_ALLOW_HTTP'] = 'true';
+    const connection = await h.call(
+      'POST',
+      '/v1/portal-sso-connections',
+      {
+        name: 'Charlie ID',
+        issuer: 'http://127.0.0.1:9/',
+        clientId: 'c',
+        clientSecret: 's',
+        customerId: c.customerId,
+        domains: [{ domain: 'charlie.test' }],
+      },
+      { key: other.adminKey },
+    );
+    delete process.env['LEASEHOLD_PORTAL_SSO_ALLOW_HTTP'];
+    expect(connection.status).toBe(201);
+    const before = await snapshot(c, other.adminKey);
+    const mine = await eventCount(h);
+    for (const [route, url] of Object.entries(SSO_ROWS)) {
+      const res = await a.call('GET', url(connection.body.id));
+      const text = JSON.stringify(res.body ?? '');
+      expect([200, 303], `${route}: ${res.status}`).toContain(res.status);
+      if (res.status === 303) expect(String(res.headers.location), route).toMatch(/^\/portal\/sign-in#sso_error=/);
+      expect(
+        [res.headers['set-cookie']].flat().some((k) => String(k).startsWith('leasehold_portal=')),
+        route,
+      ).toBe(false);
+      for (const marker of [c.customerId, c.entitlementId, c.userId, c.key]) expect(text, route).not.toContain(marker);
+    }
+    expect(await snapshot(c, other.adminKey)).toBe(before);
+    expect(await eventCount(h)).toBe(mine);
+    expect((await a.call('GET', '/v1/portal/session')).body.user.id).not.toBe(c.userId);
+  });
+
   it("after the walk, the other customers' devices are still active and their people still signed in", async () => {
     const devices = (await h.call('GET', `/v1/entitlements/${b.entitlementId}/activations?state=active`)).body.data;
     expect(devices.map((d: { id: string }) => d.id)).toEqual([b.activationId]);

@@ -92,6 +92,10 @@ export const EVENT_TYPE_NAMES = [
   'entitlement.seat_assigned',
   'entitlement.seat_revoked',
   'account.portal_branding_updated',
+  'portal_user.provisioned',
+  'portal_sso_connection.created',
+  'portal_sso_connection.updated',
+  'portal_sso_connection.deleted',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));

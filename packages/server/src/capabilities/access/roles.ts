@@ -44,6 +44,9 @@ export const PERMISSIONS = {
   'reports:read': 'product',
   /** Saved reports: a product-limited key saves, sees and changes its product's only. */
   'reports:write': 'product',
+  // Portal SSO connections admit people to customers' portals and hold a client secret: the account's admins set them up.
+  'portal-sso:read': 'account',
+  'portal-sso:write': 'account',
 } as const satisfies Record<string, 'product' | 'account'>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -66,6 +69,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'portal-users:write',
     'portal-branding:manage',
     'reports:write',
+    'portal-sso:read',
+    'portal-sso:write',
   ]),
   support: new Set<Permission>([
     ...READ,
@@ -74,8 +79,9 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'portal-users:read',
     'portal-users:write',
     'reports:write',
+    'portal-sso:read',
   ]),
-  readonly: new Set<Permission>([...READ, 'portal-users:read']),
+  readonly: new Set<Permission>([...READ, 'portal-users:read', 'portal-sso:read']),
 };
 
 /** Who is asking: a role, and the one product a key is limited to (null: the whole account). */

@@ -96,6 +96,12 @@ export async function deleteCustomerIn(tx: Tx, ctx: Context, ref: string): Promi
       resolve: 'Disable its portal users first.',
     });
   }
+  // An SSO connection landing people in it would provision them into a customer that no longer exists.
+  if ((await tx.portalSso.list({ limit: 1 }, customer.id)).items.length > 0) {
+    throw new DomainError('IN_USE', 'An SSO connection of the portal lands people in this customer.', {
+      resolve: 'Delete the connection, or remove its domains naming this customer, first.',
+    });
+  }
   await tx.customers.delete(customer.id);
   await recordEvent(tx, ctx, {
     type: 'customer.deleted',

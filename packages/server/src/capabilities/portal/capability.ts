@@ -6,6 +6,9 @@ import { portalSessionRoutes } from './routes/session.js';
 import { portalSite } from './routes/site.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { PortalUserRepository } from './store/portal-users.js';
+import { PortalSsoRepository } from './store/sso.js';
+import { portalSsoRoutes } from './routes/sso.js';
+import { ssoVendorRoutes } from './routes/sso-vendor.js';
 import { portalMigrations } from './store/migrations.js';
 import { PortalBrandingRepository } from './store/branding.js';
 import { SeatAssignmentRepository } from './store/seat-assignments.js';
@@ -28,6 +31,7 @@ export const portalUsers = {
       seatAssignments: seats,
       seatReservations: seats,
       portalBranding: new PortalBrandingRepository(ctx),
+      portalSso: new PortalSsoRepository(ctx),
     };
   },
   migrations: portalMigrations,
@@ -36,6 +40,7 @@ export const portalUsers = {
   routes: (app, services) => {
     vendorRoutes(app, services);
     brandingRoutes(app, services);
+    ssoVendorRoutes(app, services);
   },
 } satisfies Capability;
 
@@ -58,6 +63,7 @@ export const portal = {
     downloadRoutes(app, services);
     redeemRoutes(app, services);
     siteBrandingRoutes(app, services);
+    portalSsoRoutes(app, services);
     portalSite(app);
   },
 } satisfies Capability;

@@ -5,6 +5,9 @@ import type {
   PortalLinkPurpose,
   PortalLinkRecord,
   PortalSessionRecord,
+  PortalSsoConnectionRecord,
+  PortalSsoFlowRecord,
+  PortalSsoIdentityRecord,
   PortalUserRecord,
   SeatAssignmentRecord,
 } from './records.js';
@@ -13,7 +16,10 @@ import type {
 export interface PortalUsersPort {
   find(id: string): Promise<PortalUserRecord | undefined>;
   listOfCustomer(customerId: string, page: PageRequest): Promise<Page<PortalUserRecord>>;
-  /** Refuses an email another live user of the same customer has with the store's conflict (`portal_user.email`). */
+  /**
+   * Refuses an email another live user of the same customer has with the store's conflict (`portal_user.email`).
+   * With no password; `joinedAt` is null for an invitation, set for a user an SSO sign-in provisions.
+   */
   insert(u: PortalUserRecord): Promise<void>;
   update(u: PortalUserRecord): Promise<void>;
   /** Disables the user, ends their sessions and voids their unused links; the email is freed. */
@@ -82,11 +88,44 @@ export interface PortalDomainsPort {
   byDomain(domain: string): Promise<{ accountId: string; accountName: string; branding: PortalBrandingRecord } | undefined>;
 }
 
+/** One account's SSO connections, the identities they signed in, and the sign-ins under way. */
+export interface PortalSsoPort {
+  find(id: string): Promise<PortalSsoConnectionRecord | undefined>;
+  /** Newest first; with `customerId`, the connections that land someone in that customer. */
+  list(page: PageRequest, customerId?: string): Promise<Page<PortalSsoConnectionRecord>>;
+  /** Refuses a domain another connection of the account has with the store's conflict (`portal_sso_connection.domain`). */
+  insert(c: PortalSsoConnectionRecord): Promise<void>;
+  update(c: PortalSsoConnectionRecord): Promise<void>;
+  /** The connection, its domains and its identity links; a sign-in under way through it fails at its callback. */
+  delete(id: string): Promise<void>;
+  /** Marks a sign-in's state used: true for exactly one of any number of racing callbacks, false if used or expired by `now`. */
+  useFlow(stateHash: string, now: number): Promise<boolean>;
+  findIdentity(connectionId: string, subject: string): Promise<PortalSsoIdentityRecord | undefined>;
+  /** Links (or links anew) a provider's subject to a portal user. */
+  linkIdentity(identity: PortalSsoIdentityRecord): Promise<void>;
+  /** The customer's portal user of this email that is not disabled, invited or joined. */
+  findUserByEmail(customerId: string, email: string): Promise<PortalUserRecord | undefined>;
+  /** An invited user's first SSO sign-in: joined now, their password (none) untouched. */
+  markJoined(id: string, at: number): Promise<void>;
+}
+
+/** The SSO lookups before an account is known: the start and callback name a connection, the sign-in page a domain. */
+export interface PortalSsoDirectoryPort {
+  findConnection(id: string): Promise<PortalSsoConnectionRecord | undefined>;
+  /** Every account's enabled connection allowing the domain, with the account's name. */
+  byDomain(domain: string): Promise<Array<{ connection: PortalSsoConnectionRecord; accountName: string }>>;
+  insertFlow(flow: PortalSsoFlowRecord): Promise<void>;
+  /** A sign-in under way by the hash of its state, used or not (the write that uses it checks). */
+  findFlow(stateHash: string): Promise<(PortalSsoFlowRecord & { usedAt: number | null }) | undefined>;
+  deleteExpiredFlows(now: number): Promise<void>;
+}
+
 /** Its repositories, in the transaction every service is handed (`Tx`, platform/domain/ports.ts). */
 declare module '../../platform/domain/ports.js' {
   interface Tx {
     readonly portalUsers: PortalUsersPort;
     readonly seatAssignments: SeatAssignmentsPort;
     readonly portalBranding: PortalBrandingPort;
+    readonly portalSso: PortalSsoPort;
   }
 }

@@ -59,3 +59,54 @@ export interface PortalBrandingRecord {
   domain: string | null;
   updatedAt: number;
 }
+// The portal's OpenID Connect sign-in (sso.ts).
+
+/**
+ * An OpenID Connect provider a customer's people sign in to the portal through. A customer's own
+ * connection (`customerId` set) lands everyone in that customer; a connection of the whole account
+ * lands each allowed domain's people in the customer that domain names. Times are milliseconds.
+ */
+export interface PortalSsoConnectionRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  /** The client secret sealed with the master key (`MasterKey.encrypt`, purpose SSO_SECRET_PURPOSE). */
+  clientSecretSealed: string;
+  customerId: string | null;
+  /** Allowed email domains and the customer each lands in (the connection's own customer for a customer's connection). */
+  domains: Array<{ domain: string; customerId: string }>;
+  provisioning: boolean;
+  defaultRole: PortalRole;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * One sign-in under way, from its start to the provider's callback: found by the hash of its
+ * `state`, bound to the browser that started it (the hash of a cookie's value), used once.
+ */
+export interface PortalSsoFlowRecord {
+  stateHash: string;
+  accountId: string;
+  connectionId: string;
+  browserHash: string;
+  nonce: string;
+  /** The PKCE code verifier, sealed with the master key. */
+  verifierSealed: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Which portal user a provider's subject (`sub` of a connection) is: set at their first SSO sign-in. */
+export interface PortalSsoIdentityRecord {
+  connectionId: string;
+  subject: string;
+  portalUserId: string;
+  createdAt: number;
+}
+
+/** The master key's purpose for sealing SSO client secrets and PKCE verifiers. */
+export const SSO_SECRET_PURPOSE = 'portal-sso-secret';

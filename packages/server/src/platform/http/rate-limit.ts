@@ -93,7 +93,11 @@ export function installRateLimits(app: FastifyInstance, services: Services, limi
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? LICENSE_HEADER.exec(header) : null;
       if (match) check(perKey, licenseKeyHashOf(services, request, match[1]!), 'for this license key');
-    } else if (request.method === 'POST' && (url === '/v1/session' || request.routeOptions.config.portal === 'open')) {
+    } else if (
+      (request.method === 'POST' && (url === '/v1/session' || request.routeOptions.config.portal === 'open')) ||
+      // The portal's SSO routes (a lookup by domain, a start that keeps a sign-in under way, the callback) are GETs.
+      url?.startsWith('/v1/portal/sso/')
+    ) {
       // The customer portal's sign-in, invitation and link routes share the console's budget.
       check(signIn, request.ip, 'to sign in from this address');
     }

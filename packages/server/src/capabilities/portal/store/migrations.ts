@@ -89,4 +89,65 @@ const selfService: Migration = {
   },
 };
 
-export const portalMigrations = { '0030_portal': tables, '0042_portal_self_service': selfService } as const;
+/** OpenID Connect sign-in: connections, their domains, sign-ins under way, and which user a provider's subject is. */
+const sso: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('portal_sso_connections')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('issuer', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('client_secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('customer_id', 'text')
+      .addColumn('provisioning', 'integer', (c) => c.notNull())
+      .addColumn('default_role', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('portal_sso_connections_pk', ['account_id', 'id'])
+      .execute();
+    // The start and callback name a connection by id before any account is known.
+    await db.schema.createIndex('portal_sso_connections_by_id').on('portal_sso_connections').column('id').execute();
+    await db.schema
+      .createTable('portal_sso_domains')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('domain', 'text', (c) => c.notNull())
+      .addColumn('connection_id', 'text', (c) => c.notNull())
+      .addColumn('customer_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('portal_sso_domains_pk', ['account_id', 'domain'])
+      .execute();
+    // The sign-in page asks by domain, for every account.
+    await db.schema.createIndex('portal_sso_domains_by_domain').on('portal_sso_domains').column('domain').execute();
+    await db.schema
+      .createIndex('portal_sso_domains_by_connection')
+      .on('portal_sso_domains')
+      .columns(['account_id', 'connection_id'])
+      .execute();
+    await db.schema
+      .createTable('portal_sso_flows')
+      .addColumn('state_hash', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('connection_id', 'text', (c) => c.notNull())
+      .addColumn('browser_hash', 'text', (c) => c.notNull())
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('verifier_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('portal_sso_flows_by_expiry').on('portal_sso_flows').column('expires_at').execute();
+    await db.schema
+      .createTable('portal_sso_identities')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('connection_id', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('portal_user_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('portal_sso_identities_pk', ['account_id', 'connection_id', 'subject'])
+      .execute();
+  },
+};
+
+export const portalMigrations = { '0030_portal': tables, '0041_portal_sso': sso, '0042_portal_self_service': selfService } as const;

@@ -9,7 +9,7 @@ import { uniquely, type RepoContext } from '../../../platform/store/context.js';
 import { paginate } from '../../../platform/store/paging.js';
 import type { PortalSessionsTable, PortalUsersTable } from './tables.js';
 
-const userFromRow = (r: Selectable<PortalUsersTable>): PortalUserRecord => ({
+export const userFromRow = (r: Selectable<PortalUsersTable>): PortalUserRecord => ({
   id: r.id,
   accountId: r.account_id,
   customerId: r.customer_id,
@@ -65,7 +65,8 @@ export class PortalUserRepository implements PortalUsersPort {
             role: u.role,
             password_hash: null,
             invited_at: u.invitedAt,
-            joined_at: null,
+            // Set for a user an SSO sign-in provisions (joined at once, with no password).
+            joined_at: u.joinedAt,
             last_sign_in_at: null,
             disabled_at: null,
             updated_at: u.updatedAt,

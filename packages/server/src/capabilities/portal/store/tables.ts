@@ -65,3 +65,57 @@ export interface PortalBrandingTable {
   domain: string | null;
   updated_at: number;
 }
+/** The portal's OpenID Connect sign-in (issue 21): connections, their allowed domains, sign-ins under way and linked identities. */
+declare module '../../../platform/store/schema.js' {
+  interface DB {
+    portal_sso_connections: PortalSsoConnectionsTable;
+    portal_sso_domains: PortalSsoDomainsTable;
+    portal_sso_flows: PortalSsoFlowsTable;
+    portal_sso_identities: PortalSsoIdentitiesTable;
+  }
+}
+
+export interface PortalSsoConnectionsTable {
+  account_id: string;
+  id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  /** Sealed with the master key; never in plain text. */
+  client_secret_sealed: string;
+  /** A customer's own connection; null for one of the whole account. */
+  customer_id: string | null;
+  provisioning: number;
+  default_role: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One allowed email domain per row: unique in the account, so an address's domain names one connection and one customer. */
+export interface PortalSsoDomainsTable {
+  account_id: string;
+  domain: string;
+  connection_id: string;
+  customer_id: string;
+}
+
+export interface PortalSsoFlowsTable {
+  state_hash: string;
+  account_id: string;
+  connection_id: string;
+  browser_hash: string;
+  nonce: string;
+  verifier_sealed: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PortalSsoIdentitiesTable {
+  account_id: string;
+  connection_id: string;
+  subject: string;
+  portal_user_id: string;
+  created_at: number;
+}
