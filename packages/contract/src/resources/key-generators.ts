@@ -82,6 +82,7 @@ export type KeyGenerator = Static<typeof KeyGenerator>;
 
 /** Answer to creating a remote generator: its signing secret, shown once. */
 export const KeyGeneratorCreated = Type.Intersect([KeyGenerator, Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) })]);
+export type KeyGeneratorCreated = Static<typeof KeyGeneratorCreated>;
 
 export const KeyGeneratorQuery = Type.Object(
   {
