@@ -70,7 +70,7 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     await form.getByRole('textbox', { name: /^Pattern/ }).fill('{PRODUCT}-XX-#');
     // A pattern with too little randomness is refused with the server's reason, next to the field.
     await form.getByRole('button', { name: 'Create generator' }).click();
-    await form.getByText(/20 bits/).waitFor();
+    await form.getByText(/bits of randomness; at least 20 are needed/).waitFor();
     await form.getByRole('textbox', { name: /^Pattern/ }).fill('{PRODUCT}-XXXX-XXXX-####');
     await form.getByRole('button', { name: 'Create generator' }).click();
     const table = page.getByRole('table', { name: 'Key generators' });
@@ -133,7 +133,7 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     await check.getByRole('textbox', { name: 'Check a code' }).fill(forged);
     await check.getByRole('button', { name: 'Check' }).click();
     await page.getByLabel('Code check result').getByText(/^Not (a valid code|authentic)/).waitFor();
-    await expect.poll(() => page.getByRole('table', { name: 'Code batches' }).innerText()).toMatch(/Box Shop\s+Retail\s+1200\s+ready\s+1 of 1200/);
+    await expect.poll(() => page.getByRole('table', { name: 'Code batches' }).innerText()).toMatch(/Box Shop\s+Retail\s+1200\s+ready\s+1 of 1200/i);
   });
 
   it('uploads a CSV of devices for an entitlement: what fits is activated, the rest refused, and the leases download', async () => {
@@ -155,7 +155,7 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     await expect.poll(() => devices.getByRole('row').count()).toBe(6);
     await page.getByText('Refused (2)').click();
     await expect.poll(() => devices.getByRole('row').count()).toBe(3);
-    await expect.poll(() => devices.getByRole('row').nth(1).innerText()).toMatch(/4\s+line-4\s+refused\s+SEAT_LIMIT_REACHED/);
+    await expect.poll(() => devices.getByRole('row').nth(1).innerText()).toMatch(/4\s+line-4\s+refused\s+SEAT_LIMIT_REACHED/i);
     await shot('activation-batch');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download offline leases' }).click()]);

@@ -73,6 +73,9 @@ export const ERROR_STATUS = {
   LINK_INVALID: 403,
   /** Uploaded bytes whose size or sha256 differ from what the artifact declared. */
   ARTIFACT_MISMATCH: 422,
+  // queued license keys (issue 22)
+  /** The entitlement waits for its key from the remote key generator: nothing can be activated yet. */
+  KEY_PENDING: 409,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

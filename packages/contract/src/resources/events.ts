@@ -171,6 +171,16 @@ export const EVENT_TYPES = {
   'portal_user.joined': spec('portal_user', 'A portal user accepted their invitation and set a password'),
   'portal_user.signed_in': spec('portal_user', 'A portal user signed in to the portal', PortalSignInFacts),
   'entitlement.key_revealed': spec('entitlement', "A portal user had an entitlement's license key shown"),
+  'entitlement.key_queued': spec(
+    'entitlement',
+    'An entitlement was created without its key: the remote key generator failed and is set to queue (a worker asks again)',
+    Type.Object({ reason: Type.String(), attempts: Type.Integer() }),
+  ),
+  'entitlement.key_issued': spec(
+    'entitlement',
+    'A queued entitlement got its key from the remote key generator: it can be activated now',
+    Type.Object({ attempts: Type.Integer() }),
+  ),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -43,6 +43,12 @@ const RemoteConfig = Type.Object(
     retries: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 5, description: 'Attempts after the first on a timeout, a network error or a 5xx (default 2)' }),
     ),
+    onFailure: Type.Optional(
+      Type.Union([Type.Literal('fail'), Type.Literal('queue')], {
+        description:
+          'When the endpoint cannot give a key: `fail` (default) refuses the creation with nothing written; `queue` creates the entitlement without a key (`keyPending`), which a background worker completes when the endpoint answers',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

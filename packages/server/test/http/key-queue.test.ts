@@ -1,0 +1,169 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { createHarness, type Harness } from '../support/harness.js';
+import { storeKinds } from '../support/stores.js';
+import { asLicense, fp } from '../support/client.js';
+import { freePort } from '../support/processes.js';
+import { issuePendingKeys } from '../../src/capabilities/entitlements/key-queue.js';
+import { runActivationBatches } from '../../src/capabilities/batches/runner.js';
+
+/**
+ * The vendor's key endpoint on a fixed port that can be down (nothing listening: the connection
+ * is refused) and then up again; it checks each request's Standard Webhooks signature and answers a
+ * key per Idempotency-Key, after `delayMs`.
+ */
+function endpointOnPort(port: number) {
+  const seen: Array<{ id: string; idempotencyKey: string; verified: boolean }> = [];
+  let secret = '';
+  let delayMs = 0;
+  let server: Server | null = null;
+  const keyFor = (id: string) => `VENDOR-${id.slice(-12).toUpperCase()}`;
+  return {
+    url: `http://127.0.0.1:${port}/keys`,
+    seen,
+    keyFor,
+    setSecret: (s: string) => (secret = s),
+    setDelay: (ms: number) => (delayMs = ms),
+    up: () =>
+      new Promise<void>((resolve) => {
+        server = createServer((req, res) => {
+          let body = '';
+          req.on('data', (c: Buffer) => (body += c.toString()));
+          req.on('end', () => {
+            const id = String(req.headers['webhook-id']);
+            const at = new Date(Number(req.headers['webhook-timestamp']) * 1000);
+            const verified = new Webhook(secret).sign(id, at, body) === req.headers['webhook-signature'];
+            seen.push({ id, idempotencyKey: String(req.headers['idempotency-key']), verified });
+            setTimeout(() => {
+              res.writeHead(200, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ key: keyFor(String(req.headers['idempotency-key'])) }));
+            }, delayMs);
+          });
+        });
+        server.listen(port, '127.0.0.1', () => resolve());
+      }),
+    down: () => new Promise<void>((resolve) => (server ? server.close(() => ((server = null), resolve())) : resolve())),
+  };
+}
+
+describe.each(await storeKinds())('entitlements queued while a remote key generator is down, on %s', (kind) => {
+  let h: Harness;
+  let customerId: string;
+  let endpoint: ReturnType<typeof endpointOnPort>;
+  const work = () => issuePendingKeys(h.services, { worker: 'test-worker' });
+  const events = async (type: string) => (await h.call('GET', `/v1/events?type=${type}&limit=500`)).body.data as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    endpoint = endpointOnPort(await freePort());
+    await h.call('POST', '/v1/products', { code: 'studio', name: 'Studio' });
+    customerId = (await h.call('POST', '/v1/customers', { name: 'Acme' })).body.id;
+    for (const [code, onFailure] of [
+      ['queued', 'queue'],
+      ['strict', 'fail'],
+    ] as const) {
+      expect((await h.call('POST', '/v1/offerings', { productId: 'studio', code, name: code, licenseModel: 'perpetual', seats: 2 })).status).toBe(201);
+      const g = await h.call('POST', '/v1/key-generators', {
+        offeringId: code,
+        kind: 'remote',
+        remote: { url: endpoint.url, timeoutMs: 1000, retries: 0, onFailure },
+      });
+      expect(g.status, JSON.stringify(g.body)).toBe(201);
+      expect(g.body.remote.onFailure).toBe(onFailure);
+      // Both generators share the endpoint; it checks the signatures of the queued offering's.
+      if (onFailure === 'queue') endpoint.setSecret(g.body.secret);
+    }
+  });
+  afterAll(async () => {
+    await endpoint.down();
+    await h.close();
+  });
+
+  it('with onFailure "fail" (the default) a generator that is down creates nothing', async () => {
+    const before = (await h.call('GET', '/v1/entitlements?limit=500')).body.data.length;
+    const r = await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'strict' });
+    expect(r.status).toBe(502);
+    expect(r.body.error.code).toBe('KEY_GENERATOR_FAILED');
+    expect((await h.call('GET', '/v1/entitlements?limit=500')).body.data.length).toBe(before);
+  });
+
+  it('with onFailure "queue" the entitlement is created without a key, cannot be activated, and gets its key once the endpoint is up', async () => {
+    const created = await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'queued' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ key: '', keyPending: true, state: 'active' });
+    const id = created.body.id as string;
+    const queuedEvents = (await events('entitlement.key_queued')).filter((e) => e.entitlementId === id);
+    expect(queuedEvents).toHaveLength(1);
+    expect(queuedEvents[0]!.after).toMatchObject({ attempts: 1, reason: 'The remote key generator could not be reached.' });
+
+    // Nothing can be activated on it: a batch (the one path that names an entitlement, not a key) refuses each device.
+    const batch = await h.call('POST', '/v1/activation-batches', { entitlementId: id, devices: [{ fingerprint: fp('pending-1') }] });
+    expect(batch.status).toBe(202);
+    await runActivationBatches(h.services, { worker: 'batch-worker' });
+    const b = (await h.call('GET', `/v1/activation-batches/${batch.body.id}`)).body;
+    expect(b).toMatchObject({ state: 'completed', results: { activated: 0, refused: 1 }, refusals: { KEY_PENDING: 1 } });
+
+    // The first retry waits 30 s; the endpoint is still down then, and the next waits 60 s more.
+    expect(await work()).toBe(false);
+    h.clock.advance(30_000);
+    expect(await work()).toBe(false);
+    h.clock.advance(1);
+    expect(await work()).toBe(true);
+    expect((await h.call('GET', `/v1/entitlements/${id}`)).body).toMatchObject({ key: '', keyPending: true });
+    h.clock.advance(60_000);
+    expect(await work()).toBe(false);
+
+    await endpoint.up();
+    expect(endpoint.seen).toHaveLength(0);
+    h.clock.advance(1);
+    expect(await work()).toBe(true);
+    expect(endpoint.seen).toEqual([{ id, idempotencyKey: id, verified: true }]);
+    const done = (await h.call('GET', `/v1/entitlements/${id}`)).body;
+    expect(done.key).toBe(endpoint.keyFor(id));
+    expect(done.keyPending).toBeUndefined();
+    const issued = (await events('entitlement.key_issued')).filter((e) => e.entitlementId === id);
+    expect(issued).toHaveLength(1);
+    expect(issued[0]!.after).toMatchObject({ attempts: 3 });
+    expect(await work()).toBe(false);
+
+    // The key works through the client API now.
+    const client = asLicense(h, done.key);
+    const activated = await client('activate', { fingerprint: fp('queued-1') });
+    expect([200, 201], JSON.stringify(activated.body)).toContain(activated.status);
+    expect((await client('validate', { fingerprint: fp('queued-1') })).body).toMatchObject({ valid: true, code: 'VALID' });
+  });
+
+  it('with the endpoint up, the key comes at once, asked outside the transaction: other writes do not wait for the endpoint', async () => {
+    endpoint.setDelay(800);
+    const started = Date.now();
+    const creating = h.call('POST', '/v1/entitlements', { customerId, offeringId: 'queued' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A write made while the endpoint thinks commits long before the endpoint answers.
+    const other = await h.call('POST', '/v1/customers', { name: 'Initech' });
+    const otherMs = Date.now() - started;
+    expect(other.status).toBe(201);
+    const e = await creating;
+    const creatingMs = Date.now() - started;
+    endpoint.setDelay(0);
+    expect(e.status).toBe(201);
+    expect(e.body.key).toBe(endpoint.keyFor(e.body.id));
+    expect(e.body.keyPending).toBeUndefined();
+    expect(creatingMs).toBeGreaterThanOrEqual(800);
+    expect(otherMs).toBeLessThan(700);
+  });
+
+  it('a key already held by another license is not shared: the queued entitlement keeps waiting', async () => {
+    await endpoint.down();
+    const created = (await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'queued' })).body;
+    expect(created.keyPending).toBe(true);
+    // Another license takes the key the endpoint will answer for it.
+    expect((await h.call('POST', '/v1/offerings', { productId: 'studio', code: 'legacy', name: 'legacy', licenseModel: 'perpetual', seats: 1 })).status).toBe(201);
+    expect((await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'legacy', key: endpoint.keyFor(created.id) })).status).toBe(201);
+    await endpoint.up();
+    h.clock.advance(30_001);
+    expect(await work()).toBe(true);
+    const still = (await h.call('GET', `/v1/entitlements/${created.id}`)).body;
+    expect(still).toMatchObject({ key: '', keyPending: true });
+  });
+});
