@@ -17,7 +17,10 @@ const KINDS: { value: KeyGeneratorKind; label: string; hint: string }[] = [
 /** What a generator is set to, in a line. */
 export function generatorSettings(g: KeyGenerator): string {
   if (g.kind === 'pattern' && g.pattern) return `${g.pattern.pattern}${g.pattern.checkDigit === false ? ' (no check symbol)' : ''}`;
-  if (g.kind === 'remote' && g.remote) return `${g.remote.url} · ${g.remote.timeoutMs ?? 3000} ms · ${g.remote.retries ?? 2} retries`;
+  if (g.kind === 'remote' && g.remote) {
+    const r = g.remote;
+    return `${r.url} · ${r.timeoutMs ?? 3000} ms · ${r.retries ?? 2} retries · ${r.onFailure === 'queue' ? 'queues when down' : 'fails when down'}`;
+  }
   return '';
 }
 
@@ -114,13 +117,14 @@ function GeneratorForm(props: { opened: boolean; onClose: () => void; onCreated:
   const [url, setUrl] = useState('');
   const [timeoutMs, setTimeoutMs] = useState<number | string>(3000);
   const [retries, setRetries] = useState<number | string>(2);
+  const [onFailure, setOnFailure] = useState<'fail' | 'queue'>('fail');
   const form = useFormErrors();
   const offerings = (catalog.data?.offerings ?? []).filter((o) => o.productId === productId);
   const body = (): KeyGeneratorCreate => ({
     ...(offeringId ? { offeringId } : { productId: productId ?? '' }),
     kind,
     ...(kind === 'pattern' ? { pattern: { pattern, checkDigit, ...(alphabet ? { alphabet } : {}) } } : {}),
-    ...(kind === 'remote' ? { remote: { url, timeoutMs: Number(timeoutMs), retries: Number(retries) } } : {}),
+    ...(kind === 'remote' ? { remote: { url, timeoutMs: Number(timeoutMs), retries: Number(retries), onFailure } } : {}),
   });
   return (
     <Modal opened={props.opened} onClose={props.onClose} title="New key generator" size="lg">
@@ -193,6 +197,16 @@ function GeneratorForm(props: { opened: boolean; onClose: () => void; onCreated:
                 <NumberInput label="Timeout per attempt (ms)" min={100} max={30000} value={timeoutMs} onChange={setTimeoutMs} />
                 <NumberInput label="Retries" min={0} max={5} value={retries} onChange={setRetries} />
               </Group>
+              <Select
+                label="When the endpoint cannot give a key"
+                data={[
+                  { value: 'fail', label: 'Refuse the creation (nothing is created)' },
+                  { value: 'queue', label: 'Create the entitlement now, its key when the endpoint answers' },
+                ]}
+                value={onFailure}
+                onChange={(v) => setOnFailure(v === 'queue' ? 'queue' : 'fail')}
+                allowDeselect={false}
+              />
             </>
           )}
           <form.FormError />

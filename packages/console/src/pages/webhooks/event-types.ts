@@ -89,6 +89,8 @@ export const EVENT_TYPE_NAMES = [
   'portal_user.joined',
   'portal_user.signed_in',
   'entitlement.key_revealed',
+  'entitlement.key_queued',
+  'entitlement.key_issued',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));
