@@ -26,3 +26,4 @@ export * from './versions.js';
 export * from './resources/releases.js';
 export * from './resources/imports.js';
 export * from './resources/portal.js';
+export * from './keygen-keys.js';

@@ -1,4 +1,17 @@
-import type { ImportCounts, KeygenImport, KeygenImportReport, KeygenResource, OfferingCreate } from '@leasehold/contract';
+import {
+  isKeygenSignedScheme,
+  keygenKeyAlgorithm,
+  KeygenKeyRejected,
+  readKeygenKey,
+  verifyKeygenKey,
+  type ImportCounts,
+  type KeygenImport,
+  type KeygenImportReport,
+  type KeygenResource,
+  type KeygenSignedScheme,
+  type OfferingCreate,
+} from '@leasehold/contract';
+import { createPublicKey } from 'node:crypto';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, invalid } from '../../platform/domain/errors.js';
 import type { Tx } from '../../platform/domain/ports.js';
@@ -100,6 +113,8 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
     }
   }
   const dryRun = input.dryRun ?? false;
+  const publicKeys = input.publicKeys ?? {};
+  checkPublicKeys(publicKeys);
   const report: KeygenImportReport = { dryRun, counts: {}, results: [] };
   // What each Keygen id became here, for the records that name it.
   const made = new Map<string, string>();
@@ -112,7 +127,7 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
   const known = { get: (k: string) => made.get(k) ?? tentative.get(k) } as Map<string, string>;
   await eachInTransactions<{ type: KeygenType; r: KeygenResource }, Upserted>(ctx, dryRun, items, {
     apply: async (tx, { type, r }) => {
-      const u = await importOne(tx, ctx, deps, type, r, known);
+      const u = await importOne(tx, ctx, deps, type, r, known, publicKeys);
       tentative.set(`${type}:${r.id}`, u.id);
       return u;
     },
@@ -143,6 +158,37 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
   return report;
 }
 
+type KeygenPublicKeys = NonNullable<KeygenImport['publicKeys']>;
+
+/** The Keygen public keys given must be keys: refused before anything is imported. */
+function checkPublicKeys(keys: KeygenPublicKeys): void {
+  for (const [algorithm, key] of Object.entries(keys)) {
+    if (algorithm === 'ed25519' && /^[0-9a-f]{64}$/i.test(key)) continue;
+    try {
+      createPublicKey(key);
+    } catch {
+      throw invalid(`publicKeys.${algorithm}`, `publicKeys.${algorithm} is not a public key (Ed25519: 64 hex digits; RSA and ECDSA: PEM).`);
+    }
+  }
+}
+
+/**
+ * A license of a policy with a signed scheme keeps its key only if the key has the scheme's shape
+ * and, when the import brings the Keygen account's public key of its algorithm, its signature
+ * verifies: applications in the field check these keys offline, so a key that would fail there is
+ * refused here rather than carried over.
+ */
+function checkSignedKey(key: string, scheme: KeygenSignedScheme, keys: KeygenPublicKeys): void {
+  const publicKey = keys[keygenKeyAlgorithm(scheme)];
+  try {
+    if (publicKey) verifyKeygenKey(key, scheme, publicKey);
+    else readKeygenKey(key, scheme);
+  } catch (error) {
+    if (!(error instanceof KeygenKeyRejected)) throw error;
+    throw new DomainError('INVALID_REQUEST', error.message, { field: 'key', reason: error.reason, scheme });
+  }
+}
+
 function requireMade(made: Map<string, string>, type: string, id: string | undefined, field: string): string {
   const found = id === undefined ? undefined : made.get(`${type}:${id}`);
   if (!found) {
@@ -164,6 +210,7 @@ async function importOne(
   type: KeygenType,
   r: KeygenResource,
   made: Map<string, string>,
+  publicKeys: KeygenPublicKeys,
 ): Promise<Upserted> {
   const a = (r.attributes ?? {}) as Attrs;
   switch (type) {
@@ -227,6 +274,9 @@ async function importOne(
         customerId = (await upsertCustomer(tx, ctx, { externalRef: `keygen:license:${r.id}`, name: name.slice(0, 200) })).id;
       }
       const offering = (await tx.offerings.find(offeringId))!;
+      // A license names its scheme (Keygen copies its policy's); older exports only the policy.
+      const scheme = text(a['scheme']) ?? offering.metadata['keygenScheme'];
+      if (isKeygenSignedScheme(scheme)) checkSignedKey(key, scheme, publicKeys);
       const maxMachines = int(a['maxMachines']);
       const created = text(a['created']);
       const expiry = text(a['expiry']);
@@ -242,6 +292,7 @@ async function importOne(
           ...scalars(a['metadata']),
           keygenId: r.id,
           ...(text(a['name']) ? { keygenName: text(a['name'])!.slice(0, 1000) } : {}),
+          ...(isKeygenSignedScheme(scheme) ? { keygenScheme: scheme } : {}),
         },
       });
       const suspended = a['suspended'] === true || a['status'] === 'SUSPENDED';
