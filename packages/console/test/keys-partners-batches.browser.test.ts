@@ -111,7 +111,9 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     await shot('code-batch');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
-    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe('serial,code,state,redeemedAt,entitlementId');
     expect(lines).toHaveLength(1201);
     const first = lines[1]!.split(',')[1]!;
@@ -128,12 +130,20 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     const check = page.getByRole('form', { name: 'Check a code' });
     await check.getByRole('textbox', { name: 'Check a code' }).fill(first.toLowerCase());
     await check.getByRole('button', { name: 'Check' }).click();
-    await page.getByLabel('Code check result').getByText(/^Authentic: issued for Box Shop, Retail; redeemed, cannot be redeemed\.$/).waitFor();
+    await page
+      .getByLabel('Code check result')
+      .getByText(/^Authentic: issued for Box Shop, Retail; redeemed, cannot be redeemed\.$/)
+      .waitFor();
     const forged = `${first.slice(0, -2)}${first.at(-2) === 'A' ? 'B' : 'A'}${first.at(-1)}`;
     await check.getByRole('textbox', { name: 'Check a code' }).fill(forged);
     await check.getByRole('button', { name: 'Check' }).click();
-    await page.getByLabel('Code check result').getByText(/^Not (a valid code|authentic)/).waitFor();
-    await expect.poll(() => page.getByRole('table', { name: 'Code batches' }).innerText()).toMatch(/Box Shop\s+Retail\s+1200\s+ready\s+1 of 1200/i);
+    await page
+      .getByLabel('Code check result')
+      .getByText(/^Not (a valid code|authentic)/)
+      .waitFor();
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Code batches' }).innerText())
+      .toMatch(/Box Shop\s+Retail\s+1200\s+ready\s+1 of 1200/i);
   });
 
   it('uploads a CSV of devices for an entitlement: what fits is activated, the rest refused, and the leases download', async () => {
@@ -158,7 +168,10 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     await expect.poll(() => devices.getByRole('row').nth(1).innerText()).toMatch(/4\s+line-4\s+refused\s+SEAT_LIMIT_REACHED/i);
     await shot('activation-batch');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download offline leases' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download offline leases' }).click(),
+    ]);
     const leases = readFileSync((await download.path())!, 'utf8')
       .trim()
       .split('\n')

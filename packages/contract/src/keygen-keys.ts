@@ -1,10 +1,10 @@
-import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
-
 /**
  * Keygen's signed license key schemes (a policy's `scheme`): the key carries a payload and the
  * Keygen account's signature over it, which applications check offline with the account's public
  * key. The server checks imported keys with it; the SDK lets applications that moved to Leasehold
- * keep checking their customers' existing keys. One function, used by both.
+ * keep checking their customers' existing keys. The shapes are decided here, once; the contract
+ * does no crypto (it is compiled for the browser too), so each side checks the signature with
+ * Node's `verify` on the parts this file gives.
  */
 export const KEYGEN_SIGNED_SCHEMES = [
   'ED25519_SIGN',
@@ -38,61 +38,45 @@ export class KeygenKeyRejected extends Error {
 
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
-/** The signed text, the signature and the payload of a key of `scheme`; WRONG_SHAPE when it has not the scheme's shape. */
-function partsOf(key: string, scheme: KeygenSignedScheme): { signed: string; signature: string; payload: string } {
+/** What a Keygen signed key is made of, and how its signature is checked. */
+export interface KeygenKeyParts {
+  /** The text the signature is over. */
+  signed: string;
+  /** The signature, base64url. */
+  signature: string;
+  /** The payload as Keygen wrote it, base64url. */
+  payload: string;
+  algorithm: 'ed25519' | 'ecdsa' | 'rsa';
+  /** For RSA: PKCS#1 v1.5 or PSS (SHA-256, MGF1-SHA256); ECDSA signs SHA-256 too. */
+  padding: 'pkcs1' | 'pss' | null;
+}
+
+/** The Ed25519 public key Keygen shows is 32 bytes in hex; this DER prefix makes it an SPKI key. */
+export const ED25519_SPKI_PREFIX_HEX = '302a300506032b6570032100';
+
+/**
+ * Splits a key of `scheme` into what was signed and the signature, or throws WRONG_SHAPE for a key
+ * that has not that scheme's shape. The V2 schemes, Ed25519 and ECDSA sign `key/<payload>` (a
+ * domain prefix); the legacy v1 RSA schemes the payload alone; JWT its header and payload.
+ * Checking the signature is left to the caller's crypto (Node's `verify` in the SDK and server).
+ */
+export function keygenKeyParts(key: string, scheme: KeygenSignedScheme): KeygenKeyParts {
   const wrong = () => new KeygenKeyRejected('WRONG_SHAPE', `The key does not have the shape of a ${scheme} key.`);
+  const algorithm = keygenKeyAlgorithm(scheme);
+  const padding = algorithm !== 'rsa' ? null : scheme.includes('PSS') ? 'pss' : 'pkcs1';
+  const trimmed = key.trim();
   if (scheme === 'RSA_2048_JWT_RS256') {
-    const [header, payload, signature, extra] = key.split('.');
-    if (extra !== undefined || !header || !payload || !signature || ![header, payload, signature].every((p) => B64URL.test(p))) throw wrong();
-    return { signed: `${header}.${payload}`, signature, payload };
+    const [header, payload, signature, extra] = trimmed.split('.');
+    if (extra !== undefined || !header || !payload || !signature || ![header, payload, signature].every((p) => B64URL.test(p)))
+      throw wrong();
+    return { signed: `${header}.${payload}`, signature, payload, algorithm, padding };
   }
-  // The V2 schemes, Ed25519 and ECDSA sign "key/<payload>" (a domain prefix); the legacy v1 RSA schemes the payload alone.
   const prefixed = !scheme.startsWith('RSA_2048_PKCS1') || scheme.endsWith('_V2');
-  const body = prefixed ? (key.startsWith('key/') ? key.slice(4) : null) : key;
+  const body = prefixed ? (trimmed.startsWith('key/') ? trimmed.slice(4) : null) : trimmed;
   if (body === null) throw wrong();
   const dot = body.lastIndexOf('.');
   const payload = body.slice(0, dot);
   const signature = body.slice(dot + 1);
   if (dot <= 0 || !B64URL.test(payload) || !B64URL.test(signature)) throw wrong();
-  return { signed: prefixed ? `key/${payload}` : payload, signature, payload };
-}
-
-/** The payload of a key of `scheme`, as Keygen wrote it, without checking its signature (WRONG_SHAPE for a key of another scheme). */
-export function readKeygenKey(key: string, scheme: KeygenSignedScheme): string {
-  return Buffer.from(partsOf(key.trim(), scheme).payload, 'base64url').toString('utf8');
-}
-
-/**
- * Checks a license key made by Keygen under a signed scheme against the Keygen account's public
- * key (Ed25519 as Keygen shows it, hex; RSA and ECDSA as PEM, or a KeyObject) and returns its
- * payload as Keygen wrote it (for the default payload, JSON naming the account, product, policy
- * and license). Throws KeygenKeyRejected: WRONG_SHAPE for a key of another scheme, BAD_SIGNATURE
- * for a key changed or forged.
- *
- * @example
- * import { verifyKeygenKey } from '@leasehold/sdk';
- * const payload = JSON.parse(verifyKeygenKey(typedKey, 'ED25519_SIGN', KEYGEN_ED25519_PUBLIC_KEY_HEX));
- * console.log(payload.license.expiry);
- */
-export function verifyKeygenKey(key: string, scheme: KeygenSignedScheme, publicKey: string | KeyObject): string {
-  const { signed, signature, payload } = partsOf(key.trim(), scheme);
-  const algorithm = keygenKeyAlgorithm(scheme);
-  const keyObject =
-    typeof publicKey !== 'string'
-      ? publicKey
-      : algorithm === 'ed25519' && /^[0-9a-f]{64}$/i.test(publicKey)
-        ? createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(publicKey, 'hex')]), format: 'der', type: 'spki' })
-        : createPublicKey(publicKey);
-  const sig = Buffer.from(signature, 'base64url');
-  const data = Buffer.from(signed, 'utf8');
-  const ok =
-    algorithm === 'ed25519'
-      ? verify(null, data, keyObject, sig)
-      : algorithm === 'ecdsa'
-        ? verify('sha256', data, { key: keyObject, dsaEncoding: 'der' }, sig) || verify('sha256', data, { key: keyObject, dsaEncoding: 'ieee-p1363' }, sig)
-        : scheme.includes('PSS')
-          ? verify('sha256', data, { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, sig)
-          : verify('sha256', data, { key: keyObject, padding: constants.RSA_PKCS1_PADDING }, sig);
-  if (!ok) throw new KeygenKeyRejected('BAD_SIGNATURE', `The ${scheme} key was changed or forged: its signature does not verify.`);
-  return Buffer.from(payload, 'base64url').toString('utf8');
+  return { signed: prefixed ? `key/${payload}` : payload, signature, payload, algorithm, padding };
 }

@@ -150,7 +150,12 @@ describe('the SDK imports a batch’s offline lease bundle', () => {
     expect(a.hasFeature('export')).toBe(false);
 
     // Another vendor's server signs with its own key: the application pins this vendor's JWKS only.
-    const other = { keys: (publicKeys as { keys: Array<Record<string, unknown>> }).keys.map((k) => ({ ...k, x: Buffer.alloc(32, 7).toString('base64url') })) };
+    const other = {
+      keys: (publicKeys as { keys: Array<Record<string, unknown>> }).keys.map((k) => ({
+        ...k,
+        x: Buffer.alloc(32, 7).toString('base64url'),
+      })),
+    };
     const b = await offline(fingerprints[0]!, { publicKeys: other as OpenOptions['publicKeys'] });
     expect(refusal(() => b.importLeaseBundle(bundleFile, licenseKey))?.code).toBe('SIGNATURE_INVALID');
   });

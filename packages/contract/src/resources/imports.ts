@@ -80,7 +80,9 @@ export const KeygenImport = Type.Object(
     publicKeys: Type.Optional(
       Type.Object(
         {
-          ed25519: Type.Optional(Type.String({ maxLength: 200, description: 'The Keygen account’s Ed25519 public key, hex as Keygen shows it' })),
+          ed25519: Type.Optional(
+            Type.String({ maxLength: 200, description: 'The Keygen account’s Ed25519 public key, hex as Keygen shows it' }),
+          ),
           rsa: Type.Optional(Type.String({ maxLength: 4000, description: 'Its RSA-2048 public key, PEM' })),
           ecdsa: Type.Optional(Type.String({ maxLength: 4000, description: 'Its ECDSA P-256 public key, PEM' })),
         },

@@ -174,9 +174,7 @@ export class Enrolment {
     const key = licenseKey.trim();
     if (!key) throw new LeaseholdError('NO_LICENSE', 'Pass the license key the batch activated.');
     const entries: readonly unknown[] = typeof source === 'string' ? readBundle(source) : source;
-    const mine = entries
-      .filter(isOfflineResponse)
-      .filter((e) => e.product === this.ctx.product && e.fingerprint === this.ctx.fingerprint);
+    const mine = entries.filter(isOfflineResponse).filter((e) => e.product === this.ctx.product && e.fingerprint === this.ctx.fingerprint);
     if (mine.length === 0) throw invalid(`The bundle holds no lease for this device (${this.ctx.fingerprint}) of ${this.ctx.product}.`);
     if (mine.length > 1) throw invalid('The bundle holds more than one lease for this device.');
     const entry = mine[0]!;

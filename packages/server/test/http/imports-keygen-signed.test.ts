@@ -102,8 +102,16 @@ describe.each(await storeKinds())('Keygen signed key schemes on import, on %s', 
       r.body.results.filter((x: { type: string }) => x.type === 'licenses').map((x: { keygenId: string }) => [x.keygenId, x]),
     );
     for (const id of ['lic-1', 'lic-2', 'lic-3', 'lic-4']) expect(outcome[id], id).toMatchObject({ outcome: 'created' });
-    expect(outcome['lic-90']).toMatchObject({ outcome: 'refused', code: 'INVALID_REQUEST', message: expect.stringMatching(/does not verify/) });
-    expect(outcome['lic-91']).toMatchObject({ outcome: 'refused', code: 'INVALID_REQUEST', message: expect.stringMatching(/shape of a ED25519_SIGN key/) });
+    expect(outcome['lic-90']).toMatchObject({
+      outcome: 'refused',
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/does not verify/),
+    });
+    expect(outcome['lic-91']).toMatchObject({
+      outcome: 'refused',
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/shape of a ED25519_SIGN key/),
+    });
     expect(outcome['lic-92']).toMatchObject({ outcome: 'refused', code: 'INVALID_REQUEST' });
     expect(r.body.counts.licenses).toMatchObject({ created: 4, refused: 3 });
   });

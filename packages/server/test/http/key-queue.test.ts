@@ -63,7 +63,9 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
       ['queued', 'queue'],
       ['strict', 'fail'],
     ] as const) {
-      expect((await h.call('POST', '/v1/offerings', { productId: 'studio', code, name: code, licenseModel: 'perpetual', seats: 2 })).status).toBe(201);
+      expect(
+        (await h.call('POST', '/v1/offerings', { productId: 'studio', code, name: code, licenseModel: 'perpetual', seats: 2 })).status,
+      ).toBe(201);
       const g = await h.call('POST', '/v1/key-generators', {
         offeringId: code,
         kind: 'remote',
@@ -158,8 +160,13 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
     const created = (await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'queued' })).body;
     expect(created.keyPending).toBe(true);
     // Another license takes the key the endpoint will answer for it.
-    expect((await h.call('POST', '/v1/offerings', { productId: 'studio', code: 'legacy', name: 'legacy', licenseModel: 'perpetual', seats: 1 })).status).toBe(201);
-    expect((await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'legacy', key: endpoint.keyFor(created.id) })).status).toBe(201);
+    expect(
+      (await h.call('POST', '/v1/offerings', { productId: 'studio', code: 'legacy', name: 'legacy', licenseModel: 'perpetual', seats: 1 }))
+        .status,
+    ).toBe(201);
+    expect((await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'legacy', key: endpoint.keyFor(created.id) })).status).toBe(
+      201,
+    );
     await endpoint.up();
     h.clock.advance(30_001);
     expect(await work()).toBe(true);

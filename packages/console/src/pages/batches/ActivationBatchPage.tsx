@@ -61,7 +61,10 @@ export function ActivationBatchPage() {
                 </Text>
                 {Object.keys(b.refusals).length > 0 && (
                   <Text size="sm" aria-label="Refusals">
-                    Refused: {Object.entries(b.refusals).map(([code, n]) => `${code} ${n}`).join(', ')}
+                    Refused:{' '}
+                    {Object.entries(b.refusals)
+                      .map(([code, n]) => `${code} ${n}`)
+                      .join(', ')}
                   </Text>
                 )}
                 {b.error && (
@@ -82,7 +85,10 @@ export function ActivationBatchPage() {
 function Items({ batch }: { batch: ActivationBatch }) {
   const [only, setOnly] = useState<'all' | 'refused'>('all');
   const items = useLoad(
-    () => get<Page<ActivationBatchItem>>(`/v1/activation-batches/${batch.id}/items${qs({ limit: SHOWN, outcome: only === 'refused' && 'refused' })}`),
+    () =>
+      get<Page<ActivationBatchItem>>(
+        `/v1/activation-batches/${batch.id}/items${qs({ limit: SHOWN, outcome: only === 'refused' && 'refused' })}`,
+      ),
     [batch.id, batch.done, only],
   );
   if (items.error) return <ErrorState error={items.error} />;

@@ -10,7 +10,11 @@ import { fmtDate, PagedTable, PageHeader, StatusBadge, useFormErrors, useLoad } 
 const ACTIONS: { value: NonNullable<ActivationBatchCreate['action']>; label: string; columns: string }[] = [
   { value: 'activate', label: 'Activate devices', columns: 'fingerprint, and any of name, platform, hostname, user' },
   { value: 'deactivate', label: 'Deactivate devices', columns: 'fingerprint' },
-  { value: 'rehost', label: 'Rehost (new replaces old)', columns: 'fingerprint (the new device), replaces (the old one), and any of name, platform' },
+  {
+    value: 'rehost',
+    label: 'Rehost (new replaces old)',
+    columns: 'fingerprint (the new device), replaces (the old one), and any of name, platform',
+  },
 ];
 
 /** "8 activated · 2 refused" — the outcomes a batch has counted so far, the empty ones left out. */
@@ -38,7 +42,10 @@ export function ActivationBatches() {
   const navigate = useNavigate();
   return (
     <>
-      <PageHeader title="Batch activations" subtitle="Many devices of one entitlement at once, from a CSV file: activate, deactivate or rehost" />
+      <PageHeader
+        title="Batch activations"
+        subtitle="Many devices of one entitlement at once, from a CSV file: activate, deactivate or rehost"
+      />
       <Stack>
         {can('write') && <NewBatch onCreated={(b) => navigate(`/activation-batches/${b.id}`)} />}
         <PagedTable<ActivationBatch>
@@ -79,7 +86,9 @@ function NewBatch({ onCreated }: { onCreated: (b: ActivationBatch) => void }) {
           if (!file || !entitlementId) return;
           void form.submit(async () => {
             const csv = await file.text();
-            onCreated(await post<ActivationBatch>('/v1/activation-batches', { entitlementId, action, csv } satisfies ActivationBatchCreate));
+            onCreated(
+              await post<ActivationBatch>('/v1/activation-batches', { entitlementId, action, csv } satisfies ActivationBatchCreate),
+            );
           });
         }}
       >
@@ -128,7 +137,13 @@ function NewBatch({ onCreated }: { onCreated: (b: ActivationBatch) => void }) {
 
 export function OutcomeBadge({ outcome }: { outcome: string }) {
   const color =
-    outcome === 'refused' ? 'red' : outcome === 'pending' ? 'gray' : outcome === 'already_active' || outcome === 'not_active' ? 'blue' : 'green';
+    outcome === 'refused'
+      ? 'red'
+      : outcome === 'pending'
+        ? 'gray'
+        : outcome === 'already_active' || outcome === 'not_active'
+          ? 'blue'
+          : 'green';
   return (
     <Badge color={color} variant="light">
       {outcome.replace('_', ' ')}

@@ -11,7 +11,11 @@ const KINDS: { value: KeyGeneratorKind; label: string; hint: string }[] = [
   { value: 'pattern', label: 'Pattern', hint: 'X a symbol, # a digit, {PRODUCT} and {OFFERING} the codes, * the check symbol.' },
   { value: 'signed', label: 'Signed (verifiable offline)', hint: 'A JWS signed with the account key: the SDK checks it with no server.' },
   { value: 'imported', label: 'Imported', hint: 'Every new entitlement brings its own key (a migration from another system).' },
-  { value: 'remote', label: 'Remote (your endpoint)', hint: 'Leasehold asks your HTTPS endpoint for each key, signed per Standard Webhooks.' },
+  {
+    value: 'remote',
+    label: 'Remote (your endpoint)',
+    hint: 'Leasehold asks your HTTPS endpoint for each key, signed per Standard Webhooks.',
+  },
 ];
 
 /** What a generator is set to, in a line. */
@@ -43,7 +47,13 @@ export function KeyGenerators() {
         actions={can('catalog') && <Button onClick={() => setOpen(true)}>New generator</Button>}
       />
       {secret && (
-        <Alert color="teal" mb="md" title="Copy the signing secret now — it is not shown again" withCloseButton onClose={() => setSecret(null)}>
+        <Alert
+          color="teal"
+          mb="md"
+          title="Copy the signing secret now — it is not shown again"
+          withCloseButton
+          onClose={() => setSecret(null)}
+        >
           <Code block data-testid="generator-secret">
             {secret}
           </Code>

@@ -106,7 +106,10 @@ function Figure({ label, value }: { label: string; value: number }) {
 
 /** The first codes of the batch, in serial order (the CSV has them all); reading them needs partners:write. */
 function FirstCodes({ batch }: { batch: CodeBatch }) {
-  const codes = useLoad(() => get<Page<IssuedCode>>(`/v1/code-batches/${batch.id}/codes?limit=${SHOWN}`), [batch.id, batch.generated, batch.state]);
+  const codes = useLoad(
+    () => get<Page<IssuedCode>>(`/v1/code-batches/${batch.id}/codes?limit=${SHOWN}`),
+    [batch.id, batch.generated, batch.state],
+  );
   if (codes.error) return <ErrorState error={codes.error} />;
   const rows = codes.data?.data ?? [];
   return (

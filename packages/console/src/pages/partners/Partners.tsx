@@ -88,7 +88,11 @@ export function Partners() {
         />
         <CheckCode />
       </Stack>
-      <PartnerForm opened={partnerOpen} onClose={() => setPartnerOpen(false)} onCreated={() => (setPartnerOpen(false), setVersion((v) => v + 1))} />
+      <PartnerForm
+        opened={partnerOpen}
+        onClose={() => setPartnerOpen(false)}
+        onCreated={() => (setPartnerOpen(false), setVersion((v) => v + 1))}
+      />
       <CodeBatchForm
         opened={batchOpen}
         partners={partners.data ?? []}
@@ -126,7 +130,14 @@ function PartnerForm(props: { opened: boolean; onClose: () => void; onCreated: (
         }}
       >
         <Stack>
-          <TextInput label="Name" required data-autofocus value={name} onChange={(e) => setName(e.currentTarget.value)} error={form.fields['name']} />
+          <TextInput
+            label="Name"
+            required
+            data-autofocus
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={form.fields['name']}
+          />
           <Select label="Kind" data={[...PARTNER_KINDS]} value={kind} onChange={setKind} allowDeselect={false} />
           <TextInput label="Email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={form.fields['email']} />
           <TextInput
@@ -192,7 +203,15 @@ function CodeBatchForm(props: { opened: boolean; partners: Partner[]; onClose: (
             onChange={setOfferingId}
             error={form.fields['offeringId']}
           />
-          <NumberInput label="Quantity" required min={1} max={100000} value={quantity} onChange={setQuantity} error={form.fields['quantity']} />
+          <NumberInput
+            label="Quantity"
+            required
+            min={1}
+            max={100000}
+            value={quantity}
+            onChange={setQuantity}
+            error={form.fields['quantity']}
+          />
           <TextInput
             label="Codes expire on"
             type="date"
@@ -240,7 +259,13 @@ function CheckCode() {
         }}
       >
         <Group align="end">
-          <TextInput label="Check a code" placeholder="7KQ3M-X9D2P-4RT8W-HJ6NB" value={code} onChange={(e) => setCode(e.currentTarget.value)} w={340} />
+          <TextInput
+            label="Check a code"
+            placeholder="7KQ3M-X9D2P-4RT8W-HJ6NB"
+            value={code}
+            onChange={(e) => setCode(e.currentTarget.value)}
+            w={340}
+          />
           <Button type="submit" variant="default" disabled={!code.trim()}>
             Check
           </Button>

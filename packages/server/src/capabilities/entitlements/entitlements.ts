@@ -22,8 +22,7 @@ import {
   type NewKeyFacts,
   type QueuedKey,
 } from '../keys/new-key.js';
-import { queueKey } from './key-queue.js';
-import { isKeyPending, pendingKeyHash } from './pending-key.js';
+import { isKeyPending, pendingKeyHash, queueKey } from './pending-key.js';
 import type { EntitlementFilter } from './ports.js';
 import type { StoreRefusal, Tx } from '../../platform/domain/ports.js';
 

@@ -2,45 +2,12 @@ import type { Clock } from '../../foundation/clock.js';
 import type { IdGenerator } from '../../foundation/ids.js';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError } from '../../platform/domain/errors.js';
-import type { EntitlementRecord } from '../../platform/domain/model.js';
-import type { Store, Tx } from '../../platform/domain/ports.js';
+import type { Store } from '../../platform/domain/ports.js';
 import type { MasterKey } from '../../secrets/master-key.js';
 import { recordEvent } from '../events/record.js';
-import { askRemote, remoteKeyRequest, type QueuedKey } from '../keys/new-key.js';
+import { askRemote, remoteKeyRequest } from '../keys/new-key.js';
 import { licenseKeyHash } from './entitlements.js';
-import { isKeyPending } from './pending-key.js';
-
-/** The first retry 30 s after the failure, then twice as long each time, never more than an hour apart. */
-export function nextAttemptDelay(attempts: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
-}
-
-const about = (e: EntitlementRecord) => ({
-  subjectType: 'entitlement' as const,
-  subjectId: e.id,
-  entitlementId: e.id,
-  customerId: e.customerId,
-  productId: e.productId,
-});
-
-/** Queues the key of an entitlement just written without one, in the creating transaction, with its event. */
-export async function queueKey(tx: Tx, ctx: Context, e: EntitlementRecord, q: QueuedKey): Promise<void> {
-  const now = ctx.clock.now();
-  await tx.pendingKeys.insert({
-    entitlementId: e.id,
-    productId: e.productId,
-    generatorId: q.generator.id,
-    state: 'queued',
-    attempts: q.attempts,
-    lastError: q.reason,
-    nextAttemptAt: now + nextAttemptDelay(1),
-    actor: ctx.actor,
-    requestId: ctx.requestId,
-    createdAt: now,
-    issuedAt: null,
-  });
-  await recordEvent(tx, ctx, { ...about(e), type: 'entitlement.key_queued', after: { reason: q.reason, attempts: q.attempts } });
-}
+import { about, isKeyPending, nextAttemptDelay } from './pending-key.js';
 
 export interface KeyQueueDeps {
   store: Store;
@@ -112,7 +79,10 @@ export async function issuePendingKeys(deps: KeyQueueDeps, opts: { worker: strin
       }
       failure = 'The remote key generator answered with a key that is already in use.';
     }
-    return tx.pendingKeys.settle({ ...pending, attempts, lastError: failure, nextAttemptAt: now + nextAttemptDelay(attempts) }, opts.worker);
+    return tx.pendingKeys.settle(
+      { ...pending, attempts, lastError: failure, nextAttemptAt: now + nextAttemptDelay(attempts) },
+      opts.worker,
+    );
   });
   return true;
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Context } from '../../platform/domain/context.js';
 import type { EntitlementRecord } from '../../platform/domain/model.js';
+import type { Tx } from '../../platform/domain/ports.js';
+import { recordEvent } from '../events/record.js';
+import type { QueuedKey } from '../keys/new-key.js';
 
 /**
  * An entitlement whose remote key generator has not given its key yet carries, instead of a key's
@@ -15,4 +19,36 @@ export function pendingKeyHash(): string {
 /** Whether the entitlement still waits for its key (nothing can be activated on it). */
 export function isKeyPending(e: Pick<EntitlementRecord, 'keyHash'>): boolean {
   return e.keyHash.startsWith(PENDING_KEY_PREFIX);
+}
+
+/** The first retry 30 s after the failure, then twice as long each time, never more than an hour apart. */
+export function nextAttemptDelay(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+}
+
+export const about = (e: EntitlementRecord) => ({
+  subjectType: 'entitlement' as const,
+  subjectId: e.id,
+  entitlementId: e.id,
+  customerId: e.customerId,
+  productId: e.productId,
+});
+
+/** Queues the key of an entitlement just written without one, in the creating transaction, with its event. */
+export async function queueKey(tx: Tx, ctx: Context, e: EntitlementRecord, q: QueuedKey): Promise<void> {
+  const now = ctx.clock.now();
+  await tx.pendingKeys.insert({
+    entitlementId: e.id,
+    productId: e.productId,
+    generatorId: q.generator.id,
+    state: 'queued',
+    attempts: q.attempts,
+    lastError: q.reason,
+    nextAttemptAt: now + nextAttemptDelay(1),
+    actor: ctx.actor,
+    requestId: ctx.requestId,
+    createdAt: now,
+    issuedAt: null,
+  });
+  await recordEvent(tx, ctx, { ...about(e), type: 'entitlement.key_queued', after: { reason: q.reason, attempts: q.attempts } });
 }

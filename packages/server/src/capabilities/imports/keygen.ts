@@ -1,17 +1,12 @@
 import {
   isKeygenSignedScheme,
-  keygenKeyAlgorithm,
-  KeygenKeyRejected,
-  readKeygenKey,
-  verifyKeygenKey,
   type ImportCounts,
   type KeygenImport,
   type KeygenImportReport,
   type KeygenResource,
-  type KeygenSignedScheme,
   type OfferingCreate,
 } from '@leasehold/contract';
-import { createPublicKey } from 'node:crypto';
+import { checkSignedKey, parsePublicKeys } from './keygen-signed.js';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, invalid } from '../../platform/domain/errors.js';
 import type { Tx } from '../../platform/domain/ports.js';
@@ -113,8 +108,7 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
     }
   }
   const dryRun = input.dryRun ?? false;
-  const publicKeys = input.publicKeys ?? {};
-  checkPublicKeys(publicKeys);
+  const publicKeys = parsePublicKeys(input.publicKeys ?? {});
   const report: KeygenImportReport = { dryRun, counts: {}, results: [] };
   // What each Keygen id became here, for the records that name it.
   const made = new Map<string, string>();
@@ -158,37 +152,6 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
   return report;
 }
 
-type KeygenPublicKeys = NonNullable<KeygenImport['publicKeys']>;
-
-/** The Keygen public keys given must be keys: refused before anything is imported. */
-function checkPublicKeys(keys: KeygenPublicKeys): void {
-  for (const [algorithm, key] of Object.entries(keys)) {
-    if (algorithm === 'ed25519' && /^[0-9a-f]{64}$/i.test(key)) continue;
-    try {
-      createPublicKey(key);
-    } catch {
-      throw invalid(`publicKeys.${algorithm}`, `publicKeys.${algorithm} is not a public key (Ed25519: 64 hex digits; RSA and ECDSA: PEM).`);
-    }
-  }
-}
-
-/**
- * A license of a policy with a signed scheme keeps its key only if the key has the scheme's shape
- * and, when the import brings the Keygen account's public key of its algorithm, its signature
- * verifies: applications in the field check these keys offline, so a key that would fail there is
- * refused here rather than carried over.
- */
-function checkSignedKey(key: string, scheme: KeygenSignedScheme, keys: KeygenPublicKeys): void {
-  const publicKey = keys[keygenKeyAlgorithm(scheme)];
-  try {
-    if (publicKey) verifyKeygenKey(key, scheme, publicKey);
-    else readKeygenKey(key, scheme);
-  } catch (error) {
-    if (!(error instanceof KeygenKeyRejected)) throw error;
-    throw new DomainError('INVALID_REQUEST', error.message, { field: 'key', reason: error.reason, scheme });
-  }
-}
-
 function requireMade(made: Map<string, string>, type: string, id: string | undefined, field: string): string {
   const found = id === undefined ? undefined : made.get(`${type}:${id}`);
   if (!found) {
@@ -210,7 +173,7 @@ async function importOne(
   type: KeygenType,
   r: KeygenResource,
   made: Map<string, string>,
-  publicKeys: KeygenPublicKeys,
+  publicKeys: ReturnType<typeof parsePublicKeys>,
 ): Promise<Upserted> {
   const a = (r.attributes ?? {}) as Attrs;
   switch (type) {

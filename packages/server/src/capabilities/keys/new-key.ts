@@ -106,7 +106,11 @@ export async function remoteKeyRequest(tx: Tx, ctx: Context, facts: NewKeyFacts)
 }
 
 /** Asks a remote generator for a key (no transaction needed: it only reads the sealed secret). */
-export function askRemote(ctx: Pick<Context, 'secrets' | 'clock'>, generator: KeyGeneratorRecord, request: RemoteKeyRequest): Promise<string> {
+export function askRemote(
+  ctx: Pick<Context, 'secrets' | 'clock'>,
+  generator: KeyGeneratorRecord,
+  request: RemoteKeyRequest,
+): Promise<string> {
   return remoteKey(generator.remote!, ctx.secrets.decrypt(REMOTE_SECRET_PURPOSE, generator.secretSealed!), request, () => ctx.clock.now());
 }
 

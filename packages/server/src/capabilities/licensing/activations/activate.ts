@@ -54,9 +54,13 @@ export async function activateIn(
   requireUsable(license, request.product, now);
   const { offering, rights, entitlement } = license;
   if (isKeyPending(entitlement)) {
-    throw new DomainError('KEY_PENDING', 'The entitlement waits for its license key from the remote key generator: nothing can be activated yet.', {
-      resolve: 'Try again once the key generator has answered (the entitlement.key_issued event).',
-    });
+    throw new DomainError(
+      'KEY_PENDING',
+      'The entitlement waits for its license key from the remote key generator: nothing can be activated yet.',
+      {
+        resolve: 'Try again once the key generator has answered (the entitlement.key_issued event).',
+      },
+    );
   }
 
   // Most licenses have a few devices: one read gives every fact the decision needs. A license with
