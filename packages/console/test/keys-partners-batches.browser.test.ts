@@ -75,6 +75,7 @@ describe.skipIf(!available)('key generators, partner codes and batch activations
     await form.getByRole('button', { name: 'Create generator' }).click();
     const table = page.getByRole('table', { name: 'Key generators' });
     await expect.poll(() => table.innerText()).toMatch(/Studio\s+Pro\s+pattern\s+\{PRODUCT\}-XXXX-XXXX-####/);
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await shot('key-generators');
 
     const customer = await call('POST', '/v1/customers', { name: 'Initech' });
