@@ -7,6 +7,7 @@ import { asLicense, fp } from '../support/client.js';
 import { freePort } from '../support/processes.js';
 import { issuePendingKeys } from '../../src/capabilities/entitlements/key-queue.js';
 import { runActivationBatches } from '../../src/capabilities/batches/runner.js';
+import { generateCodes } from '../../src/capabilities/partners/generate.js';
 
 /**
  * The vendor's key endpoint on a fixed port that can be down (nothing listening: the connection
@@ -153,6 +154,24 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
     expect(e.body.keyPending).toBeUndefined();
     expect(creatingMs).toBeGreaterThanOrEqual(800);
     expect(otherMs).toBeLessThan(700);
+  });
+
+  it('a partner code redeemed while the generator is down is not redeemed (no empty key for the customer), and can be later', async () => {
+    await endpoint.down();
+    await h.call('POST', '/v1/partners', { name: 'Box Shop' });
+    const partner = (await h.call('GET', '/v1/partners')).body.data[0].id;
+    const batch = (await h.call('POST', '/v1/code-batches', { partnerId: partner, offeringId: 'queued', quantity: 1 })).body;
+    while (await generateCodes(h.services, { worker: 'codes' }));
+    const code = (await h.call('GET', `/v1/code-batches/${batch.id}/codes`)).body.data[0].code;
+    const redeem = () => h.call('POST', '/v1/client/redeem', { code, customer: { name: 'Hooli', email: 'it@hooli.test' } }, { key: null });
+    const refused = await redeem();
+    expect(refused.status).toBe(502);
+    expect(refused.body.error.code).toBe('KEY_GENERATOR_FAILED');
+    expect((await h.call('GET', `/v1/codes/check?code=${code}`)).body).toMatchObject({ redeemable: true, state: 'issued' });
+    await endpoint.up();
+    const redeemed = await redeem();
+    expect(redeemed.status).toBe(201);
+    expect(redeemed.body.key).toBe(endpoint.keyFor(redeemed.body.entitlementId));
   });
 
   it('a key already held by another license is not shared: the queued entitlement keeps waiting', async () => {

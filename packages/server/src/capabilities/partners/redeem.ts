@@ -72,6 +72,12 @@ export function redeemCode(ctx: Context, request: RedeemRequest): Promise<Redemp
       overrides: batch.overrides,
       metadata: { source: 'partner_code', partnerId: batch.partnerId, codeBatchId: batch.id, serial: code.serial },
     });
+    // A redemption never waits for a key: the customer is there to try again, and an empty key is of no use to them.
+    if (entitlement.keyPending) {
+      throw new DomainError('KEY_GENERATOR_FAILED', 'The remote key generator could not give a key; the code was not redeemed.', {
+        resolve: 'Try again in a few minutes.',
+      });
+    }
     await tx.partnerCodes.attach(code.hash, entitlement.record.id);
     await recordEvent(tx, ctx, {
       type: 'code.redeemed',
