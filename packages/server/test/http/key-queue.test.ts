@@ -8,6 +8,7 @@ import { freePort } from '../support/processes.js';
 import { issuePendingKeys } from '../../src/capabilities/entitlements/key-queue.js';
 import { runActivationBatches } from '../../src/capabilities/batches/runner.js';
 import { generateCodes } from '../../src/capabilities/partners/generate.js';
+import { exportAccount, importAccount, type ExportLine } from '../../src/capabilities/transfer/account-transfer.js';
 
 /**
  * The vendor's key endpoint on a fixed port that can be down (nothing listening: the connection
@@ -191,5 +192,40 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
     expect(await work()).toBe(true);
     const still = (await h.call('GET', `/v1/entitlements/${created.id}`)).body;
     expect(still).toMatchObject({ key: '', keyPending: true });
+  });
+
+  it('an account export carries a pending key: restored, it still waits (no key of dashes opens it) and gets its key', async () => {
+    await endpoint.down();
+    const pending = (await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'queued' })).body;
+    expect(pending.keyPending).toBe(true);
+    const ctxOf = (of: Harness) => ({
+      store: of.services.store.forAccount({ accountId: of.accountId, productId: null }),
+      clock: of.clock,
+      ids: of.services.ids,
+      secrets: of.services.secrets,
+      actor: { type: 'system' as const, id: 'transfer' },
+      requestId: null,
+    });
+    const lines: ExportLine[] = [];
+    for await (const line of exportAccount(ctxOf(h), { passphrase: 'correct horse battery staple' }))
+      lines.push(JSON.parse(JSON.stringify(line)) as ExportLine);
+    const pendingLines = lines.filter((l) => l.kind === 'pending_key') as Array<{ record: { entitlementId: string } }>;
+    expect(pendingLines.map((l) => l.record.entitlementId)).toContain(pending.id);
+    // Keys are unique across a server: the account moves to another one (another database, another master key).
+    const target = await createHarness(kind);
+    try {
+      await importAccount(ctxOf(target), lines, { passphrase: 'correct horse battery staple' });
+      const restored = (await target.call('GET', `/v1/entitlements/${pending.id}`)).body;
+      expect(restored).toMatchObject({ key: '', keyPending: true });
+      const dashes = await asLicense(target, '---')('validate', { fingerprint: fp('dashes') });
+      expect(dashes.body).toMatchObject({ valid: false, code: 'NOT_FOUND' });
+      await endpoint.up();
+      target.clock.advance(3_600_001);
+      while (await issuePendingKeys(target.services, { worker: 'target-worker' }));
+      const done = (await target.call('GET', `/v1/entitlements/${pending.id}`)).body;
+      expect(done.key).toBe(endpoint.keyFor(pending.id));
+    } finally {
+      await target.close();
+    }
   });
 });
