@@ -117,3 +117,34 @@ export interface SignedKeyClaims {
   nbf: number;
   exp?: number;
 }
+
+export const PENDING_KEY_STATES = ['queued', 'issued', 'dropped'] as const;
+
+/** An entitlement that waited, or waits, for its key from a remote generator set to queue. */
+export const PendingKey = Type.Object(
+  {
+    entitlementId: Type.String(),
+    productId: Type.String(),
+    generatorId: Type.String(),
+    state: Type.Enum(PENDING_KEY_STATES, {
+      description:
+        'queued: still waiting; issued: the key came; dropped: the entitlement no longer waits (given a key otherwise, its generator changed)',
+    }),
+    attempts: Type.Integer({ description: 'Calls made so far, the creation’s included' }),
+    lastError: Type.String({ description: 'Why the last call gave no key (empty once issued)' }),
+    nextAttemptAt: Type.Union([Timestamp, Type.Null()], { description: 'While queued: when the endpoint is asked again' }),
+    createdAt: Timestamp,
+    issuedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { title: 'PendingKey' },
+);
+export type PendingKey = Static<typeof PendingKey>;
+
+export const PendingKeyQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    state: Type.Optional(Type.Enum(PENDING_KEY_STATES)),
+  },
+  { additionalProperties: false },
+);

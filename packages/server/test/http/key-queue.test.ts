@@ -118,6 +118,15 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
     h.clock.advance(60_000);
     expect(await work()).toBe(false);
 
+    const waiting = (await h.call('GET', '/v1/pending-keys?state=queued')).body.data;
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        entitlementId: id,
+        state: 'queued',
+        attempts: 2,
+        lastError: 'The remote key generator could not be reached.',
+      }),
+    ]);
     await endpoint.up();
     expect(endpoint.seen).toHaveLength(0);
     h.clock.advance(1);
@@ -129,6 +138,13 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
     const issued = (await events('entitlement.key_issued')).filter((e) => e.entitlementId === id);
     expect(issued).toHaveLength(1);
     expect(issued[0]!.after).toMatchObject({ attempts: 3 });
+    expect((await h.call('GET', '/v1/pending-keys?state=queued')).body.data).toEqual([]);
+    expect((await h.call('GET', '/v1/pending-keys')).body.data[0]).toMatchObject({
+      entitlementId: id,
+      state: 'issued',
+      attempts: 3,
+      nextAttemptAt: null,
+    });
     expect(await work()).toBe(false);
 
     // The key works through the client API now.
