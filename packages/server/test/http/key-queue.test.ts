@@ -191,6 +191,20 @@ describe.each(await storeKinds())('entitlements queued while a remote key genera
     expect(redeemed.body.key).toBe(endpoint.keyFor(redeemed.body.entitlementId));
   });
 
+  it('a trial started while the generator is down is refused, not started keyless, and can be started later', async () => {
+    await endpoint.down();
+    expect((await h.call('PATCH', '/v1/products/studio', { trialOfferingId: 'queued' })).status).toBe(200);
+    const start = () => h.call('POST', '/v1/client/trial', { product: 'studio', fingerprint: fp('trial-1') }, { key: null });
+    const refused = await start();
+    expect(refused.status).toBe(502);
+    expect(refused.body.error.code).toBe('KEY_GENERATOR_FAILED');
+    await endpoint.up();
+    const started = await start();
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect(started.body.key).toBe(endpoint.keyFor(started.body.entitlementId));
+    await h.call('PATCH', '/v1/products/studio', { trialOfferingId: null });
+  });
+
   it('a key already held by another license is not shared: the queued entitlement keeps waiting', async () => {
     await endpoint.down();
     const created = (await h.call('POST', '/v1/entitlements', { customerId, offeringId: 'queued' })).body;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from '../../platform/domain/context.js';
 import type { EntitlementRecord } from '../../platform/domain/model.js';
 import type { Tx } from '../../platform/domain/ports.js';
+import { DomainError } from '../../platform/domain/errors.js';
 import { recordEvent } from '../events/record.js';
 import type { QueuedKey } from '../keys/new-key.js';
 
@@ -51,4 +52,16 @@ export async function queueKey(tx: Tx, ctx: Context, e: EntitlementRecord, q: Qu
     issuedAt: null,
   });
   await recordEvent(tx, ctx, { ...about(e), type: 'entitlement.key_queued', after: { reason: q.reason, attempts: q.attempts } });
+}
+
+/**
+ * Where someone waits for the key — a customer redeeming a code, a device starting a trial — the
+ * creation never queues: an empty key is of no use to them and they can try again, so the whole
+ * transaction is refused (and rolled back) as with onFailure: fail.
+ */
+export function requireKeyNow(entitlement: { keyPending?: boolean }, what: string): void {
+  if (!entitlement.keyPending) return;
+  throw new DomainError('KEY_GENERATOR_FAILED', `The remote key generator could not give a key; ${what}.`, {
+    resolve: 'Try again in a few minutes.',
+  });
 }

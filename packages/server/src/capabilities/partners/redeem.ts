@@ -6,6 +6,7 @@ import type { Tx } from '../../platform/domain/ports.js';
 import { recordEvent } from '../events/record.js';
 import { insertCustomer } from '../customers/customers.js';
 import { insertEntitlement, type EntitlementView } from '../entitlements/entitlements.js';
+import { requireKeyNow } from '../entitlements/pending-key.js';
 import { codeHash, isMistyped } from './codes.js';
 import type { CodeBatchRecord, PartnerCodeRecord, PartnerRecord } from './ports.js';
 
@@ -72,12 +73,7 @@ export function redeemCode(ctx: Context, request: RedeemRequest): Promise<Redemp
       overrides: batch.overrides,
       metadata: { source: 'partner_code', partnerId: batch.partnerId, codeBatchId: batch.id, serial: code.serial },
     });
-    // A redemption never waits for a key: the customer is there to try again, and an empty key is of no use to them.
-    if (entitlement.keyPending) {
-      throw new DomainError('KEY_GENERATOR_FAILED', 'The remote key generator could not give a key; the code was not redeemed.', {
-        resolve: 'Try again in a few minutes.',
-      });
-    }
+    requireKeyNow(entitlement, 'the code was not redeemed');
     await tx.partnerCodes.attach(code.hash, entitlement.record.id);
     await recordEvent(tx, ctx, {
       type: 'code.redeemed',
