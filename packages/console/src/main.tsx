@@ -22,6 +22,11 @@ import { WebhookEndpointPage } from './pages/webhooks/WebhookEndpointPage';
 import { Releases } from './pages/releases/Releases';
 import { ReleasePage } from './pages/releases/ReleasePage';
 import { Reports } from './pages/Reports';
+import { KeyGenerators } from './pages/keys/KeyGenerators';
+import { Partners } from './pages/partners/Partners';
+import { CodeBatchPage } from './pages/partners/CodeBatchPage';
+import { ActivationBatches } from './pages/batches/ActivationBatches';
+import { ActivationBatchPage } from './pages/batches/ActivationBatchPage';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -59,6 +64,11 @@ createRoot(document.getElementById('root')!).render(
               <Route path="integrations" element={<Integrations />} />
               <Route path="webhooks" element={<WebhookEndpoints />} />
               <Route path="webhooks/:id" element={<WebhookEndpointPage />} />
+              <Route path="key-generators" element={<KeyGenerators />} />
+              <Route path="partners" element={<Partners />} />
+              <Route path="code-batches/:id" element={<CodeBatchPage />} />
+              <Route path="activation-batches" element={<ActivationBatches />} />
+              <Route path="activation-batches/:id" element={<ActivationBatchPage />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>
           </Routes>

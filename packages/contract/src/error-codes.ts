@@ -88,6 +88,9 @@ export const ERROR_STATUS = {
   SSO_USER_UNKNOWN: 403,
   /** The provider could not be reached or answered nonsense (discovery, token endpoint). */
   SSO_UNAVAILABLE: 502,
+  // queued license keys (issue 22)
+  /** The entitlement waits for its key from the remote key generator: nothing can be activated yet. */
+  KEY_PENDING: 409,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

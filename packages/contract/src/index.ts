@@ -28,3 +28,4 @@ export * from './resources/imports.js';
 export * from './resources/portal.js';
 export * from './resources/portal-self-service.js';
 export * from './resources/portal-sso.js';
+export * from './keygen-keys.js';

@@ -20,6 +20,7 @@ export { deviceFingerprint, machineId, type DeviceFingerprint, type FingerprintS
 export { LeaseCache, type CachedState, type CacheRead } from './cache.js';
 export { TrustedKeys, verifyLease, LeaseRejected, type VerifiedLease, type LeaseExpectations } from './lease.js';
 export { verifySignedKey, SignedKeyRejected, type SignedKeyClaims, type SignedKeyExpectations } from './signed-key.js';
+export { verifyKeygenKey, KeygenKeyRejected, KEYGEN_SIGNED_SCHEMES, type KeygenSignedScheme } from './keygen-key.js';
 export type { OfflineActivationRequest, OfflineActivationResponse } from './offline.js';
 export type { Fetch } from './transport.js';
 export type {

@@ -385,6 +385,24 @@ export class License extends EventEmitter<LicenseEvents> {
   }
 
   /**
+   * Installs this device's lease from a batch activation's offline lease bundle (the JSON Lines
+   * of `GET /v1/activation-batches/{id}/leases`: a file path, its text, or its parsed lines), for
+   * machines provisioned on a factory line that never go online. The entry for this product and
+   * fingerprint is picked out and verified offline like any lease — pinned key, product, this
+   * device — and the application runs until it expires (or refreshes, if it ever reaches the
+   * server, with `licenseKey`). Throws `OFFLINE_RESPONSE_INVALID` when the bundle has no entry for
+   * this device, `SIGNATURE_INVALID` when its lease does not verify.
+   *
+   * @example
+   * const status = license.importLeaseBundle('/opt/app/leases.jsonl', 'X9M9J-2GKXH-9P96X-FKWAR-KXQ52');
+   * console.log(status.valid, status.expiresAt);
+   */
+  importLeaseBundle(source: string | readonly OfflineActivationResponse[], licenseKey: string): LicenseStatus {
+    this.enrolment.importLeaseBundle(source, licenseKey);
+    return this.status();
+  }
+
+  /**
    * Resolves when no refresh is in flight: after `open()`, the courtesy refresh has finished (or
    * given up). For start-up code that prefers fresh rights when they come quickly.
    *

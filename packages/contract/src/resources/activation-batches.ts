@@ -77,6 +77,7 @@ export const ActivationBatchItem = Type.Object({
   message: Type.Union([Type.String(), Type.Null()]),
   activationId: Type.Union([Type.String(), Type.Null()]),
 });
+export type ActivationBatchItem = Static<typeof ActivationBatchItem>;
 
 export const ActivationBatchItemQuery = Type.Object(
   {

@@ -67,6 +67,12 @@ export const Entitlement = Type.Object(
   {
     id: Type.String(),
     key: Type.String({ description: 'The license key (activation code) the customer types into the application' }),
+    keyPending: Type.Optional(
+      Type.Boolean({
+        description:
+          "Present (true) while the remote key generator has not given the key yet: `key` is empty and nothing can be activated until it has (the generator's onFailure: queue)",
+      }),
+    ),
     customerId: Type.String(),
     offeringId: Type.String(),
     productId: Type.String(),

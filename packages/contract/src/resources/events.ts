@@ -203,6 +203,16 @@ export const EVENT_TYPES = {
     Type.Object({ secretChanged: Type.Boolean({ description: 'Whether the client secret was replaced' }) }),
   ),
   'portal_sso_connection.deleted': spec('portal_sso_connection', 'An SSO connection was deleted: nobody signs in through it any more'),
+  'entitlement.key_queued': spec(
+    'entitlement',
+    'An entitlement was created without its key: the remote key generator failed and is set to queue (a worker asks again)',
+    Type.Object({ reason: Type.String(), attempts: Type.Integer() }),
+  ),
+  'entitlement.key_issued': spec(
+    'entitlement',
+    'A queued entitlement got its key from the remote key generator: it can be activated now',
+    Type.Object({ attempts: Type.Integer() }),
+  ),
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -77,6 +77,22 @@ export const KeygenImport = Type.Object(
       },
     ),
     dryRun: Type.Optional(Type.Boolean({ default: false })),
+    publicKeys: Type.Optional(
+      Type.Object(
+        {
+          ed25519: Type.Optional(
+            Type.String({ maxLength: 200, description: 'The Keygen account’s Ed25519 public key, hex as Keygen shows it' }),
+          ),
+          rsa: Type.Optional(Type.String({ maxLength: 4000, description: 'Its RSA-2048 public key, PEM' })),
+          ecdsa: Type.Optional(Type.String({ maxLength: 4000, description: 'Its ECDSA P-256 public key, PEM' })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'The Keygen account’s public keys (its meta.keys): a license of a policy with a signed scheme (ED25519_SIGN, RSA_2048_PKCS1_SIGN_V2, …) is imported only if its key verifies against the key of its algorithm',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

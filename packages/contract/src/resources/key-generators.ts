@@ -43,6 +43,12 @@ const RemoteConfig = Type.Object(
     retries: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 5, description: 'Attempts after the first on a timeout, a network error or a 5xx (default 2)' }),
     ),
+    onFailure: Type.Optional(
+      Type.Union([Type.Literal('fail'), Type.Literal('queue')], {
+        description:
+          'When the endpoint cannot give a key: `fail` (default) refuses the creation with nothing written; `queue` creates the entitlement without a key (`keyPending`), which a background worker completes when the endpoint answers',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -82,6 +88,7 @@ export type KeyGenerator = Static<typeof KeyGenerator>;
 
 /** Answer to creating a remote generator: its signing secret, shown once. */
 export const KeyGeneratorCreated = Type.Intersect([KeyGenerator, Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) })]);
+export type KeyGeneratorCreated = Static<typeof KeyGeneratorCreated>;
 
 export const KeyGeneratorQuery = Type.Object(
   {
@@ -110,3 +117,34 @@ export interface SignedKeyClaims {
   nbf: number;
   exp?: number;
 }
+
+export const PENDING_KEY_STATES = ['queued', 'issued', 'dropped'] as const;
+
+/** An entitlement that waited, or waits, for its key from a remote generator set to queue. */
+export const PendingKey = Type.Object(
+  {
+    entitlementId: Type.String(),
+    productId: Type.String(),
+    generatorId: Type.String(),
+    state: Type.Enum(PENDING_KEY_STATES, {
+      description:
+        'queued: still waiting; issued: the key came; dropped: the entitlement no longer waits (given a key otherwise, its generator changed)',
+    }),
+    attempts: Type.Integer({ description: 'Calls made so far, the creation’s included' }),
+    lastError: Type.String({ description: 'Why the last call gave no key (empty once issued)' }),
+    nextAttemptAt: Type.Union([Timestamp, Type.Null()], { description: 'While queued: when the endpoint is asked again' }),
+    createdAt: Timestamp,
+    issuedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { title: 'PendingKey' },
+);
+export type PendingKey = Static<typeof PendingKey>;
+
+export const PendingKeyQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    state: Type.Optional(Type.Enum(PENDING_KEY_STATES)),
+  },
+  { additionalProperties: false },
+);

@@ -97,6 +97,7 @@ export const IssuedCode = Type.Object({
   redeemedAt: Type.Union([Timestamp, Type.Null()]),
   entitlementId: Type.Union([Type.String(), Type.Null()]),
 });
+export type IssuedCode = Static<typeof IssuedCode>;
 
 export const CodeListQuery = Type.Object(
   {
@@ -129,6 +130,7 @@ export const CodeCheck = Type.Object({
   batchId: Type.Union([Type.String(), Type.Null()]),
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 });
+export type CodeCheck = Static<typeof CodeCheck>;
 
 export const VoidRequest = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 

@@ -161,6 +161,29 @@ export class Enrolment {
     this.state.install(current.licenseKey, lease, null, Number.isFinite(issued) ? issued : lease.claims.iat * 1000);
   }
 
+  /**
+   * Installs this device's lease from a batch's offline lease bundle: JSON Lines, one
+   * `leasehold-offline-response` per device a batch activated (nonce `batch:<id>`). The entry for
+   * this product and fingerprint is picked out and its lease verified like any other — pinned key,
+   * product, this device, the activation it names — so a bundle copied whole onto every machine
+   * of a factory line gives each only its own seat. No request nonce is asked for: the vendor
+   * activated these devices before they existed, and the signature binds each lease to its device.
+   */
+  importLeaseBundle(source: string | readonly OfflineActivationResponse[], licenseKey: string): void {
+    const invalid = (why: string) => new LeaseholdError('OFFLINE_RESPONSE_INVALID', why);
+    const key = licenseKey.trim();
+    if (!key) throw new LeaseholdError('NO_LICENSE', 'Pass the license key the batch activated.');
+    const entries: readonly unknown[] = typeof source === 'string' ? readBundle(source) : source;
+    const mine = entries.filter(isOfflineResponse).filter((e) => e.product === this.ctx.product && e.fingerprint === this.ctx.fingerprint);
+    if (mine.length === 0) throw invalid(`The bundle holds no lease for this device (${this.ctx.fingerprint}) of ${this.ctx.product}.`);
+    if (mine.length > 1) throw invalid('The bundle holds more than one lease for this device.');
+    const entry = mine[0]!;
+    if (!entry.nonce.startsWith('batch:')) throw invalid('This entry answers an offline request: import it with importOfflineResponse.');
+    const lease = this.state.verifyOrThrow(key, entry.lease.token, entry.activationId);
+    const issued = Date.parse(entry.serverTime);
+    this.state.install(key, lease, null, Number.isFinite(issued) ? issued : lease.claims.iat * 1000);
+  }
+
   /** This device as the vendor's device list shows it. */
   private device(): { name: string; platform: string; hostname: string } {
     const d = this.ctx.options.device ?? {};
@@ -170,4 +193,26 @@ export class Enrolment {
       hostname: d.hostname ?? osHostname(),
     };
   }
+}
+
+/** A bundle file (or its text): one JSON object a line; a line that is not JSON makes the whole file invalid. */
+function readBundle(source: string): unknown[] {
+  let text = source;
+  if (!source.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (cause) {
+      throw new LeaseholdError('OFFLINE_RESPONSE_INVALID', `Cannot read ${source}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        throw new LeaseholdError('OFFLINE_RESPONSE_INVALID', `Line ${i + 1} of the bundle is not JSON.`);
+      }
+    });
 }

@@ -361,6 +361,7 @@ const ROWS: Record<string, Row> = {
     reach: 'hidden',
     request: (o) => ({ url: `/v1/key-generators/${o.keyGeneratorId}` }),
   },
+  'GET /v1/pending-keys': { area: 'read', reach: 'list', request: () => ({ url: '/v1/pending-keys' }) },
   'POST /v1/partners': { area: 'keys', reach: 'account', request: (_o, n) => ({ url: '/v1/partners', body: { name: `P${n}` } }) },
   'GET /v1/partners': { area: 'read', reach: 'account', request: () => ({ url: '/v1/partners' }) },
   'GET /v1/partners/:id': { area: 'read', reach: 'account', request: () => ({ url: '/v1/partners/par_01jd3x0000000000000000000' }) },

@@ -51,7 +51,7 @@ function EntitlementView({ d, reload }: { d: EntitlementDetail; reload: () => vo
                 <Card withBorder>
                   <Group justify="space-between" mb="xs">
                     <Title order={4}>Rights</Title>
-                    <LicenseKey licenseKey={e.key} />
+                    <LicenseKey licenseKey={e.key} pending={e.keyPending === true} />
                   </Group>
                   <RightsTable d={d} />
                 </Card>

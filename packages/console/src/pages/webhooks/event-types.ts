@@ -96,6 +96,8 @@ export const EVENT_TYPE_NAMES = [
   'portal_sso_connection.created',
   'portal_sso_connection.updated',
   'portal_sso_connection.deleted',
+  'entitlement.key_queued',
+  'entitlement.key_issued',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));

@@ -12,15 +12,28 @@ import { applyOverrides } from './overrides.js';
 import { isPositiveDuration } from '../../foundation/durations.js';
 import { checkedTime, later, timeFrom } from '../../platform/domain/dates.js';
 import { hasTypo, normalizeLicenseKey } from '../../secrets/license-keys.js';
-import { newLicenseKey } from '../keys/new-key.js';
+import {
+  askRemote,
+  keyInUse,
+  newLicenseKey,
+  queuedAfter,
+  remoteGeneratorFor,
+  remoteKeyRequest,
+  type NewKeyFacts,
+  type QueuedKey,
+} from '../keys/new-key.js';
+import { isKeyPending, pendingKeyHash, queueKey } from './pending-key.js';
 import type { EntitlementFilter } from './ports.js';
 import type { StoreRefusal, Tx } from '../../platform/domain/ports.js';
 
 /** An entitlement as staff see it: the record, its license key in clear, and its rights now. */
 export interface EntitlementView {
   record: EntitlementRecord;
+  /** Empty while the key is pending (`keyPending`). */
   key: string;
   effective: EffectiveRightsRecord;
+  /** The remote key generator has not given the key yet. */
+  keyPending?: boolean;
 }
 
 const LICENSE_KEY_PURPOSE = 'license-key';
@@ -35,10 +48,12 @@ export function licenseKeyHash(ctx: Pick<Context, 'secrets'>, key: string): stri
 }
 
 export function view(ctx: Context, record: EntitlementRecord, offering: OfferingRecord): EntitlementView {
+  const pending = isKeyPending(record);
   return {
     record,
-    key: ctx.secrets.decrypt(LICENSE_KEY_PURPOSE, record.keySealed),
+    key: pending ? '' : ctx.secrets.decrypt(LICENSE_KEY_PURPOSE, record.keySealed),
     effective: effectiveRights(offering, record, ctx.clock.now()),
+    ...(pending ? { keyPending: true } : {}),
   };
 }
 
@@ -145,14 +160,48 @@ function checkChangedDates(before: EntitlementRecord | null, after: EntitlementR
   }
 }
 
+/**
+ * Creates an entitlement. When its key comes from a remote generator, the endpoint is asked
+ * outside any transaction — the request is checked and the entitlement's id reserved first, the
+ * endpoint called, then the entitlement written — so no database transaction (nor, on SQLite, the
+ * one writer) waits on the vendor's network. Other callers of insertEntitlement (a redemption, a
+ * trial, an import) still ask inside their transaction.
+ */
 export async function createEntitlement(ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
+  const made = input.key === undefined ? await keyAskedFirst(ctx, input) : undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.store.write((tx) => insertEntitlement(tx, ctx, input));
+      return await ctx.store.write((tx) => insertEntitlement(tx, ctx, input, made));
     } catch (error) {
+      if (made?.key && isKeyClash(error)) throw keyInUse();
       // A generated key another transaction took a moment ago: draw again (keys of small patterns).
-      if (input.key !== undefined || attempt >= 3 || !isKeyClash(error)) throw error;
+      if (input.key !== undefined || made !== undefined || attempt >= 3 || !isKeyClash(error)) throw error;
     }
+  }
+}
+
+/** A key obtained before the creating transaction (a remote generator's), or none queued for later. */
+interface MadeKey {
+  id: string;
+  key: string | null;
+  queued?: QueuedKey;
+}
+
+/** Reserves the id and asks a remote generator for the key, outside any transaction; undefined when the key is made inside it. */
+async function keyAskedFirst(ctx: Context, input: EntitlementCreate): Promise<MadeKey | undefined> {
+  const id = ctx.ids.next('entitlement');
+  const ask = await ctx.store.read(async (tx) => {
+    const plan = await planEntitlement(tx, ctx, input);
+    const generator = await remoteGeneratorFor(tx, plan.offering);
+    return generator && { generator, request: await remoteKeyRequest(tx, ctx, keyFacts(id, plan)) };
+  });
+  if (!ask) return undefined;
+  try {
+    return { id, key: await askRemote(ctx, ask.generator, ask.request) };
+  } catch (error) {
+    const queued = queuedAfter(ask.generator, error);
+    if (!queued) throw error;
+    return { id, key: null, queued };
   }
 }
 
@@ -161,8 +210,8 @@ function isKeyClash(error: unknown): boolean {
   return refusal?.resource === 'entitlement' && refusal.field === 'key';
 }
 
-/** Creates an entitlement inside the caller's transaction (trials and imports reuse it). */
-export async function insertEntitlement(tx: Tx, ctx: Context, input: EntitlementCreate): Promise<EntitlementView> {
+/** What a new entitlement will be, checked: its customer and offering, overrides and dates. Writes nothing. */
+async function planEntitlement(tx: Tx, ctx: Context, input: EntitlementCreate) {
   const customer = await referenced(requireCustomer(tx, input.customerId), 'customerId', input.customerId);
   const offering = await referenced(requireOffering(tx, input.offeringId), 'offeringId', input.offeringId);
   await checkOverrides(tx, offering, input.overrides);
@@ -180,13 +229,42 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
         : null;
   checkDates(startsAt, endsAt);
   const maintenanceTerm = overrides.maintenanceTerm ?? offering.maintenanceTerm;
-  const id = ctx.ids.next('entitlement');
   const seats = overrides.seats ?? offering.seats;
-  const key =
-    input.key ??
-    (await newLicenseKey(tx, ctx, { entitlementId: id, offering, customer, seats, startsAt, endsAt }, async (k) =>
-      Boolean((await tx.entitlements.list({ keyHash: licenseKeyHash(ctx, k) }, { limit: 1 })).items.length),
-    ));
+  return { customer, offering, overrides, now, startsAt, endsAt, maintenanceTerm, seats };
+}
+
+const keyFacts = (id: string, p: Awaited<ReturnType<typeof planEntitlement>>): NewKeyFacts => ({
+  entitlementId: id,
+  offering: p.offering,
+  customer: p.customer,
+  seats: p.seats,
+  startsAt: p.startsAt,
+  endsAt: p.endsAt,
+});
+
+/**
+ * Creates an entitlement inside the caller's transaction (trials and imports reuse it). `made`
+ * brings a key asked for before the transaction (createEntitlement's remote generator). An
+ * entitlement whose remote generator failed and is set to queue is written without a key (a
+ * pending hash no key matches) beside its queued key, which a worker completes (keys/pending.ts).
+ */
+export async function insertEntitlement(tx: Tx, ctx: Context, input: EntitlementCreate, made?: MadeKey): Promise<EntitlementView> {
+  const plan = await planEntitlement(tx, ctx, input);
+  const { customer, offering, overrides, now, startsAt, endsAt, maintenanceTerm } = plan;
+  const id = made?.id ?? ctx.ids.next('entitlement');
+  const taken = async (k: string) => Boolean((await tx.entitlements.list({ keyHash: licenseKeyHash(ctx, k) }, { limit: 1 })).items.length);
+  let key: string | null;
+  let queued: QueuedKey | undefined;
+  if (input.key !== undefined) key = input.key;
+  else if (made) {
+    key = made.key;
+    queued = made.queued;
+    if (key !== null && (await taken(key))) throw keyInUse();
+  } else {
+    const out = await newLicenseKey(tx, ctx, keyFacts(id, plan), taken);
+    key = 'key' in out ? out.key : null;
+    queued = 'queued' in out ? out.queued : undefined;
+  }
   const record: EntitlementRecord = {
     id,
     customerId: customer.id,
@@ -200,8 +278,8 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
     maintenanceUntil: maintenanceTerm ? later('maintenanceUntil', startsAt, maintenanceTerm) : null,
     overrides,
     metadata: input.metadata ?? {},
-    keyHash: licenseKeyHash(ctx, key),
-    keySealed: ctx.secrets.encrypt(LICENSE_KEY_PURPOSE, key),
+    keyHash: key === null ? pendingKeyHash() : licenseKeyHash(ctx, key),
+    keySealed: ctx.secrets.encrypt(LICENSE_KEY_PURPOSE, key ?? ''),
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -210,6 +288,7 @@ export async function insertEntitlement(tx: Tx, ctx: Context, input: Entitlement
   await tx.entitlements.insert(record);
   await keepVersion(tx, ctx, record, 'entitlement.created');
   await recordEvent(tx, ctx, { ...about(record), type: 'entitlement.created', after: snapshot(record) });
+  if (queued) await queueKey(tx, ctx, record, queued);
   return view(ctx, record, offering);
 }
 

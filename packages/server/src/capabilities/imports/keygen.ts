@@ -1,4 +1,12 @@
-import type { ImportCounts, KeygenImport, KeygenImportReport, KeygenResource, OfferingCreate } from '@leasehold/contract';
+import {
+  isKeygenSignedScheme,
+  type ImportCounts,
+  type KeygenImport,
+  type KeygenImportReport,
+  type KeygenResource,
+  type OfferingCreate,
+} from '@leasehold/contract';
+import { checkSignedKey, parsePublicKeys } from './keygen-signed.js';
 import type { Context } from '../../platform/domain/context.js';
 import { DomainError, invalid } from '../../platform/domain/errors.js';
 import type { Tx } from '../../platform/domain/ports.js';
@@ -100,6 +108,7 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
     }
   }
   const dryRun = input.dryRun ?? false;
+  const publicKeys = parsePublicKeys(input.publicKeys ?? {});
   const report: KeygenImportReport = { dryRun, counts: {}, results: [] };
   // What each Keygen id became here, for the records that name it.
   const made = new Map<string, string>();
@@ -112,7 +121,7 @@ export async function importKeygen(ctx: Context, deps: ImportDeps, input: Keygen
   const known = { get: (k: string) => made.get(k) ?? tentative.get(k) } as Map<string, string>;
   await eachInTransactions<{ type: KeygenType; r: KeygenResource }, Upserted>(ctx, dryRun, items, {
     apply: async (tx, { type, r }) => {
-      const u = await importOne(tx, ctx, deps, type, r, known);
+      const u = await importOne(tx, ctx, deps, type, r, known, publicKeys);
       tentative.set(`${type}:${r.id}`, u.id);
       return u;
     },
@@ -164,6 +173,7 @@ async function importOne(
   type: KeygenType,
   r: KeygenResource,
   made: Map<string, string>,
+  publicKeys: ReturnType<typeof parsePublicKeys>,
 ): Promise<Upserted> {
   const a = (r.attributes ?? {}) as Attrs;
   switch (type) {
@@ -227,6 +237,9 @@ async function importOne(
         customerId = (await upsertCustomer(tx, ctx, { externalRef: `keygen:license:${r.id}`, name: name.slice(0, 200) })).id;
       }
       const offering = (await tx.offerings.find(offeringId))!;
+      // A license names its scheme (Keygen copies its policy's); older exports only the policy.
+      const scheme = text(a['scheme']) ?? offering.metadata['keygenScheme'];
+      if (isKeygenSignedScheme(scheme)) checkSignedKey(key, scheme, publicKeys);
       const maxMachines = int(a['maxMachines']);
       const created = text(a['created']);
       const expiry = text(a['expiry']);
@@ -242,6 +255,7 @@ async function importOne(
           ...scalars(a['metadata']),
           keygenId: r.id,
           ...(text(a['name']) ? { keygenName: text(a['name'])!.slice(0, 1000) } : {}),
+          ...(isKeygenSignedScheme(scheme) ? { keygenScheme: scheme } : {}),
         },
       });
       const suspended = a['suspended'] === true || a['status'] === 'SUSPENDED';

@@ -9,7 +9,7 @@ import { requireProduct } from '../catalog/products.js';
 import { REMOTE_SECRET_PURPOSE } from './new-key.js';
 import { checkPattern } from './pattern.js';
 import { checkRemote, newRemoteSecret } from './remote.js';
-import type { KeyGeneratorRecord } from './ports.js';
+import type { KeyGeneratorRecord, PendingKeyRecord } from './ports.js';
 
 /** What the audit log keeps of a generator: never its secret. */
 const snapshot = ({ secretSealed: _s, ...rest }: KeyGeneratorRecord) => rest;
@@ -130,4 +130,13 @@ export function deleteKeyGenerator(ctx: Context, id: string): Promise<void> {
       before: snapshot(g),
     });
   });
+}
+
+/** Entitlements that waited or wait for a remote generator's key (its onFailure: queue). */
+export function listPendingKeys(
+  ctx: Context,
+  state: PendingKeyRecord['state'] | undefined,
+  page: PageRequest,
+): Promise<Page<PendingKeyRecord>> {
+  return ctx.store.read((tx) => tx.pendingKeys.list({ state }, page));
 }

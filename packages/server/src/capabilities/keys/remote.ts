@@ -89,6 +89,7 @@ export async function remoteKey(
 function failed(why: string, attempts: number): DomainError {
   return new DomainError('KEY_GENERATOR_FAILED', `The remote key generator ${why}; no entitlement was created.`, {
     attempts,
+    reason: `The remote key generator ${why}.`,
     resolve: "Check the vendor's key endpoint, then create the entitlement again.",
   });
 }

@@ -6,6 +6,7 @@ import type { Tx } from '../../platform/domain/ports.js';
 import { recordEvent } from '../events/record.js';
 import { insertCustomer } from '../customers/customers.js';
 import { insertEntitlement, type EntitlementView } from '../entitlements/entitlements.js';
+import { requireKeyNow } from '../entitlements/pending-key.js';
 import { codeHash, isMistyped } from './codes.js';
 import type { CodeBatchRecord, PartnerCodeRecord, PartnerRecord } from './ports.js';
 
@@ -84,6 +85,7 @@ function redeemInto(ctx: Context, typed: string, customerOf: (tx: Tx) => Promise
       overrides: batch.overrides,
       metadata: { source: 'partner_code', partnerId: batch.partnerId, codeBatchId: batch.id, serial: code.serial },
     });
+    requireKeyNow(entitlement, 'the code was not redeemed');
     await tx.partnerCodes.attach(code.hash, entitlement.record.id);
     await recordEvent(tx, ctx, {
       type: 'code.redeemed',

@@ -17,7 +17,8 @@ import type {
 import { MasterKey } from '../../secrets/master-key.js';
 import { licenseKeyHash } from '../entitlements/entitlements.js';
 import { REMOTE_SECRET_PURPOSE } from '../keys/new-key.js';
-import type { KeyGeneratorRecord } from '../keys/ports.js';
+import type { KeyGeneratorRecord, PendingKeyRecord } from '../keys/ports.js';
+import { pendingKeyHash } from '../entitlements/pending-key.js';
 import { codeHash, openCode, sealCode } from '../partners/codes.js';
 import type { CodeBatchRecord, PartnerCodeRecord, PartnerRecord } from '../partners/ports.js';
 
@@ -49,6 +50,8 @@ export type ExportLine =
   | { kind: 'key_generator'; record: Omit<KeyGeneratorRecord, 'secretSealed'>; secret: string | null }
   | { kind: 'code_batch'; record: CodeBatchRecord }
   | { kind: 'partner_code'; record: Omit<PartnerCodeRecord, 'hash' | 'sealed'>; code: string }
+  /** An entitlement still waiting for its key from a remote generator (`key` is then empty). */
+  | { kind: 'pending_key'; record: PendingKeyRecord }
   | { kind: 'event'; record: EventRecord };
 
 export const EXPORT_KINDS = [
@@ -64,6 +67,7 @@ export const EXPORT_KINDS = [
   'key_generator',
   'code_batch',
   'partner_code',
+  'pending_key',
   'event',
 ] as const;
 
@@ -150,6 +154,8 @@ export async function* exportAccount(ctx: Context, opts: { passphrase: string })
       after = codes[codes.length - 1]!.serial;
     }
   }
+  for (const record of await collect(pages((p) => store.read((tx) => tx.pendingKeys.list({ state: 'queued' }, p)))))
+    yield { kind: 'pending_key', record };
   for (const record of await collect(pages((p) => store.read((tx) => tx.events.list({}, p))))) yield { kind: 'event', record };
 }
 
@@ -197,7 +203,8 @@ export function importAccount(
         const key = open(line.key);
         await tx.entitlements.insert({
           ...line.record,
-          keyHash: licenseKeyHash(ctx, key),
+          // A key still pending is no key: never the hash of '' (which a key of dashes alone would match).
+          keyHash: key === '' ? pendingKeyHash() : licenseKeyHash(ctx, key),
           keySealed: ctx.secrets.encrypt(LICENSE_KEY_PURPOSE, key),
         });
       } else if (line.kind === 'entitlement_version') await tx.versions.appendEntitlement(line.record);
@@ -216,7 +223,8 @@ export function importAccount(
           await tx.partnerCodes.redeem(hash, r.redeemedAt!);
           if (r.entitlementId) await tx.partnerCodes.attach(hash, r.entitlementId);
         }
-      } else if (line.kind === 'event') await tx.events.append(line.record);
+      } else if (line.kind === 'pending_key') await tx.pendingKeys.insert(line.record);
+      else if (line.kind === 'event') await tx.events.append(line.record);
       else throw new DomainError('INVALID_REQUEST', `Unknown record kind ${JSON.stringify((line as { kind: unknown }).kind)}.`);
       counts[line.kind] = (counts[line.kind] ?? 0) + 1;
     }
@@ -246,5 +254,6 @@ export function identityOf(line: ExportLine): string {
   if (line.kind === 'header') return 'header';
   if (line.kind === 'entitlement_version') return `${line.kind}:${line.record.snapshot.id}#${line.record.version}`;
   if (line.kind === 'partner_code') return `${line.kind}:${line.record.batchId}#${line.record.serial}`;
+  if (line.kind === 'pending_key') return `${line.kind}:${line.record.entitlementId}`;
   return `${line.kind}:${line.record.id}`;
 }

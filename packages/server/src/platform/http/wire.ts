@@ -25,9 +25,10 @@ export const featureOut = (f: FeatureRecord): Feature => ({ ...f, createdAt: iso
 export const offeringOut = (o: OfferingRecord): Offering => ({ ...o, createdAt: iso(o.createdAt), updatedAt: iso(o.updatedAt) });
 export const customerOut = (c: CustomerRecord): Customer => ({ ...c, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
 
-export const entitlementOut = ({ record: e, key, effective }: EntitlementView): Entitlement => ({
+export const entitlementOut = ({ record: e, key, effective, keyPending }: EntitlementView): Entitlement => ({
   id: e.id,
   key,
+  ...(keyPending ? { keyPending } : {}),
   customerId: e.customerId,
   offeringId: e.offeringId,
   productId: e.productId,

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 
 /** The tables of background jobs that any process may pick up: a state and a lock with an expiry. */
-type JobTable = 'code_batches' | 'activation_batches';
+type JobTable = 'code_batches' | 'activation_batches' | 'pending_keys';
 
 /**
  * Takes the lock of one job row, of any account, in one of `states` and not locked (or locked by

@@ -46,7 +46,8 @@ const EntitlementQuery = Type.Object({
   key: Type.Optional(
     Type.String({
       minLength: 1,
-      maxLength: 200,
+      // Imported signed keys (Keygen's ED25519_SIGN, RSA…) run to several hundred characters.
+      maxLength: 2000,
       description: 'A license key as a customer reads it out (case, dashes and O/I/L forgiven): exact match, never a scan',
     }),
   ),

@@ -10,6 +10,7 @@ import type { Tx } from '../../../platform/domain/ports.js';
 import { later } from '../../../platform/domain/dates.js';
 import { type ClientContext, type License, loadLicense, requireUsable, about, releaseDead } from './license.js';
 import { lease } from './grant-lease.js';
+import { isKeyPending } from '../../entitlements/pending-key.js';
 
 async function customerFacts(tx: Tx, license: License): Promise<CustomerFacts> {
   // Locking the customer row serialises activations across the customer's entitlements, which
@@ -52,6 +53,15 @@ export async function activateIn(
   const license = await loadLicense(tx, ctx, true);
   requireUsable(license, request.product, now);
   const { offering, rights, entitlement } = license;
+  if (isKeyPending(entitlement)) {
+    throw new DomainError(
+      'KEY_PENDING',
+      'The entitlement waits for its license key from the remote key generator: nothing can be activated yet.',
+      {
+        resolve: 'Try again once the key generator has answered (the entitlement.key_issued event).',
+      },
+    );
+  }
 
   // Most licenses have a few devices: one read gives every fact the decision needs. A license with
   // many (a site license) is not read whole on every activation: see seatFacts.

@@ -167,7 +167,7 @@ export function clientRoutes(app: App, services: Services): void {
       description:
         "Needs no license key: creates a trial entitlement from the product's trial offering for this device and activates it, once per device.",
       body: TrialRequest,
-      response: answers(201, TrialResponse, ['NOT_FOUND', 'NO_TRIAL', 'TRIAL_ALREADY_USED', ...ACTIVATION]),
+      response: answers(201, TrialResponse, ['NOT_FOUND', 'NO_TRIAL', 'TRIAL_ALREADY_USED', ...ACTIVATION, 'KEY_GENERATOR_FAILED']),
     },
     handler: async (req, reply) => {
       const accountId = req.body.account ?? (await services.store.accountOfProduct(req.body.product));

@@ -2,6 +2,7 @@ import type { TrialRequest } from '@leasehold/contract';
 import { DomainError } from '../../../platform/domain/errors.js';
 import { insertCustomer } from '../../customers/customers.js';
 import { insertEntitlement } from '../../entitlements/entitlements.js';
+import { requireKeyNow } from '../../entitlements/pending-key.js';
 import { activateIn, type ActivationOutcome } from '../activations/activate.js';
 import type { ClientContext } from '../activations/license.js';
 import { requireProduct } from '../../catalog/products.js';
@@ -39,6 +40,7 @@ export function startTrial(ctx: Omit<ClientContext, 'entitlementId'>, request: T
       offeringId: product.trialOfferingId,
       metadata: { source: 'trial' },
     });
+    requireKeyNow(entitlement, 'no trial was started');
     if (!(await tx.trials.insert(product.id, request.fingerprint, entitlement.record.id, ctx.clock.now()))) {
       throw new DomainError('TRIAL_ALREADY_USED', 'This device has already had a trial of this product.', { product: product.code });
     }
