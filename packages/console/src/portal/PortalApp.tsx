@@ -17,7 +17,7 @@ import {
 } from '@mantine/core';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { PortalDevice, PortalEntitlement, PortalInvitationOut, PortalSession, PortalUser } from '@leasehold/contract';
-import { portalApi, setCsrf } from './api';
+import { PortalError, portalApi, setCsrf } from './api';
 import { STRINGS as S, SELF_SERVICE } from './strings';
 import { BrandFrame, SessionContext, useBranding, useSession } from './Brand';
 import { Downloads, NamedSeats, OfflineActivation, RedeemCode, UsageStatement } from './SelfService';
@@ -37,12 +37,13 @@ export function PortalApp() {
   const branding = useBranding();
   return (
     <BrandFrame branding={branding}>
-      <PortalPages />
+      <PortalPages account={branding.account} />
     </BrandFrame>
   );
 }
 
-function PortalPages() {
+/** `account`: the vendor whose custom domain this is (null on the server's own host). */
+function PortalPages({ account }: { account: string | null }) {
   const [session, setSession] = useState<PortalSession | null | undefined>(undefined);
   const signedIn = (s: PortalSession | null) => {
     setCsrf(s?.csrfToken ?? null);
@@ -63,7 +64,7 @@ function PortalPages() {
     const token = window.location.pathname.startsWith('/portal/accept') ? fragment('token') : null;
     return (
       <Container size="xs" py="xl">
-        {token ? <Accept token={token} onSignedIn={signedIn} /> : <SignIn onSignedIn={signedIn} />}
+        {token ? <Accept token={token} onSignedIn={signedIn} /> : <SignIn account={account} onSignedIn={signedIn} />}
       </Container>
     );
   }
@@ -93,14 +94,36 @@ function Accept({ token, onSignedIn }: { token: string; onSignedIn: (s: PortalSe
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (s: PortalSession) => void }) {
+type PortalChoice = { id: string; name: string; customerId: string };
+
+/**
+ * Email and password (or a link). On a vendor's custom domain the sign-in is that vendor's; on the
+ * server's own host, an address and password that open several vendors' (or customers') portals
+ * get the choice the server answers with (ACCOUNT_REQUIRED), and the pick is sent with them.
+ */
+function SignIn({ account, onSignedIn }: { account: string | null; onSignedIn: (s: PortalSession) => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [sent, setSent] = useState(false);
-  const [error, fail] = useError();
+  const [choices, setChoices] = useState<PortalChoice[]>([]);
+  const [error, fail, clear] = useError();
+  const signIn = (pick?: PortalChoice) => {
+    const body = pick
+      ? { email, password, account: pick.id, customer: pick.customerId }
+      : { email, password, ...(account ? { account } : {}) };
+    portalApi<PortalSession>('POST', '/session', body).then(onSignedIn, (e: unknown) => {
+      const offered =
+        e instanceof PortalError && e.code === 'ACCOUNT_REQUIRED' ? (e.details['accounts'] as PortalChoice[] | undefined) : undefined;
+      if (offered?.length) {
+        clear();
+        setChoices(offered);
+      } else fail(e);
+    });
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    portalApi<PortalSession>('POST', '/session', { email, password }).then(onSignedIn, fail);
+    setChoices([]);
+    signIn();
   };
   return (
     <form onSubmit={submit}>
@@ -108,6 +131,17 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: PortalSession) => void }) {
         <Title order={2}>{S.title}</Title>
         {error && <Alert color="red">{error}</Alert>}
         {sent && <Alert color="blue">{S.linkSent}</Alert>}
+        {choices.length > 0 && (
+          <Alert color="blue" title={S.choosePortal}>
+            <Stack gap="xs">
+              {choices.map((c) => (
+                <Button key={`${c.id}/${c.customerId}`} variant="light" onClick={() => signIn(c)}>
+                  {S.signInTo(choices.filter((o) => o.id === c.id).length > 1 ? `${c.name} (${c.customerId})` : c.name)}
+                </Button>
+              ))}
+            </Stack>
+          </Alert>
+        )}
         <SsoError />
         <TextInput label={S.email} type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} required />
         <SsoChoices email={email} />

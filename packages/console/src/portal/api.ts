@@ -6,6 +6,8 @@ export class PortalError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's details, as the server sent them (e.g. the portals to choose from on ACCOUNT_REQUIRED). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -25,7 +27,7 @@ export async function portalApi<T = unknown>(method: string, path: string, body?
   const json = (await res.json().catch(() => null)) as unknown;
   if (!res.ok) {
     const error = (json as ErrorBody | null)?.error;
-    throw new PortalError(res.status, error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${res.status}`);
+    throw new PortalError(res.status, error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${res.status}`, error?.details ?? {});
   }
   return json as T;
 }

@@ -2,6 +2,8 @@
 export const STRINGS = {
   title: 'Customer portal',
   signIn: 'Sign in',
+  choosePortal: 'This email and password open several portals. Which one?',
+  signInTo: (vendor: string) => `Sign in to ${vendor}`,
   signOut: 'Sign out',
   email: 'Email',
   password: 'Password',
