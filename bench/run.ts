@@ -9,6 +9,9 @@
  *
  * Without --dataset, a small dataset is built on the fly for each store (see bench/data.ts); with
  * it, the manifest written by `npm run bench:data` names the store, the database and the keys.
+ * `validate-with-reports` runs validate again while reports run continuously beside it and a device is
+ * activated every quarter second and watched into the reporting store (watchReports): the p99 of
+ * that wait is the issue's real-time figure, and the rate against plain validate its cost.
  * The scenarios `validate-dead-webhook` and `activate-dead-webhook` run validate and activate again
  * with a webhook endpoint configured that accepts connections and never answers (every delivery
  * times out): the outbox's cost on the request path, and the dispatcher's beside it.
@@ -47,11 +50,14 @@ const { values } = parseArgs({
     /** Write V8 CPU profiles of the server processes (and the baseline) to this directory. */
     'cpu-prof': { type: 'string' },
     label: { type: 'string' },
+    /** `…-with-reports`: milliseconds between one report query's answer and the next query (0: back to back). */
+    'reports-interval': { type: 'string', default: '250' },
   },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const workers = Number(values.workers);
+const reportsInterval = Number(values['reports-interval']);
 const stores = values.stores.split(',') as Array<'sqlite' | 'postgres'>;
 const modes = values.modes.split(',') as Array<'single' | 'cluster'>;
 const scenarios = values.scenarios.split(',');
@@ -173,6 +179,68 @@ function closeDeadReceiver(): void {
   blackhole?.close();
 }
 
+/** What the reports watcher saw while a `…-with-reports` scenario ran. */
+interface ReportsSeen {
+  /** Activations made, and the time from each one's answer until the reporting store had its event (ms). */
+  appearMs: number[];
+  /** Built-in report queries run back to back, and their times (ms). */
+  queryMs: number[];
+}
+
+/**
+ * Beside a `…-with-reports` scenario: reports run continuously (a year of activations by day, one
+ * query every --reports-interval ms, 250 by default: a busy dashboard; 0 runs them back to back), and every quarter second a device is activated and the reporting store's
+ * status watched until it has projected that activation's event (its `lastEventAt` reaches the time
+ * the activation was sent; the scenario's validations write no events). The issue's real-time
+ * figure is the p99 of that wait, under the scenario's load; its cost is the scenario's rate against
+ * the same scenario without reports, in the same run.
+ */
+function watchReports(manifest: Manifest, url: string): () => Promise<ReportsSeen> {
+  const admin = { authorization: `Bearer ${manifest.adminKey}` };
+  const seen: ReportsSeen = { appearMs: [], queryMs: [] };
+  let stopped = false;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const queries = (async () => {
+    while (!stopped) {
+      const t0 = performance.now();
+      const res = await call(url, 'GET', '/v1/reports/activations?granularity=day', admin);
+      if (res.status !== 200) throw new Error(`the activations report answered ${res.status}: ${res.text}`);
+      seen.queryMs.push(performance.now() - t0);
+      if (reportsInterval > 0) await pause(reportsInterval);
+    }
+  })();
+  const activations = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const site = manifest.site[i % manifest.site.length]!;
+      const sent = Date.now();
+      const res = await call(url, 'POST', '/v1/client/activate', licenseHeaders(site), {
+        fingerprint: `reports-watch-${process.pid}-${sent}-${i}`,
+        product: manifest.product,
+      });
+      if (res.status !== 201) throw new Error(`a watched activation answered ${res.status}: ${res.text}`);
+      const answered = performance.now();
+      for (;;) {
+        const status = JSON.parse((await call(url, 'GET', '/v1/reports/status', admin)).text) as { lastEventAt: string | null };
+        if (status.lastEventAt !== null && Date.parse(status.lastEventAt) >= sent) break;
+        if (performance.now() - answered > 60_000) throw new Error('an activation did not reach the reporting store within 60 s');
+        await pause(20);
+      }
+      seen.appearMs.push(performance.now() - answered);
+      await pause(250);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await Promise.all([queries, activations]);
+    return seen;
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!) : NaN;
+}
+
 /** Before a `…-dead-webhook` scenario: an endpoint for every event type, at the dead receiver. */
 async function configureDeadWebhook(manifest: Manifest, url: string): Promise<void> {
   const admin = { authorization: `Bearer ${manifest.adminKey}` };
@@ -186,6 +254,7 @@ async function configureDeadWebhook(manifest: Manifest, url: string): Promise<vo
 function specFor(scenario: string, manifest: Manifest, url: string): LoadSpec {
   const base = { url, duration, connections };
   if (scenario.endsWith('-dead-webhook')) return specFor(scenario.slice(0, -'-dead-webhook'.length), manifest, url);
+  if (scenario.endsWith('-with-reports')) return specFor(scenario.slice(0, -'-with-reports'.length), manifest, url);
   const admin = { authorization: `Bearer ${manifest.adminKey}` };
   const pairs = (list: SampleLicense[]) => list.flatMap((s) => s.fingerprints.map((fingerprint) => ({ s, fingerprint })));
   // Activations of fresh fingerprints, on the site licenses (seats enough for any run).
@@ -288,7 +357,19 @@ async function warmUp(manifest: Manifest, url: string): Promise<string> {
   return res.text;
 }
 
-type Measured = LoadResult & { cpuMicrosPerRequest: number | null };
+type Measured = LoadResult & {
+  cpuMicrosPerRequest: number | null;
+  /** `…-with-reports` scenarios: what the reports watcher saw (watchReports). */
+  reports?: {
+    activations: number;
+    appearP50Ms: number;
+    appearP99Ms: number;
+    appearMaxMs: number;
+    queries: number;
+    queryP50Ms: number;
+    queryP99Ms: number;
+  };
+};
 
 interface Row {
   store: string;
@@ -365,7 +446,21 @@ try {
         log(`  baseline: ${base.requestsPerSecond} req/s, p99 ${base.p99} ms`);
         for (const scenario of scenarios) {
           if (scenario.endsWith('-dead-webhook')) await configureDeadWebhook(manifest, server.url);
+          const watching = scenario.endsWith('-with-reports') ? watchReports(manifest, server.url) : null;
           const result = await measure(specFor(scenario, manifest, server.url), scenario, server.proc.child.pid!);
+          if (watching) {
+            const seen = await watching();
+            result.reports = {
+              activations: seen.appearMs.length,
+              appearP50Ms: percentile(seen.appearMs, 50),
+              appearP99Ms: percentile(seen.appearMs, 99),
+              appearMaxMs: percentile(seen.appearMs, 100),
+              queries: seen.queryMs.length,
+              queryP50Ms: percentile(seen.queryMs, 50),
+              queryP99Ms: percentile(seen.queryMs, 99),
+            };
+            log(`  ${scenario}: reports beside it ${JSON.stringify(result.reports)}`);
+          }
           const ratio = base.requestsPerSecond ? result.requestsPerSecond / base.requestsPerSecond : 0;
           const cpuRatio =
             base.cpuMicrosPerRequest && result.cpuMicrosPerRequest ? base.cpuMicrosPerRequest / result.cpuMicrosPerRequest : null;

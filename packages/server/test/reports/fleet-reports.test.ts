@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createHarness, T0, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
+import { projectAll } from './support.js';
 import { asLicense, fp, licensed } from '../support/client.js';
-import { reportingOf } from '../../src/capabilities/reports/routes/runtime.js';
 import { Projector } from '../../src/capabilities/reports/projector.js';
 import { eventFeedOf } from '../../src/capabilities/reports/store/feed.js';
 import { closeEndedPeriods } from '../../src/capabilities/usage/statements.js';
@@ -16,9 +16,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const sum = (rows: Json[], m: string) => rows.reduce((s: number, r: Json) => s + r[m], 0);
 
-async function project(h: Harness): Promise<number> {
-  return (await (await reportingOf(h.services)).projector.catchUp()).projected;
-}
+const project = (h: Harness): Promise<number> => projectAll(h);
 
 /**
  * Rehosts, usage, renewal candidates, expired trials and adoption by version, each compared with
@@ -178,10 +176,10 @@ describe.each(await storeKinds())('fleet reports on %s', (kind) => {
       new Projector(eventFeedOf(h.services.store.database), store, { run: (work) => work() }, { batch: 100, holdMs: 0 });
     const lic = await licensed(h, { seats: 5 }, { product: 'cad' });
     await lic.client('activate', { fingerprint: fp('late'), platform: 'windows', version: '3.0.0' });
-    await projector().catchUp();
+    await projectAll(h, projector(), store);
     await lic.client('activate', { fingerprint: fp('late'), version: '3.1.0' });
     expect((await lic.client('deactivate', { fingerprint: fp('late') })).status).toBe(204);
-    expect((await projector().catchUp()).projected).toBe(2);
+    expect(await projectAll(h, projector(), store)).toBe(2);
     const rows = await runReport(
       store,
       'activations',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createHarness, T0, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
+import { projectAll } from './support.js';
 import { fp, licensed } from '../support/client.js';
 import { reportingOf, rebuildReports } from '../../src/capabilities/reports/routes/runtime.js';
 
@@ -11,9 +12,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** What the reporting store has projected, run now (the server's job does this every 200 ms). */
-async function project(h: Harness): Promise<number> {
-  return (await (await reportingOf(h.services)).projector.catchUp()).projected;
-}
+const project = (h: Harness): Promise<number> => projectAll(h);
 
 /**
  * A small fleet over five days: devices of two products on three platforms activate, some give
@@ -180,6 +179,34 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     const after = await Promise.all(names.map((n) => h.call('GET', `/v1/reports/${n}?${range()}`)));
     expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
     expect((await h.call('GET', '/v1/reports/status')).body).toEqual(status);
+  });
+
+  it.runIf(kind === 'postgres')('a transaction left open holds the feed back without skipping, and the lag says so', async () => {
+    const lic = await licensed(h, { seats: 5 }, { product: 'cad' });
+    await project(h);
+    const { projector } = await reportingOf(h.services);
+    // A transaction with a transaction id, held open: events committed after it wait for it.
+    let release!: () => void;
+    let began!: () => void;
+    const holding = new Promise<void>((r) => (release = r));
+    const started = new Promise<void>((r) => (began = r));
+    const held = h.services.store.database.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_current_xact_id()`.execute(trx);
+      began();
+      await holding;
+    });
+    await started;
+    try {
+      expect((await lic.client('activate', { fingerprint: fp('behind-open'), platform: 'linux' })).status).toBe(201);
+      h.clock.advance(2_000);
+      expect((await projector.catchUp()).projected).toBe(0);
+      expect((await h.call('GET', '/v1/reports/status')).body.lagMs).toBe(2_000);
+    } finally {
+      release();
+      await held;
+    }
+    expect(await project(h)).toBe(1);
+    expect((await h.call('GET', '/v1/reports/status')).body.lagMs).toBe(0);
   });
 
   it('an activation shows in the report within the lag the status route reports', async () => {

@@ -28,6 +28,12 @@ export interface FeedEvent {
 export interface EventFeed {
   /** Committed events after `from`, oldest first, at most `limit`; never one that commits below `from` later. */
   after(from: FeedPosition, limit: number): Promise<FeedEvent[]>;
+  /**
+   * When the oldest committed event after `from` was written, or null when there is none: also the
+   * events `after` holds back (on PostgreSQL, those of transactions younger than one still open),
+   * so the lag shows a feed held back instead of reading 0.
+   */
+  oldestPendingAt(from: FeedPosition): Promise<number | null>;
 }
 
 /** One projector among several processes: `run` runs `work` when this one is elected, else answers undefined. */

@@ -10,6 +10,8 @@ export interface ReportSettings {
   batch: number;
   /** Waits this long before each batch commits (crash tests and chaos drills; 0 in production). */
   holdMs: number;
+  /** DuckDB's threads for projection and report queries (its default is every core). */
+  threads: number;
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -25,6 +27,7 @@ export function reportSettings(env: NodeJS.ProcessEnv = process.env): ReportSett
   return {
     batch: whole(env, 'LEASEHOLD_REPORTS_BATCH', 5000, 1, 100_000),
     holdMs: whole(env, 'LEASEHOLD_REPORTS_HOLD_MS', 0, 0, 600_000),
+    threads: whole(env, 'LEASEHOLD_REPORTS_THREADS', 1, 1, 256),
   };
 }
 
@@ -46,6 +49,12 @@ export const REPORT_SETTINGS_TABLE = [
       'The reporting store (DuckDB), rebuilt from the event log when missing; each cluster worker keeps its own (name.N.duckdb); :memory: keeps it in memory',
   },
   { name: 'LEASEHOLD_REPORTS_BATCH', default: '5000', meaning: 'Events the reporting projector reads and appends per transaction' },
+  {
+    name: 'LEASEHOLD_REPORTS_THREADS',
+    default: '1',
+    meaning:
+      "DuckDB's threads for the reporting store: 1 keeps reports from taking every core from licensing traffic in the same process; more answers big reports sooner",
+  },
   {
     name: 'LEASEHOLD_REPORTS_HOLD_MS',
     default: '0',

@@ -27,7 +27,7 @@ export function reportingOf(services: Services): Promise<Reporting> {
   let p = runtimes.get(services);
   if (!p) {
     const settings = reportSettings();
-    p = ReportStore.open(services.reportsFile ?? ':memory:').then(
+    p = ReportStore.open(services.reportsFile ?? ':memory:', { threads: settings.threads }).then(
       (store) => {
         const database = services.store.database;
         return { store, projector: new Projector(eventFeedOf(database), store, electionOf(database, store.file), settings) };
@@ -78,7 +78,7 @@ export interface ReportStatus {
 export async function reportStatus(services: Services, accountId: string): Promise<ReportStatus> {
   const { store } = await reportingOf(services);
   const checkpoint = await store.checkpoint();
-  const [pending] = await eventFeedOf(services.store.database).after(checkpoint.position, 1);
+  const pendingAt = await eventFeedOf(services.store.database).oldestPendingAt(checkpoint.position);
   const [mine] = await store.rows<{ events: number; last: bigint | null }>(
     'SELECT count(*)::INTEGER AS events, max(at_ms) AS last FROM facts WHERE account_id = $1',
     [accountId],
@@ -86,7 +86,7 @@ export async function reportStatus(services: Services, accountId: string): Promi
   return {
     store: 'duckdb',
     lastEventAt: mine?.last === null || mine?.last === undefined ? null : Number(mine.last),
-    lagMs: pending ? Math.max(0, services.clock.now() - pending.at) : 0,
+    lagMs: pendingAt === null ? 0 : Math.max(0, services.clock.now() - pendingAt),
     events: mine?.events ?? 0,
   };
 }

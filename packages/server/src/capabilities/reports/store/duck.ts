@@ -48,12 +48,17 @@ export class ReportStore implements ReportStorePort {
     readonly file: string,
   ) {}
 
-  /** Opens (or creates) the store; `:memory:` for a store that lives with the process. */
-  static async open(file: string): Promise<ReportStore> {
+  /**
+   * Opens (or creates) the store; `:memory:` for a store that lives with the process. `threads`
+   * bounds DuckDB's worker threads (its default is one per core, which a report query then takes
+   * from the licensing requests served by the same process).
+   */
+  static async open(file: string, opts: { threads?: number } = {}): Promise<ReportStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     // One instance per file and process (several servers in one test process share it).
     const instance = file === ':memory:' ? await DuckDBInstance.create(file) : await DuckDBInstance.fromCache(file);
     const conn = await instance.connect();
+    if (opts.threads !== undefined) await conn.run(`SET threads = ${Math.trunc(opts.threads)}`);
     const store = new ReportStore(instance, conn, file);
     await store.migrate();
     return store;

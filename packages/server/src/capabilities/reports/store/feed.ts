@@ -54,6 +54,11 @@ const sqliteFeed = (database: Database): EventFeed => ({
       FROM events WHERE rowid > ${from.major} ORDER BY rowid LIMIT ${limit}`.execute(database.db);
     return rows.map(toEvent);
   },
+  async oldestPendingAt(from) {
+    const { rows } = await sql<{ at: string | number }>`
+      SELECT at FROM events WHERE rowid > ${from.major} ORDER BY rowid LIMIT 1`.execute(database.db);
+    return rows[0] ? Number(rows[0].at) : null;
+  },
 });
 
 const postgresFeed = (database: Database): EventFeed => ({
@@ -65,6 +70,15 @@ const postgresFeed = (database: Database): EventFeed => ({
         AND xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
       ORDER BY xid, id LIMIT ${limit}`.execute(database.db);
     return rows.map(toEvent);
+  },
+  async oldestPendingAt(from) {
+    // Without the xmin bound: committed rows past the position that the feed does not hand out yet
+    // count too. Among the first thousand in feed order, the one written first.
+    const { rows } = await sql<{ at: string | number | null }>`
+      SELECT min(at) AS at FROM (
+        SELECT at FROM events WHERE (xid, id) > (${from.major.toString()}::bigint, ${from.minor}) ORDER BY xid, id LIMIT 1000
+      ) pending`.execute(database.db);
+    return rows[0]?.at === null || rows[0]?.at === undefined ? null : Number(rows[0].at);
   },
 });
 
