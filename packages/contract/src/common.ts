@@ -88,5 +88,7 @@ export const ID_PREFIXES = {
   portalUser: 'pu',
   savedReport: 'srp',
   portalSsoConnection: 'pss',
+  reportExport: 'rex',
+  reportExportRun: 'rxr',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -91,6 +91,9 @@ export const ERROR_STATUS = {
   // queued license keys (issue 22)
   /** The entitlement waits for its key from the remote key generator: nothing can be activated yet. */
   KEY_PENDING: 409,
+  // scheduled report exports (issue 20)
+  /** An export to an email address on a server with no SMTP configured (LEASEHOLD_SMTP_URL): nothing was created. */
+  MAIL_NOT_CONFIGURED: 409,
   // server side
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -61,7 +61,13 @@ export interface PortalDirectoryPort {
 
 /** Outgoing mail (SMTP when LEASEHOLD_SMTP_URL is set). */
 export interface MailPort {
-  send(message: { to: string; subject: string; text: string }): Promise<void>;
+  send(message: {
+    to: string;
+    subject: string;
+    text: string;
+    /** Files attached (a scheduled report export's CSV). */
+    attachments?: Array<{ filename: string; content: string; contentType: string }>;
+  }): Promise<void>;
 }
 
 /** Named-user seats assigned to portal users (licensing reads them as reservations: SeatReservationsPort). */

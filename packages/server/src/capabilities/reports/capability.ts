@@ -4,6 +4,10 @@ import { projectInBackground } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
 import { reportQueryRoutes } from './routes/query.js';
 import { savedReportRoutes } from './routes/saved-reports.js';
+import { reportExportRoutes } from './routes/report-exports.js';
+import { exportRunnerOf } from './routes/export-runner.js';
+import { ReportExportRepository } from './store/report-exports.js';
+import { reportExportsMigration } from './store/export-tables.js';
 import { SavedReportRepository } from './store/saved-reports.js';
 import { savedReportsMigration } from './store/tables.js';
 import { reportMigrations } from './store/migrations.js';
@@ -14,9 +18,13 @@ import { reportMigrations } from './store/migrations.js';
  */
 export const reports = {
   name: 'reports',
-  // The figures live in the reporting store; the main database holds saved reports only.
-  repositories: (ctx) => ({ savedReports: new SavedReportRepository(ctx) }),
-  migrations: { ...reportMigrations, '0043_saved_reports': savedReportsMigration },
+  // The figures live in the reporting store; the main database holds saved reports and their scheduled exports.
+  repositories: (ctx) => ({ savedReports: new SavedReportRepository(ctx), reportExports: new ReportExportRepository(ctx) }),
+  migrations: {
+    ...reportMigrations,
+    '0043_saved_reports': savedReportsMigration,
+    '0047_report_exports': reportExportsMigration,
+  },
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],
   routes: (app, services) => {
@@ -24,6 +32,7 @@ export const reports = {
     reportQueryRoutes(app, services);
     reportRoutes(app, services);
     savedReportRoutes(app, services);
+    reportExportRoutes(app, services);
   },
   jobs: [
     {
@@ -32,5 +41,6 @@ export const reports = {
       atStart: true,
       run: projectInBackground,
     },
+    { name: 'run scheduled report exports', everyMs: 30_000, run: (services) => exportRunnerOf(services).tick() },
   ],
 } satisfies Capability;

@@ -125,8 +125,77 @@ export interface SavedReportsPort {
   list(page: PageRequest): Promise<Page<SavedReportRecord>>;
 }
 
+/** How often a scheduled export runs; each run covers the whole period before it (yesterday, last ISO week, last month). */
+export type ExportCadence = 'daily' | 'weekly' | 'monthly';
+
+/** Where an export's CSV goes: a signed HTTPS POST, or an email with the CSV attached. */
+export type ExportDestination = { kind: 'url'; url: string } | { kind: 'email'; to: string };
+
+/** A saved report's scheduled export (main database, migration 0047). */
+export interface ReportExportRecord {
+  id: string;
+  savedReportId: string;
+  /** The saved report's product (the scope it runs in); null: the account's. */
+  productId: string | null;
+  cadence: ExportCadence;
+  /** The UTC hour (0-23) it runs at. */
+  hour: number;
+  destination: ExportDestination;
+  /** A URL destination's signing secret, sealed by the master key; null for email. */
+  secretSealed: string | null;
+  /** When the next scheduled run is due; moved forward by the process that claims it. */
+  nextRunAt: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ExportRunStatus = 'pending' | 'delivered' | 'failed';
+
+/** One run of an export: the period it covers and how its delivery went. */
+export interface ReportExportRunRecord {
+  id: string;
+  exportId: string;
+  trigger: 'schedule' | 'manual';
+  /** When the run was started (its scheduled time, or when it was asked for). */
+  at: number;
+  from: number;
+  to: number;
+  /** Rows in the CSV (null until it was computed). */
+  rows: number | null;
+  status: ExportRunStatus;
+  attempts: number;
+  /** When the next attempt is due (while pending; moved ahead by the process that claims it). */
+  nextAttemptAt: number | null;
+  error: string | null;
+}
+
+export interface ReportExportsPort {
+  insert(r: ReportExportRecord): Promise<void>;
+  update(r: ReportExportRecord): Promise<void>;
+  /** Deletes the export and its run log. */
+  delete(id: string): Promise<void>;
+  find(id: string): Promise<ReportExportRecord | undefined>;
+  list(page: PageRequest): Promise<Page<ReportExportRecord>>;
+  /** Moves next_run_at from `seen` to `next` if no other process did: true when this one claimed the run. */
+  advance(id: string, seen: number, next: number): Promise<boolean>;
+  insertRun(r: ReportExportRunRecord): Promise<void>;
+  findRun(id: string): Promise<ReportExportRunRecord | undefined>;
+  /** Moves a pending run's next attempt from `seen` to `until` if no other process did: true when this one claimed it. */
+  claimRun(id: string, seen: number, until: number): Promise<boolean>;
+  /** Writes an attempt's outcome if the run is still claimed until `claimedUntil`; false when it is not. */
+  settleRun(r: ReportExportRunRecord, claimedUntil: number): Promise<boolean>;
+  runs(exportId: string, page: PageRequest): Promise<Page<ReportExportRunRecord>>;
+}
+
+/** Scheduled work across accounts: what the export job looks at before claiming it in the account's transaction. */
+export interface ExportSchedulePort {
+  dueExports(now: number, limit: number): Promise<Array<{ accountId: string; id: string; nextRunAt: number }>>;
+  dueRuns(now: number, limit: number): Promise<Array<{ accountId: string; id: string; nextAttemptAt: number }>>;
+}
+
 declare module '../../platform/domain/ports.js' {
   interface Tx {
     readonly savedReports: SavedReportsPort;
+    readonly reportExports: ReportExportsPort;
   }
 }

@@ -19,6 +19,8 @@ export interface Outgoing {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** The body's media type (default application/json, an event). */
+  contentType?: string;
   timeoutMs: number;
   allowPrivateNetworks: boolean;
   now: () => number;
@@ -88,7 +90,11 @@ export function send(out: Outgoing): Promise<AttemptResult> {
       url,
       {
         method: 'POST',
-        headers: { ...out.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(out.body)) },
+        headers: {
+          ...out.headers,
+          'content-type': out.contentType ?? 'application/json',
+          'content-length': String(Buffer.byteLength(out.body)),
+        },
         ...(out.allowPrivateNetworks ? {} : { lookup: guardedLookup }),
         agent: false,
       },
