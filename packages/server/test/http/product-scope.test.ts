@@ -45,6 +45,7 @@ interface Other {
   migrationId: string;
   keyGeneratorId: string;
   savedReportId: string;
+  reportExportId: string;
   activationBatchId: string;
   releaseId: string;
   artifactId: string;
@@ -242,6 +243,36 @@ const ROWS: Record<string, Row> = {
   },
   'DELETE /v1/saved-reports/:id': { area: 'reports', reach: 'hidden', request: (o) => ({ url: `/v1/saved-reports/${o.savedReportId}` }) },
   'GET /v1/saved-reports/:id/run': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/saved-reports/${o.savedReportId}/run` }) },
+  'POST /v1/report-exports': {
+    area: 'reports',
+    reach: 'hidden',
+    request: (o) => ({
+      url: '/v1/report-exports',
+      body: { savedReportId: o.savedReportId, cadence: 'daily', hour: 1, destination: { kind: 'url', url: 'https://93.184.215.14/x' } },
+    }),
+  },
+  'GET /v1/report-exports': { area: 'read', reach: 'list', request: () => ({ url: '/v1/report-exports' }) },
+  'GET /v1/report-exports/:id': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/report-exports/${o.reportExportId}` }) },
+  'PATCH /v1/report-exports/:id': {
+    area: 'reports',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/report-exports/${o.reportExportId}`, body: { hour: 2 } }),
+  },
+  'DELETE /v1/report-exports/:id': {
+    area: 'reports',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/report-exports/${o.reportExportId}` }),
+  },
+  'POST /v1/report-exports/:id/run': {
+    area: 'reports',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/report-exports/${o.reportExportId}/run` }),
+  },
+  'GET /v1/report-exports/:id/runs': {
+    area: 'read',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/report-exports/${o.reportExportId}/runs` }),
+  },
   'GET /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys' }) },
   'POST /v1/api-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys', body: { name: 'k', role: 'admin' } }) },
   'DELETE /v1/api-keys/:id': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/api-keys/key_unknown' }) },
@@ -738,6 +769,16 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       h.call('POST', '/v1/saved-reports', { name: 'Other seats', query: { measures: ['activations'] } }, { key: otherKey }),
       'saved report',
     );
+    // Its scheduled export (to a public address: nothing is sent during the walk).
+    const exported = await ok(
+      h.call(
+        'POST',
+        '/v1/report-exports',
+        { savedReportId: saved.id, cadence: 'daily', hour: 1, destination: { kind: 'url', url: 'https://93.184.215.14/x' } },
+        { key: otherKey },
+      ),
+      'report export',
+    );
     const batch = await ok(
       h.call('POST', '/v1/activation-batches', { entitlementId: entitlement.id, devices: [{ fingerprint: fp('other-batch') }] }),
       'activation batch',
@@ -772,6 +813,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       migrationId: migration.migration.id,
       keyGeneratorId: generator.id,
       savedReportId: saved.id,
+      reportExportId: exported.export.id,
       activationBatchId: batch.id,
       releaseId: rel.id,
       artifactId: ticket.artifact.id,
@@ -787,6 +829,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
         migration.migration.id,
         generator.id,
         saved.id,
+        exported.export.id,
         batch.id,
         rel.id,
         ticket.artifact.id,
