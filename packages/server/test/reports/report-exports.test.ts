@@ -250,6 +250,27 @@ describe.each(await storeKinds())('scheduled report exports on %s', (kind) => {
     expect(await h.call('DELETE', `/v1/report-exports/${id}`)).toMatchObject({ status: 204 });
   });
 
+  it('refuses again at delivery a URL that is no longer allowed (the SSRF guard at each attempt), sending nothing', async () => {
+    h.clock.set(T0 + 12 * DAY);
+    const res = await h.call('POST', '/v1/report-exports', {
+      savedReportId: savedId,
+      cadence: 'daily',
+      hour: 1,
+      destination: { kind: 'url', url: `${rx.url}/guarded` },
+    });
+    expect(res.status).toBe(201);
+    delete process.env['LEASEHOLD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS'];
+    try {
+      const run = await h.call('POST', `/v1/report-exports/${res.body.export.id}/run`);
+      expect(run.status).toBe(201);
+      expect(run.body).toMatchObject({ status: 'pending', attempts: 1, error: 'refused: not https' });
+    } finally {
+      process.env['LEASEHOLD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS'] = 'true';
+    }
+    expect(rx.received.filter((r) => r.path === '/guarded')).toHaveLength(0);
+    expect(await h.call('DELETE', `/v1/report-exports/${res.body.export.id}`)).toMatchObject({ status: 204 });
+  });
+
   it('refuses an unknown saved report, a bad cadence or hour, a private URL and email without SMTP, creating nothing', async () => {
     const exportsBefore = await count('report_exports');
     const runsBefore = await count('report_export_runs');
