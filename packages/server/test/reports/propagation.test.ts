@@ -52,7 +52,10 @@ describe.each(await storeKinds())('propagation on %s', (kind) => {
         headers: init.headers as Record<string, string>,
         ...(init.body ? { payload: init.body as string } : {}),
       });
-      return new Response(res.statusCode === 204 ? null : res.body, { status: res.statusCode, headers: res.headers as Record<string, string> });
+      return new Response(res.statusCode === 204 ? null : res.body, {
+        status: res.statusCode,
+        headers: res.headers as Record<string, string>,
+      });
     };
     device.license = await Leasehold.open({
       serverUrl: 'http://twin.test',
@@ -117,7 +120,14 @@ describe.each(await storeKinds())('propagation on %s', (kind) => {
 
   it('before any change every device holds the current rights', async () => {
     const p = await propagation();
-    expect(p).toMatchObject({ devices: 12, held: 12, behind: 0, stopped: 0, allBy: null, target: { entitlementVersion: 1, offeringId: expect.any(String) } });
+    expect(p).toMatchObject({
+      devices: 12,
+      held: 12,
+      behind: 0,
+      stopped: 0,
+      allBy: null,
+      target: { entitlementVersion: 1, offeringId: expect.any(String) },
+    });
     expect(p.items).toHaveLength(12);
   });
 

@@ -67,7 +67,12 @@ export function carries(lease: LeaseRecord, target: RightsTarget): boolean {
 }
 
 /** Each device's standing against the target at `now` (pure: the test and the routes share it). */
-export function standings(live: ActivationRecord[], latest: Map<string, LeaseRecord>, target: RightsTarget, now: number): DevicePropagation[] {
+export function standings(
+  live: ActivationRecord[],
+  latest: Map<string, LeaseRecord>,
+  target: RightsTarget,
+  now: number,
+): DevicePropagation[] {
   return live.map((activation) => {
     const lease = latest.get(activation.id) ?? null;
     const holds = lease !== null && carries(lease, target);
@@ -152,7 +157,7 @@ const OFFERING_VERSIONS = new Set(['offering.updated', 'offering.retired']);
  */
 async function offeringVersionOf(tx: Tx, event: EventRecord): Promise<number> {
   let version = 1;
-  for (let cursor: string | undefined; ; ) {
+  for (let cursor: string | undefined; ;) {
     const page = await tx.events.list({ subjectId: event.subjectId, type: 'offering.*' }, { limit: 500, cursor });
     version += page.items.filter((e) => OFFERING_VERSIONS.has(e.type) && e.id <= event.id).length;
     if (page.next === null) return version;
@@ -183,7 +188,7 @@ export function eventPropagation(ctx: Context, eventId: string): Promise<EventPr
     if (event.type === 'offering.updated') {
       const target: RightsTarget = { offeringId: event.subjectId, offeringVersion: await offeringVersionOf(tx, event) };
       const entitlements: EventPropagation['entitlements'] = [];
-      for (let afterId: string | undefined; ; ) {
+      for (let afterId: string | undefined; ;) {
         const page = await tx.entitlements.idsOnOffering(event.subjectId, { limit: 500, ...(afterId ? { afterId } : {}) });
         for (const { id } of page) entitlements.push({ entitlementId: id, ...countsOf(await fleetOf(tx, id, target, now)) });
         if (page.length < 500) break;

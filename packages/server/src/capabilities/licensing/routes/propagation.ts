@@ -4,12 +4,7 @@ import { contextOf } from '../../access/routes/auth.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { iso, rightsOf } from '../../../platform/http/wire.js';
-import {
-  entitlementPropagation,
-  type DevicePropagation,
-  type PropagationCounts,
-  type RightsTarget,
-} from '../leases/propagation.js';
+import { entitlementPropagation, type DevicePropagation, type PropagationCounts, type RightsTarget } from '../leases/propagation.js';
 
 export const deviceOut = (d: DevicePropagation) => ({
   activationId: d.activation.id,
@@ -34,7 +29,10 @@ export const targetOut = (t: RightsTarget) => ({ ...t });
 
 const PropagationQuery = Type.Object({
   version: Type.Optional(
-    Type.Integer({ minimum: 1, description: "A version of the entitlement (default: its current rights, with its offering's current version)" }),
+    Type.Integer({
+      minimum: 1,
+      description: "A version of the entitlement (default: its current rights, with its offering's current version)",
+    }),
   ),
 });
 

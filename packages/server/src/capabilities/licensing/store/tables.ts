@@ -88,14 +88,16 @@ export const licensingMigrations: Record<string, Migration> = {
   },
   '0045_lease_rights_version': {
     up: async (db: Kysely<unknown>) => {
-      await db.schema.alterTable('leases').addColumn('entitlement_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('leases').addColumn('offering_id', 'text').execute();
-      await db.schema.alterTable('leases').addColumn('offering_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema
-        .createIndex('leases_activation_latest')
-        .on('leases')
-        .columns(['account_id', 'activation_id', 'issued_at'])
+        .alterTable('leases')
+        .addColumn('entitlement_version', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
+      await db.schema.alterTable('leases').addColumn('offering_id', 'text').execute();
+      await db.schema
+        .alterTable('leases')
+        .addColumn('offering_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('leases_activation_latest').on('leases').columns(['account_id', 'activation_id', 'issued_at']).execute();
     },
     down: async (db: Kysely<unknown>) => {
       await db.schema.dropIndex('leases_activation_latest').execute();
