@@ -237,6 +237,12 @@ describe.each(await storeKinds())('propagation on %s', (kind) => {
   });
 
   it('an event that changed no rights is refused with a stable reason; an unknown one is not found; nothing of the answer changes', async () => {
+    // The entitlement's creation wrote version 1: every device on an unexpired lease holds it.
+    const created = await ok(
+      'GET',
+      `/v1/reports/propagation?event=${await latestEvent(`entitlement=${entitlementId}&type=entitlement.created`)}`,
+    );
+    expect(created).toMatchObject({ target: { entitlementVersion: 1 }, held: 8, behind: 0, stopped: 4, allBy: null });
     const activation = await latestEvent('type=activation.*');
     const refused = await h.call('GET', `/v1/reports/propagation?event=${activation}`);
     expect(refused.status).toBe(400);
