@@ -5,6 +5,7 @@ import { releaseDeadSeats } from './activations/sweeper.js';
 import { activationRoutes } from './routes/activations.js';
 import { clientRoutes } from './routes/client.js';
 import { offlineRoutes } from './routes/offline.js';
+import { propagationRoutes } from './routes/propagation.js';
 import { ActivationRepository } from './store/activations.js';
 import { LeaseRepository } from './store/leases.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
@@ -30,6 +31,7 @@ export const licensing = {
     clientRoutes(app, services);
     activationRoutes(app, services);
     offlineRoutes(app, services);
+    propagationRoutes(app, services);
   },
   jobs: [{ name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) }],
 } satisfies Capability;

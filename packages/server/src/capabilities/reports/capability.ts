@@ -4,6 +4,7 @@ import { projectInBackground } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
 import { reportQueryRoutes } from './routes/query.js';
 import { savedReportRoutes } from './routes/saved-reports.js';
+import { eventPropagationRoute } from './routes/propagation.js';
 import { SavedReportRepository } from './store/saved-reports.js';
 import { savedReportsMigration } from './store/tables.js';
 import { reportMigrations } from './store/migrations.js';
@@ -24,6 +25,7 @@ export const reports = {
     reportQueryRoutes(app, services);
     reportRoutes(app, services);
     savedReportRoutes(app, services);
+    eventPropagationRoute(app, services);
   },
   jobs: [
     {
