@@ -232,7 +232,7 @@ export const EVENT_TYPES = {
   // Reports (issue 20): validations are counted in memory and summarised, never an event each.
   'validation.summary': spec(
     'account',
-    "The validations the server answered since the last summary, counted per entitlement and code (one event per account and flush)",
+    'The validations the server answered since the last summary, counted per entitlement and code (one event per account and flush)',
     ValidationCounts,
   ),
 } as const satisfies Record<string, EventTypeSpec>;

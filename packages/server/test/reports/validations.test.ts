@@ -89,7 +89,10 @@ describe.each(await storeKinds())('validation outcomes on %s', (kind) => {
     new Map(
       rows.map((r: Json) => {
         const { period, key, ...measures } = r;
-        return [`${period}|${key}`, Object.fromEntries(Object.entries(measures).filter(([m, n]) => n !== 0 || m === 'valid' || m === 'refused'))];
+        return [
+          `${period}|${key}`,
+          Object.fromEntries(Object.entries(measures).filter(([m, n]) => n !== 0 || m === 'valid' || m === 'refused')),
+        ];
       }),
     );
 
@@ -108,7 +111,39 @@ describe.each(await storeKinds())('validation outcomes on %s', (kind) => {
     expect(all.reduce((s: number, r: Json) => s + r.refused, 0)).toBe(8);
   });
 
-  it('a summary event per account and flush carries the counts; webhooks and the events list see it', async () => {
+  it('the custom query model counts validations by code and product, and events as before', async () => {
+    const from = iso(h.clock.now() - 10 * DAY);
+    const to = iso(h.clock.now() + DAY);
+    const res = await h.call('POST', '/v1/reports/query', {
+      measures: ['validations', 'validationsRefused', 'events'],
+      dimensions: ['code'],
+      from,
+      to,
+      granularity: 'none',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const byCode = new Map<string, number>();
+    for (const a of answered) byCode.set(a.code, (byCode.get(a.code) ?? 0) + 1);
+    const rows = res.body.rows.filter((r: Json) => r.code !== null);
+    expect(new Map(rows.map((r: Json) => [r.code, r.validations]))).toEqual(byCode);
+    for (const r of rows) expect(r.validationsRefused).toBe(r.code === 'VALID' ? 0 : r.validations);
+    expect(rows.every((r: Json) => r.events === 0)).toBe(true);
+    const events = await h.call('POST', '/v1/reports/query', { measures: ['events'], from, to, granularity: 'none' });
+    const plain = res.body.rows.find((r: Json) => r.code === null);
+    expect(plain.events).toBe(events.body.rows[0].events);
+    const cad = answered.find((a) => a.code === 'SUSPENDED')!.product;
+    const filtered = await h.call('POST', '/v1/reports/query', {
+      measures: ['validationsRefused'],
+      dimensions: ['product'],
+      filters: [{ dimension: 'code', values: ['SUSPENDED', 'FINGERPRINT_MISMATCH'] }],
+      from,
+      to,
+      granularity: 'none',
+    });
+    expect(filtered.body.rows).toEqual([{ product: cad, validationsRefused: 3 }]);
+  });
+
+  it('a summary event per account and flush carries the counts, in the events list', async () => {
     const events = (await h.call('GET', '/v1/events?type=validation.summary')).body.data;
     expect(events).toHaveLength(2);
     const counted = events.flatMap((e: Json) => e.after.counts).reduce((s: number, c: Json) => s + c.count, 0);
@@ -133,13 +168,18 @@ describe.each(await storeKinds())('validation outcomes on %s', (kind) => {
   it('a failed flush keeps its counts for the next one', async () => {
     const lic = await licensed(h, {}, { product: 'cad' });
     await lic.client('validate', {});
-    const t = tallyOf(h.services);
-    const taken = t.take();
-    expect([...taken.counts.values()].flat()).toHaveLength(1);
-    for (const [account, rows] of taken.counts) t.restore(account, rows, taken.since);
     await lic.client('validate', {});
-    const again = t.take();
-    expect([...again.counts.values()].flat().map((c) => c.count)).toEqual([2]);
+    // The main database refusing the write (a fault injected in front of the real store).
+    const down = { ...h.services, store: { forAccount: () => ({ write: () => Promise.reject(new Error('database down')) }) } };
+    const tally = tallyOf(h.services);
+    await expect(flushValidationCounts(down as unknown as typeof h.services, tally)).rejects.toThrow('database down');
+    await lic.client('validate', {});
+    expect(await flushValidationCounts(h.services)).toBe(1);
+    const events = (await h.call('GET', '/v1/events?type=validation.summary')).body.data;
+    const last = events.find((e: Json) => e.after.counts.some((c: Json) => c.entitlementId === lic.entitlement.id));
+    expect(last.after.counts).toEqual([
+      { productId: lic.product.id, customerId: lic.customer.id, entitlementId: lic.entitlement.id, code: 'VALID', count: 3 },
+    ]);
   });
 });
 
@@ -233,7 +273,8 @@ describe.each(await storeKinds())('upgrade eligibility on %s', (kind) => {
     );
     const latest = new Map<string, string>();
     for (const r of releases)
-      if (r.status === 'published' && r.channel === 'stable' && r.version_key > (latest.get(r.product_id) ?? '')) latest.set(r.product_id, r.version_key);
+      if (r.status === 'published' && r.channel === 'stable' && r.version_key > (latest.get(r.product_id) ?? ''))
+        latest.set(r.product_id, r.version_key);
     const live = await q<{ product_id: string; version: string | null }>(
       sql`SELECT product_id, app_version AS version FROM activations WHERE account_id = ${h.accountId} AND state = 'active'`,
     );
@@ -255,7 +296,12 @@ describe.each(await storeKinds())('upgrade eligibility on %s', (kind) => {
 
     const res = await h.call('GET', `/v1/reports/upgrades?from=${iso(h.clock.now() - DAY)}&to=${iso(h.clock.now() + HOUR)}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const got = new Map(res.body.rows.map((r: Json) => [r.key, { entitlements: r.entitlements, customers: r.customers, devices: r.devices, belowLatest: r.belowLatest }]));
+    const got = new Map(
+      res.body.rows.map((r: Json) => [
+        r.key,
+        { entitlements: r.entitlements, customers: r.customers, devices: r.devices, belowLatest: r.belowLatest },
+      ]),
+    );
     expect(got).toEqual(expected);
     // The figures the setup meant: basic (3 live, one of them suspended) and legacy (1), three customers; 1.0.0→2.1.0 moved,
     // below 2.1.0: b 2.0.0, e 2.1.0-rc.1 (a prerelease sorts below), not the custom build; viewer: h.

@@ -102,7 +102,8 @@ export function factOf(e: FeedEvent): Fact {
     state: entitlement ? field(after, 'state') : release ? (e.type === 'release.deleted' ? 'deleted' : field(after, 'status')) : null,
     versionKey: e.type === 'release.created' ? field(after, 'versionKey') : null,
     channel: release ? field(after, 'channel') : null,
-    upgradePaths: e.type.startsWith('offering.') && Array.isArray(after?.['upgradePaths']) ? (after['upgradePaths'] as unknown[]).length : null,
+    upgradePaths:
+      e.type.startsWith('offering.') && Array.isArray(after?.['upgradePaths']) ? (after['upgradePaths'] as unknown[]).length : null,
     validations: e.type === 'validation.summary' ? validationCounts(after) : null,
   };
 }
@@ -116,7 +117,13 @@ function validationCounts(after: Record<string, unknown> | null): ValidationCoun
     const count = whole(r?.['count']);
     const code = field(r ?? null, 'code');
     if (count === null || count <= 0 || code === null) continue;
-    out.push({ productId: field(r, 'productId'), customerId: field(r, 'customerId'), entitlementId: field(r, 'entitlementId'), code, count });
+    out.push({
+      productId: field(r, 'productId'),
+      customerId: field(r, 'customerId'),
+      entitlementId: field(r, 'entitlementId'),
+      code,
+      count,
+    });
   }
   return out;
 }

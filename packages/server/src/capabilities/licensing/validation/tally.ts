@@ -7,7 +7,10 @@
 import type { ServerValidationCode } from '@leasehold/contract';
 import { formatTimestamp } from '@leasehold/contract';
 import { recordEvent } from '../../events/record.js';
-import type { Services } from '../../../platform/http/services.js';
+import type { Clock } from '../../../foundation/clock.js';
+import type { IdGenerator } from '../../../foundation/ids.js';
+import type { MasterKey } from '../../../secrets/master-key.js';
+import type { Store } from '../../../platform/domain/ports.js';
 
 export interface ValidationCount {
   productId: string;
@@ -55,12 +58,12 @@ export class ValidationTally {
   }
 }
 
-const tallies = new WeakMap<Services, ValidationTally>();
+const tallies = new WeakMap<object, ValidationTally>();
 
-/** This server's tally (one per Services: tests run several servers in one process). */
-export function tallyOf(services: Services): ValidationTally {
-  let t = tallies.get(services);
-  if (!t) tallies.set(services, (t = new ValidationTally()));
+/** A server's tally, keyed by its Services (tests run several servers in one process). */
+export function tallyOf(owner: object): ValidationTally {
+  let t = tallies.get(owner);
+  if (!t) tallies.set(owner, (t = new ValidationTally()));
   return t;
 }
 
@@ -78,8 +81,11 @@ export function validationFlushMs(env: NodeJS.ProcessEnv = process.env): number 
  * Writes what was counted: one `validation.summary` event per account that had validations. An
  * account whose write fails keeps its counts for the next flush. Answers the events written.
  */
-export async function flushValidationCounts(services: Services): Promise<number> {
-  const { since, counts } = tallyOf(services).take();
+export async function flushValidationCounts(
+  services: { store: Store; clock: Clock; ids: IdGenerator; secrets: MasterKey },
+  tally: ValidationTally = tallyOf(services),
+): Promise<number> {
+  const { since, counts } = tally.take();
   const now = services.clock.now();
   const pending = [...counts];
   let written = 0;
@@ -97,7 +103,7 @@ export async function flushValidationCounts(services: Services): Promise<number>
         }),
       );
     } catch (error) {
-      for (const [a, r] of pending) tallyOf(services).restore(a, r, since);
+      for (const [a, r] of pending) tally.restore(a, r, since);
       throw error;
     }
     pending.shift();

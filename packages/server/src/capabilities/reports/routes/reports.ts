@@ -5,7 +5,17 @@ import { contextOf } from '../../access/routes/auth.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { invalid } from '../../../platform/domain/errors.js';
-import { ACTIVATION_DIMENSIONS, BY_OF, GRANULARITIES, VALIDATION_DIMENSIONS, measuresOf, REPORT_NAMES, REPORTS, runReport, type ReportName } from '../store/reports.js';
+import {
+  ACTIVATION_DIMENSIONS,
+  BY_OF,
+  GRANULARITIES,
+  VALIDATION_DIMENSIONS,
+  measuresOf,
+  REPORT_NAMES,
+  REPORTS,
+  runReport,
+  type ReportName,
+} from '../store/reports.js';
 import { reportingOf, reportStatus } from './runtime.js';
 
 const DAY = 86_400_000;
