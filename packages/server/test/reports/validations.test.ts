@@ -5,6 +5,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { storeKinds } from '../support/stores.js';
 import { asLicense, fp, licensed } from '../support/client.js';
 import { projectAll } from './support.js';
+import { rebuildReports } from '../../src/capabilities/reports/routes/runtime.js';
 import { sha256, upload } from '../releases/support.js';
 import { flushValidationCounts, tallyOf } from '../../src/capabilities/licensing/validation/tally.js';
 
@@ -109,6 +110,20 @@ describe.each(await storeKinds())('validation outcomes on %s', (kind) => {
     const all = (await h.call('GET', `/v1/reports/validations?${range()}&by=none&granularity=month`)).body.rows;
     expect(all.reduce((s: number, r: Json) => s + r.valid, 0)).toBe(6);
     expect(all.reduce((s: number, r: Json) => s + r.refused, 0)).toBe(8);
+  });
+
+  it("a key limited to one product sees that product's validations only; another account sees none; a rebuild gives the same", async () => {
+    const cad = answered.find((a) => a.code === 'SUSPENDED')!.product;
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'cad reader', role: 'readonly', productId: 'cad' })).body.key;
+    const mine = await h.call('GET', `/v1/reports/validations?${range()}&by=product`, undefined, { key });
+    expect(mine.status).toBe(200);
+    expect(asMap(mine.body.rows)).toEqual(new Map([...expected('product')].filter(([id]) => id.endsWith(`|${cad}`))));
+    const other = await h.newAccount();
+    expect((await h.call('GET', `/v1/reports/validations?${range()}`, undefined, { key: other.adminKey })).body.rows).toEqual([]);
+    const before = (await h.call('GET', `/v1/reports/validations?${range()}&by=customer`)).body.rows;
+    await rebuildReports(h.services);
+    await projectAll(h);
+    expect((await h.call('GET', `/v1/reports/validations?${range()}&by=customer`)).body.rows).toEqual(before);
   });
 
   it('the custom query model counts validations by code and product, and events as before', async () => {
@@ -310,7 +325,19 @@ describe.each(await storeKinds())('upgrade eligibility on %s', (kind) => {
     expect(res.body.rows.every((r: Json) => r.period === res.body.rows[0].period)).toBe(true);
   });
 
-  it('stands at `to`: before the releases and devices, nothing is below; the customer filter narrows the entitlements', async () => {
+  it('a rebuild gives the same; a key limited to a product sees its row only', async () => {
+    const url = `/v1/reports/upgrades?from=${iso(h.clock.now() - DAY)}&to=${iso(h.clock.now() + HOUR)}`;
+    const before = (await h.call('GET', url)).body.rows;
+    await rebuildReports(h.services);
+    await projectAll(h);
+    expect((await h.call('GET', url)).body.rows).toEqual(before);
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'viewer reader', role: 'readonly', productId: 'viewer' })).body.key;
+    const viewer = (await h.call('GET', url, undefined, { key })).body.rows;
+    expect(viewer).toEqual(before.filter((r: Json) => r.entitlements === 0));
+    expect(viewer).toMatchObject([{ devices: 2, belowLatest: 1 }]);
+  });
+
+  it('stands at `to`: before any device activated, the entitlements count and no device does', async () => {
     const early = await h.call('GET', `/v1/reports/upgrades?from=${iso(h.clock.now() - 20 * DAY)}&to=${iso(h.clock.now() - 9 * HOUR + 1)}`);
     expect(early.status).toBe(200);
     for (const r of early.body.rows) expect(r.devices).toBe(0);
