@@ -95,6 +95,9 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
       clearInterval(flushTimer);
       for (const timer of jobTimers) clearInterval(timer);
       await app.close();
+      for (const job of CAPABILITIES.flatMap((c) => c.jobs ?? []).filter((j) => j.atStop)) {
+        await job.run(services, worker).catch((err) => logger.warn({ err, job: job.name }, 'a background job failed at stop'));
+      }
       await started.close();
     })());
   return { url, stop };

@@ -17,8 +17,12 @@ const REPORTS = [
   { value: 'usage', label: 'Usage per metered feature' },
   { value: 'downloads', label: 'Downloads' },
   { value: 'events', label: 'Every event' },
+  { value: 'validations', label: 'Validation outcomes (who is refused, and why)' },
+  { value: 'upgrades', label: 'Upgrade eligibility (at the end of the range)' },
 ];
 const BY = ['product', 'platform', 'version', 'customer', 'none'];
+/** The groupings of the validations report (by code by default). */
+const VALIDATION_BY = ['code', 'product', 'customer', 'none'];
 const GRANULARITIES = ['hour', 'day', 'week', 'month'];
 const COLORS = ['#0ca678', '#1098ad', '#f08c00', '#7048e8', '#e03131', '#868e96'];
 const DAY = 86_400_000;
@@ -51,7 +55,8 @@ export function Reports() {
   const from = f.from || day(renewals ? Date.now() : Date.now() - 30 * DAY);
   const to = f.to || day(renewals ? Date.now() + 90 * DAY : Date.now() + DAY);
   const granularity = f.granularity || 'day';
-  const grouped = report === 'activations' || report === 'deployment';
+  const validations = report === 'validations';
+  const grouped = report === 'activations' || report === 'deployment' || validations;
   const params = {
     from: `${from}T00:00:00Z`,
     to: `${to}T00:00:00Z`,
@@ -70,7 +75,7 @@ export function Reports() {
               label="Report"
               data={REPORTS}
               value={report}
-              onChange={(v) => set({ report: v, from: null, to: null })}
+              onChange={(v) => set({ report: v, from: null, to: null, by: null })}
               allowDeselect={false}
               w={280}
             />
@@ -85,7 +90,14 @@ export function Reports() {
               w={120}
             />
             {grouped && (
-              <Select label="By" data={BY} value={f.by || 'product'} onChange={(v) => set({ by: v })} allowDeselect={false} w={130} />
+              <Select
+                label="By"
+                data={validations ? VALIDATION_BY : BY}
+                value={f.by || (validations ? 'code' : 'product')}
+                onChange={(v) => set({ by: v })}
+                allowDeselect={false}
+                w={130}
+              />
             )}
             <Anchor href={`${path}&format=csv`} download data-testid="report-csv">
               Export CSV

@@ -11,6 +11,7 @@ import { LeaseRepository } from './store/leases.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { TrialRepository } from './store/trials.js';
 import { licensingMigrations } from './store/tables.js';
+import { flushValidationCounts, validationFlushMs } from './validation/tally.js';
 
 /** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
 export const licensing = {
@@ -33,5 +34,9 @@ export const licensing = {
     offlineRoutes(app, services);
     propagationRoutes(app, services);
   },
-  jobs: [{ name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) }],
+  jobs: [
+    { name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) },
+    // Validation outcomes for the reports: counted in memory, written as one event per account and flush.
+    { name: 'write validation summaries', everyMs: validationFlushMs(), atStop: true, run: (services) => flushValidationCounts(services) },
+  ],
 } satisfies Capability;

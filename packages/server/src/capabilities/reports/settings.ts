@@ -60,4 +60,10 @@ export const REPORT_SETTINGS_TABLE = [
     default: '0',
     meaning: 'Crash drills only: the reporting projector waits this long before each batch commits',
   },
+  {
+    name: 'LEASEHOLD_VALIDATION_FLUSH_MS',
+    default: '60000',
+    meaning:
+      'How often the validation outcomes counted in memory are written as validation.summary events (one per account) for the validations report; a crash loses at most this long of counts',
+  },
 ];

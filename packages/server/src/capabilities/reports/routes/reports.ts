@@ -5,7 +5,17 @@ import { contextOf } from '../../access/routes/auth.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { invalid } from '../../../platform/domain/errors.js';
-import { ACTIVATION_DIMENSIONS, GRANULARITIES, measuresOf, REPORT_NAMES, REPORTS, runReport, type ReportName } from '../store/reports.js';
+import {
+  ACTIVATION_DIMENSIONS,
+  BY_OF,
+  GRANULARITIES,
+  VALIDATION_DIMENSIONS,
+  measuresOf,
+  REPORT_NAMES,
+  REPORTS,
+  runReport,
+  type ReportName,
+} from '../store/reports.js';
 import { reportingOf, reportStatus } from './runtime.js';
 
 const DAY = 86_400_000;
@@ -45,8 +55,11 @@ const ReportQuerystring = Type.Object({
   customer: Type.Optional(Type.String({ maxLength: 200, description: 'A customer id' })),
   by: Type.Optional(
     Type.Union(
-      ACTIVATION_DIMENSIONS.map((d) => Type.Literal(d)),
-      { description: '`activations` and `deployment` only: the grouping (default product)' },
+      [...new Set<string>([...ACTIVATION_DIMENSIONS, ...VALIDATION_DIMENSIONS])].map((d) => Type.Literal(d)),
+      {
+        description:
+          '`activations` and `deployment`: product (default), platform, version, customer or none; `validations`: code (default), product, customer or none',
+      },
     ),
   ),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
@@ -108,8 +121,11 @@ export function reportRoutes(app: App, services: Services): void {
       const q = req.query;
       const name = req.params.name as ReportName;
       const { from, to } = reportRange(services.clock.now(), q.from, q.to);
-      if (q.by !== undefined && name !== 'activations' && name !== 'deployment')
-        throw invalid('by', 'by applies to the activations and deployment reports only.');
+      const allowed = BY_OF[name];
+      if (q.by !== undefined && allowed === undefined)
+        throw invalid('by', 'by applies to the activations, deployment and validations reports only.');
+      if (q.by !== undefined && allowed && !allowed.includes(q.by))
+        throw invalid('by', `by for the ${name} report is one of ${allowed.join(', ')}.`);
       const granularity = q.granularity ?? 'day';
       const { store } = await reportingOf(services);
       const rows = await runReport(store, name, scope, {
