@@ -122,7 +122,8 @@ describe('LEASEHOLD_REPORTS_ROLE=elected', () => {
 
       // Events made through both processes (writes go to the main database wherever they arrive).
       const start = Date.now();
-      for (const code of ['alpha', 'beta']) expect((await api(leader.url, admin, 'POST', '/v1/products', { code, name: code })).status).toBe(201);
+      for (const code of ['alpha', 'beta'])
+        expect((await api(leader.url, admin, 'POST', '/v1/products', { code, name: code })).status).toBe(201);
       for (let i = 0; i < 4; i++) expect((await api(leader.url, admin, 'POST', '/v1/customers', { name: `L${i}` })).status).toBe(201);
       for (let i = 0; i < 3; i++) expect((await api(follower.url, admin, 'POST', '/v1/customers', { name: `F${i}` })).status).toBe(201);
       const scoped = await api(leader.url, admin, 'POST', '/v1/api-keys', { name: 'alpha reader', role: 'readonly', productId: 'alpha' });
@@ -163,9 +164,17 @@ describe('LEASEHOLD_REPORTS_ROLE=elected', () => {
       const q1 = await api(follower.url, admin, 'POST', '/v1/reports/query', query);
       expect(q1.status).toBe(200);
       expect(q1.body).toEqual((await api(leader.url, admin, 'POST', '/v1/reports/query', query)).body);
-      const saved = await api(follower.url, admin, 'POST', '/v1/saved-reports', { name: 'by type', query: { measures: ['events'], dimensions: ['type'], granularity: 'none' } });
+      const saved = await api(follower.url, admin, 'POST', '/v1/saved-reports', {
+        name: 'by type',
+        query: { measures: ['events'], dimensions: ['type'], granularity: 'none' },
+      });
       expect(saved.status).toBe(201);
-      const run = await api(follower.url, admin, 'GET', `/v1/saved-reports/${saved.body.id}/run?${range.replace('&granularity=month', '')}`);
+      const run = await api(
+        follower.url,
+        admin,
+        'GET',
+        `/v1/saved-reports/${saved.body.id}/run?${range.replace('&granularity=month', '')}`,
+      );
       expect(run.status).toBe(200);
       expect(Object.fromEntries(run.body.rows.map((r: Json) => [r.type, r.events]))).toEqual(countByType(events));
 

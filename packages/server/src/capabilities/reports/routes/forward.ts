@@ -29,9 +29,11 @@ export function installReportForwarding(app: App, services: Services, timeoutMs:
     const leadership = services.reportsLeadership;
     if (!leadership || leadership.role === 'leader') return;
     if (!FORWARDED.has(`${request.method} ${request.routeOptions.url}`)) return;
-    if (request.headers[FORWARDED_HEADER] !== undefined) return unavailable(reply, 'This process does not hold the reporting store now.', 'not leader');
+    if (request.headers[FORWARDED_HEADER] !== undefined)
+      return unavailable(reply, 'This process does not hold the reporting store now.', 'not leader');
     const leader = leadership.knownLeader();
-    if (!leader) return unavailable(reply, 'No process holds the reporting store now (an election is under way); retry shortly.', 'no leader');
+    if (!leader)
+      return unavailable(reply, 'No process holds the reporting store now (an election is under way); retry shortly.', 'no leader');
     return forward(request, reply, leader.url, leadership.processId, timeoutMs());
   });
 }
@@ -41,7 +43,13 @@ function unavailable(reply: FastifyReply, message: string, reason: string): Fast
   return sendError(reply, 'SERVICE_UNAVAILABLE', message, { reason });
 }
 
-async function forward(request: FastifyRequest, reply: FastifyReply, base: string, processId: string, timeoutMs: number): Promise<FastifyReply> {
+async function forward(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  base: string,
+  processId: string,
+  timeoutMs: number,
+): Promise<FastifyReply> {
   const headers: Record<string, string> = { [FORWARDED_HEADER]: processId, 'x-request-id': request.id };
   for (const name of PASSED_ON) {
     const v = request.headers[name];
@@ -59,7 +67,10 @@ async function forward(request: FastifyRequest, reply: FastifyReply, base: strin
     });
     body = Buffer.from(await res.arrayBuffer());
   } catch (error) {
-    request.log.warn({ leader: base, reason: error instanceof Error ? error.message : String(error) }, 'reports: the leader did not answer');
+    request.log.warn(
+      { leader: base, reason: error instanceof Error ? error.message : String(error) },
+      'reports: the leader did not answer',
+    );
     return unavailable(reply, 'The process holding the reporting store did not answer; retry shortly.', 'leader unreachable');
   }
   for (const name of ['content-type', 'content-disposition', 'retry-after']) {

@@ -143,9 +143,7 @@ export class ReportsLeadership {
       [ELECTION],
     );
     const r = read.rows[0];
-    this.leader = r
-      ? { processId: r.process_id, url: r.url, pid: r.pid, term: Number(r.term), heartbeatAt: Number(r.heartbeat_at) }
-      : null;
+    this.leader = r ? { processId: r.process_id, url: r.url, pid: r.pid, term: Number(r.term), heartbeatAt: Number(r.heartbeat_at) } : null;
   }
 
   /** Writes this process into the row with the next term. */
@@ -167,7 +165,10 @@ export class ReportsLeadership {
   private async query<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the election connection did not answer in time')), Math.max(3_000, 3 * this.options.heartbeatMs));
+      timer = setTimeout(
+        () => reject(new Error('the election connection did not answer in time')),
+        Math.max(3_000, 3 * this.options.heartbeatMs),
+      );
     });
     try {
       return await Promise.race([client.query<R>(text, values), timeout]);
