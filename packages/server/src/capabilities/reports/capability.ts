@@ -8,6 +8,9 @@ import { eventPropagationRoute } from './routes/propagation.js';
 import { SavedReportRepository } from './store/saved-reports.js';
 import { savedReportsMigration } from './store/tables.js';
 import { reportMigrations } from './store/migrations.js';
+import { reportsLeaderMigration } from './store/leader.js';
+import { installReportForwarding } from './routes/forward.js';
+import { reportSettings } from './settings.js';
 
 /**
  * Reporting on a store of its own (DuckDB), fed from the event log by one projector, never from
@@ -17,10 +20,12 @@ export const reports = {
   name: 'reports',
   // The figures live in the reporting store; the main database holds saved reports only.
   repositories: (ctx) => ({ savedReports: new SavedReportRepository(ctx) }),
-  migrations: { ...reportMigrations, '0043_saved_reports': savedReportsMigration },
+  migrations: { ...reportMigrations, '0043_saved_reports': savedReportsMigration, '0048_reports_leader': reportsLeaderMigration },
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],
   routes: (app, services) => {
+    // Elected mode: a follower forwards the routes that read the store to the leader.
+    installReportForwarding(app, services, () => reportSettings().forwardTimeoutMs);
     // The custom query first: `/v1/reports/query` is not a report's name.
     reportQueryRoutes(app, services);
     reportRoutes(app, services);

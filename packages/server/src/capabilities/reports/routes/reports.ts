@@ -38,6 +38,18 @@ const ReportStatusOut = Type.Object({
   lastEventAt: Type.Union([Timestamp, Type.Null()], { description: "The account's last event in the reporting store" }),
   lagMs: Type.Integer({ description: 'How long the oldest event not yet in the reporting store has waited; 0 when it is up to date' }),
   events: Type.Integer({ description: "The account's events in the reporting store" }),
+  process: Type.Object(
+    { id: Type.String(), role: Type.Union([Type.Literal('local'), Type.Literal('leader'), Type.Literal('follower')]) },
+    { description: 'The process that received the request and its role (LEASEHOLD_REPORTS_ROLE=elected: leader or follower)' },
+  ),
+  answeredBy: Type.Object(
+    {
+      id: Type.String(),
+      role: Type.Union([Type.Literal('local'), Type.Literal('leader')]),
+      term: Type.Union([Type.Integer(), Type.Null()], { description: "The leader's election term; null for a local store" }),
+    },
+    { description: 'The process whose reporting store answered: the one that received the request, or the elected leader it forwarded to' },
+  ),
 });
 
 const ReportParams = Type.Object({ name: Type.Union(REPORT_NAMES.map((n) => Type.Literal(n))) });
