@@ -1,6 +1,6 @@
 import { Anchor, Button, Card, Group, MultiSelect, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { del, get, patch, post, type Page } from '../api';
 import { useSession } from '../session';
 import { Loaded, PageHeader, useLoad } from '../ui';
@@ -67,7 +67,6 @@ function toCsv(a: Answer): string {
 /** The custom report builder: measures × dimensions of the model, filters, a range; run, export, save. */
 export function ReportBuilder() {
   const { can } = useSession();
-  const navigate = useNavigate();
   const [f, set] = useUrlFilters(['m', 'd', 'fcustomer', 'fproduct', 'from', 'to', 'granularity', 'saved'] as const);
   const query: Query = {
     measures: list(f.m).length ? list(f.m) : ['activations'],
@@ -252,7 +251,7 @@ export function ReportBuilder() {
                                 variant="subtle"
                                 onClick={async () => {
                                   await del(`/v1/saved-reports/${s.id}`);
-                                  if (f.saved === s.id) navigate('/reports/custom');
+                                  if (f.saved === s.id) set({ saved: null });
                                   setSavedTick((t) => t + 1);
                                 }}
                               >
