@@ -84,5 +84,10 @@ describe.skipIf(!available)('custom report builder, in a browser', () => {
 
     await rows.getByRole('link', { name: c.id }).click();
     await expect.poll(() => page.url()).toContain(`/console/customers/${c.id}`);
+
+    // The dashboard's activations figure is the reporting store's count.
+    await page.goto(`${server.url}/console/`);
+    const card = page.locator('.mantine-Card-root', { hasText: 'Activations (30 days)' });
+    await expect.poll(() => card.innerText()).toMatch(/Activations \(30 days\)\s+2$/);
   }, 60_000);
 });
