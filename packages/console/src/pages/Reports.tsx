@@ -1,6 +1,8 @@
 import { Anchor, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Link } from 'react-router-dom';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get, qs } from '../api';
+import { drill } from './ReportBuilder';
 import { Empty, Loaded, PageHeader, useLoad } from '../ui';
 import { useUrlFilters } from '../url-state';
 
@@ -99,6 +101,9 @@ export function Reports() {
                 w={130}
               />
             )}
+            <Anchor component={Link} to="/reports/custom">
+              Custom report
+            </Anchor>
             <Anchor href={`${path}&format=csv`} download data-testid="report-csv">
               Export CSV
             </Anchor>
@@ -156,7 +161,7 @@ export function Reports() {
                       {a.rows.slice(0, 500).map((r) => (
                         <Table.Tr key={`${r.period}|${r.key}`}>
                           <Table.Td>{r.period.slice(0, 16).replace('T', ' ')}</Table.Td>
-                          <Table.Td>{r.key ?? '—'}</Table.Td>
+                          <Table.Td>{drill(grouped ? f.by || 'product' : '', r.key)}</Table.Td>
                           {a.measures.map((m) => (
                             <Table.Td key={m}>{r[m]}</Table.Td>
                           ))}
