@@ -21,6 +21,7 @@ import { WebhookEndpoints } from './pages/webhooks/WebhookEndpoints';
 import { WebhookEndpointPage } from './pages/webhooks/WebhookEndpointPage';
 import { Releases } from './pages/releases/Releases';
 import { ReleasePage } from './pages/releases/ReleasePage';
+import { ReportBuilder } from './pages/ReportBuilder';
 import { Reports } from './pages/Reports';
 import { KeyGenerators } from './pages/keys/KeyGenerators';
 import { Partners } from './pages/partners/Partners';
@@ -57,6 +58,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="releases/:id" element={<ReleasePage />} />
               <Route path="events" element={<Events />} />
               <Route path="reports" element={<Reports />} />
+              <Route path="reports/custom" element={<ReportBuilder />} />
               <Route path="search" element={<SearchPage />} />
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />

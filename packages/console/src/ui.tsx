@@ -105,6 +105,19 @@ export function useFormErrors() {
 
 export const fmtDate = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
 export const fmtDay = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleDateString() : '—');
+/** A moment within the coming days, short: "Fri 10:00" (the date too when it is a week or more away). */
+export const fmtWeekdayTime = (iso: string | null | undefined): string => {
+  if (!iso) return '—';
+  const at = new Date(iso);
+  const far = Math.abs(at.getTime() - Date.now()) >= 6 * 86_400_000;
+  return at.toLocaleString(undefined, {
+    weekday: 'short',
+    ...(far ? { day: 'numeric', month: 'short' } : {}),
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+};
 
 export function ago(iso: string | null): string {
   if (!iso) return '—';

@@ -29,3 +29,4 @@ export * from './resources/portal.js';
 export * from './resources/portal-self-service.js';
 export * from './resources/portal-sso.js';
 export * from './keygen-keys.js';
+export * from './resources/propagation.js';

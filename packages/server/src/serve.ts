@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { buildApp } from './platform/http/app.js';
 import { clusterScrape } from './platform/http/cluster-metrics.js';
@@ -6,6 +7,10 @@ import { LOG_REDACT, LOG_SERIALIZERS } from './platform/http/log-redaction.js';
 import { openServices, type FirstAccount } from './bootstrap.js';
 import { CAPABILITIES } from './registry.js';
 import type { Config } from './config.js';
+import { reportSettings } from './capabilities/reports/settings.js';
+import { ReportsLeadership } from './capabilities/reports/store/leader.js';
+import { PROCESS_ID } from './capabilities/reports/routes/runtime.js';
+import type { App } from './platform/http/route-kit.js';
 
 /**
  * What the first start of an empty server prints once. A generated admin key is shown here and
@@ -61,6 +66,21 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
     void services.activity.flush().catch((err) => logger.warn({ err }, 'flushing device activity failed'));
   }, 5_000);
   flushTimer.unref();
+  // LEASEHOLD_REPORTS_ROLE=elected: this process takes part in the election of the one reporting
+  // process before any job runs (the projector job runs only while it leads).
+  const reporting = reportSettings();
+  const leadership =
+    reporting.role === 'elected' && config.databaseUrl
+      ? new ReportsLeadership({
+          databaseUrl: config.databaseUrl,
+          processId: PROCESS_ID,
+          url: '',
+          heartbeatMs: reporting.heartbeatMs,
+          now: () => services.clock.now(),
+          log: (message) => logger.info(message),
+        })
+      : undefined;
+  services.reportsLeadership = leadership;
   // Each capability's background jobs; any number of processes may run them (they claim work in
   // the database), and a job's run never overlaps its previous one.
   const worker = `${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -88,14 +108,54 @@ export async function serve(config: Config, out: NodeJS.WritableStream = process
   );
 
   if (started.firstAccount) out.write(firstStartBanner(started.firstAccount, url));
+  const internal = leadership ? await startLeadership(leadership, app, config, address, reporting.url) : null;
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(flushTimer);
       for (const timer of jobTimers) clearInterval(timer);
+      await leadership?.stop();
+      internal?.close();
       await app.close();
+      for (const job of CAPABILITIES.flatMap((c) => c.jobs ?? []).filter((j) => j.atStop)) {
+        await job.run(services, worker).catch((err) => logger.warn({ err, job: job.name }, 'a background job failed at stop'));
+      }
       await started.close();
     })());
   return { url, stop };
+}
+
+/**
+ * Where the other processes reach this one for reports, then the election starts. A worker of
+ * `serve --workers N` shares the public port with the others (a request to it reaches any worker),
+ * so it also listens on an internal port of its own on 127.0.0.1 and advertises that.
+ */
+async function startLeadership(
+  leadership: ReportsLeadership,
+  app: App,
+  config: Config,
+  address: string,
+  configured: string | null,
+): Promise<Server | null> {
+  let internal: Server | null = null;
+  let url = configured;
+  if (cluster.isWorker) {
+    const server = createServer((req, res) => app.routing(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve());
+    });
+    const bound = server.address();
+    url = `http://127.0.0.1:${typeof bound === 'object' && bound ? bound.port : 0}`;
+    internal = server;
+  }
+  if (url === null) {
+    const port = new URL(address).port;
+    const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    url = `http://${host}:${port}`;
+  }
+  leadership.options.url = url;
+  leadership.start();
+  return internal;
 }

@@ -1,6 +1,8 @@
 import { Anchor, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Link } from 'react-router-dom';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get, qs } from '../api';
+import { drill } from './ReportBuilder';
 import { Empty, Loaded, PageHeader, useLoad } from '../ui';
 import { useUrlFilters } from '../url-state';
 
@@ -17,8 +19,12 @@ const REPORTS = [
   { value: 'usage', label: 'Usage per metered feature' },
   { value: 'downloads', label: 'Downloads' },
   { value: 'events', label: 'Every event' },
+  { value: 'validations', label: 'Validation outcomes (who is refused, and why)' },
+  { value: 'upgrades', label: 'Upgrade eligibility (at the end of the range)' },
 ];
 const BY = ['product', 'platform', 'version', 'customer', 'none'];
+/** The groupings of the validations report (by code by default). */
+const VALIDATION_BY = ['code', 'product', 'customer', 'none'];
 const GRANULARITIES = ['hour', 'day', 'week', 'month'];
 const COLORS = ['#0ca678', '#1098ad', '#f08c00', '#7048e8', '#e03131', '#868e96'];
 const DAY = 86_400_000;
@@ -51,7 +57,8 @@ export function Reports() {
   const from = f.from || day(renewals ? Date.now() : Date.now() - 30 * DAY);
   const to = f.to || day(renewals ? Date.now() + 90 * DAY : Date.now() + DAY);
   const granularity = f.granularity || 'day';
-  const grouped = report === 'activations' || report === 'deployment';
+  const validations = report === 'validations';
+  const grouped = report === 'activations' || report === 'deployment' || validations;
   const params = {
     from: `${from}T00:00:00Z`,
     to: `${to}T00:00:00Z`,
@@ -70,7 +77,7 @@ export function Reports() {
               label="Report"
               data={REPORTS}
               value={report}
-              onChange={(v) => set({ report: v, from: null, to: null })}
+              onChange={(v) => set({ report: v, from: null, to: null, by: null })}
               allowDeselect={false}
               w={280}
             />
@@ -85,8 +92,18 @@ export function Reports() {
               w={120}
             />
             {grouped && (
-              <Select label="By" data={BY} value={f.by || 'product'} onChange={(v) => set({ by: v })} allowDeselect={false} w={130} />
+              <Select
+                label="By"
+                data={validations ? VALIDATION_BY : BY}
+                value={f.by || (validations ? 'code' : 'product')}
+                onChange={(v) => set({ by: v })}
+                allowDeselect={false}
+                w={130}
+              />
             )}
+            <Anchor component={Link} to="/reports/custom">
+              Custom report
+            </Anchor>
             <Anchor href={`${path}&format=csv`} download data-testid="report-csv">
               Export CSV
             </Anchor>
@@ -144,7 +161,7 @@ export function Reports() {
                       {a.rows.slice(0, 500).map((r) => (
                         <Table.Tr key={`${r.period}|${r.key}`}>
                           <Table.Td>{r.period.slice(0, 16).replace('T', ' ')}</Table.Td>
-                          <Table.Td>{r.key ?? '—'}</Table.Td>
+                          <Table.Td>{drill(grouped ? f.by || 'product' : '', r.key)}</Table.Td>
                           {a.measures.map((m) => (
                             <Table.Td key={m}>{r[m]}</Table.Td>
                           ))}

@@ -5,6 +5,7 @@ import { FeatureValues } from './features.js';
 import { ENFORCEMENT_MODES, SeatModelSchema, LicenseModelSchema } from './offerings.js';
 import { EFFECTIVE_STATUSES } from './entitlements.js';
 import { QuotaStatusOut } from './usage.js';
+import { RightsVersion } from './propagation.js';
 
 const Fingerprint = Type.String({
   minLength: 8,
@@ -70,6 +71,7 @@ export const LeaseRecordOut = Type.Object(
     issuedAt: Timestamp,
     expiresAt: Timestamp,
     refreshAfter: Timestamp,
+    rights: RightsVersion,
   },
   { title: 'Lease' },
 );

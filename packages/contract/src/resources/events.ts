@@ -62,6 +62,22 @@ interface EventTypeSpec {
   context: TSchema;
 }
 
+const ValidationCounts = Type.Object({
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  counts: Type.Optional(
+    Type.Array(
+      Type.Object({
+        productId: Type.String(),
+        customerId: Type.String(),
+        entitlementId: Type.String(),
+        code: Type.String({ description: 'The validation code (VALID or why it was refused)' }),
+        count: Type.Integer({ minimum: 1 }),
+      }),
+      { description: 'Validations answered since the last summary, per entitlement and code' },
+    ),
+  ),
+});
 const spec = (subject: SubjectType, summary: string, context: TSchema = Nothing): EventTypeSpec => ({ subject, summary, context });
 
 /**
@@ -212,6 +228,12 @@ export const EVENT_TYPES = {
     'entitlement',
     'A queued entitlement got its key from the remote key generator: it can be activated now',
     Type.Object({ attempts: Type.Integer() }),
+  ),
+  // Reports (issue 20): validations are counted in memory and summarised, never an event each.
+  'validation.summary': spec(
+    'account',
+    'The validations the server answered since the last summary, counted per entitlement and code (one event per account and flush)',
+    ValidationCounts,
   ),
 } as const satisfies Record<string, EventTypeSpec>;
 

@@ -49,6 +49,8 @@ export interface Job {
   everyMs: number;
   /** Run once at start too (after a crash, dead seats are freed at once, not an interval later). */
   atStart?: boolean;
+  /** Run once more at a graceful stop, after the last request (counts held in memory are written). */
+  atStop?: boolean;
   /** `worker` names this process, for jobs that claim work in the database. */
   run: (services: Services, worker: string) => Promise<unknown>;
 }

@@ -50,6 +50,8 @@ interface Other {
   releaseId: string;
   artifactId: string;
   customerRef: string;
+  /** The other entitlement's creation event (a change of rights, for propagation). */
+  eventId: string;
   nl: { module: string; template: string; licensee: string; license: string };
   /** Strings that must never appear in an answer to the scoped key (other than `shared` rows). */
   markers: string[];
@@ -309,6 +311,12 @@ const ROWS: Record<string, Row> = {
     reach: 'hidden',
     request: (o) => ({ url: `/v1/entitlements/${o.entitlementId}/leases` }),
   },
+  'GET /v1/entitlements/:id/propagation': {
+    area: 'read',
+    reach: 'hidden',
+    request: (o) => ({ url: `/v1/entitlements/${o.entitlementId}/propagation` }),
+  },
+  'GET /v1/reports/propagation': { area: 'read', reach: 'hidden', request: (o) => ({ url: `/v1/reports/propagation?event=${o.eventId}` }) },
   'GET /v1/signing-keys': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/signing-keys' }) },
   'POST /v1/signing-keys/rotate': { area: 'keys', reach: 'account', request: () => ({ url: '/v1/signing-keys/rotate' }) },
   // Webhook endpoints receive the whole account's events: account-wide, admins only.
@@ -818,6 +826,7 @@ describe.each(await storeKinds())('what a product-scoped key reaches (%s)', (kin
       releaseId: rel.id,
       artifactId: ticket.artifact.id,
       customerRef: 'crm-1',
+      eventId: (await ok(h.call('GET', `/v1/events?entitlement=${entitlement.id}&type=entitlement.created`), 'event')).data[0].id,
       nl: { module: 'OM1', template: 'OT1', licensee: 'OL1', license: 'OLIC1' },
       markers: [
         product.id,

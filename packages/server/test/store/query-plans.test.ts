@@ -94,4 +94,31 @@ describe('query plans of the validation hot path on SQLite', () => {
     const plan = await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db);
     expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(/USING INDEX activations_fingerprint \(account_id=\? AND fingerprint=\?\)/);
   });
+
+  it('the latest lease of each device (propagation) is an index seek per activation, not a walk of the ledger', async () => {
+    // The query LeaseRepository.latestOf runs.
+    const query = database.db
+      .selectFrom('leases as l')
+      .selectAll('l')
+      .where('l.account_id', '=', 'acc_x')
+      .where('l.activation_id', 'in', ['act_a', 'act_b'])
+      .where((eb) =>
+        eb(
+          'l.issued_at',
+          '=',
+          eb
+            .selectFrom('leases as m')
+            .select((m) => m.fn.max('m.issued_at').as('latest'))
+            .where('m.account_id', '=', 'acc_x')
+            .whereRef('m.activation_id', '=', 'l.activation_id'),
+        ),
+      )
+      .compile();
+    const plan = await sql.raw<{ detail: string }>(`explain query plan ${query.sql.replace(/\?/g, "'x'")}`).execute(database.db);
+    const detail = plan.rows.map((r) => r.detail).join(' | ');
+    expect(detail).toMatch(/SEARCH m USING COVERING INDEX leases_activation_latest \(account_id=\? AND activation_id=\?\)/);
+    expect(detail).not.toMatch(/SCAN l\b/);
+    const tx = openTx(database.db, database, { accountId: 'acc_x', productId: null }, repositories);
+    expect(await tx.leases.latestOf(['act_a'])).toEqual(new Map());
+  });
 });

@@ -13,6 +13,7 @@ import { Leases } from './Leases';
 import { LicenseKey } from './LicenseKey';
 import { loadEntitlement, type EntitlementDetail } from './load';
 import { OverridesDialog } from './OverridesDialog';
+import { Propagation } from './Propagation';
 import { ReasonDialog } from './ReasonDialog';
 import { RekeyDialog } from './RekeyDialog';
 import { RenewDialog } from './RenewDialog';
@@ -69,6 +70,12 @@ function EntitlementView({ d, reload }: { d: EntitlementDetail; reload: () => vo
                     Leases
                   </Title>
                   <Leases leases={d.leases} activations={d.activations} />
+                </Card>
+                <Card withBorder>
+                  <Title order={4} mb="xs">
+                    Propagation of the latest change
+                  </Title>
+                  <Propagation p={d.propagation} />
                 </Card>
               </Stack>
             </Grid.Col>

@@ -98,6 +98,7 @@ export const EVENT_TYPE_NAMES = [
   'portal_sso_connection.deleted',
   'entitlement.key_queued',
   'entitlement.key_issued',
+  'validation.summary',
 ] as const;
 
 export const EVENT_TYPE_CHOICES = EVENT_TYPE_NAMES.map((name) => ({ value: name, label: name }));

@@ -16,6 +16,8 @@ export interface EventFilter {
 /** The audit log: append-only. Events are written in the transaction of the change they record. */
 export interface EventsPort {
   append(e: EventRecord): Promise<void>;
+  /** One event by id (of the scope's product, for a product-scoped key). */
+  find(id: string): Promise<EventRecord | undefined>;
   /** Newest first. */
   list(filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>>;
 }

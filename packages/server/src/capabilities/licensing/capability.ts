@@ -5,11 +5,13 @@ import { releaseDeadSeats } from './activations/sweeper.js';
 import { activationRoutes } from './routes/activations.js';
 import { clientRoutes } from './routes/client.js';
 import { offlineRoutes } from './routes/offline.js';
+import { propagationRoutes } from './routes/propagation.js';
 import { ActivationRepository } from './store/activations.js';
 import { LeaseRepository } from './store/leases.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { TrialRepository } from './store/trials.js';
 import { licensingMigrations } from './store/tables.js';
+import { flushValidationCounts, validationFlushMs } from './validation/tally.js';
 
 /** Devices and the leases they hold: activation, validation, refresh, seats, trials, offline activation. */
 export const licensing = {
@@ -30,6 +32,11 @@ export const licensing = {
     clientRoutes(app, services);
     activationRoutes(app, services);
     offlineRoutes(app, services);
+    propagationRoutes(app, services);
   },
-  jobs: [{ name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) }],
+  jobs: [
+    { name: 'release dead seats', everyMs: 30_000, atStart: true, run: (services) => releaseDeadSeats(services) },
+    // Validation outcomes for the reports: counted in memory, written as one event per account and flush.
+    { name: 'write validation summaries', everyMs: validationFlushMs(), atStop: true, run: (services) => flushValidationCounts(services) },
+  ],
 } satisfies Capability;

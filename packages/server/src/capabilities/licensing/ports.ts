@@ -60,6 +60,8 @@ export interface ActivationsPort {
 export interface LeasesPort {
   insert(l: LeaseRecord): Promise<void>;
   listForEntitlement(entitlementId: string, page: PageRequest): Promise<Page<LeaseRecord>>;
+  /** The latest lease of each of these activations (absent: the activation never got one). */
+  latestOf(activationIds: string[]): Promise<Map<string, LeaseRecord>>;
   /** When the last lease signed with this key expires (null if none is outstanding after `now`). */
   lastExpiryForKey(kid: string, now: number): Promise<number | null>;
 }

@@ -4,6 +4,7 @@ import { projectInBackground } from './routes/runtime.js';
 import { reportRoutes } from './routes/reports.js';
 import { reportQueryRoutes } from './routes/query.js';
 import { savedReportRoutes } from './routes/saved-reports.js';
+import { eventPropagationRoute } from './routes/propagation.js';
 import { reportExportRoutes } from './routes/report-exports.js';
 import { exportRunnerOf } from './routes/export-runner.js';
 import { ReportExportRepository } from './store/report-exports.js';
@@ -11,6 +12,9 @@ import { reportExportsMigration } from './store/export-tables.js';
 import { SavedReportRepository } from './store/saved-reports.js';
 import { savedReportsMigration } from './store/tables.js';
 import { reportMigrations } from './store/migrations.js';
+import { reportsLeaderMigration } from './store/leader.js';
+import { installReportForwarding } from './routes/forward.js';
+import { reportSettings } from './settings.js';
 
 /**
  * Reporting on a store of its own (DuckDB), fed from the event log by one projector, never from
@@ -24,14 +28,18 @@ export const reports = {
     ...reportMigrations,
     '0043_saved_reports': savedReportsMigration,
     '0047_report_exports': reportExportsMigration,
+    '0048_reports_leader': reportsLeaderMigration,
   },
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],
   routes: (app, services) => {
+    // Elected mode: a follower forwards the routes that read the store to the leader.
+    installReportForwarding(app, services, () => reportSettings().forwardTimeoutMs);
     // The custom query first: `/v1/reports/query` is not a report's name.
     reportQueryRoutes(app, services);
     reportRoutes(app, services);
     savedReportRoutes(app, services);
+    eventPropagationRoute(app, services);
     reportExportRoutes(app, services);
   },
   jobs: [

@@ -68,8 +68,27 @@ export interface Fact {
   /** An entitlement's end and maintenance end when the event set them (NO_END when cleared; null: unchanged). */
   endsAt: number | null;
   maintenanceUntil: number | null;
-  /** An entitlement's state when the event set it. */
+  /** An entitlement's state when the event set it (a release's status, for release events). */
   state: string | null;
+  /**
+   * The sort key (semver precedence, the contract's versionKey) of a device's version (activation
+   * events, when it parses) or of a release's (`release.created`).
+   */
+  versionKey: string | null;
+  /** A release's channel (`release.created`, and `release.updated` when it changed). */
+  channel: string | null;
+  /** How many upgrade paths an offering has, when the event set them (offering events). */
+  upgradePaths: number | null;
+  /** A `validation.summary`'s counts: one row each in the store's `validations` table. */
+  validations: ValidationCountFact[] | null;
+}
+
+export interface ValidationCountFact {
+  productId: string | null;
+  customerId: string | null;
+  entitlementId: string | null;
+  code: string;
+  count: number;
 }
 
 /** An end cleared by the event (the entitlement runs forever from then on), beside null for "unchanged". */

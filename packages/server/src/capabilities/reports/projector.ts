@@ -12,6 +12,7 @@
  * reporting file (on a shared volume) take turns instead of racing: the one that holds the lock is
  * the projector for that run. Processes with files of their own each keep theirs up to date.
  */
+import { parseVersion, versionKey } from '@leasehold/contract';
 import {
   NO_END,
   type Checkpoint,
@@ -21,6 +22,7 @@ import {
   type FeedEvent,
   type ProjectorElection,
   type ReportStorePort,
+  type ValidationCountFact,
 } from './ports.js';
 
 export interface ProjectorOptions {
@@ -74,6 +76,7 @@ function parse(text: string | null): Record<string, unknown> | null {
 export function factOf(e: FeedEvent): Fact {
   const after = parse(e.after);
   const entitlement = e.type.startsWith('entitlement.');
+  const release = e.type.startsWith('release.');
   return {
     accountId: e.accountId,
     eventId: e.id,
@@ -85,7 +88,7 @@ export function factOf(e: FeedEvent): Fact {
     entitlementId: e.entitlementId,
     // An update carries only what changed; fillDevices completes it from the device's state.
     platform: DEVICE_STATE.has(e.type) ? field(after, 'platform') : null,
-    version: DEVICE_STATE.has(e.type) ? field(after, 'version') : null,
+    version: DEVICE_STATE.has(e.type) ? field(after, 'version') : e.type === 'release.created' ? field(after, 'version') : null,
     reason: field(after, 'reason') ?? field(after, 'endReason'),
     offeringId: e.type.startsWith('offering.') ? e.subjectId : e.type.startsWith('entitlement.') ? field(after, 'offeringId') : null,
     model: e.type.startsWith('offering.') ? field(after, 'licenseModel') : null,
@@ -96,8 +99,45 @@ export function factOf(e: FeedEvent): Fact {
     quantity: e.type === 'usage.period_closed' ? whole(after?.['used']) : null,
     endsAt: entitlement ? time(after, 'endsAt') : null,
     maintenanceUntil: entitlement ? time(after, 'maintenanceUntil') : null,
-    state: entitlement ? field(after, 'state') : null,
+    state: entitlement ? field(after, 'state') : release ? (e.type === 'release.deleted' ? 'deleted' : field(after, 'status')) : null,
+    versionKey: e.type === 'release.created' ? field(after, 'versionKey') : null,
+    channel: release ? field(after, 'channel') : null,
+    upgradePaths:
+      e.type.startsWith('offering.') && Array.isArray(after?.['upgradePaths']) ? (after['upgradePaths'] as unknown[]).length : null,
+    validations: e.type === 'validation.summary' ? validationCounts(after) : null,
   };
+}
+
+/** The counts a `validation.summary` carries (rows that are not well formed are left out). */
+function validationCounts(after: Record<string, unknown> | null): ValidationCountFact[] {
+  const rows = after?.['counts'];
+  if (!Array.isArray(rows)) return [];
+  const out: ValidationCountFact[] = [];
+  for (const r of rows as Array<Record<string, unknown> | null>) {
+    const count = whole(r?.['count']);
+    const code = field(r ?? null, 'code');
+    if (count === null || count <= 0 || code === null) continue;
+    out.push({
+      productId: field(r, 'productId'),
+      customerId: field(r, 'customerId'),
+      entitlementId: field(r, 'entitlementId'),
+      code,
+      count,
+    });
+  }
+  return out;
+}
+
+/** Sort keys of device versions (few distinct ones): null for a version that is not semver. */
+const versionKeys = new Map<string, string | null>();
+function keyOfVersion(v: string | null): string | null {
+  if (v === null) return null;
+  const known = versionKeys.get(v);
+  if (known !== undefined) return known;
+  const parsed = parseVersion(v);
+  const key = parsed ? versionKey(parsed) : null;
+  if (versionKeys.size < 10_000) versionKeys.set(v, key);
+  return key;
 }
 
 /** Most entries each memory of the projector keeps (in two generations); past it, the oldest go (the store answers misses). */
@@ -196,6 +236,7 @@ export class Projector {
     try {
       const facts = events.map(factOf);
       await this.fillDevices(facts);
+      for (const f of facts) if (f.type.startsWith('activation.')) f.versionKey = keyOfVersion(f.version);
       await this.fillModels(facts);
       return await this.store.append(
         facts,

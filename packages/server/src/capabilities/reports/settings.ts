@@ -12,6 +12,14 @@ export interface ReportSettings {
   holdMs: number;
   /** DuckDB's threads for projection and report queries (its default is every core). */
   threads: number;
+  /** `local`: this process keeps and answers its own store; `elected`: one elected process does, the others forward to it. */
+  role: 'local' | 'elected';
+  /** Where the other processes reach this one for reports (elected); null: derived from HOST and PORT. */
+  url: string | null;
+  /** How often the election is renewed and the leader's row read (elected). */
+  heartbeatMs: number;
+  /** How long a follower waits for the leader's answer to a forwarded report. */
+  forwardTimeoutMs: number;
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -23,11 +31,47 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   return n;
 }
 
+function roleOf(env: NodeJS.ProcessEnv): 'local' | 'elected' {
+  const role = env['LEASEHOLD_REPORTS_ROLE'] || 'local';
+  if (role !== 'local' && role !== 'elected')
+    throw new Error(`LEASEHOLD_REPORTS_ROLE must be local or elected, not ${JSON.stringify(role)}`);
+  if (role === 'elected' && !env['DATABASE_URL'])
+    throw new Error(
+      'LEASEHOLD_REPORTS_ROLE=elected needs PostgreSQL (DATABASE_URL): the election runs on its advisory locks, and an embedded SQLite database serves one process only',
+    );
+  return role;
+}
+
+function urlOf(env: NodeJS.ProcessEnv): string | null {
+  const text = env['LEASEHOLD_REPORTS_URL'];
+  if (!text) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    url = null;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password || url.pathname !== '/')
+    throw new Error(`LEASEHOLD_REPORTS_URL must be an http(s) URL of a host and port, without path or query, not ${JSON.stringify(text)}`);
+  return url.origin;
+}
+
 export function reportSettings(env: NodeJS.ProcessEnv = process.env): ReportSettings {
+  const role = roleOf(env);
+  const url = urlOf(env);
+  const workers = env['LEASEHOLD_WORKERS'];
+  if (url !== null && workers !== undefined && workers !== '' && workers !== '1')
+    throw new Error(
+      'LEASEHOLD_REPORTS_URL names one process; with several workers each worker advertises an internal address of its own (leave it unset)',
+    );
   return {
     batch: whole(env, 'LEASEHOLD_REPORTS_BATCH', 5000, 1, 100_000),
     holdMs: whole(env, 'LEASEHOLD_REPORTS_HOLD_MS', 0, 0, 600_000),
     threads: whole(env, 'LEASEHOLD_REPORTS_THREADS', 1, 1, 256),
+    role,
+    url,
+    heartbeatMs: whole(env, 'LEASEHOLD_REPORTS_HEARTBEAT_MS', 1000, 50, 60_000),
+    forwardTimeoutMs: whole(env, 'LEASEHOLD_REPORTS_FORWARD_TIMEOUT_MS', 30_000, 100, 600_000),
   };
 }
 
@@ -59,5 +103,33 @@ export const REPORT_SETTINGS_TABLE = [
     name: 'LEASEHOLD_REPORTS_HOLD_MS',
     default: '0',
     meaning: 'Crash drills only: the reporting projector waits this long before each batch commits',
+  },
+  {
+    name: 'LEASEHOLD_VALIDATION_FLUSH_MS',
+    default: '60000',
+    meaning:
+      'How often the validation outcomes counted in memory are written as validation.summary events (one per account) for the validations report; a crash loses at most this long of counts',
+  },
+  {
+    name: 'LEASEHOLD_REPORTS_ROLE',
+    default: 'local',
+    meaning:
+      'local: each process keeps its own reporting store; elected (PostgreSQL only): one elected process keeps it and projects, the others forward the report routes to it',
+  },
+  {
+    name: 'LEASEHOLD_REPORTS_URL',
+    default: '(from HOST and PORT)',
+    meaning:
+      'With LEASEHOLD_REPORTS_ROLE=elected: where the other processes reach this one for reports (http://10.0.0.5:8080); set it when processes run on several machines',
+  },
+  {
+    name: 'LEASEHOLD_REPORTS_HEARTBEAT_MS',
+    default: '1000',
+    meaning: 'With LEASEHOLD_REPORTS_ROLE=elected: how often the leader renews its heartbeat and the others try to take over',
+  },
+  {
+    name: 'LEASEHOLD_REPORTS_FORWARD_TIMEOUT_MS',
+    default: '30000',
+    meaning: 'With LEASEHOLD_REPORTS_ROLE=elected: how long a follower waits for the leader to answer a report before 503',
   },
 ];

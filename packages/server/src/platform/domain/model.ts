@@ -179,6 +179,13 @@ export interface LeaseRecord {
   issuedAt: number;
   expiresAt: number;
   refreshAfter: number;
+  /**
+   * The rights it carries (migration 0045): the entitlement's version and the offering (id and
+   * version) it was computed from. Leases signed before 0045 read 0 and null: older than any change.
+   */
+  entitlementVersion: number;
+  offeringId: string | null;
+  offeringVersion: number;
 }
 
 export interface SigningKeyRecord {

@@ -7,6 +7,7 @@ import type { Keyring } from '../../capabilities/licensing/leases/keyring.js';
 import type { LicenseCache } from '../../capabilities/licensing/store/license-cache.js';
 import type { Metrics } from './metrics.js';
 import type { ArtifactStores } from '../../capabilities/releases/storage/storage.js';
+import type { ReportsLeadership } from '../../capabilities/reports/store/leader.js';
 
 /**
  * A batch that could not be written (the database is down) goes back in line, so the next flush
@@ -78,4 +79,6 @@ export interface Services {
   artifacts: ArtifactStores;
   /** The reporting store's DuckDB file (capabilities/reports); absent: in memory. */
   reportsFile?: string;
+  /** With LEASEHOLD_REPORTS_ROLE=elected (serve only): who leads the reporting store (capabilities/reports/store/leader.ts). */
+  reportsLeadership?: ReportsLeadership;
 }

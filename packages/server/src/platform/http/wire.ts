@@ -108,6 +108,14 @@ export const leaseOut = (l: LeaseRecord) => ({
   issuedAt: iso(l.issuedAt),
   expiresAt: iso(l.expiresAt),
   refreshAfter: iso(l.refreshAfter),
+  rights: rightsOf(l),
+});
+
+/** The rights version a lease carries. */
+export const rightsOf = (l: LeaseRecord) => ({
+  entitlementVersion: l.entitlementVersion,
+  offeringId: l.offeringId,
+  offeringVersion: l.offeringVersion,
 });
 
 export const signingKeyOut = ({ record, publishedUntil }: PublishedKey) => ({

@@ -48,6 +48,14 @@ export class EventRepository implements EventsPort {
       .execute();
   }
 
+  async find(id: string): Promise<EventRecord | undefined> {
+    const { accountId, productId } = this.ctx.scope;
+    let q = this.ctx.db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('id', '=', id);
+    if (productId) q = q.where('product_id', '=', productId);
+    const row = await q.executeTakeFirst();
+    return row ? eventFromRow(row) : undefined;
+  }
+
   list(filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>> {
     const { accountId, productId } = this.ctx.scope;
     let q = this.ctx.db.selectFrom('events').selectAll().where('account_id', '=', accountId);

@@ -28,6 +28,10 @@ export async function issueLease(
     issuedAt: plan.issuedAt,
     expiresAt: plan.expiresAt,
     refreshAfter: plan.refreshAfter,
+    // The rights version, from what the plan was computed from (already loaded: no extra read).
+    entitlementVersion: facts.entitlement.version,
+    offeringId: facts.offering.id,
+    offeringVersion: facts.offering.version,
   };
   await tx.leases.insert(record);
   return { record, token: signCompactJws(plan.claims, kid, key) };

@@ -16,6 +16,7 @@ import { activate } from '../activations/activate.js';
 import { deactivate } from '../activations/deactivate.js';
 import { borrow, refresh } from '../activations/renewal.js';
 import { validate } from '../activations/validate-online.js';
+import { tallyOf } from '../validation/tally.js';
 import { entitlementClaims } from '../leases/build.js';
 import { jwks } from '../leases/signing-keys.js';
 import { defaultAccount } from '../../access/accounts.js';
@@ -32,6 +33,7 @@ const tags = ['client'];
 /** The API the vendor's application talks to through the SDK, authenticated by the license key. */
 export function clientRoutes(app: App, services: Services): void {
   const now = () => iso(services.clock.now());
+  const tally = tallyOf(services);
 
   app.post('/v1/client/activate', {
     config: { license: 'required' },
@@ -82,6 +84,12 @@ export function clientRoutes(app: App, services: Services): void {
       const ctx = clientContextOf(services, req);
       const { verdict, license: l, activation, usage } = await validate(ctx, req.body);
       services.metrics.validations.inc({ code: verdict.code });
+      // Counted in memory for the validations report; a background job writes the summaries.
+      tally.count(
+        req.license.accountId,
+        { productId: l.product.id, customerId: l.customer.id, entitlementId: l.entitlement.id, code: verdict.code },
+        services.clock.now(),
+      );
       return {
         ...verdict,
         enforcement: l.offering.enforcementMode,

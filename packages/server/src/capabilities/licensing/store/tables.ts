@@ -44,6 +44,10 @@ export interface LeasesTable {
   issued_at: number;
   expires_at: number;
   refresh_after: number;
+  /** Added by migration 0045: the rights version the lease carries. */
+  entitlement_version: number;
+  offering_id: string | null;
+  offering_version: number;
 }
 
 export interface SigningKeysTable {
@@ -69,6 +73,9 @@ export interface TrialsTable {
  * The licensing capability's own migrations (after the shared history in platform/store/migrations/):
  * - 0029: a device found by its fingerprint across the account (the support desk's search,
  *   `GET /v1/activations?fingerprint=`) is an index seek, not a walk of every activation.
+ * - 0045: every lease records the rights version it carries (the entitlement's version, the
+ *   offering's id and version), and "the latest lease of each activation" (propagation) is an
+ *   index seek on (account, activation, issued_at). Older leases read version 0: behind any change.
  */
 export const licensingMigrations: Record<string, Migration> = {
   '0029_activation_fingerprint': {
@@ -77,6 +84,26 @@ export const licensingMigrations: Record<string, Migration> = {
     },
     down: async (db: Kysely<unknown>) => {
       await db.schema.dropIndex('activations_fingerprint').execute();
+    },
+  },
+  '0045_lease_rights_version': {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema
+        .alterTable('leases')
+        .addColumn('entitlement_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('leases').addColumn('offering_id', 'text').execute();
+      await db.schema
+        .alterTable('leases')
+        .addColumn('offering_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('leases_activation_latest').on('leases').columns(['account_id', 'activation_id', 'issued_at']).execute();
+    },
+    down: async (db: Kysely<unknown>) => {
+      await db.schema.dropIndex('leases_activation_latest').execute();
+      await db.schema.alterTable('leases').dropColumn('offering_version').execute();
+      await db.schema.alterTable('leases').dropColumn('offering_id').execute();
+      await db.schema.alterTable('leases').dropColumn('entitlement_version').execute();
     },
   },
 };

@@ -5,7 +5,17 @@ import { contextOf } from '../../access/routes/auth.js';
 import { answers, type App } from '../../../platform/http/route-kit.js';
 import type { Services } from '../../../platform/http/services.js';
 import { invalid } from '../../../platform/domain/errors.js';
-import { ACTIVATION_DIMENSIONS, GRANULARITIES, measuresOf, REPORT_NAMES, REPORTS, runReport, type ReportName } from '../store/reports.js';
+import {
+  ACTIVATION_DIMENSIONS,
+  BY_OF,
+  GRANULARITIES,
+  VALIDATION_DIMENSIONS,
+  measuresOf,
+  REPORT_NAMES,
+  REPORTS,
+  runReport,
+  type ReportName,
+} from '../store/reports.js';
 import { reportingOf, reportStatus } from './runtime.js';
 
 const DAY = 86_400_000;
@@ -28,6 +38,18 @@ const ReportStatusOut = Type.Object({
   lastEventAt: Type.Union([Timestamp, Type.Null()], { description: "The account's last event in the reporting store" }),
   lagMs: Type.Integer({ description: 'How long the oldest event not yet in the reporting store has waited; 0 when it is up to date' }),
   events: Type.Integer({ description: "The account's events in the reporting store" }),
+  process: Type.Object(
+    { id: Type.String(), role: Type.Union([Type.Literal('local'), Type.Literal('leader'), Type.Literal('follower')]) },
+    { description: 'The process that received the request and its role (LEASEHOLD_REPORTS_ROLE=elected: leader or follower)' },
+  ),
+  answeredBy: Type.Object(
+    {
+      id: Type.String(),
+      role: Type.Union([Type.Literal('local'), Type.Literal('leader')]),
+      term: Type.Union([Type.Integer(), Type.Null()], { description: "The leader's election term; null for a local store" }),
+    },
+    { description: 'The process whose reporting store answered: the one that received the request, or the elected leader it forwarded to' },
+  ),
 });
 
 const ReportParams = Type.Object({ name: Type.Union(REPORT_NAMES.map((n) => Type.Literal(n))) });
@@ -45,8 +67,11 @@ const ReportQuerystring = Type.Object({
   customer: Type.Optional(Type.String({ maxLength: 200, description: 'A customer id' })),
   by: Type.Optional(
     Type.Union(
-      ACTIVATION_DIMENSIONS.map((d) => Type.Literal(d)),
-      { description: '`activations` and `deployment` only: the grouping (default product)' },
+      [...new Set<string>([...ACTIVATION_DIMENSIONS, ...VALIDATION_DIMENSIONS])].map((d) => Type.Literal(d)),
+      {
+        description:
+          '`activations` and `deployment`: product (default), platform, version, customer or none; `validations`: code (default), product, customer or none',
+      },
     ),
   ),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
@@ -108,8 +133,11 @@ export function reportRoutes(app: App, services: Services): void {
       const q = req.query;
       const name = req.params.name as ReportName;
       const { from, to } = reportRange(services.clock.now(), q.from, q.to);
-      if (q.by !== undefined && name !== 'activations' && name !== 'deployment')
-        throw invalid('by', 'by applies to the activations and deployment reports only.');
+      const allowed = BY_OF[name];
+      if (q.by !== undefined && allowed === undefined)
+        throw invalid('by', 'by applies to the activations, deployment and validations reports only.');
+      if (q.by !== undefined && allowed && !allowed.includes(q.by))
+        throw invalid('by', `by for the ${name} report is one of ${allowed.join(', ')}.`);
       const granularity = q.granularity ?? 'day';
       const { store } = await reportingOf(services);
       const rows = await runReport(store, name, scope, {

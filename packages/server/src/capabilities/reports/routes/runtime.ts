@@ -3,6 +3,7 @@
  * routes, which need it; the job and the CLI reach it too): one per Services (tests run several servers in
  * one process; servers on one data directory share the file's DuckDB instance).
  */
+import { hostname } from 'node:os';
 import { DomainError } from '../../../platform/domain/errors.js';
 import type { Services } from '../../../platform/http/services.js';
 import { Projector } from '../projector.js';
@@ -22,6 +23,12 @@ const RETRY_OPEN_MS = 30_000;
 
 /** This process's reporting store and its projector (the HTTP layer, the job and the CLI share them). */
 export function reportingOf(services: Services): Promise<Reporting> {
+  // Elected mode: only the leader opens a store (a follower forwards; see forward.ts).
+  const leadership = services.reportsLeadership;
+  if (leadership && leadership.role !== 'leader')
+    return Promise.reject(
+      new DomainError('SERVICE_UNAVAILABLE', 'This process does not hold the reporting store now.', { reason: 'not leader' }),
+    );
   const failed = failures.get(services);
   if (failed && services.clock.now() - failed.at < RETRY_OPEN_MS) return Promise.reject(failed.error);
   let p = runtimes.get(services);
@@ -53,6 +60,8 @@ const quiet = new WeakMap<Services, number>();
  * process) is reported once a minute, not every 200 ms; the next run tries again.
  */
 export async function projectInBackground(services: Services): Promise<unknown> {
+  // Elected mode: followers do not project (their store is never opened).
+  if (services.reportsLeadership && services.reportsLeadership.role !== 'leader') return undefined;
   try {
     return await (await reportingOf(services)).projector.catchUp();
   } catch (error) {
@@ -72,7 +81,14 @@ export interface ReportStatus {
   lagMs: number;
   /** The account's events in the reporting store. */
   events: number;
+  /** The process that received the request, and its role (`local`: it keeps its own store). */
+  process: { id: string; role: 'local' | 'leader' | 'follower' };
+  /** The process whose store answered: itself, or the elected leader a follower forwarded to (with its term). */
+  answeredBy: { id: string; role: 'local' | 'leader'; term: number | null };
 }
+
+/** This process, as the status names it: host and process id. */
+export const PROCESS_ID = `${hostname()}:${process.pid}`;
 
 /** Where the reporting store stands for an account: its events, and how far behind the log it is. */
 export async function reportStatus(services: Services, accountId: string): Promise<ReportStatus> {
@@ -83,7 +99,13 @@ export async function reportStatus(services: Services, accountId: string): Promi
     'SELECT count(*)::INTEGER AS events, max(at_ms) AS last FROM facts WHERE account_id = $1',
     [accountId],
   );
+  const leadership = services.reportsLeadership;
+  const me = leadership
+    ? { id: leadership.processId, role: 'leader' as const, term: leadership.term }
+    : { id: PROCESS_ID, role: 'local' as const, term: null };
   return {
+    process: { id: me.id, role: me.role },
+    answeredBy: me,
     store: 'duckdb',
     lastEventAt: mine?.last === null || mine?.last === undefined ? null : Number(mine.last),
     lagMs: pendingAt === null ? 0 : Math.max(0, services.clock.now() - pendingAt),

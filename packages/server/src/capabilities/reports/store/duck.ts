@@ -20,7 +20,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -30,7 +30,12 @@ const TABLES = [
      platform VARCHAR, version VARCHAR, reason VARCHAR,
      offering_id VARCHAR, model VARCHAR, previous_model VARCHAR,
      previous_platform VARCHAR, previous_version VARCHAR, feature VARCHAR, quantity BIGINT,
-     ends_at BIGINT, maintenance_until BIGINT, state VARCHAR)`,
+     ends_at BIGINT, maintenance_until BIGINT, state VARCHAR,
+     version_key VARCHAR, channel VARCHAR, upgrade_paths INTEGER)`,
+  // Validation outcomes: a row per entitlement and code of each `validation.summary` event.
+  `CREATE TABLE IF NOT EXISTS validations (
+     account_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, at_ms BIGINT NOT NULL,
+     product_id VARCHAR, customer_id VARCHAR, entitlement_id VARCHAR, code VARCHAR NOT NULL, count BIGINT NOT NULL)`,
   // A device's platform and version after each event that set them: what a later deactivation is
   // counted under. Looked up by activation id through the ART index (constant cost, not a scan of
   // a table that grows with the log); appended only, the last row of an activation is its state.
@@ -69,7 +74,7 @@ export class ReportStore implements ReportStorePort {
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
       // Everything but meta is the log's, projected: an older shape is dropped and projected again.
-      for (const table of ['facts', 'devices', 'checkpoint']) await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
+      for (const table of ['facts', 'devices', 'validations', 'checkpoint']) await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
       for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
     }
@@ -132,11 +137,16 @@ export class ReportStore implements ReportStorePort {
           if (v === null) appender.appendNull();
           else appender.appendBigInt(BigInt(Math.trunc(v)));
         }
-        if (f.state === null) appender.appendNull();
-        else appender.appendVarchar(f.state);
+        for (const v of [f.state, f.versionKey, f.channel]) {
+          if (v === null) appender.appendNull();
+          else appender.appendVarchar(v);
+        }
+        if (f.upgradePaths === null) appender.appendNull();
+        else appender.appendInteger(f.upgradePaths);
         appender.endRow();
       }
       appender.closeSync();
+      await this.appendValidations(facts);
       await this.appendDevices(facts, expected.events);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
@@ -169,6 +179,27 @@ export class ReportStore implements ReportStorePort {
       }
       appender.endRow();
     });
+    appender.closeSync();
+  }
+
+  /** A row per entitlement and code of each validation summary in the batch. */
+  private async appendValidations(facts: readonly Fact[]): Promise<void> {
+    if (!facts.some((f) => f.validations !== null && f.validations.length > 0)) return;
+    const appender = await this.conn.createAppender('validations');
+    for (const f of facts) {
+      for (const v of f.validations ?? []) {
+        appender.appendVarchar(f.accountId);
+        appender.appendVarchar(f.eventId);
+        appender.appendBigInt(BigInt(f.at));
+        for (const c of [v.productId, v.customerId, v.entitlementId]) {
+          if (c === null) appender.appendNull();
+          else appender.appendVarchar(c);
+        }
+        appender.appendVarchar(v.code);
+        appender.appendBigInt(BigInt(v.count));
+        appender.endRow();
+      }
+    }
     appender.closeSync();
   }
 
@@ -233,6 +264,7 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run('BEGIN TRANSACTION');
     await this.conn.run('DELETE FROM facts');
     await this.conn.run('DELETE FROM devices');
+    await this.conn.run('DELETE FROM validations');
     await this.conn.run('DELETE FROM checkpoint');
     await this.conn.run('COMMIT');
   }

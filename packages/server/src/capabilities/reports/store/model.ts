@@ -14,7 +14,12 @@ interface Measure {
   sql: string;
   /** The event types it counts (the query reads only those); empty: every event. */
   types: readonly string[];
+  /** Counts validation outcomes: the query reads the store's validation counts beside the facts. */
+  validations?: true;
 }
+
+/** The `type` of a validation count's row in a query (not an event type: a row per entitlement and code of a summary). */
+const VALIDATION_ROW = 'validation.count';
 
 const count = (summary: string, type: string, also = ''): Measure => ({
   summary,
@@ -56,7 +61,19 @@ export const MEASURES = {
     sql: `count(DISTINCT customer_id) FILTER (WHERE type = 'activation.created')`,
     types: ['activation.created'],
   },
-  events: { summary: 'Every event, counted', sql: 'count(*)', types: [] },
+  events: { summary: 'Every event, counted', sql: `count(*) FILTER (WHERE type <> '${VALIDATION_ROW}')`, types: [] },
+  validations: {
+    summary: 'Validations answered (from the `validation.summary` events), whatever their code',
+    sql: `coalesce(sum(validation_count) FILTER (WHERE type = '${VALIDATION_ROW}'), 0)`,
+    types: [VALIDATION_ROW],
+    validations: true,
+  },
+  validationsRefused: {
+    summary: 'Validations answered with a code other than VALID',
+    sql: `coalesce(sum(validation_count) FILTER (WHERE type = '${VALIDATION_ROW}' AND code <> 'VALID'), 0)`,
+    types: [VALIDATION_ROW],
+    validations: true,
+  },
 } as const satisfies Record<string, Measure>;
 
 export const DIMENSIONS = {
@@ -70,6 +87,7 @@ export const DIMENSIONS = {
   reason: { summary: 'The reason an event gives (a deactivation: rehost, released, vendor…)', column: 'reason' },
   feature: { summary: 'The metered feature (usage events)', column: 'feature' },
   model: { summary: 'The license model of the offering (entitlement events)', column: 'model' },
+  code: { summary: 'The validation code, VALID or why it was refused (the validation measures)', column: 'code' },
 } as const satisfies Record<string, { summary: string; column: string }>;
 
 export type MeasureName = keyof typeof MEASURES;
@@ -110,6 +128,13 @@ export async function runModelQuery(
   // Reads only the events some measure counts, unless one counts them all.
   if (measures.every((m) => m.types.length > 0)) where.push(`type IN (${[...types].map(bind).join(', ')})`);
   for (const f of q.filters) where.push(`${DIMENSIONS[f.dimension].column} IN (${f.values.map(bind).join(', ')})`);
+  // Validation counts are rows of their own table: read beside the facts only when asked for.
+  const counts = measures.some((m) => m.validations) || q.dimensions.includes('code') || q.filters.some((f) => f.dimension === 'code');
+  const from = counts
+    ? `(SELECT * FROM facts UNION ALL BY NAME
+        SELECT account_id, event_id, '${VALIDATION_ROW}' AS type, at_ms, product_id, customer_id, entitlement_id, code, count AS validation_count
+        FROM validations)`
+    : 'facts';
   const columns: string[] = [];
   if (q.granularity !== 'none') columns.push(`epoch_ms(date_trunc('${q.granularity}', epoch_ms(at_ms))) AS period`);
   for (const d of q.dimensions) columns.push(`${DIMENSIONS[d].column} AS "${d}"`);
@@ -117,7 +142,7 @@ export async function runModelQuery(
   for (const [i, m] of measures.entries()) columns.push(`(${m.sql})::BIGINT AS "${q.measures[i]}"`);
   const order = Array.from({ length: groups }, (_, i) => `${i + 1} NULLS FIRST`);
   const rows = await store.rows<Record<string, unknown>>(
-    `SELECT ${columns.join(', ')} FROM facts WHERE ${where.join(' AND ')}
+    `SELECT ${columns.join(', ')} FROM ${from} WHERE ${where.join(' AND ')}
      ${groups > 0 ? `GROUP BY ${Array.from({ length: groups }, (_, i) => i + 1).join(', ')} ORDER BY ${order.join(', ')}` : ''}
      LIMIT ${QUERY_ROW_LIMIT + 1}`,
     params,

@@ -3,6 +3,7 @@
  * (and one product for a product-limited key). Nothing here reads the main database.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { SERVER_VALIDATION_CODES } from '@leasehold/contract';
 import type { ReportStore } from './duck.js';
 
 export const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
@@ -10,6 +11,17 @@ export type Granularity = (typeof GRANULARITIES)[number];
 
 export const ACTIVATION_DIMENSIONS = ['product', 'platform', 'version', 'customer', 'none'] as const;
 export type ActivationDimension = (typeof ACTIVATION_DIMENSIONS)[number];
+
+/** The groupings of the validations report (`by`). */
+export const VALIDATION_DIMENSIONS = ['code', 'product', 'customer', 'none'] as const;
+export type ValidationDimension = (typeof VALIDATION_DIMENSIONS)[number];
+
+/** The reports that take `by`, and the groupings each allows. */
+export const BY_OF: Partial<Record<string, readonly string[]>> = {
+  activations: ACTIVATION_DIMENSIONS,
+  deployment: ACTIVATION_DIMENSIONS,
+  validations: VALIDATION_DIMENSIONS,
+};
 
 export interface ReportScope {
   accountId: string;
@@ -25,7 +37,7 @@ export interface ReportQuery {
   granularity: Granularity;
   product?: string | undefined;
   customer?: string | undefined;
-  by?: ActivationDimension | undefined;
+  by?: ActivationDimension | ValidationDimension | undefined;
 }
 
 export type ReportRow = Record<string, string | number | null> & { period: number; key: string | null };
@@ -53,6 +65,8 @@ interface Source {
   /** Conditions on `facts` for the account, the caller's product and customer (no time, no type). */
   scoped: string;
   key: string;
+  /** Conditions for the account and the products only (catalog and release events have no customer). */
+  productScoped: string;
   /** Binds the present (ReportQuery.now), answering its placeholder (DuckDB refuses a parameter left unused). */
   now: () => string;
 }
@@ -65,11 +79,21 @@ const DIMENSION_COLUMN: Record<ActivationDimension, string | null> = {
   none: null,
 };
 
+const VALIDATION_COLUMN: Record<ValidationDimension, string | null> = {
+  code: 'code',
+  product: 'product_id',
+  customer: 'customer_id',
+  none: null,
+};
+
+/** The refusal codes, each a measure of the validations report. */
+const REFUSALS = SERVER_VALIDATION_CODES.filter((c) => c !== 'VALID');
+
 export const REPORTS = {
   activations: {
     summary: 'Seats taken and given up per period, by product, platform, version or customer (`by`)',
     measures: ['activations', 'deactivations'],
-    key: (q) => DIMENSION_COLUMN[q.by ?? 'product'],
+    key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
     select: `count(*) FILTER (WHERE type = 'activation.created')::INTEGER AS activations,
              count(*) FILTER (WHERE type <> 'activation.created')::INTEGER AS deactivations`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
@@ -78,7 +102,7 @@ export const REPORTS = {
     summary:
       'Seats in use per period, by product, platform, version or customer (`by`): the high and low marks within the period and the level at its end (periods without a change are left out: the level carries over)',
     measures: ['high', 'low', 'end'],
-    key: (q) => DIMENSION_COLUMN[q.by ?? 'product'],
+    key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
              last(level ORDER BY at_ms, event_id, part)::INTEGER AS "end"`,
@@ -168,6 +192,32 @@ export const REPORTS = {
     select: `count(*)::INTEGER AS downloads`,
     types: ['artifact.downloaded'],
   },
+  validations: {
+    summary:
+      'Validation outcomes per period, by code, product or customer (`by`, default code): valid, refused, and the refusals per code (from the `validation.summary` events the server writes every minute)',
+    measures: ['valid', 'refused', ...REFUSALS],
+    key: (q) => VALIDATION_COLUMN[(q.by as ValidationDimension | undefined) ?? 'code'],
+    select: [
+      `coalesce(sum(n) FILTER (WHERE code = 'VALID'), 0)::BIGINT AS valid`,
+      `coalesce(sum(n) FILTER (WHERE code <> 'VALID'), 0)::BIGINT AS refused`,
+      ...REFUSALS.map((c) => `coalesce(sum(n) FILTER (WHERE code = '${c}'), 0)::BIGINT AS "${c}"`),
+    ].join(',\n'),
+    types: [],
+    source: (s) => `(SELECT at_ms, event_id, ${s.key} AS key, code, count AS n FROM validations
+                     WHERE ${s.scoped} AND at_ms >= $2 AND at_ms < $3)`,
+  },
+  upgrades: {
+    summary:
+      'Upgrade eligibility per product, as it stands at `to` (one row, in the last period): live entitlements on an offering with an upgrade path and their customers; devices in use and those on a version below the latest published stable release',
+    measures: ['entitlements', 'customers', 'devices', 'belowLatest'],
+    key: () => 'product_id',
+    select: `count(*) FILTER (WHERE kind = 'entitlement')::INTEGER AS entitlements,
+             count(DISTINCT customer_id) FILTER (WHERE kind = 'entitlement')::INTEGER AS customers,
+             count(*) FILTER (WHERE kind = 'device')::INTEGER AS devices,
+             count(*) FILTER (WHERE kind = 'device' AND below)::INTEGER AS "belowLatest"`,
+    types: [],
+    source: (s) => upgradeEligibility(s),
+  },
   events: {
     summary: 'Every event per period, by type: what happened in the account, counted',
     measures: ['events'],
@@ -190,6 +240,41 @@ function entitlementsNow(s: Source): string {
                   ${last('state')} AS state, ${last('ends_at')} AS ends_at, ${last('maintenance_until')} AS maintenance_until,
                   last(model ORDER BY at_ms, event_id) FILTER (WHERE type IN ('entitlement.created', 'entitlement.offering_changed')) AS model
            FROM facts WHERE ${s.scoped} AND starts_with(type, 'entitlement.') GROUP BY subject_id)`;
+}
+
+/**
+ * Upgrade eligibility at `to`, from the events before it: each live entitlement (active or
+ * suspended) on an offering whose upgrade paths are not empty, and each device in use, flagged
+ * when its version sorts (semver) below the latest published stable release of its product.
+ */
+function upgradeEligibility(s: Source): string {
+  const last = (column: string, also = '') =>
+    `last(${column} ORDER BY at_ms, event_id) FILTER (WHERE ${column} IS NOT NULL${also ? ` AND ${also}` : ''})`;
+  return `(WITH offerings AS (SELECT subject_id AS id, ${last('upgrade_paths')} AS paths FROM facts
+                              WHERE ${s.productScoped} AND at_ms < $3 AND type IN ('offering.created', 'offering.updated') GROUP BY subject_id),
+           entitlements AS (SELECT subject_id AS id, ${last('customer_id')} AS customer_id, ${last('product_id')} AS product_id,
+                                   ${last('state')} AS state,
+                                   ${last('offering_id', `type IN ('entitlement.created', 'entitlement.offering_changed')`)} AS offering_id
+                            FROM facts WHERE ${s.scoped} AND at_ms < $3 AND starts_with(type, 'entitlement.') GROUP BY subject_id),
+           devices AS (SELECT subject_id AS id, ${last('product_id')} AS product_id,
+                              sum(CASE WHEN type = 'activation.created' THEN 1 WHEN type = 'activation.updated' THEN 0 ELSE -1 END) AS held,
+                              last(version_key ORDER BY at_ms, event_id) FILTER (WHERE type IN ('activation.created', 'activation.updated')) AS version_key
+                       FROM facts WHERE ${s.scoped} AND at_ms < $3
+                         AND type IN ('activation.created', 'activation.updated', 'activation.deactivated', 'activation.released')
+                       GROUP BY subject_id),
+           releases AS (SELECT subject_id AS id, ${last('product_id')} AS product_id,
+                               any_value(version_key) FILTER (WHERE type = 'release.created') AS version_key,
+                               ${last('channel')} AS channel, ${last('state')} AS status
+                        FROM facts WHERE ${s.productScoped} AND at_ms < $3 AND starts_with(type, 'release.') GROUP BY subject_id),
+           latest AS (SELECT product_id, max(version_key) AS version_key FROM releases
+                      WHERE status = 'published' AND channel = 'stable' GROUP BY product_id)
+      SELECT greatest($2::BIGINT, $3::BIGINT - 1) AS at_ms, e.id AS event_id, e.product_id AS key, 'entitlement' AS kind, e.customer_id, false AS below
+      FROM entitlements e JOIN offerings o ON o.id = e.offering_id
+      WHERE e.state IN ('active', 'suspended') AND o.paths > 0
+      UNION ALL
+      SELECT greatest($2::BIGINT, $3::BIGINT - 1), d.id, d.product_id, 'device', NULL, coalesce(d.version_key < l.version_key, false)
+      FROM devices d LEFT JOIN latest l ON l.product_id = d.product_id
+      WHERE d.held > 0)`;
 }
 
 const DEVICE_PREVIOUS: Record<string, string> = { platform: 'previous_platform', version: 'previous_version' };
@@ -244,9 +329,10 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   const scoped = ['account_id = $1'];
   if (scope.productId) scoped.push(`product_id = ${bind(scope.productId)}`);
   if (q.product) scoped.push(`product_id = ${bind(q.product)}`);
+  const productScoped = scoped.join(' AND ');
   if (q.customer) scoped.push(`customer_id = ${bind(q.customer)}`);
   const key = def.key(q) ?? 'NULL::VARCHAR';
-  const source: Source = { scoped: scoped.join(' AND '), key, now: () => bind(BigInt(q.now)) };
+  const source: Source = { scoped: scoped.join(' AND '), productScoped, key, now: () => bind(BigInt(q.now)) };
   const counted = () => {
     const where = [...scoped, 'at_ms >= $2', 'at_ms < $3'];
     if (def.types.length > 0) where.push(`type IN (${def.types.map(bind).join(', ')})`);
