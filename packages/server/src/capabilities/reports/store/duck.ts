@@ -20,7 +20,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -37,9 +37,26 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS devices (
      account_id VARCHAR NOT NULL, activation_id VARCHAR NOT NULL, seq BIGINT NOT NULL, platform VARCHAR, version VARCHAR)`,
   `CREATE INDEX IF NOT EXISTS devices_activation ON devices (activation_id)`,
+  // Each entitlement as it stands now (renewal candidates, expired trials), kept by the projector in
+  // each batch's transaction instead of aggregated from every entitlement event on each report.
+  // Each column carries the sort key (at_ms, then event id) of the event that set it last, so a
+  // batch merges by the same order a rebuild aggregates in, whatever order the feed delivers.
+  `CREATE TABLE IF NOT EXISTS entitlements_now (
+     account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, product_id VARCHAR,
+     customer_id VARCHAR, customer_k VARCHAR NOT NULL, offering_id VARCHAR, model VARCHAR, model_k VARCHAR,
+     state VARCHAR, state_k VARCHAR, ends_at BIGINT, ends_k VARCHAR, maintenance_until BIGINT, maintenance_k VARCHAR,
+     PRIMARY KEY (account_id, id))`,
+  `CREATE TEMP TABLE IF NOT EXISTS entitlement_batch (
+     account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, k VARCHAR NOT NULL, sets_model BOOLEAN NOT NULL, product_id VARCHAR,
+     customer_id VARCHAR, offering_id VARCHAR, model VARCHAR, state VARCHAR, ends_at BIGINT, maintenance_until BIGINT)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
+
+/** Orders as `ORDER BY at_ms, event_id` does, as one string (times are non-negative milliseconds). */
+function sortKey(at: number, eventId: string): string {
+  return String(Math.trunc(at)).padStart(16, '0') + eventId;
+}
 
 export class ReportStore implements ReportStorePort {
   private constructor(
@@ -69,7 +86,7 @@ export class ReportStore implements ReportStorePort {
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
       // Everything but meta is the log's, projected: an older shape is dropped and projected again.
-      for (const table of ['facts', 'devices', 'checkpoint']) await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
+      for (const table of ['facts', 'devices', 'entitlements_now', 'checkpoint']) await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
       for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
     }
@@ -138,6 +155,7 @@ export class ReportStore implements ReportStorePort {
       }
       appender.closeSync();
       await this.appendDevices(facts, expected.events);
+      await this.mergeEntitlements(facts);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
       await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
@@ -170,6 +188,55 @@ export class ReportStore implements ReportStorePort {
       appender.endRow();
     });
     appender.closeSync();
+  }
+
+  /**
+   * Moves `entitlements_now` on by the batch's entitlement events: per column, the value of the
+   * latest event (by time, then id) that set it, this batch's or the one already kept. Equal to
+   * aggregating every entitlement event of the log (what a rebuild, and the reports before, did).
+   */
+  private async mergeEntitlements(facts: readonly Fact[]): Promise<void> {
+    const changed = facts.filter((f) => f.type.startsWith('entitlement.'));
+    if (changed.length === 0) return;
+    await this.conn.run('DELETE FROM entitlement_batch');
+    const appender = await this.conn.createAppender('entitlement_batch');
+    const text = (v: string | null) => (v === null ? appender.appendNull() : appender.appendVarchar(v));
+    const big = (v: number | null) => (v === null ? appender.appendNull() : appender.appendBigInt(BigInt(Math.trunc(v))));
+    for (const f of changed) {
+      appender.appendVarchar(f.accountId);
+      appender.appendVarchar(f.subjectId);
+      appender.appendVarchar(sortKey(f.at, f.eventId));
+      appender.appendBoolean(f.type === 'entitlement.created' || f.type === 'entitlement.offering_changed');
+      text(f.productId);
+      text(f.customerId);
+      text(f.offeringId);
+      text(f.model);
+      text(f.state);
+      big(f.endsAt);
+      big(f.maintenanceUntil);
+      appender.endRow();
+    }
+    appender.closeSync();
+    // A column the batch set later than the kept row did wins; otherwise the kept value stays.
+    const newer = (k: string) => `b.${k} IS NOT NULL AND (e.${k} IS NULL OR b.${k} > e.${k})`;
+    const pick = (col: string, k: string) => `CASE WHEN ${newer(k)} THEN b.${col} ELSE e.${col} END`;
+    const both = (col: string, k: string) => `${pick(col, k)}, ${pick(k, k)}`;
+    await this.conn.run(
+      `INSERT OR REPLACE INTO entitlements_now
+       SELECT b.account_id, b.id, coalesce(e.product_id, b.product_id), ${both('customer_id', 'customer_k')},
+              ${pick('offering_id', 'model_k')}, ${both('model', 'model_k')}, ${both('state', 'state_k')},
+              ${both('ends_at', 'ends_k')}, ${both('maintenance_until', 'maintenance_k')}
+       FROM (SELECT account_id, id, any_value(product_id) AS product_id,
+                    arg_max_null(customer_id, k) AS customer_id, max(k) AS customer_k,
+                    arg_max_null(offering_id, k) FILTER (WHERE sets_model) AS offering_id,
+                    arg_max_null(model, k) FILTER (WHERE sets_model) AS model, max(k) FILTER (WHERE sets_model) AS model_k,
+                    arg_max(state, k) FILTER (WHERE state IS NOT NULL) AS state, max(k) FILTER (WHERE state IS NOT NULL) AS state_k,
+                    arg_max(ends_at, k) FILTER (WHERE ends_at IS NOT NULL) AS ends_at, max(k) FILTER (WHERE ends_at IS NOT NULL) AS ends_k,
+                    arg_max(maintenance_until, k) FILTER (WHERE maintenance_until IS NOT NULL) AS maintenance_until,
+                    max(k) FILTER (WHERE maintenance_until IS NOT NULL) AS maintenance_k
+             FROM entitlement_batch GROUP BY account_id, id) b
+       LEFT JOIN entitlements_now e ON e.account_id = b.account_id AND e.id = b.id`,
+    );
   }
 
   /**
@@ -233,6 +300,7 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run('BEGIN TRANSACTION');
     await this.conn.run('DELETE FROM facts');
     await this.conn.run('DELETE FROM devices');
+    await this.conn.run('DELETE FROM entitlements_now');
     await this.conn.run('DELETE FROM checkpoint');
     await this.conn.run('COMMIT');
   }

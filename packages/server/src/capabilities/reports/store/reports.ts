@@ -181,15 +181,12 @@ export type ReportName = keyof typeof REPORTS;
 export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
 
 /**
- * Each entitlement as it stands now, from its events: customer (it may have been transferred),
- * product, license model, state, end and maintenance end (an event sets each only when it changed).
+ * Each entitlement as it stands now: customer (it may have been transferred), product, license
+ * model, state, end and maintenance end. Kept by the projector (`entitlements_now`, one row per
+ * entitlement, moved on in each batch's transaction), not aggregated from its events per report.
  */
 function entitlementsNow(s: Source): string {
-  const last = (column: string) => `last(${column} ORDER BY at_ms, event_id) FILTER (WHERE ${column} IS NOT NULL)`;
-  return `(SELECT subject_id AS id, last(customer_id ORDER BY at_ms, event_id) AS customer_id, any_value(product_id) AS product_id,
-                  ${last('state')} AS state, ${last('ends_at')} AS ends_at, ${last('maintenance_until')} AS maintenance_until,
-                  last(model ORDER BY at_ms, event_id) FILTER (WHERE type IN ('entitlement.created', 'entitlement.offering_changed')) AS model
-           FROM facts WHERE ${s.scoped} AND starts_with(type, 'entitlement.') GROUP BY subject_id)`;
+  return `(SELECT id, customer_id, product_id, state, ends_at, maintenance_until, model FROM entitlements_now WHERE ${s.scoped})`;
 }
 
 const DEVICE_PREVIOUS: Record<string, string> = { platform: 'previous_platform', version: 'previous_version' };
