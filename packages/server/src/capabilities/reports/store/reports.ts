@@ -81,7 +81,7 @@ export const REPORTS = {
     key: (q) => DIMENSION_COLUMN[q.by ?? 'product'],
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
-             last(level ORDER BY at_ms, event_id, part)::INTEGER AS "end"`,
+             arg_max(level, k)::INTEGER AS "end"`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
     running: true,
   },
@@ -203,7 +203,7 @@ function seatChanges(s: Source): string {
        UNION ALL SELECT at_ms, event_id, 1 AS part, ${s.key}, 1 FROM facts
          WHERE ${s.scoped} AND at_ms < $3 AND type = 'activation.updated' AND ${previous} IS DISTINCT FROM ${s.key}`
     : '';
-  return `(SELECT at_ms, event_id, part, key, delta,
+  return `(SELECT at_ms, event_id, part, key, delta, lpad(at_ms::VARCHAR, 16, '0') || event_id || chr(1) || part::VARCHAR AS k,
                   sum(delta) OVER (PARTITION BY key ORDER BY at_ms, event_id, part ROWS UNBOUNDED PRECEDING) AS level
            FROM (SELECT at_ms, event_id, 0 AS part, ${s.key} AS key, CASE WHEN type = 'activation.created' THEN 1 ELSE -1 END AS delta
                  FROM facts WHERE ${s.scoped} AND at_ms < $3
@@ -230,6 +230,22 @@ function levelsAtPeriodEnds(s: Source, granularity: Granularity): string {
       FROM levels WHERE level > 0)`;
 }
 
+/**
+ * The same levels from the projector's `seat_levels` (the level after each change, per key of
+ * each dimension): each period's last level per key, carried over periods without a change.
+ */
+function levelsAtPeriodEndsKept(granularity: Granularity): string {
+  return `(WITH periods AS (SELECT p AS start FROM range(date_trunc('${granularity}', epoch_ms($2::BIGINT)), epoch_ms($3::BIGINT), INTERVAL 1 ${granularity}) t(p)),
+           per AS (SELECT key, date_trunc('${granularity}', epoch_ms(at_ms)) AS b, arg_max(level, k) AS level FROM seat_levels
+                   WHERE account_id = $1 AND dim = 'version' AND at_ms < $3 GROUP BY ALL),
+           keys AS (SELECT DISTINCT key FROM per),
+           levels AS (SELECT epoch_ms(periods.start) AS at_ms, nullif(keys.key, chr(0)) AS key, c.level
+                      FROM periods CROSS JOIN keys ASOF JOIN per c ON c.key = keys.key AND periods.start >= c.b)
+      SELECT at_ms, NULL AS event_id, key, level,
+             round(100.0 * level / sum(level) OVER (PARTITION BY at_ms), 2) AS share
+      FROM levels WHERE level > 0)`;
+}
+
 /** One report's rows, oldest period first, then by key. */
 export async function runReport(store: ReportStore, name: ReportName, scope: ReportScope, q: ReportQuery): Promise<ReportRow[]> {
   const def: Definition = REPORTS[name];
@@ -251,12 +267,20 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   };
   // The granularity is one of four words checked by the route's schema, never the caller's text.
   const period = `epoch_ms(date_trunc('${q.granularity}', epoch_ms(at_ms)))`;
-  // A running level starts from the first event; the range only picks the periods shown.
+  // A running level starts from the first event; the range only picks the periods shown. The
+  // projector keeps the levels of the whole account (seat_levels); a product or customer filter
+  // counts its own from the facts.
+  const kept = scoped.length === 1;
   const from =
     name === 'adoption'
-      ? levelsAtPeriodEnds(source, q.granularity)
+      ? kept
+        ? levelsAtPeriodEndsKept(q.granularity)
+        : levelsAtPeriodEnds(source, q.granularity)
       : def.running
-        ? `(SELECT * FROM ${seatChanges(source)} WHERE at_ms >= $2)`
+        ? kept
+          ? `(SELECT at_ms, nullif(key, chr(0)) AS key, delta, level, k FROM seat_levels
+              WHERE account_id = $1 AND dim = ${bind(q.by ?? 'product')} AND at_ms >= $2 AND at_ms < $3)`
+          : `(SELECT * FROM ${seatChanges(source)} WHERE at_ms >= $2)`
         : def.source
           ? def.source(source)
           : counted();
