@@ -26,6 +26,11 @@ export interface ReportQuery {
   product?: string | undefined;
   customer?: string | undefined;
   by?: ActivationDimension | undefined;
+  /**
+   * Counts from every fact instead of the projector's rollups (`seat_levels`, `entitlements_now`):
+   * what the rollups are tested against, and the bench's "before". Never set by a route.
+   */
+  fromFacts?: boolean;
 }
 
 export type ReportRow = Record<string, string | number | null> & { period: number; key: string | null };
@@ -55,6 +60,7 @@ interface Source {
   key: string;
   /** Binds the present (ReportQuery.now), answering its placeholder (DuckDB refuses a parameter left unused). */
   now: () => string;
+  fromFacts: boolean;
 }
 
 const DIMENSION_COLUMN: Record<ActivationDimension, string | null> = {
@@ -186,7 +192,14 @@ export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
  * entitlement, moved on in each batch's transaction), not aggregated from its events per report.
  */
 function entitlementsNow(s: Source): string {
-  return `(SELECT id, customer_id, product_id, state, ends_at, maintenance_until, model FROM entitlements_now WHERE ${s.scoped})`;
+  if (!s.fromFacts)
+    return `(SELECT id, customer_id, product_id, state, ends_at, maintenance_until, model FROM entitlements_now WHERE ${s.scoped})`;
+  // The same from the entitlement events (an event sets each column only when it changed).
+  const last = (column: string) => `last(${column} ORDER BY at_ms, event_id) FILTER (WHERE ${column} IS NOT NULL)`;
+  return `(SELECT subject_id AS id, last(customer_id ORDER BY at_ms, event_id) AS customer_id, any_value(product_id) AS product_id,
+                  ${last('state')} AS state, ${last('ends_at')} AS ends_at, ${last('maintenance_until')} AS maintenance_until,
+                  last(model ORDER BY at_ms, event_id) FILTER (WHERE type IN ('entitlement.created', 'entitlement.offering_changed')) AS model
+           FROM facts WHERE ${s.scoped} AND starts_with(type, 'entitlement.') GROUP BY subject_id)`;
 }
 
 const DEVICE_PREVIOUS: Record<string, string> = { platform: 'previous_platform', version: 'previous_version' };
@@ -259,7 +272,7 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   if (q.product) scoped.push(`product_id = ${bind(q.product)}`);
   if (q.customer) scoped.push(`customer_id = ${bind(q.customer)}`);
   const key = def.key(q) ?? 'NULL::VARCHAR';
-  const source: Source = { scoped: scoped.join(' AND '), key, now: () => bind(BigInt(q.now)) };
+  const source: Source = { scoped: scoped.join(' AND '), key, now: () => bind(BigInt(q.now)), fromFacts: q.fromFacts === true };
   const counted = () => {
     const where = [...scoped, 'at_ms >= $2', 'at_ms < $3'];
     if (def.types.length > 0) where.push(`type IN (${def.types.map(bind).join(', ')})`);
@@ -270,7 +283,7 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   // A running level starts from the first event; the range only picks the periods shown. The
   // projector keeps the levels of the whole account (seat_levels); a product or customer filter
   // counts its own from the facts.
-  const kept = scoped.length === 1;
+  const kept = scoped.length === 1 && q.fromFacts !== true;
   const from =
     name === 'adoption'
       ? kept
