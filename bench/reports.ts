@@ -8,7 +8,8 @@
  * and, last, one JSON object with them all. `--profile` prints, every 20 batches, the rate and the
  * time spent in each of the projector's calls (feed read, device lookups, append); `--forget`
  * empties the projector's memory before every batch (the worst case: every deactivation's device
- * looked up in the store).
+ * looked up in the store). `deployment`, `trials`, `renewals` and `adoption` are also timed counted
+ * from every fact (`fromFacts`), as before the projector kept rollups, for a comparison within one run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,6 +217,14 @@ async function main(): Promise<void> {
       `report ${name}, one account (${accounts[0]}), a year by day: ${oneAccount[name]!.medianMs} ms median, ${oneAccount[name]!.worstMs} ms worst`,
     );
   }
+  // The same reports counted from every fact, as they were before the projector kept rollups.
+  const fromFacts: Record<string, { medianMs: number; worstMs: number }> = {};
+  for (const name of ['deployment', 'trials', 'renewals', 'adoption'] as const) {
+    fromFacts[name] = await timed(() => runReport(store, name, { accountId: accounts[0]!, productId: null }, { ...q, fromFacts: true }));
+    console.log(
+      `report ${name} from every fact (no rollups), one account, a year by day: ${fromFacts[name]!.medianMs} ms median, ${fromFacts[name]!.worstMs} ms worst`,
+    );
+  }
   const platformDay = await timed(() =>
     runReport(store, 'activations', { accountId: accounts[0]!, productId: null }, { ...q, by: 'platform' }),
   );
@@ -253,6 +262,7 @@ async function main(): Promise<void> {
       projectionEventsPerSecond: eventsPerSecond,
       deviceLookupMs: lookupMs,
       oneAccountYearByDay: oneAccount,
+      oneAccountFromEveryFact: fromFacts,
       activationsByPlatformOneAccount: platformDay,
       allAccountsActivationsByDayAndProduct: allAccounts,
     }),

@@ -197,6 +197,34 @@ describe.each(await storeKinds())('fleet reports on %s', (kind) => {
     expect(reported.get('3.1.0')).toBe(1);
   });
 
+  it('entitlements as they stand now, kept batch by batch, equal their events aggregated and the main database', async () => {
+    // One event per batch: every entitlement event merged into a row an earlier batch left.
+    const store = await ReportStore.open(':memory:');
+    const projector = new Projector(eventFeedOf(h.services.store.database), store, { run: (work) => work() }, { batch: 1, holdMs: 0 });
+    await projectAll(h, projector, store);
+    const kept = await store.rows<Json>(
+      `SELECT id, customer_id, product_id, model, state, ends_at, maintenance_until FROM entitlements_now
+       WHERE account_id = $1 ORDER BY id`,
+      [h.accountId],
+    );
+    const last = (c: string) => `last(${c} ORDER BY at_ms, event_id) FILTER (WHERE ${c} IS NOT NULL)`;
+    const aggregated = await store.rows<Json>(
+      `SELECT subject_id AS id, last(customer_id ORDER BY at_ms, event_id) AS customer_id, any_value(product_id) AS product_id,
+              last(model ORDER BY at_ms, event_id) FILTER (WHERE type IN ('entitlement.created', 'entitlement.offering_changed')) AS model,
+              ${last('state')} AS state, ${last('ends_at')} AS ends_at, ${last('maintenance_until')} AS maintenance_until
+       FROM facts WHERE account_id = $1 AND starts_with(type, 'entitlement.') GROUP BY subject_id ORDER BY id`,
+      [h.accountId],
+    );
+    store.close();
+    expect(kept.length).toBeGreaterThan(3);
+    expect(kept).toEqual(aggregated);
+    const main = await q<{ id: string; customer_id: string; state: string }>(
+      sql`SELECT id, customer_id, state FROM entitlements WHERE account_id = ${h.accountId} ORDER BY id`,
+    );
+    const now = new Map(kept.map((r: Json) => [r.id, { customer_id: r.customer_id, state: r.state }]));
+    expect(now).toEqual(new Map(main.map((r) => [r.id, { customer_id: r.customer_id, state: r.state }])));
+  });
+
   it("a key limited to one product sees that product's figures only, in every new report", async () => {
     const key = (await h.call('POST', '/v1/api-keys', { name: 'render reader', role: 'readonly', productId: 'render' })).body.key;
     const usage = (await h.call('GET', `/v1/reports/usage?${range()}`, undefined, { key })).body.rows;

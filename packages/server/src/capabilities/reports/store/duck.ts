@@ -20,7 +20,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 7;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -42,9 +42,45 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS devices (
      account_id VARCHAR NOT NULL, activation_id VARCHAR NOT NULL, seq BIGINT NOT NULL, platform VARCHAR, version VARCHAR)`,
   `CREATE INDEX IF NOT EXISTS devices_activation ON devices (activation_id)`,
+  // Each entitlement as it stands now (renewal candidates, expired trials), kept by the projector in
+  // each batch's transaction instead of aggregated from every entitlement event on each report.
+  // Each column carries the sort key (at_ms, then event id) of the event that set it last, so a
+  // batch merges by the same order a rebuild aggregates in, whatever order the feed delivers.
+  `CREATE TABLE IF NOT EXISTS entitlements_now (
+     account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, product_id VARCHAR,
+     customer_id VARCHAR, customer_k VARCHAR NOT NULL, offering_id VARCHAR, model VARCHAR, model_k VARCHAR,
+     state VARCHAR, state_k VARCHAR, ends_at BIGINT, ends_k VARCHAR, maintenance_until BIGINT, maintenance_k VARCHAR,
+     PRIMARY KEY (account_id, id))`,
+  `CREATE TEMP TABLE IF NOT EXISTS entitlement_batch (
+     account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, k VARCHAR NOT NULL, sets_model BOOLEAN NOT NULL, product_id VARCHAR,
+     customer_id VARCHAR, offering_id VARCHAR, model VARCHAR, state VARCHAR, ends_at BIGINT, maintenance_until BIGINT)`,
+  // Seats in use, per dimension the level reports group by (`none`, product, platform, version,
+  // customer): one row per change with the key's level after it, in (at_ms, event id, part) order
+  // (`k`). `deployment` and `adoption` read the levels instead of summing every change of the
+  // account on each call. A NULL key is kept as chr(0) (a key of seat_levels_now, the last level).
+  `CREATE TABLE IF NOT EXISTS seat_levels (
+     account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
+     delta INTEGER NOT NULL, level INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS seat_levels_now (
+     account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, k VARCHAR NOT NULL, level INTEGER NOT NULL)`,
+  `CREATE TEMP TABLE IF NOT EXISTS seat_batch (
+     account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL, delta INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
+
+/** The key a seat change is counted under when its dimension is null (a device with no version). */
+export const NULL_KEY = String.fromCharCode(0);
+
+/** Between an event id and the part of its change: below any id's characters, so `k` orders as (event id, part) does. */
+const PART = String.fromCharCode(1);
+
+const DEACTIVATED = new Set(['activation.deactivated', 'activation.released']);
+
+/** Orders as `ORDER BY at_ms, event_id` does, as one string (times are non-negative milliseconds). */
+function sortKey(at: number, eventId: string): string {
+  return String(Math.trunc(at)).padStart(16, '0') + eventId;
+}
 
 export class ReportStore implements ReportStorePort {
   private constructor(
@@ -74,7 +110,8 @@ export class ReportStore implements ReportStorePort {
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
       // Everything but meta is the log's, projected: an older shape is dropped and projected again.
-      for (const table of ['facts', 'devices', 'validations', 'checkpoint']) await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
+      for (const table of ['facts', 'devices', 'validations', 'entitlements_now', 'seat_levels', 'seat_levels_now', 'checkpoint'])
+        await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
       for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
     }
@@ -148,6 +185,8 @@ export class ReportStore implements ReportStorePort {
       appender.closeSync();
       await this.appendValidations(facts);
       await this.appendDevices(facts, expected.events);
+      await this.mergeEntitlements(facts);
+      await this.mergeSeatLevels(facts);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
       await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
@@ -201,6 +240,128 @@ export class ReportStore implements ReportStorePort {
       }
     }
     appender.closeSync();
+  }
+
+  /**
+   * Moves `seat_levels` on by the batch's seat changes: +1 for an activation, -1 for a deactivation
+   * or release, under each dimension's key, and for an update that moved a device to another
+   * platform or version, -1 under the old and +1 under the new. A key's new rows continue from its
+   * last level. A change older than the key's last (the feed delivered it late) recomputes that
+   * key's levels from all its rows, so the levels are always those of (at_ms, event id) order.
+   */
+  private async mergeSeatLevels(facts: readonly Fact[]): Promise<void> {
+    const rows: Array<[string, string, string | null, number, string, number]> = [];
+    for (const f of facts) {
+      const k = sortKey(f.at, f.eventId);
+      if (f.type === 'activation.created' || DEACTIVATED.has(f.type)) {
+        const delta = f.type === 'activation.created' ? 1 : -1;
+        const keys = { none: null, product: f.productId, platform: f.platform, version: f.version, customer: f.customerId };
+        for (const [dim, key] of Object.entries(keys)) rows.push([f.accountId, dim, key, f.at, `${k}${PART}0`, delta]);
+      } else if (f.type === 'activation.updated') {
+        for (const [dim, was, is] of [
+          ['platform', f.previousPlatform, f.platform],
+          ['version', f.previousVersion, f.version],
+        ] as const) {
+          if (was === is) continue;
+          rows.push([f.accountId, dim, was, f.at, `${k}${PART}0`, -1], [f.accountId, dim, is, f.at, `${k}${PART}1`, 1]);
+        }
+      }
+    }
+    if (rows.length === 0) return;
+    await this.conn.run('DELETE FROM seat_batch');
+    const appender = await this.conn.createAppender('seat_batch');
+    for (const [account, dim, key, at, k, delta] of rows) {
+      appender.appendVarchar(account);
+      appender.appendVarchar(dim);
+      appender.appendVarchar(key ?? NULL_KEY);
+      appender.appendBigInt(BigInt(at));
+      appender.appendVarchar(k);
+      appender.appendInteger(delta);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const same = 'USING (account_id, dim, key)';
+    // Keys the batch reaches behind their last change: recomputed whole (rare: a late event).
+    const late = `(SELECT DISTINCT b.account_id, b.dim, b.key FROM seat_batch b JOIN seat_levels_now n ${same} WHERE b.k < n.k)`;
+    const [redo] = await this.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${late}`);
+    if (Number(redo?.n ?? 0) > 0) {
+      await this.conn.run(`CREATE OR REPLACE TEMP TABLE seat_redo AS SELECT * FROM ${late}`);
+      await this.conn.run(
+        `INSERT INTO seat_batch SELECT s.account_id, s.dim, s.key, s.at_ms, s.k, s.delta FROM seat_levels s JOIN seat_redo ${same}`,
+      );
+      await this.conn.run(
+        `DELETE FROM seat_levels s WHERE EXISTS (SELECT 1 FROM seat_redo r WHERE r.account_id = s.account_id AND r.dim = s.dim AND r.key = s.key)`,
+      );
+      await this.conn.run(
+        `DELETE FROM seat_levels_now s WHERE EXISTS (SELECT 1 FROM seat_redo r WHERE r.account_id = s.account_id AND r.dim = s.dim AND r.key = s.key)`,
+      );
+    }
+    await this.conn.run(
+      `INSERT INTO seat_levels
+       SELECT account_id, dim, key, b.at_ms, b.k, b.delta,
+              coalesce(n.level, 0) + sum(b.delta) OVER (PARTITION BY account_id, dim, key ORDER BY b.k ROWS UNBOUNDED PRECEDING)
+       FROM seat_batch b LEFT JOIN seat_levels_now n ${same}`,
+    );
+    // Without a key index: an upsert through DuckDB's ART index grew with the table (measured),
+    // an update joined by hash and an insert of the keys not yet seen do not.
+    await this.conn.run(
+      `UPDATE seat_levels_now n SET k = b.k, level = n.level + b.delta
+       FROM (SELECT account_id, dim, key, max(k) AS k, sum(delta) AS delta FROM seat_batch GROUP BY ALL) b
+       WHERE n.account_id = b.account_id AND n.dim = b.dim AND n.key = b.key`,
+    );
+    await this.conn.run(
+      `INSERT INTO seat_levels_now
+       SELECT account_id, dim, key, max(k), sum(delta) FROM seat_batch b ANTI JOIN seat_levels_now n ${same} GROUP BY ALL`,
+    );
+  }
+
+  /**
+   * Moves `entitlements_now` on by the batch's entitlement events: per column, the value of the
+   * latest event (by time, then id) that set it, this batch's or the one already kept. Equal to
+   * aggregating every entitlement event of the log (what a rebuild, and the reports before, did).
+   */
+  private async mergeEntitlements(facts: readonly Fact[]): Promise<void> {
+    const changed = facts.filter((f) => f.type.startsWith('entitlement.'));
+    if (changed.length === 0) return;
+    await this.conn.run('DELETE FROM entitlement_batch');
+    const appender = await this.conn.createAppender('entitlement_batch');
+    const text = (v: string | null) => (v === null ? appender.appendNull() : appender.appendVarchar(v));
+    const big = (v: number | null) => (v === null ? appender.appendNull() : appender.appendBigInt(BigInt(Math.trunc(v))));
+    for (const f of changed) {
+      appender.appendVarchar(f.accountId);
+      appender.appendVarchar(f.subjectId);
+      appender.appendVarchar(sortKey(f.at, f.eventId));
+      appender.appendBoolean(f.type === 'entitlement.created' || f.type === 'entitlement.offering_changed');
+      text(f.productId);
+      text(f.customerId);
+      text(f.offeringId);
+      text(f.model);
+      text(f.state);
+      big(f.endsAt);
+      big(f.maintenanceUntil);
+      appender.endRow();
+    }
+    appender.closeSync();
+    // A column the batch set later than the kept row did wins; otherwise the kept value stays.
+    const newer = (k: string) => `b.${k} IS NOT NULL AND (e.${k} IS NULL OR b.${k} > e.${k})`;
+    const pick = (col: string, k: string) => `CASE WHEN ${newer(k)} THEN b.${col} ELSE e.${col} END`;
+    const both = (col: string, k: string) => `${pick(col, k)}, ${pick(k, k)}`;
+    await this.conn.run(
+      `INSERT OR REPLACE INTO entitlements_now
+       SELECT b.account_id, b.id, coalesce(e.product_id, b.product_id), ${both('customer_id', 'customer_k')},
+              ${pick('offering_id', 'model_k')}, ${both('model', 'model_k')}, ${both('state', 'state_k')},
+              ${both('ends_at', 'ends_k')}, ${both('maintenance_until', 'maintenance_k')}
+       FROM (SELECT account_id, id, any_value(product_id) AS product_id,
+                    arg_max_null(customer_id, k) AS customer_id, max(k) AS customer_k,
+                    arg_max_null(offering_id, k) FILTER (WHERE sets_model) AS offering_id,
+                    arg_max_null(model, k) FILTER (WHERE sets_model) AS model, max(k) FILTER (WHERE sets_model) AS model_k,
+                    arg_max(state, k) FILTER (WHERE state IS NOT NULL) AS state, max(k) FILTER (WHERE state IS NOT NULL) AS state_k,
+                    arg_max(ends_at, k) FILTER (WHERE ends_at IS NOT NULL) AS ends_at, max(k) FILTER (WHERE ends_at IS NOT NULL) AS ends_k,
+                    arg_max(maintenance_until, k) FILTER (WHERE maintenance_until IS NOT NULL) AS maintenance_until,
+                    max(k) FILTER (WHERE maintenance_until IS NOT NULL) AS maintenance_k
+             FROM entitlement_batch GROUP BY account_id, id) b
+       LEFT JOIN entitlements_now e ON e.account_id = b.account_id AND e.id = b.id`,
+    );
   }
 
   /**
@@ -265,6 +426,9 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run('DELETE FROM facts');
     await this.conn.run('DELETE FROM devices');
     await this.conn.run('DELETE FROM validations');
+    await this.conn.run('DELETE FROM entitlements_now');
+    await this.conn.run('DELETE FROM seat_levels');
+    await this.conn.run('DELETE FROM seat_levels_now');
     await this.conn.run('DELETE FROM checkpoint');
     await this.conn.run('COMMIT');
   }

@@ -38,6 +38,11 @@ export interface ReportQuery {
   product?: string | undefined;
   customer?: string | undefined;
   by?: ActivationDimension | ValidationDimension | undefined;
+  /**
+   * Counts from every fact instead of the projector's rollups (`seat_levels`, `entitlements_now`):
+   * what the rollups are tested against, and the bench's "before". Never set by a route.
+   */
+  fromFacts?: boolean;
 }
 
 export type ReportRow = Record<string, string | number | null> & { period: number; key: string | null };
@@ -69,6 +74,7 @@ interface Source {
   productScoped: string;
   /** Binds the present (ReportQuery.now), answering its placeholder (DuckDB refuses a parameter left unused). */
   now: () => string;
+  fromFacts: boolean;
 }
 
 const DIMENSION_COLUMN: Record<ActivationDimension, string | null> = {
@@ -105,7 +111,7 @@ export const REPORTS = {
     key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
-             last(level ORDER BY at_ms, event_id, part)::INTEGER AS "end"`,
+             arg_max(level, k)::INTEGER AS "end"`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
     running: true,
   },
@@ -231,10 +237,14 @@ export type ReportName = keyof typeof REPORTS;
 export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
 
 /**
- * Each entitlement as it stands now, from its events: customer (it may have been transferred),
- * product, license model, state, end and maintenance end (an event sets each only when it changed).
+ * Each entitlement as it stands now: customer (it may have been transferred), product, license
+ * model, state, end and maintenance end. Kept by the projector (`entitlements_now`, one row per
+ * entitlement, moved on in each batch's transaction), not aggregated from its events per report.
  */
 function entitlementsNow(s: Source): string {
+  if (!s.fromFacts)
+    return `(SELECT id, customer_id, product_id, state, ends_at, maintenance_until, model FROM entitlements_now WHERE ${s.scoped})`;
+  // The same from the entitlement events (an event sets each column only when it changed).
   const last = (column: string) => `last(${column} ORDER BY at_ms, event_id) FILTER (WHERE ${column} IS NOT NULL)`;
   return `(SELECT subject_id AS id, last(customer_id ORDER BY at_ms, event_id) AS customer_id, any_value(product_id) AS product_id,
                   ${last('state')} AS state, ${last('ends_at')} AS ends_at, ${last('maintenance_until')} AS maintenance_until,
@@ -291,7 +301,7 @@ function seatChanges(s: Source): string {
        UNION ALL SELECT at_ms, event_id, 1 AS part, ${s.key}, 1 FROM facts
          WHERE ${s.scoped} AND at_ms < $3 AND type = 'activation.updated' AND ${previous} IS DISTINCT FROM ${s.key}`
     : '';
-  return `(SELECT at_ms, event_id, part, key, delta,
+  return `(SELECT at_ms, event_id, part, key, delta, lpad(at_ms::VARCHAR, 16, '0') || event_id || chr(1) || part::VARCHAR AS k,
                   sum(delta) OVER (PARTITION BY key ORDER BY at_ms, event_id, part ROWS UNBOUNDED PRECEDING) AS level
            FROM (SELECT at_ms, event_id, 0 AS part, ${s.key} AS key, CASE WHEN type = 'activation.created' THEN 1 ELSE -1 END AS delta
                  FROM facts WHERE ${s.scoped} AND at_ms < $3
@@ -318,6 +328,22 @@ function levelsAtPeriodEnds(s: Source, granularity: Granularity): string {
       FROM levels WHERE level > 0)`;
 }
 
+/**
+ * The same levels from the projector's `seat_levels` (the level after each change, per key of
+ * each dimension): each period's last level per key, carried over periods without a change.
+ */
+function levelsAtPeriodEndsKept(granularity: Granularity): string {
+  return `(WITH periods AS (SELECT p AS start FROM range(date_trunc('${granularity}', epoch_ms($2::BIGINT)), epoch_ms($3::BIGINT), INTERVAL 1 ${granularity}) t(p)),
+           per AS (SELECT key, date_trunc('${granularity}', epoch_ms(at_ms)) AS b, arg_max(level, k) AS level FROM seat_levels
+                   WHERE account_id = $1 AND dim = 'version' AND at_ms < $3 GROUP BY ALL),
+           keys AS (SELECT DISTINCT key FROM per),
+           levels AS (SELECT epoch_ms(periods.start) AS at_ms, nullif(keys.key, chr(0)) AS key, c.level
+                      FROM periods CROSS JOIN keys ASOF JOIN per c ON c.key = keys.key AND periods.start >= c.b)
+      SELECT at_ms, NULL AS event_id, key, level,
+             round(100.0 * level / sum(level) OVER (PARTITION BY at_ms), 2) AS share
+      FROM levels WHERE level > 0)`;
+}
+
 /** One report's rows, oldest period first, then by key. */
 export async function runReport(store: ReportStore, name: ReportName, scope: ReportScope, q: ReportQuery): Promise<ReportRow[]> {
   const def: Definition = REPORTS[name];
@@ -332,7 +358,13 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   const productScoped = scoped.join(' AND ');
   if (q.customer) scoped.push(`customer_id = ${bind(q.customer)}`);
   const key = def.key(q) ?? 'NULL::VARCHAR';
-  const source: Source = { scoped: scoped.join(' AND '), productScoped, key, now: () => bind(BigInt(q.now)) };
+  const source: Source = {
+    scoped: scoped.join(' AND '),
+    productScoped,
+    key,
+    now: () => bind(BigInt(q.now)),
+    fromFacts: q.fromFacts === true,
+  };
   const counted = () => {
     const where = [...scoped, 'at_ms >= $2', 'at_ms < $3'];
     if (def.types.length > 0) where.push(`type IN (${def.types.map(bind).join(', ')})`);
@@ -340,12 +372,20 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   };
   // The granularity is one of four words checked by the route's schema, never the caller's text.
   const period = `epoch_ms(date_trunc('${q.granularity}', epoch_ms(at_ms)))`;
-  // A running level starts from the first event; the range only picks the periods shown.
+  // A running level starts from the first event; the range only picks the periods shown. The
+  // projector keeps the levels of the whole account (seat_levels); a product or customer filter
+  // counts its own from the facts.
+  const kept = scoped.length === 1 && q.fromFacts !== true;
   const from =
     name === 'adoption'
-      ? levelsAtPeriodEnds(source, q.granularity)
+      ? kept
+        ? levelsAtPeriodEndsKept(q.granularity)
+        : levelsAtPeriodEnds(source, q.granularity)
       : def.running
-        ? `(SELECT * FROM ${seatChanges(source)} WHERE at_ms >= $2)`
+        ? kept
+          ? `(SELECT at_ms, nullif(key, chr(0)) AS key, delta, level, k FROM seat_levels
+              WHERE account_id = $1 AND dim = ${bind(q.by ?? 'product')} AND at_ms >= $2 AND at_ms < $3)`
+          : `(SELECT * FROM ${seatChanges(source)} WHERE at_ms >= $2)`
         : def.source
           ? def.source(source)
           : counted();
