@@ -35,6 +35,10 @@ function fact(n: number, type: string, at: number, subjectId: string, extra: Par
     endsAt: null,
     maintenanceUntil: null,
     state: null,
+    versionKey: null,
+    channel: null,
+    upgradePaths: null,
+    validations: null,
     ...extra,
   };
 }
