@@ -137,9 +137,10 @@ describe.skipIf(!available)('the console for a support person, in a browser', ()
     expect(await field('Heartbeat window').inputValue()).toBe('PT10M');
     expect(await field('Offline lease period').inputValue()).toBe('P90D');
     expect(await page.getByRole('textbox', { name: /Overage for renders/ }).inputValue()).toBe('Allow and bill');
-    expect(await page.getByTestId('rules-summary').textContent()).toBe(
-      'Requires an active entitlement to Base Suite. At most 4 devices per customer across this product.',
-    );
+    // The summary names the required product once the product list has loaded (it shows the id until then).
+    await expect
+      .poll(() => page.getByTestId('rules-summary').textContent())
+      .toBe('Requires an active entitlement to Base Suite. At most 4 devices per customer across this product.');
     const saved = (await call('GET', '/v1/offerings/studio-pro')).body;
     expect(saved).toMatchObject({
       enforcementMode: 'warn',
