@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReportStore } from '../../src/capabilities/reports/store/duck.js';
 import { runReport, type ReportRow } from '../../src/capabilities/reports/store/reports.js';
@@ -152,6 +155,41 @@ describe('rollups kept by the projector', () => {
     expect(expected['adoption/day']!.some((r) => r.key === null)).toBe(true);
     inOrder.close();
     shuffled.close();
+  });
+
+  it('carry on from the right levels in a store object that did not write the last batches, a reopened one, and after compaction', async () => {
+    // Three objects over one file (as several servers in one process have): each remembers the
+    // levels it wrote, and must not trust that memory once another has moved the store on.
+    const facts = history();
+    const chunks: Fact[][] = [];
+    for (let i = 0; i < facts.length; i += 6) chunks.push(facts.slice(i, i + 6));
+    const reference = await project(chunks);
+    const dir = mkdtempSync(join(tmpdir(), 'leasehold-rollups-'));
+    try {
+      const file = join(dir, 'reports.duckdb');
+      const a = await ReportStore.open(file, { compactLevelsAfter: 25 });
+      const b = await ReportStore.open(file, { compactLevelsAfter: 25 });
+      let c: ReportStore | null = null;
+      let i = 0n;
+      for (const [n, batch] of chunks.entries()) {
+        if (n === Math.floor(chunks.length / 2)) c = await ReportStore.open(file, { compactLevelsAfter: 25 });
+        const writer = c && n % 3 === 0 ? c : n % 2 === 0 ? a : b;
+        await writer.append(batch, await writer.checkpoint(), { major: ++i, minor: '' });
+      }
+      const levels = (s: ReportStore) => s.rows(`SELECT * FROM seat_levels ORDER BY dim, key, k`);
+      expect(await levels(a)).toEqual(await levels(reference));
+      expect(await reports(b)).toEqual(await reports(reference));
+      // Compacted: fewer rows than batches × keys changed, and each key's row now is its last level.
+      const count = async (s: ReportStore) => Number((await s.rows<{ n: bigint }>('SELECT count(*) AS n FROM seat_levels_now'))[0]!.n);
+      expect(await count(a)).toBeLessThan(await count(reference));
+      const now = `SELECT account_id, dim, key, arg_max(level, seq) AS level FROM seat_levels_now GROUP BY ALL ORDER BY ALL`;
+      const last = `SELECT account_id, dim, key, arg_max(level, k) AS level FROM seat_levels GROUP BY ALL ORDER BY ALL`;
+      expect(await a.rows(now)).toEqual(await reference.rows(last));
+      for (const s of [a, b, c!]) s.close();
+    } finally {
+      reference.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answer as the aggregation over every fact does', async () => {

@@ -24,6 +24,7 @@ import {
   type ReportStorePort,
   type ValidationCountFact,
 } from './ports.js';
+import { Recall } from './recall.js';
 
 export interface ProjectorOptions {
   batch: number;
@@ -138,33 +139,6 @@ function keyOfVersion(v: string | null): string | null {
   const key = parsed ? versionKey(parsed) : null;
   if (versionKeys.size < 10_000) versionKeys.set(v, key);
   return key;
-}
-
-/** Most entries each memory of the projector keeps (in two generations); past it, the oldest go (the store answers misses). */
-const RECALL = 500_000;
-
-/**
- * What the projector already knows of earlier events, so a batch asks the store only for the
- * rest. Two generations: when the newer one is full the older is dropped, so the most recent
- * entries always stay (clearing everything at once made every following batch miss).
- */
-class Recall<T> {
-  private newer = new Map<string, T>();
-  private older = new Map<string, T>();
-  get(key: string): T | undefined {
-    return this.newer.get(key) ?? this.older.get(key);
-  }
-  set(key: string, value: T): void {
-    if (this.newer.size >= RECALL / 2 && !this.newer.has(key)) {
-      this.older = this.newer;
-      this.newer = new Map();
-    }
-    this.newer.set(key, value);
-  }
-  clear(): void {
-    this.newer.clear();
-    this.older.clear();
-  }
 }
 
 /** Platforms and versions are few: one string each, however many devices carry it. */

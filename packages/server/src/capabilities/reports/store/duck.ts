@@ -8,10 +8,11 @@
  * the feed position, the event count and the last event's time in `checkpoint`, written in the
  * same transaction as the rows, so a crash leaves both or neither.
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
+import { Recall } from '../recall.js';
 
 /** Ids per device lookup: below DuckDB's index_scan_max_count (2048), so the index answers. */
 const DEVICE_CHUNK = 1000;
@@ -20,7 +21,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 9;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -61,10 +62,12 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS seat_levels (
      account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
      delta INTEGER NOT NULL, level INTEGER NOT NULL)`,
+  // Each key's level after the batches that changed it, appended (never updated: DuckDB's updates
+  // and their commits grew with the table, measured); the row of a key's latest batch (`seq`) is
+  // its level now. Compacted to one row per key now and then (see compactLevels).
   `CREATE TABLE IF NOT EXISTS seat_levels_now (
-     account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, k VARCHAR NOT NULL, level INTEGER NOT NULL)`,
-  `CREATE TEMP TABLE IF NOT EXISTS seat_batch (
-     account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL, delta INTEGER NOT NULL)`,
+     account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, seq BIGINT NOT NULL, k VARCHAR NOT NULL, level INTEGER NOT NULL)`,
+  `CREATE TEMP TABLE IF NOT EXISTS seat_keys (account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
@@ -82,25 +85,74 @@ function sortKey(at: number, eventId: string): string {
   return String(Math.trunc(at)).padStart(16, '0') + eventId;
 }
 
+/** A seat change of one key: +1 or -1 at `at`, ordered by `k` (time, event id, part). */
+interface SeatChange {
+  at: number;
+  k: string;
+  delta: number;
+}
+
+/** A key's level after its last change, and that change's sort key. */
+interface LastLevel {
+  k: string;
+  level: number;
+}
+
+/** Between the parts of a seat key in memory (account, dimension, key): no id or key holds it. */
+const SEP = String.fromCharCode(2);
+
+function levelId(account: string, dim: string, key: string): string {
+  return `${account}${SEP}${dim}${SEP}${key}`;
+}
+
+/** By `k`, as DuckDB orders VARCHARs (the keys are ASCII, so code units order as bytes do). */
+function byK(a: SeatChange, b: SeatChange): number {
+  return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
+}
+
+function appendLevel(appender: DuckDBAppender, account: string, dim: string, key: string, c: SeatChange, level: number): void {
+  appender.appendVarchar(account);
+  appender.appendVarchar(dim);
+  appender.appendVarchar(key);
+  appender.appendBigInt(BigInt(c.at));
+  appender.appendVarchar(c.k);
+  appender.appendInteger(c.delta);
+  appender.appendInteger(level);
+  appender.endRow();
+}
+
+/** Rows appended to `seat_levels_now` since it was last compacted before it is compacted again. */
+const COMPACT_AFTER = 1_000_000;
+
 export class ReportStore implements ReportStorePort {
+  /** Each seat key's last level, as of the checkpoint's `levelsAt` events (what this object last committed). */
+  private readonly levels = new Recall<LastLevel>();
+  private levelsAt: number | null = null;
+  /** The levels the batch being appended sets: remembered once it commits. */
+  private readonly pendingLevels = new Map<string, LastLevel>();
+  /** Rows of `seat_levels_now`, and how many it had when last compacted (null: not counted yet). */
+  private levelRows: { now: number; compacted: number } | null = null;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
     readonly file: string,
+    private readonly compactAfter: number,
   ) {}
 
   /**
    * Opens (or creates) the store; `:memory:` for a store that lives with the process. `threads`
    * bounds DuckDB's worker threads (its default is one per core, which a report query then takes
-   * from the licensing requests served by the same process).
+   * from the licensing requests served by the same process). `compactLevelsAfter` is for tests:
+   * how many rows `seat_levels_now` takes before it is compacted (COMPACT_AFTER).
    */
-  static async open(file: string, opts: { threads?: number } = {}): Promise<ReportStore> {
+  static async open(file: string, opts: { threads?: number; compactLevelsAfter?: number } = {}): Promise<ReportStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     // One instance per file and process (several servers in one test process share it).
     const instance = file === ':memory:' ? await DuckDBInstance.create(file) : await DuckDBInstance.fromCache(file);
     const conn = await instance.connect();
     if (opts.threads !== undefined) await conn.run(`SET threads = ${Math.trunc(opts.threads)}`);
-    const store = new ReportStore(instance, conn, file);
+    const store = new ReportStore(instance, conn, file, opts.compactLevelsAfter ?? COMPACT_AFTER);
     await store.migrate();
     return store;
   }
@@ -140,6 +192,7 @@ export class ReportStore implements ReportStorePort {
    * meanwhile (another writer) refuses the batch instead of projecting it twice.
    */
   async append(facts: readonly Fact[], expected: Checkpoint, next: FeedPosition, beforeCommit?: () => Promise<void>): Promise<Checkpoint> {
+    this.pendingLevels.clear();
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const now = await this.checkpoint();
@@ -186,7 +239,7 @@ export class ReportStore implements ReportStorePort {
       await this.appendValidations(facts);
       await this.appendDevices(facts, expected.events);
       await this.mergeEntitlements(facts);
-      await this.mergeSeatLevels(facts);
+      await this.mergeSeatLevels(facts, expected);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
       await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
@@ -197,9 +250,12 @@ export class ReportStore implements ReportStorePort {
       ]);
       if (beforeCommit) await beforeCommit();
       await this.conn.run('COMMIT');
+      for (const [id, last] of this.pendingLevels) this.levels.set(id, last);
+      this.levelsAt = events;
       return { position: next, events, lastEventAt };
     } catch (error) {
       await this.conn.run('ROLLBACK').catch(() => {});
+      this.forgetLevels();
       throw error;
     }
   }
@@ -246,10 +302,11 @@ export class ReportStore implements ReportStorePort {
    * Moves `seat_levels` on by the batch's seat changes: +1 for an activation, -1 for a deactivation
    * or release, under each dimension's key, and for an update that moved a device to another
    * platform or version, -1 under the old and +1 under the new. A key's new rows continue from its
-   * last level. A change older than the key's last (the feed delivered it late) recomputes that
+   * last level (remembered, or read from `seat_levels_now`), counted here rather than by a window
+   * and an update in SQL (which grew with the table: 70 ms and more a batch, measured). A change older than the key's last (the feed delivered it late) recomputes that
    * key's levels from all its rows, so the levels are always those of (at_ms, event id) order.
    */
-  private async mergeSeatLevels(facts: readonly Fact[]): Promise<void> {
+  private async mergeSeatLevels(facts: readonly Fact[], expected: Checkpoint): Promise<void> {
     const rows: Array<[string, string, string | null, number, string, number]> = [];
     for (const f of facts) {
       const k = sortKey(f.at, f.eventId);
@@ -268,51 +325,129 @@ export class ReportStore implements ReportStorePort {
       }
     }
     if (rows.length === 0) return;
-    await this.conn.run('DELETE FROM seat_batch');
-    const appender = await this.conn.createAppender('seat_batch');
+    // The batch's changes per key, each key's in (at_ms, event id, part) order.
+    const byKey = new Map<string, SeatChange[]>();
     for (const [account, dim, key, at, k, delta] of rows) {
-      appender.appendVarchar(account);
-      appender.appendVarchar(dim);
-      appender.appendVarchar(key ?? NULL_KEY);
-      appender.appendBigInt(BigInt(at));
-      appender.appendVarchar(k);
-      appender.appendInteger(delta);
+      const id = levelId(account, dim, key ?? NULL_KEY);
+      const changes = byKey.get(id);
+      if (changes) changes.push({ at, k, delta });
+      else byKey.set(id, [{ at, k, delta }]);
+    }
+    const last = await this.lastLevels([...byKey.keys()], expected);
+    const late: string[] = [];
+    const appender = await this.conn.createAppender('seat_levels');
+    for (const [id, changes] of byKey) {
+      changes.sort(byK);
+      const was = last.get(id);
+      // A change older than the key's last one (the feed delivered it late): recomputed below.
+      if (was && changes[0]!.k < was.k) {
+        late.push(id);
+        continue;
+      }
+      let level = was?.level ?? 0;
+      const [account, dim, key] = id.split(SEP) as [string, string, string];
+      for (const c of changes) {
+        level += c.delta;
+        appendLevel(appender, account, dim, key, c, level);
+      }
+      this.pendingLevels.set(id, { k: changes.at(-1)!.k, level });
+    }
+    appender.closeSync();
+    if (late.length > 0) await this.redoLevels(late, byKey);
+    await this.appendLastLevels(expected.events);
+  }
+
+  /**
+   * Each key's last level and change, from memory or, for the keys it lacks, from
+   * `seat_levels_now` in one query. The memory is this store object's: it is dropped when the
+   * store moved without it (another writer of the file, a reset), so it never runs ahead.
+   */
+  private async lastLevels(ids: readonly string[], expected: Checkpoint): Promise<Map<string, LastLevel>> {
+    if (this.levelsAt !== expected.events) this.levels.clear();
+    const out = new Map<string, LastLevel>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const known = this.levels.get(id);
+      if (known === undefined) missing.push(id);
+      else out.set(id, known);
+    }
+    if (missing.length === 0) return out;
+    await this.fillKeys(missing);
+    const rows = await this.rows<{ account_id: string; dim: string; key: string; k: string; level: number }>(
+      `SELECT account_id, dim, key, arg_max(k, seq) AS k, arg_max(level, seq) AS level
+       FROM seat_levels_now JOIN seat_keys USING (account_id, dim, key) GROUP BY ALL`,
+    );
+    for (const r of rows) out.set(levelId(r.account_id, r.dim, r.key), { k: r.k, level: Number(r.level) });
+    return out;
+  }
+
+  /** Puts `ids` in the temporary `seat_keys` table (what a lookup or a recomputation joins on). */
+  private async fillKeys(ids: readonly string[]): Promise<void> {
+    await this.conn.run('DELETE FROM seat_keys');
+    const keys = await this.conn.createAppender('seat_keys');
+    for (const id of ids) {
+      for (const part of id.split(SEP)) keys.appendVarchar(part);
+      keys.endRow();
+    }
+    keys.closeSync();
+  }
+
+  /**
+   * Recomputes the levels of keys a batch reached behind their last change (rare: a late event),
+   * from all their changes, kept and new, in (at_ms, event id, part) order.
+   */
+  private async redoLevels(ids: readonly string[], byKey: ReadonlyMap<string, SeatChange[]>): Promise<void> {
+    await this.fillKeys(ids);
+    const kept = await this.rows<{ account_id: string; dim: string; key: string; at_ms: bigint; k: string; delta: number }>(
+      `SELECT account_id, dim, key, at_ms, k, delta FROM seat_levels JOIN seat_keys USING (account_id, dim, key)`,
+    );
+    await this.conn.run(
+      `DELETE FROM seat_levels s WHERE EXISTS (SELECT 1 FROM seat_keys w WHERE w.account_id = s.account_id AND w.dim = s.dim AND w.key = s.key)`,
+    );
+    const all = new Map(ids.map((id) => [id, [...byKey.get(id)!]]));
+    for (const r of kept) all.get(levelId(r.account_id, r.dim, r.key))!.push({ at: Number(r.at_ms), k: r.k, delta: Number(r.delta) });
+    const appender = await this.conn.createAppender('seat_levels');
+    for (const [id, changes] of all) {
+      changes.sort(byK);
+      const [account, dim, key] = id.split(SEP) as [string, string, string];
+      let level = 0;
+      for (const c of changes) {
+        level += c.delta;
+        appendLevel(appender, account, dim, key, c, level);
+      }
+      this.pendingLevels.set(id, { k: changes.at(-1)!.k, level });
+    }
+    appender.closeSync();
+  }
+
+  /**
+   * Appends the batch's last level of each key it changed to `seat_levels_now`, and compacts the
+   * table to one row per key once a million rows (COMPACT_AFTER) have been appended since it last was.
+   */
+  private async appendLastLevels(seq: number): Promise<void> {
+    const appender = await this.conn.createAppender('seat_levels_now');
+    for (const [id, last] of this.pendingLevels) {
+      for (const part of id.split(SEP)) appender.appendVarchar(part);
+      appender.appendBigInt(BigInt(seq));
+      appender.appendVarchar(last.k);
+      appender.appendInteger(last.level);
       appender.endRow();
     }
     appender.closeSync();
-    const same = 'USING (account_id, dim, key)';
-    // Keys the batch reaches behind their last change: recomputed whole (rare: a late event).
-    const late = `(SELECT DISTINCT b.account_id, b.dim, b.key FROM seat_batch b JOIN seat_levels_now n ${same} WHERE b.k < n.k)`;
-    const [redo] = await this.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${late}`);
-    if (Number(redo?.n ?? 0) > 0) {
-      await this.conn.run(`CREATE OR REPLACE TEMP TABLE seat_redo AS SELECT * FROM ${late}`);
-      await this.conn.run(
-        `INSERT INTO seat_batch SELECT s.account_id, s.dim, s.key, s.at_ms, s.k, s.delta FROM seat_levels s JOIN seat_redo ${same}`,
-      );
-      await this.conn.run(
-        `DELETE FROM seat_levels s WHERE EXISTS (SELECT 1 FROM seat_redo r WHERE r.account_id = s.account_id AND r.dim = s.dim AND r.key = s.key)`,
-      );
-      await this.conn.run(
-        `DELETE FROM seat_levels_now s WHERE EXISTS (SELECT 1 FROM seat_redo r WHERE r.account_id = s.account_id AND r.dim = s.dim AND r.key = s.key)`,
-      );
-    }
+    if (this.levelRows === null) {
+      const [row] = await this.rows<{ n: bigint }>('SELECT count(*) AS n FROM seat_levels_now');
+      this.levelRows = { now: Number(row?.n ?? 0), compacted: Number(row?.n ?? 0) };
+    } else this.levelRows.now += this.pendingLevels.size;
+    if (this.levelRows.now - this.levelRows.compacted < this.compactAfter) return;
     await this.conn.run(
-      `INSERT INTO seat_levels
-       SELECT account_id, dim, key, b.at_ms, b.k, b.delta,
-              coalesce(n.level, 0) + sum(b.delta) OVER (PARTITION BY account_id, dim, key ORDER BY b.k ROWS UNBOUNDED PRECEDING)
-       FROM seat_batch b LEFT JOIN seat_levels_now n ${same}`,
+      `CREATE OR REPLACE TEMP TABLE seat_compact AS
+       SELECT account_id, dim, key, max(seq) AS seq, arg_max(k, seq) AS k, arg_max(level, seq) AS level FROM seat_levels_now GROUP BY ALL`,
     );
-    // Without a key index: an upsert through DuckDB's ART index grew with the table (measured),
-    // an update joined by hash and an insert of the keys not yet seen do not.
-    await this.conn.run(
-      `UPDATE seat_levels_now n SET k = b.k, level = n.level + b.delta
-       FROM (SELECT account_id, dim, key, max(k) AS k, sum(delta) AS delta FROM seat_batch GROUP BY ALL) b
-       WHERE n.account_id = b.account_id AND n.dim = b.dim AND n.key = b.key`,
-    );
-    await this.conn.run(
-      `INSERT INTO seat_levels_now
-       SELECT account_id, dim, key, max(k), sum(delta) FROM seat_batch b ANTI JOIN seat_levels_now n ${same} GROUP BY ALL`,
-    );
+    await this.conn.run('DELETE FROM seat_levels_now');
+    await this.conn.run('INSERT INTO seat_levels_now SELECT * FROM seat_compact');
+    await this.conn.run('DROP TABLE seat_compact');
+    const [row] = await this.rows<{ n: bigint }>('SELECT count(*) AS n FROM seat_levels_now');
+    this.levelRows = { now: Number(row?.n ?? 0), compacted: Number(row?.n ?? 0) };
   }
 
   /**
@@ -420,8 +555,16 @@ export class ReportStore implements ReportStorePort {
     return this.rows<T>(query.replace('IDS', list), [accountId, ...ids]);
   }
 
+  private forgetLevels(): void {
+    this.levels.clear();
+    this.levelsAt = null;
+    this.levelRows = null;
+    this.pendingLevels.clear();
+  }
+
   /** Empties the store: the next projection starts from the first event. */
   async reset(): Promise<void> {
+    this.forgetLevels();
     await this.conn.run('BEGIN TRANSACTION');
     await this.conn.run('DELETE FROM facts');
     await this.conn.run('DELETE FROM devices');

@@ -1,0 +1,26 @@
+/** Most entries each memory of the projector (or the store) keeps (in two generations); past it, the oldest go (the store answers misses). */
+export const RECALL = 500_000;
+
+/**
+ * What the projector (or the store) already knows of earlier events, so a batch asks the store
+ * only for the rest. Two generations: when the newer one is full the older is dropped, so the most recent
+ * entries always stay (clearing everything at once made every following batch miss).
+ */
+export class Recall<T> {
+  private newer = new Map<string, T>();
+  private older = new Map<string, T>();
+  get(key: string): T | undefined {
+    return this.newer.get(key) ?? this.older.get(key);
+  }
+  set(key: string, value: T): void {
+    if (this.newer.size >= RECALL / 2 && !this.newer.has(key)) {
+      this.older = this.newer;
+      this.newer = new Map();
+    }
+    this.newer.set(key, value);
+  }
+  clear(): void {
+    this.newer.clear();
+    this.older.clear();
+  }
+}
