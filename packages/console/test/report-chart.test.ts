@@ -75,3 +75,12 @@ describe('the custom report chart, as data', () => {
     ]);
   });
 });
+
+describe("the builder's names of the semantic model", () => {
+  it('are the server model’s measures and dimensions, in its order', async () => {
+    const builder = await import('../src/pages/reports/model.js');
+    const server = await import('../../server/src/capabilities/reports/store/model.js');
+    expect(builder.MEASURES).toEqual(server.MEASURE_NAMES);
+    expect([...builder.DIMENSIONS]).toEqual(server.DIMENSION_NAMES);
+  });
+});

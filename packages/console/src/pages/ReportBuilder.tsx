@@ -7,39 +7,8 @@ import { Loaded, PageHeader, useLoad } from '../ui';
 import { useUrlFilters } from '../url-state';
 import { BuilderChart } from './reports/BuilderChart';
 import { DimensionFilter } from './reports/DimensionFilter';
+import { DIMENSIONS, MEASURES } from './reports/model';
 
-/** The semantic model's names, kept in step with packages/server/src/capabilities/reports/store/model.ts (MEASURES, DIMENSIONS). */
-export const MEASURES = [
-  'activations',
-  'deactivations',
-  'rehosts',
-  'entitlementsGranted',
-  'renewals',
-  'offeringChanges',
-  'entitlementsReturned',
-  'revocations',
-  'trialsStarted',
-  'trialsConverted',
-  'downloads',
-  'usage',
-  'customersActivating',
-  'events',
-  'validations',
-  'validationsRefused',
-];
-export const DIMENSIONS = [
-  'product',
-  'customer',
-  'entitlement',
-  'offering',
-  'platform',
-  'version',
-  'type',
-  'reason',
-  'feature',
-  'model',
-  'code',
-] as const;
 /** The dimensions filtered by a list of the values the store holds (customers and products by name, above them). */
 const VALUE_FILTERS = DIMENSIONS.filter((d) => d !== 'customer' && d !== 'product');
 /** A dimension's filter in the URL: `fplatform=linux,windows`. */
