@@ -55,6 +55,8 @@ export function DimensionFilter(props: {
       placeholder={props.value.length ? undefined : 'Any'}
       nothingFoundMessage={values ? 'None in this range' : 'Loading…'}
       searchable
+      // A dimension such as entitlement may hold thousands of values: show a page of them, search for the rest.
+      limit={200}
       w={200}
     />
   );
