@@ -23,6 +23,7 @@ import { Releases } from './pages/releases/Releases';
 import { ReleasePage } from './pages/releases/ReleasePage';
 import { ReportBuilder } from './pages/ReportBuilder';
 import { Reports } from './pages/Reports';
+import { ReportExports } from './pages/reports/ReportExports';
 import { KeyGenerators } from './pages/keys/KeyGenerators';
 import { Partners } from './pages/partners/Partners';
 import { CodeBatchPage } from './pages/partners/CodeBatchPage';
@@ -59,6 +60,7 @@ createRoot(document.getElementById('root')!).render(
               <Route path="events" element={<Events />} />
               <Route path="reports" element={<Reports />} />
               <Route path="reports/custom" element={<ReportBuilder />} />
+              <Route path="reports/exports" element={<ReportExports />} />
               <Route path="search" element={<SearchPage />} />
               <Route path="api-keys" element={<ApiKeys />} />
               <Route path="signing-keys" element={<SigningKeys />} />

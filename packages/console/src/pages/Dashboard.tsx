@@ -8,6 +8,51 @@ import { EventTable } from './Events';
 import { GettingStarted, type Progress } from './GettingStarted';
 
 const DAY = 86_400_000;
+const YEAR = 365 * DAY;
+
+type Rows<K extends string> = { rows: Array<Record<K, number>> };
+const sum = <K extends string>(a: Rows<K>, m: K) => a.rows.reduce((n, r) => n + Number(r[m] ?? 0), 0);
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Monday 00:00 UTC of the current ISO week: the reports' weeks start there. */
+function weekStart(now: number): number {
+  const day = Math.floor(now / DAY) * DAY;
+  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY;
+}
+
+/**
+ * The dashboard's headline figures, each the answer of a built-in report of the reporting store
+ * (so a figure and the report it links to agree): devices in use now, activations of the last 30
+ * days and of this week, validations refused in the last 30 days.
+ */
+async function storeFigures(now: number) {
+  const since = now - 30 * DAY;
+  const tomorrow = Math.floor(now / DAY) * DAY + DAY;
+  const monday = weekStart(now);
+  // Seats in use carry over from the first event on; a level with no change in the range shows no row,
+  // so look back as far as the reports allow (three years) and take the latest period's closing level.
+  const deployFrom = Math.floor((now - 3 * YEAR + DAY) / DAY) * DAY;
+  const range = (from: number, to: number) => ({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+  const [activations30, thisWeek, deployment, validations] = await Promise.all([
+    post<Rows<'activations'>>('/v1/reports/query', { measures: ['activations'], granularity: 'none', ...range(since, tomorrow) }),
+    get<Rows<'activations'>>(`/v1/reports/activations${qs({ by: 'none', granularity: 'week', ...range(monday, monday + 7 * DAY) })}`),
+    get<Rows<'end'>>(`/v1/reports/deployment${qs({ by: 'none', granularity: 'month', ...range(deployFrom, tomorrow) })}`),
+    get<Rows<'refused'>>(`/v1/reports/validations${qs({ by: 'none', ...range(since, tomorrow) })}`),
+  ]);
+  return {
+    activations30: sum(activations30, 'activations'),
+    activationsWeek: sum(thisWeek, 'activations'),
+    devicesNow: Number(deployment.rows.at(-1)?.end ?? 0),
+    refused30: sum(validations, 'refused'),
+    // Where each figure's report lives in the console, over the same range.
+    links: {
+      activations30: `/reports${qs({ report: 'activations', from: dayOf(since), to: dayOf(tomorrow) })}`,
+      activationsWeek: `/reports${qs({ report: 'activations', granularity: 'week', from: dayOf(monday), to: dayOf(monday + 7 * DAY) })}`,
+      devicesNow: `/reports${qs({ report: 'deployment', by: 'none', granularity: 'month', from: dayOf(deployFrom), to: dayOf(tomorrow) })}`,
+      refused30: `/reports${qs({ report: 'validations', by: 'code', from: dayOf(since), to: dayOf(tomorrow) })}`,
+    },
+  };
+}
 
 async function loadDashboard() {
   const since = new Date(Date.now() - 30 * DAY).toISOString();
@@ -21,15 +66,7 @@ async function loadDashboard() {
     get<Page<EventRecord>>('/v1/events?type=activation.created&limit=1'),
   ]);
   // The headline figures come from the reporting store (the lists above still feed the chart and tables).
-  const [store, status] = await Promise.all([
-    post<{ rows: Array<{ activations: number }> }>('/v1/reports/query', {
-      measures: ['activations'],
-      granularity: 'none',
-      from: since,
-      to: new Date(Date.now() + DAY).toISOString(),
-    }),
-    get<{ lagMs: number }>('/v1/reports/status'),
-  ]);
+  const [store, status] = await Promise.all([storeFigures(Date.now()), get<{ lagMs: number }>('/v1/reports/status')]);
   const offeringName = new Map(offerings.map((o) => [o.id, o.name]));
   const progress: Progress = {
     productCode: products[0]?.code ?? null,
@@ -80,11 +117,11 @@ async function loadDashboard() {
     customerName,
     offeringName,
     progress,
+    store,
     totals: {
       products: products.length,
       customers: customers.length,
       entitlements: entitlements.filter((e) => e.effective.status === 'active').length,
-      activations30: store.rows.reduce((n, r) => n + r.activations, 0),
       lagMs: status.lagMs,
     },
   };
@@ -107,13 +144,16 @@ export function Dashboard() {
             <SimpleGrid cols={{ base: 2, md: 4 }}>
               {(
                 [
-                  ['Products', d.totals.products],
-                  ['Customers', d.totals.customers],
-                  ['Active entitlements', d.totals.entitlements],
-                  ['Activations (30 days)', d.totals.activations30],
+                  ['Products', d.totals.products, '/products'],
+                  ['Customers', d.totals.customers, '/customers'],
+                  ['Active entitlements', d.totals.entitlements, '/entitlements'],
+                  ['Devices in use now', d.store.devicesNow, d.store.links.devicesNow],
+                  ['Activations (30 days)', d.store.activations30, d.store.links.activations30],
+                  ['Activations this week', d.store.activationsWeek, d.store.links.activationsWeek],
+                  ['Validations refused (30 days)', d.store.refused30, d.store.links.refused30],
                 ] as const
-              ).map(([label, value]) => (
-                <Card withBorder key={label}>
+              ).map(([label, value, to]) => (
+                <Card withBorder key={label} component={Link} to={to} data-figure={label} style={{ textDecoration: 'none' }}>
                   <Text size="sm" c="dimmed">
                     {label}
                   </Text>

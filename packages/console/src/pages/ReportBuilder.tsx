@@ -5,25 +5,15 @@ import { del, get, patch, post, type Page } from '../api';
 import { useSession } from '../session';
 import { Loaded, PageHeader, useLoad } from '../ui';
 import { useUrlFilters } from '../url-state';
+import { BuilderChart } from './reports/BuilderChart';
+import { DimensionFilter } from './reports/DimensionFilter';
+import { DIMENSIONS, MEASURES } from './reports/model';
 
-/** The semantic model's names, kept in step with packages/server/src/capabilities/reports/store/model.ts (MEASURES, DIMENSIONS). */
-export const MEASURES = [
-  'activations',
-  'deactivations',
-  'rehosts',
-  'entitlementsGranted',
-  'renewals',
-  'offeringChanges',
-  'entitlementsReturned',
-  'revocations',
-  'trialsStarted',
-  'trialsConverted',
-  'downloads',
-  'usage',
-  'customersActivating',
-  'events',
-];
-export const DIMENSIONS = ['product', 'customer', 'entitlement', 'offering', 'platform', 'version', 'type', 'reason', 'feature', 'model'];
+/** The dimensions filtered by a list of the values the store holds (customers and products by name, above them). */
+const VALUE_FILTERS = DIMENSIONS.filter((d) => d !== 'customer' && d !== 'product');
+/** A dimension's filter in the URL: `fplatform=linux,windows`. */
+const FILTER_KEYS = DIMENSIONS.map((d) => `f${d}` as const);
+type FilterKey = (typeof FILTER_KEYS)[number];
 const GRANULARITIES = ['hour', 'day', 'week', 'month', 'none'];
 const DAY = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -42,10 +32,30 @@ interface Query {
   filters: Array<{ dimension: string; values: string[] }>;
   granularity: string;
 }
-interface Saved {
+export interface Saved {
   id: string;
   name: string;
   query: Query;
+}
+
+/** The builder's URL parameters that open a saved report's query. */
+function paramsOfSaved(s: Saved) {
+  const fv = (d: string) => s.query.filters?.find((x) => x.dimension === d)?.values.join(',') ?? null;
+  const filters = Object.fromEntries(DIMENSIONS.map((d) => [`f${d}`, fv(d)])) as Record<FilterKey, string | null>;
+  return {
+    m: s.query.measures.join(','),
+    d: (s.query.dimensions ?? []).join(','),
+    ...filters,
+    granularity: s.query.granularity ?? 'day',
+    saved: s.id,
+  };
+}
+
+/** A link to the builder showing a saved report (its query over the default range). */
+export function savedReportHref(s: Saved): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(paramsOfSaved(s))) if (v) q.set(k, v);
+  return `/reports/custom?${q.toString()}`;
 }
 
 /** Where a dimension's value leads: a customer to its page, a product to its page, an entitlement to its page. */
@@ -67,14 +77,11 @@ function toCsv(a: Answer): string {
 /** The custom report builder: measures × dimensions of the model, filters, a range; run, export, save. */
 export function ReportBuilder() {
   const { can } = useSession();
-  const [f, set] = useUrlFilters(['m', 'd', 'fcustomer', 'fproduct', 'from', 'to', 'granularity', 'saved'] as const);
+  const [f, set] = useUrlFilters(['m', 'd', ...FILTER_KEYS, 'from', 'to', 'granularity', 'saved'] as const);
   const query: Query = {
     measures: list(f.m).length ? list(f.m) : ['activations'],
     dimensions: list(f.d),
-    filters: [
-      ...(f.fcustomer ? [{ dimension: 'customer', values: list(f.fcustomer) }] : []),
-      ...(f.fproduct ? [{ dimension: 'product', values: list(f.fproduct) }] : []),
-    ],
+    filters: DIMENSIONS.filter((d) => f[`f${d}`]).map((d) => ({ dimension: d, values: list(f[`f${d}`]) })),
     granularity: f.granularity || 'day',
   };
   const from = f.from || day(Date.now() - 30 * DAY);
@@ -89,15 +96,7 @@ export function ReportBuilder() {
   const [name, setName] = useState('');
   const options = (s: typeof customers) => (s.data?.data ?? []).map((x) => ({ value: x.id, label: x.name }));
   const open = (s: Saved) => {
-    const fv = (d: string) => s.query.filters?.find((x) => x.dimension === d)?.values.join(',') ?? null;
-    set({
-      m: s.query.measures.join(','),
-      d: (s.query.dimensions ?? []).join(','),
-      fcustomer: fv('customer'),
-      fproduct: fv('product'),
-      granularity: s.query.granularity ?? 'day',
-      saved: s.id,
-    });
+    set(paramsOfSaved(s));
   };
   return (
     <>
@@ -115,7 +114,7 @@ export function ReportBuilder() {
             />
             <MultiSelect
               label="Dimensions"
-              data={DIMENSIONS}
+              data={[...DIMENSIONS]}
               value={query.dimensions}
               onChange={(v) => set({ d: v.join(',') })}
               w={260}
@@ -147,6 +146,21 @@ export function ReportBuilder() {
               allowDeselect={false}
               w={110}
             />
+            <Anchor component={Link} to="/reports/exports">
+              Scheduled exports
+            </Anchor>
+          </Group>
+          <Group align="end" wrap="wrap" mt="sm" aria-label="Filters">
+            {VALUE_FILTERS.map((d) => (
+              <DimensionFilter
+                key={d}
+                dimension={d}
+                from={body.from}
+                to={body.to}
+                value={list(f[`f${d}`])}
+                onChange={(v) => set({ [`f${d}`]: v.join(',') })}
+              />
+            ))}
           </Group>
           {can('write') && (
             <Group align="end" mt="sm">
@@ -166,6 +180,18 @@ export function ReportBuilder() {
             </Group>
           )}
         </Card>
+        <Loaded state={state}>
+          {(a) => (
+            <BuilderChart
+              rows={a.rows}
+              measures={a.measures}
+              dimensions={a.dimensions}
+              from={Date.parse(body.from)}
+              to={Date.parse(body.to)}
+              granularity={query.granularity}
+            />
+          )}
+        </Loaded>
         <Loaded state={state}>
           {(a) => (
             <Card withBorder>

@@ -104,6 +104,9 @@ export function Reports() {
             <Anchor component={Link} to="/reports/custom">
               Custom report
             </Anchor>
+            <Anchor component={Link} to="/reports/exports">
+              Scheduled exports
+            </Anchor>
             <Anchor href={`${path}&format=csv`} download data-testid="report-csv">
               Export CSV
             </Anchor>
