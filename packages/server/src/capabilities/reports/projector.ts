@@ -24,7 +24,7 @@ import {
   type ReportStorePort,
   type ValidationCountFact,
 } from './ports.js';
-import { Recall } from './recall.js';
+import { Recall } from '../../platform/recall.js';
 
 export interface ProjectorOptions {
   batch: number;

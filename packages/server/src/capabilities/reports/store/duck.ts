@@ -12,7 +12,7 @@ import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDB
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
-import { Recall } from '../recall.js';
+import { Recall } from '../../../platform/recall.js';
 
 /** Ids per device lookup: below DuckDB's index_scan_max_count (2048), so the index answers. */
 const DEVICE_CHUNK = 1000;

@@ -1,10 +1,11 @@
-/** Most entries each memory of the projector (or the store) keeps (in two generations); past it, the oldest go (the store answers misses). */
+/** Most entries each memory keeps (in two generations); past it, the oldest go (the store answers misses). */
 export const RECALL = 500_000;
 
 /**
- * What the projector (or the store) already knows of earlier events, so a batch asks the store
- * only for the rest. Two generations: when the newer one is full the older is dropped, so the most recent
- * entries always stay (clearing everything at once made every following batch miss).
+ * What a reader of the event log already knows of earlier events (the reports projector and its
+ * store use it), so a batch asks the store only for the rest. Two generations: when the newer one
+ * is full the older is dropped, so the most recent entries always stay (clearing everything at
+ * once made every following batch miss).
  */
 export class Recall<T> {
   private newer = new Map<string, T>();
