@@ -435,7 +435,14 @@ describe.each(await storeKinds())('scheduled report exports on %s', (kind) => {
     const id = res.body.export.id;
     const before = (await h.call('GET', `/v1/report-exports/${id}`)).body;
     h.clock.set(T0 + 28 * DAY + HOUR);
-    for (const body of [{ paused: 'true' }, { paused: 1 }, { paused: 0 }, { paused: null }, { paused: 'yes' }, { paused: true, hour: 24 }]) {
+    for (const body of [
+      { paused: 'true' },
+      { paused: 1 },
+      { paused: 0 },
+      { paused: null },
+      { paused: 'yes' },
+      { paused: true, hour: 24 },
+    ]) {
       const refused = await h.call('PATCH', `/v1/report-exports/${id}`, body);
       expect(refused.status, JSON.stringify(body)).toBe(400);
       expect(refused.body.error.code).toBe('INVALID_REQUEST');
