@@ -12,7 +12,8 @@ const soon = { timeout: 10_000 };
  * refused, as by default): a loopback URL and an email destination are refused with the server's
  * sentence under the field and nothing created; a public URL is scheduled and listed as the API
  * lists it, with its signing secret shown once; a run whose saved report was deleted shows as
- * failed with the server's reason; a deleted export leaves the API's list.
+ * failed with the server's reason; an export paused from its row is paused in the API and shows
+ * so, and resumed runs again from now; a deleted export leaves the API's list.
  */
 describe.skipIf(!available)('scheduled report exports, in a browser', () => {
   let server: ServerProcess;
@@ -120,6 +121,25 @@ describe.skipIf(!available)('scheduled report exports, in a browser', () => {
     expect(await lastRun.innerText()).toContain('the saved report was deleted');
     expect(await lastRun.innerText()).toContain('1 attempt');
     await page.screenshot({ path: join(SHOTS, 'report-exports.png'), fullPage: true });
+
+    // Pause the first export from its row: the API reports it paused and the row says so; resume it.
+    const byId = async (id: unknown) => (await call('GET', `/v1/report-exports/${String(id)}`)) as Record<string, unknown>;
+    // (The badge's text, as the DOM has it: Mantine shows it in capitals.)
+    const nextRun = row(made!['id']).getByTestId('next-run');
+    expect(await nextRun.textContent()).not.toBe('paused');
+    await row(made!['id']).getByRole('button', { name: 'Pause', exact: true }).click();
+    await expect.poll(async () => (await byId(made!['id']))['paused'], soon).toBe(true);
+    expect(typeof (await byId(made!['id']))['pausedAt']).toBe('string');
+    await expect.poll(() => nextRun.textContent(), soon).toBe('paused');
+    expect((await byId(other['id']))['paused']).toBe(false);
+    await page.screenshot({ path: join(SHOTS, 'report-exports-paused.png'), fullPage: true });
+    await row(made!['id']).getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect.poll(async () => (await byId(made!['id']))['paused'], soon).toBe(false);
+    const resumed = await byId(made!['id']);
+    expect(resumed['pausedAt']).toBeNull();
+    expect(Date.parse(String(resumed['nextRunAt']))).toBeGreaterThan(Date.now() - 60_000);
+    await expect.poll(() => nextRun.textContent(), soon).not.toBe('paused');
+    await row(made!['id']).getByRole('button', { name: 'Pause', exact: true }).waitFor();
 
     // Deleting the first export removes it from the server and the list.
     await row(made!['id']).getByRole('button', { name: 'Delete' }).click();

@@ -9,6 +9,7 @@ import { smtpSink } from '../portal/support.js';
 import { fp, licensed } from '../support/client.js';
 import { projectAll } from './support.js';
 import { exportRunnerOf } from '../../src/capabilities/reports/routes/export-runner.js';
+import { systemContext } from '../../src/capabilities/webhooks/dispatcher.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -319,6 +320,151 @@ describe.each(await storeKinds())('scheduled report exports on %s', (kind) => {
       process.env['LEASEHOLD_SMTP_URL'] = sink.url;
       await bare.close();
     }
+  });
+
+  it('skips a paused export when due; resumed, it is delivered at the next scheduled time after the resume, not for the missed ones', async () => {
+    // Saturday 21 March 2026, 00:00: a daily export at 04:00.
+    const start = T0 + 20 * DAY;
+    h.clock.set(start);
+    const res = await h.call('POST', '/v1/report-exports', {
+      savedReportId: savedId,
+      cadence: 'daily',
+      hour: 4,
+      destination: { kind: 'url', url: `${rx.url}/paused` },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.export).toMatchObject({ paused: false, pausedAt: null, nextRunAt: iso(start + 4 * HOUR) });
+    const id = res.body.export.id;
+    const delivered = () => rx.received.filter((r) => r.path === '/paused');
+
+    h.clock.set(start + HOUR);
+    const paused = await h.call('PATCH', `/v1/report-exports/${id}`, { paused: true });
+    expect(paused.status).toBe(200);
+    expect(paused.body.export).toMatchObject({ paused: true, pausedAt: iso(start + HOUR), nextRunAt: iso(start + 4 * HOUR) });
+    expect(paused.body.secret).toBeNull();
+    // Pausing again keeps the first pause's time.
+    h.clock.set(start + 2 * HOUR);
+    expect((await h.call('PATCH', `/v1/report-exports/${id}`, { paused: true })).body.export.pausedAt).toBe(iso(start + HOUR));
+    expect((await h.call('GET', `/v1/report-exports/${id}`)).body).toMatchObject({ paused: true, pausedAt: iso(start + HOUR) });
+    expect((await h.call('GET', '/v1/report-exports')).body.data.find((e: Json) => e.id === id)).toMatchObject({ paused: true });
+
+    // Due, and three days of runs missed: neither server's job makes one.
+    for (const t of [start + 4 * HOUR, start + 4 * HOUR + 10, start + 3 * DAY + 5 * HOUR]) {
+      h.clock.set(t);
+      expect(await exportRunnerOf(h.services).tick()).toBe(0);
+      expect(await exportRunnerOf(peer.services).tick()).toBe(0);
+    }
+    expect(delivered()).toHaveLength(0);
+    expect((await h.call('GET', `/v1/report-exports/${id}/runs`)).body.data).toEqual([]);
+    // A job that saw the export due before the pause committed loses its claim: the pause wins.
+    const claimed = await systemContext(h.services, h.accountId).store.write((tx) =>
+      tx.reportExports.advance(id, start + 4 * HOUR, start + DAY + 4 * HOUR),
+    );
+    expect(claimed).toBe(false);
+
+    // Run now on a paused export runs it once, and it stays paused.
+    const manual = await h.call('POST', `/v1/report-exports/${id}/run`);
+    expect(manual.status).toBe(201);
+    expect(manual.body).toMatchObject({ trigger: 'manual', status: 'delivered' });
+    expect(delivered()).toHaveLength(1);
+    expect((await h.call('GET', `/v1/report-exports/${id}`)).body).toMatchObject({ paused: true, nextRunAt: iso(start + 4 * HOUR) });
+    expect(await exportRunnerOf(h.services).tick()).toBe(0);
+
+    // Resumed on Tuesday 05:00: the next run is Wednesday 04:00, computed from now.
+    const resumed = await h.call('PATCH', `/v1/report-exports/${id}`, { paused: false });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.export).toMatchObject({ paused: false, pausedAt: null, nextRunAt: iso(start + 4 * DAY + 4 * HOUR) });
+    expect(await exportRunnerOf(h.services).tick()).toBe(0);
+    expect(await exportRunnerOf(peer.services).tick()).toBe(0);
+    expect(delivered()).toHaveLength(1);
+    h.clock.set(start + 4 * DAY + 4 * HOUR - 1);
+    expect(await exportRunnerOf(h.services).tick()).toBe(0);
+    h.clock.set(start + 4 * DAY + 4 * HOUR);
+    expect(await exportRunnerOf(h.services).tick()).toBe(1);
+    expect(delivered()).toHaveLength(2);
+    expect(delivered()[1]!.headers['x-leasehold-period']).toBe(`${iso(start + 3 * DAY)}/${iso(start + 4 * DAY)}`);
+    const runs = (await h.call('GET', `/v1/report-exports/${id}/runs`)).body.data;
+    expect(runs.map((r: Json) => [r.trigger, r.at, r.status])).toEqual([
+      ['schedule', iso(start + 4 * DAY + 4 * HOUR), 'delivered'],
+      ['manual', iso(start + 3 * DAY + 5 * HOUR), 'delivered'],
+    ]);
+    // Resuming an export that runs changes nothing.
+    const again = await h.call('PATCH', `/v1/report-exports/${id}`, { paused: false });
+    expect(again.body.export).toMatchObject({ paused: false, nextRunAt: iso(start + 5 * DAY + 4 * HOUR) });
+    expect(await h.call('DELETE', `/v1/report-exports/${id}`)).toMatchObject({ status: 204 });
+  });
+
+  it('keeps trying a run started before the pause until it is delivered, and starts no new one', async () => {
+    const start = T0 + 26 * DAY;
+    h.clock.set(start);
+    const res = await h.call('POST', '/v1/report-exports', {
+      savedReportId: savedId,
+      cadence: 'daily',
+      hour: 2,
+      destination: { kind: 'url', url: `${rx.url}/paused-retry` },
+    });
+    const id = res.body.export.id;
+    let failing = 1;
+    rx.behaviour = () => (failing-- > 0 ? { status: 503 } : { status: 200 });
+    try {
+      h.clock.set(start + 2 * HOUR);
+      expect(await exportRunnerOf(h.services).tick()).toBe(1);
+      const [run] = (await h.call('GET', `/v1/report-exports/${id}/runs`)).body.data;
+      expect(run).toMatchObject({ status: 'pending', attempts: 1 });
+      expect((await h.call('PATCH', `/v1/report-exports/${id}`, { paused: true })).status).toBe(200);
+      // The retry is due after the backoff, and the next day's run is due too: only the retry happens.
+      h.clock.set(start + DAY + 2 * HOUR);
+      expect(await exportRunnerOf(h.services).tick()).toBe(1);
+      const runs = (await h.call('GET', `/v1/report-exports/${id}/runs`)).body.data;
+      expect(runs).toEqual([expect.objectContaining({ id: run.id, status: 'delivered', attempts: 2 })]);
+      expect(rx.received.filter((r) => r.path === '/paused-retry')).toHaveLength(2);
+    } finally {
+      rx.behaviour = () => ({ status: 200 });
+    }
+    expect(await h.call('DELETE', `/v1/report-exports/${id}`)).toMatchObject({ status: 204 });
+  });
+
+  it('refuses a paused that is not a boolean, an unknown id and another account’s export, changing nothing', async () => {
+    h.clock.set(T0 + 28 * DAY);
+    const res = await h.call('POST', '/v1/report-exports', {
+      savedReportId: savedId,
+      cadence: 'weekly',
+      hour: 6,
+      destination: { kind: 'url', url: `${rx.url}/validated` },
+    });
+    const id = res.body.export.id;
+    const before = (await h.call('GET', `/v1/report-exports/${id}`)).body;
+    h.clock.set(T0 + 28 * DAY + HOUR);
+    for (const body of [
+      { paused: 'true' },
+      { paused: 1 },
+      { paused: 0 },
+      { paused: null },
+      { paused: 'yes' },
+      { paused: true, hour: 24 },
+    ]) {
+      const refused = await h.call('PATCH', `/v1/report-exports/${id}`, body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error.code).toBe('INVALID_REQUEST');
+    }
+    const unknown = await h.call('PATCH', '/v1/report-exports/rex_nope', { paused: true });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('NOT_FOUND');
+
+    // Another vendor can neither pause this export nor see it; its own pause does not touch ours.
+    const other = await h.newAccount('Pausing vendor');
+    const theirs = await h.call('PATCH', `/v1/report-exports/${id}`, { paused: true }, { key: other.adminKey });
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.error.code).toBe('NOT_FOUND');
+    const readonly = (await h.call('POST', '/v1/api-keys', { name: 'pause reader', role: 'readonly' })).body.key;
+    expect((await h.call('PATCH', `/v1/report-exports/${id}`, { paused: true }, { key: readonly })).status).toBe(403);
+
+    expect((await h.call('GET', `/v1/report-exports/${id}`)).body).toEqual(before);
+    const row = await sql<{ p: number | null }>`SELECT paused_at AS p FROM report_exports WHERE id = ${id}`.execute(
+      h.services.store.database.db,
+    );
+    expect(row.rows[0]!.p).toBeNull();
+    expect(await h.call('DELETE', `/v1/report-exports/${id}`)).toMatchObject({ status: 204 });
   });
 
   it('lets a product-limited key reach only exports of its product’s saved reports; reading needs reports:read, managing reports:write', async () => {

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Badge, Button, Card, Code, Group, SegmentedControl, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { ApiError, del, get, post, type Page } from '../../api';
+import { ApiError, del, get, patch, post, type Page } from '../../api';
 import { savedReportHref, type Saved } from '../ReportBuilder';
 import { useSession } from '../../session';
 import { Empty, fmtDate, Loaded, message, PageHeader, useLoad } from '../../ui';
@@ -14,6 +14,9 @@ interface ReportExport {
   hour: number;
   destination: { kind: string; url?: string; to?: string };
   nextRunAt: string;
+  /** A paused export gets no scheduled run until it is resumed; the server computes the next one from the resume. */
+  paused: boolean;
+  pausedAt: string | null;
 }
 interface Run {
   id: string;
@@ -46,7 +49,7 @@ async function loadExports(): Promise<Array<{ exp: ReportExport; last: Run | nul
 
 /**
  * Scheduled exports of saved reports: the list with each one's last run and its outcome, a form
- * to schedule one, and run now / delete. A destination the server refuses (an address its SSRF
+ * to schedule one, and run now / pause / resume / delete. A destination the server refuses (an address its SSRF
  * guard blocks, email without an SMTP server) shows the server's own sentence under the field.
  */
 export function ReportExports() {
@@ -109,7 +112,15 @@ export function ReportExports() {
                           {exp.cadence} at {String(exp.hour).padStart(2, '0')}:00 UTC
                         </Table.Td>
                         <Table.Td>{exp.destination.kind === 'url' ? exp.destination.url : exp.destination.to}</Table.Td>
-                        <Table.Td>{fmtDate(exp.nextRunAt)}</Table.Td>
+                        <Table.Td data-testid="next-run">
+                          {exp.paused ? (
+                            <Badge color="gray" variant="light" title={exp.pausedAt ? `Paused ${fmtDate(exp.pausedAt)}` : undefined}>
+                              paused
+                            </Badge>
+                          ) : (
+                            fmtDate(exp.nextRunAt)
+                          )}
+                        </Table.Td>
                         <Table.Td data-testid="last-run">{last ? <LastRun run={last} /> : '—'}</Table.Td>
                         <Table.Td>
                           {can('write') && (
@@ -123,6 +134,18 @@ export function ReportExports() {
                                 }}
                               >
                                 Run now
+                              </Button>
+                              <Button
+                                size="xs"
+                                variant="default"
+                                onClick={() => {
+                                  setError(null);
+                                  patch(`/v1/report-exports/${exp.id}`, { paused: !exp.paused }).then(reload, (e: unknown) =>
+                                    setError(message(e)),
+                                  );
+                                }}
+                              >
+                                {exp.paused ? 'Resume' : 'Pause'}
                               </Button>
                               <Button
                                 size="xs"
@@ -147,8 +170,8 @@ export function ReportExports() {
           </Loaded>
         </Card>
         <Text size="xs" c="dimmed">
-          The server has no pause for an export: delete it to stop it (its saved report stays). Runs missed while no server ran are not made
-          up.
+          A paused export gets no scheduled run (Run now still runs it once); resuming schedules the next run from now, and the runs missed
+          while it was paused, or while no server ran, are not made up. Deleting an export keeps its saved report.
         </Text>
       </Stack>
     </>

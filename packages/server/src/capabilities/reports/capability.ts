@@ -8,7 +8,7 @@ import { eventPropagationRoute } from './routes/propagation.js';
 import { reportExportRoutes } from './routes/report-exports.js';
 import { exportRunnerOf } from './routes/export-runner.js';
 import { ReportExportRepository } from './store/report-exports.js';
-import { reportExportsMigration } from './store/export-tables.js';
+import { reportExportsMigration, reportExportsPausedMigration } from './store/export-tables.js';
 import { SavedReportRepository } from './store/saved-reports.js';
 import { savedReportsMigration } from './store/tables.js';
 import { reportMigrations } from './store/migrations.js';
@@ -29,6 +29,7 @@ export const reports = {
     '0043_saved_reports': savedReportsMigration,
     '0047_report_exports': reportExportsMigration,
     '0048_reports_leader': reportsLeaderMigration,
+    '0049_report_exports_paused': reportExportsPausedMigration,
   },
   auth: [managementAuth],
   tags: [{ name: 'reports', description: 'Reports from the reporting store, fed from the event log' }],

@@ -117,6 +117,7 @@ export async function createExport(
       destination: input.destination,
       secretSealed: secret === null ? null : ctx.secrets.encrypt(EXPORT_SECRET_PURPOSE, secret),
       nextRunAt: nextRunAfter(input.cadence, input.hour, now),
+      pausedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -133,14 +134,36 @@ export function listExports(ctx: Context, page: PageRequest): Promise<Page<Repor
   return ctx.store.read((tx) => tx.reportExports.list(page));
 }
 
+/** What a PATCH may change: the schedule, the destination, and whether the job runs it (`paused`). */
+export type ExportPatch = Partial<Pick<ExportInput, 'cadence' | 'hour' | 'destination'>> & { paused?: boolean };
+
 /**
- * Changes the schedule or the destination; the next run is computed again. A destination that
- * becomes a URL gets a new signing secret (answered once); a URL changed for another keeps its own.
+ * When the export runs next after a change made at `now`, and whether it is paused. Pausing keeps
+ * the first pause's time (a repeated pause changes nothing); resuming starts again from now, so
+ * the runs missed while paused are not made up; a new cadence or hour is computed from now.
+ */
+export function scheduleAfter(
+  current: ReportExportRecord,
+  cadence: ExportCadence,
+  hour: number,
+  paused: boolean | undefined,
+  now: number,
+): { nextRunAt: number; pausedAt: number | null } {
+  const resuming = paused === false && current.pausedAt !== null;
+  const pausedAt = paused === undefined ? current.pausedAt : paused ? (current.pausedAt ?? now) : null;
+  const unchanged = !resuming && cadence === current.cadence && hour === current.hour;
+  return { nextRunAt: unchanged ? current.nextRunAt : nextRunAfter(cadence, hour, now), pausedAt };
+}
+
+/**
+ * Changes the schedule or the destination, or pauses or resumes the export (see scheduleAfter).
+ * A destination that becomes a URL gets a new signing secret (answered once); a URL changed for
+ * another keeps its own.
  */
 export async function updateExport(
   ctx: Context,
   id: string,
-  patch: Partial<Pick<ExportInput, 'cadence' | 'hour' | 'destination'>>,
+  patch: ExportPatch,
   deps: ExportDeps,
 ): Promise<{ record: ReportExportRecord; secret: string | null }> {
   if (patch.destination) await checkDestination(patch.destination, deps);
@@ -162,7 +185,7 @@ export async function updateExport(
       hour,
       destination,
       secretSealed,
-      nextRunAt: cadence === current.cadence && hour === current.hour ? current.nextRunAt : nextRunAfter(cadence, hour, now),
+      ...scheduleAfter(current, cadence, hour, patch.paused, now),
       updatedAt: now,
     };
     await tx.reportExports.update(record);

@@ -164,6 +164,8 @@ export interface ReportExportRecord {
   secretSealed: string | null;
   /** When the next scheduled run is due; moved forward by the process that claims it. */
   nextRunAt: number;
+  /** When it was paused (migration 0049): the job makes no scheduled run of it until it is resumed. Null: running. */
+  pausedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -195,7 +197,7 @@ export interface ReportExportsPort {
   delete(id: string): Promise<void>;
   find(id: string): Promise<ReportExportRecord | undefined>;
   list(page: PageRequest): Promise<Page<ReportExportRecord>>;
-  /** Moves next_run_at from `seen` to `next` if no other process did: true when this one claimed the run. */
+  /** Moves next_run_at from `seen` to `next` if no other process did and it is not paused: true when this one claimed the run. */
   advance(id: string, seen: number, next: number): Promise<boolean>;
   insertRun(r: ReportExportRunRecord): Promise<void>;
   findRun(id: string): Promise<ReportExportRunRecord | undefined>;

@@ -3,7 +3,9 @@
  * next run is due and claims each by moving `next_run_at` on from the value it saw (a conditional
  * write: of several processes on one database exactly one moves it), writes the run, then
  * computes the CSV from the reporting store and delivers it. A failed delivery is tried again on
- * the webhooks' schedule (claimed the same way, by the run's `next_attempt_at`).
+ * the webhooks' schedule (claimed the same way, by the run's `next_attempt_at`). A paused export
+ * is not looked at; a run it started before the pause keeps its retries, as a job already started
+ * outlives a suspended schedule.
  */
 import { formatTimestamp } from '@leasehold/contract';
 import { stringify } from 'csv-stringify/sync';
@@ -67,7 +69,7 @@ export class ExportRunner {
       const run = await ctx.store
         .write(async (tx) => {
           const exp = await tx.reportExports.find(due.id);
-          if (!exp || exp.nextRunAt !== due.nextRunAt) return undefined;
+          if (!exp || exp.nextRunAt !== due.nextRunAt || exp.pausedAt !== null) return undefined;
           // Runs missed while no server ran are not made up: the next one is after now.
           if (!(await tx.reportExports.advance(exp.id, due.nextRunAt, nextRunAfter(exp.cadence, exp.hour, Math.max(now, due.nextRunAt)))))
             return undefined;
@@ -104,7 +106,11 @@ export class ExportRunner {
     return done;
   }
 
-  /** Runs an export now over the last whole period (the schedule is left as it is), and answers the run as it ended. */
+  /**
+   * Runs an export now over the last whole period (the schedule is left as it is), and answers the
+   * run as it ended. A paused export runs too, once, and stays paused: run now is a person asking
+   * for this one run (to try a destination before resuming, say), not the schedule.
+   */
   async runNow(ctx: Context, exportId: string): Promise<ReportExportRunRecord> {
     const now = ctx.clock.now();
     const run = await ctx.store.write(async (tx) => {

@@ -44,6 +44,8 @@ const ReportExport = Type.Object({
   hour: Type.Integer(),
   destination: Type.Object({ kind: Type.String(), url: Type.Optional(Type.String()), to: Type.Optional(Type.String()) }),
   nextRunAt: Timestamp,
+  paused: Type.Boolean({ description: 'A paused export gets no scheduled run until it is resumed (`PATCH {"paused": false}`)' }),
+  pausedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was paused; null while it runs on its schedule' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -75,6 +77,8 @@ const exportOut = (r: ReportExportRecord) => ({
   hour: r.hour,
   destination: r.destination,
   nextRunAt: iso(r.nextRunAt),
+  paused: r.pausedAt !== null,
+  pausedAt: r.pausedAt === null ? null : iso(r.pausedAt),
   createdAt: iso(r.createdAt),
   updatedAt: iso(r.updatedAt),
 });
@@ -150,12 +154,17 @@ export function reportExportRoutes(app: App, services: Services): void {
     schema: {
       tags,
       operationId: 'updateReportExport',
-      summary: 'Change when or where a report export goes',
+      summary: 'Change when or where a report export goes, or pause and resume it',
       description:
-        'Changes the cadence, the hour or the destination. A destination that becomes a URL gets a new signing secret, answered once.',
+        'Changes the cadence, the hour or the destination, or pauses (`paused: true`) or resumes (`paused: false`) the export. A paused export gets no scheduled run; resuming computes the next run from now (the runs missed while paused are not made up). A destination that becomes a URL gets a new signing secret, answered once.',
       params: IdParams,
       body: Type.Object(
-        { cadence: Type.Optional(Cadence), hour: Type.Optional(Hour), destination: Type.Optional(Destination) },
+        {
+          cadence: Type.Optional(Cadence),
+          hour: Type.Optional(Hour),
+          destination: Type.Optional(Destination),
+          paused: Type.Optional(Type.Boolean({ description: '`true` pauses the schedule, `false` resumes it from now' })),
+        },
         { additionalProperties: false },
       ),
       response: answers(200, WithSecret, ['NOT_FOUND', 'WEBHOOK_URL_REFUSED', 'MAIL_NOT_CONFIGURED']),
@@ -189,7 +198,7 @@ export function reportExportRoutes(app: App, services: Services): void {
       operationId: 'runReportExport',
       summary: 'Run a report export now',
       description:
-        'Exports the last whole period now (the schedule is unchanged) and answers the run: `delivered`, or `pending` with the error when a retry follows.',
+        'Exports the last whole period now (the schedule is unchanged; a paused export runs this once and stays paused) and answers the run: `delivered`, or `pending` with the error when a retry follows.',
       params: IdParams,
       response: answers(201, Run, ['NOT_FOUND']),
     },

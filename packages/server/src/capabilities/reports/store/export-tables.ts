@@ -24,6 +24,8 @@ export interface ReportExportsTable {
   destination: string;
   secret_sealed: string | null;
   next_run_at: number;
+  /** When the export was paused (migration 0049); null while it runs on its schedule. */
+  paused_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -83,5 +85,18 @@ export const reportExportsMigration = {
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('report_export_runs').execute();
     await db.schema.dropTable('report_exports').execute();
+  },
+};
+
+/**
+ * Migration 0049: a paused export keeps its row and run log but is skipped by the job that finds
+ * due runs. A nullable column, so every export written before it runs on as it did.
+ */
+export const reportExportsPausedMigration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('report_exports').addColumn('paused_at', 'bigint').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('report_exports').dropColumn('paused_at').execute();
   },
 };

@@ -23,6 +23,7 @@ const exportOf = (r: Selectable<ReportExportsTable>): ReportExportRecord => ({
   destination: parseJson<ExportDestination>(r.destination),
   secretSealed: r.secret_sealed,
   nextRunAt: Number(r.next_run_at),
+  pausedAt: r.paused_at === null ? null : Number(r.paused_at),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
@@ -64,6 +65,7 @@ export class ReportExportRepository implements ReportExportsPort {
         destination: JSON.stringify(r.destination),
         secret_sealed: r.secretSealed,
         next_run_at: r.nextRunAt,
+        paused_at: r.pausedAt,
         created_at: r.createdAt,
         updated_at: r.updatedAt,
       })
@@ -79,6 +81,7 @@ export class ReportExportRepository implements ReportExportsPort {
         destination: JSON.stringify(r.destination),
         secret_sealed: r.secretSealed,
         next_run_at: r.nextRunAt,
+        paused_at: r.pausedAt,
         updated_at: r.updatedAt,
       })
       .where('account_id', '=', this.ctx.scope.accountId)
@@ -108,6 +111,8 @@ export class ReportExportRepository implements ReportExportsPort {
       .where('account_id', '=', this.ctx.scope.accountId)
       .where('id', '=', id)
       .where('next_run_at', '=', seen)
+      // A pause committed after the job looked wins: the claim fails and no run is made.
+      .where('paused_at', 'is', null)
       .executeTakeFirst();
     return Number(out.numUpdatedRows) === 1;
   }
@@ -185,6 +190,7 @@ export class ExportScheduleRepository implements ExportSchedulePort {
       .selectFrom('report_exports')
       .select(['account_id', 'id', 'next_run_at'])
       .where('next_run_at', '<=', now)
+      .where('paused_at', 'is', null)
       .orderBy('next_run_at')
       .limit(limit)
       .execute();
