@@ -39,6 +39,7 @@ function fact(n: number, type: string, at: number, subjectId: string, extra: Par
     channel: null,
     upgradePaths: null,
     validations: null,
+    seats: null,
     ...extra,
   };
 }

@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
+import { purchaseChanges } from './purchases.js';
 
 /** Ids per device lookup: below DuckDB's index_scan_max_count (2048), so the index answers. */
 const DEVICE_CHUNK = 1000;
@@ -20,7 +21,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -31,7 +32,7 @@ const TABLES = [
      offering_id VARCHAR, model VARCHAR, previous_model VARCHAR,
      previous_platform VARCHAR, previous_version VARCHAR, feature VARCHAR, quantity BIGINT,
      ends_at BIGINT, maintenance_until BIGINT, state VARCHAR,
-     version_key VARCHAR, channel VARCHAR, upgrade_paths INTEGER)`,
+     version_key VARCHAR, channel VARCHAR, upgrade_paths INTEGER, seats INTEGER)`,
   // Validation outcomes: a row per entitlement and code of each `validation.summary` event.
   `CREATE TABLE IF NOT EXISTS validations (
      account_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, at_ms BIGINT NOT NULL,
@@ -65,12 +66,34 @@ const TABLES = [
      account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, k VARCHAR NOT NULL, level INTEGER NOT NULL)`,
   `CREATE TEMP TABLE IF NOT EXISTS seat_batch (
      account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL, delta INTEGER NOT NULL)`,
+  // Seats purchased. `purchase_inputs`: what of each entitlement and offering event decides an
+  // entitlement's seats (its state, seat override, offering, customer; an offering's seats; null:
+  // left alone), a row per event. `seat_purchases`: each change of an entitlement's purchased seats
+  // (its effective seats while active or suspended, else 0) as a delta under its customer at the
+  // time, in (at_ms, event id, part) order (`k`); an entitlement's rows are recomputed from its
+  // inputs whenever a batch touches it or an offering it was ever on (see store/purchases.ts).
+  `CREATE TABLE IF NOT EXISTS purchase_inputs (
+     account_id VARCHAR NOT NULL, entitlement_id VARCHAR, offering_id VARCHAR, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
+     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER)`,
+  `CREATE TEMP TABLE IF NOT EXISTS purchase_batch (
+     account_id VARCHAR NOT NULL, entitlement_id VARCHAR, offering_id VARCHAR, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
+     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS seat_purchases (
+     account_id VARCHAR NOT NULL, entitlement_id VARCHAR NOT NULL, product_id VARCHAR, customer_id VARCHAR,
+     at_ms BIGINT NOT NULL, k VARCHAR NOT NULL, delta INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
 
 /** The key a seat change is counted under when its dimension is null (a device with no version). */
 export const NULL_KEY = String.fromCharCode(0);
+
+/**
+ * Between the product and the second part of a composite key of `seat_levels` (`product+platform`,
+ * `product+version`, `product+entitlement`): a product filter reads the keys that start with the
+ * product and this, instead of counting from the facts.
+ */
+export const PAIR = String.fromCharCode(2);
 
 /** Between an event id and the part of its change: below any id's characters, so `k` orders as (event id, part) does. */
 const PART = String.fromCharCode(1);
@@ -110,7 +133,7 @@ export class ReportStore implements ReportStorePort {
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
       // Everything but meta is the log's, projected: an older shape is dropped and projected again.
-      for (const table of ['facts', 'devices', 'validations', 'entitlements_now', 'seat_levels', 'seat_levels_now', 'checkpoint'])
+      for (const table of ['facts', 'devices', 'validations', 'entitlements_now', 'seat_levels', 'seat_levels_now', 'purchase_inputs', 'seat_purchases', 'checkpoint'])
         await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
       for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
@@ -178,8 +201,10 @@ export class ReportStore implements ReportStorePort {
           if (v === null) appender.appendNull();
           else appender.appendVarchar(v);
         }
-        if (f.upgradePaths === null) appender.appendNull();
-        else appender.appendInteger(f.upgradePaths);
+        for (const v of [f.upgradePaths, f.seats]) {
+          if (v === null) appender.appendNull();
+          else appender.appendInteger(v);
+        }
         appender.endRow();
       }
       appender.closeSync();
@@ -187,6 +212,7 @@ export class ReportStore implements ReportStorePort {
       await this.appendDevices(facts, expected.events);
       await this.mergeEntitlements(facts);
       await this.mergeSeatLevels(facts);
+      await this.mergePurchases(facts);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
       await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
@@ -255,7 +281,17 @@ export class ReportStore implements ReportStorePort {
       const k = sortKey(f.at, f.eventId);
       if (f.type === 'activation.created' || DEACTIVATED.has(f.type)) {
         const delta = f.type === 'activation.created' ? 1 : -1;
-        const keys = { none: null, product: f.productId, platform: f.platform, version: f.version, customer: f.customerId };
+        const p = (f.productId ?? NULL_KEY) + PAIR;
+        const keys = {
+          none: null,
+          product: f.productId,
+          platform: f.platform,
+          version: f.version,
+          customer: f.customerId,
+          'product+platform': p + (f.platform ?? NULL_KEY),
+          'product+version': p + (f.version ?? NULL_KEY),
+          'product+entitlement': p + (f.entitlementId ?? NULL_KEY),
+        };
         for (const [dim, key] of Object.entries(keys)) rows.push([f.accountId, dim, key, f.at, `${k}${PART}0`, delta]);
       } else if (f.type === 'activation.updated') {
         for (const [dim, was, is] of [
@@ -264,6 +300,11 @@ export class ReportStore implements ReportStorePort {
         ] as const) {
           if (was === is) continue;
           rows.push([f.accountId, dim, was, f.at, `${k}${PART}0`, -1], [f.accountId, dim, is, f.at, `${k}${PART}1`, 1]);
+          const p = (f.productId ?? NULL_KEY) + PAIR;
+          rows.push(
+            [f.accountId, `product+${dim}`, p + (was ?? NULL_KEY), f.at, `${k}${PART}0`, -1],
+            [f.accountId, `product+${dim}`, p + (is ?? NULL_KEY), f.at, `${k}${PART}1`, 1],
+          );
         }
       }
     }
@@ -312,6 +353,55 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run(
       `INSERT INTO seat_levels_now
        SELECT account_id, dim, key, max(k), sum(delta) FROM seat_batch b ANTI JOIN seat_levels_now n ${same} GROUP BY ALL`,
+    );
+  }
+
+  /**
+   * Moves `seat_purchases` on: the batch's entitlement and offering events join `purchase_inputs`,
+   * and every entitlement the batch touched, or that was ever on an offering whose seats the batch
+   * set, has its purchase rows recomputed from all its inputs. An offering's seat change reaches
+   * its entitlements without an override this way, and a late event lands where its time puts it.
+   */
+  private async mergePurchases(facts: readonly Fact[]): Promise<void> {
+    const inputs = facts.filter((f) => f.type.startsWith('entitlement.') || (f.type.startsWith('offering.') && f.seats !== null));
+    if (inputs.length === 0) return;
+    await this.conn.run('DELETE FROM purchase_batch');
+    const appender = await this.conn.createAppender('purchase_batch');
+    const text = (v: string | null) => (v === null ? appender.appendNull() : appender.appendVarchar(v));
+    for (const f of inputs) {
+      const entitlement = f.type.startsWith('entitlement.');
+      appender.appendVarchar(f.accountId);
+      text(entitlement ? f.subjectId : null);
+      text(entitlement ? f.offeringId : f.subjectId);
+      appender.appendBigInt(BigInt(f.at));
+      appender.appendVarchar(sortKey(f.at, f.eventId));
+      text(f.productId);
+      text(entitlement ? f.customerId : null);
+      text(entitlement ? f.state : null);
+      if (f.seats === null) appender.appendNull();
+      else appender.appendInteger(f.seats);
+      appender.endRow();
+    }
+    appender.closeSync();
+    await this.conn.run('INSERT INTO purchase_inputs SELECT * FROM purchase_batch');
+    await this.conn.run(
+      `CREATE OR REPLACE TEMP TABLE purchase_redo AS
+       SELECT DISTINCT account_id, entitlement_id FROM purchase_batch WHERE entitlement_id IS NOT NULL
+       UNION
+       SELECT DISTINCT p.account_id, p.entitlement_id FROM purchase_inputs p
+       SEMI JOIN (SELECT account_id, offering_id FROM purchase_batch WHERE entitlement_id IS NULL) o
+         ON o.account_id = p.account_id AND o.offering_id = p.offering_id
+       WHERE p.entitlement_id IS NOT NULL`,
+    );
+    const redo = 'EXISTS (SELECT 1 FROM purchase_redo r WHERE r.account_id = p.account_id AND r.entitlement_id = p.entitlement_id)';
+    await this.conn.run(`DELETE FROM seat_purchases p WHERE ${redo}`);
+    // The offerings' rows of the accounts concerned (few: one per offering event) beside the entitlements'.
+    await this.conn.run(
+      `INSERT INTO seat_purchases SELECT * FROM ${purchaseChanges(
+        `(SELECT * FROM purchase_inputs p WHERE ${redo}
+          UNION ALL
+          SELECT * FROM purchase_inputs p WHERE entitlement_id IS NULL AND account_id IN (SELECT account_id FROM purchase_redo))`,
+      )}`,
     );
   }
 
@@ -429,6 +519,8 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run('DELETE FROM entitlements_now');
     await this.conn.run('DELETE FROM seat_levels');
     await this.conn.run('DELETE FROM seat_levels_now');
+    await this.conn.run('DELETE FROM purchase_inputs');
+    await this.conn.run('DELETE FROM seat_purchases');
     await this.conn.run('DELETE FROM checkpoint');
     await this.conn.run('COMMIT');
   }
