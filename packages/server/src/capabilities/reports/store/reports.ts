@@ -382,12 +382,15 @@ function keptLevelsOf(by: ActivationDimension, products: readonly string[], cust
   return { dim: by, ...(by === 'none' ? { none: true as const } : {}) };
 }
 
+/** PAIR in SQL. */
+const PAIR_SQL = `chr(${PAIR.charCodeAt(0)})`;
+
 /** The conditions on `seat_levels` (or `seat_levels_now`) a KeptLevels picks, and the key it shows (chr(0) for none). */
 function keptWhere(kept: KeptLevels, bind: (v: DuckDBValue) => string): { where: string; shown: string } {
   const where = ['account_id = $1', `dim = ${bind(kept.dim)}`];
   if (kept.key !== undefined) where.push(`key = ${bind(kept.key)}`);
-  if (kept.product !== undefined) where.push(`starts_with(key, ${bind(kept.product + PAIR)})`);
-  const shown = kept.none ? 'chr(0)' : kept.composite ? `substr(key, strpos(key, ${bind(PAIR)}) + 1)` : 'key';
+  if (kept.product !== undefined) where.push(`starts_with(key, ${bind(kept.product)} || ${PAIR_SQL})`);
+  const shown = kept.none ? 'chr(0)' : kept.composite ? `substr(key, strpos(key, ${PAIR_SQL}) + 1)` : 'key';
   return { where: where.join(' AND '), shown };
 }
 
@@ -446,8 +449,14 @@ function deploymentRows(granularity: Granularity, usage: string, start: string, 
 export async function runReport(store: ReportStore, name: ReportName, scope: ReportScope, q: ReportQuery): Promise<ReportRow[]> {
   const def: Definition = REPORTS[name];
   const params: DuckDBValue[] = [scope.accountId, BigInt(q.from), BigInt(q.to)];
+  // A value bound twice is one parameter: DuckDB refuses a parameter the query leaves unused, and
+  // the rollups name the product and customer of the filters (already bound) in their own way.
+  const bound = new Map<DuckDBValue, string>();
   const bind = (v: DuckDBValue) => {
+    const known = bound.get(v);
+    if (known !== undefined) return known;
     params.push(v);
+    bound.set(v, `$${params.length}`);
     return `$${params.length}`;
   };
   const scoped = ['account_id = $1'];
