@@ -129,7 +129,14 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     expect((await h.call('POST', `/v1/entitlements/${suspended.entitlement.id}/suspend`, {})).status).toBe(200);
     expect((await h.call('POST', `/v1/entitlements/${revoked.entitlement.id}/revoke`, {})).status).toBe(200);
     await project(h);
-    const { rows: held } = await sql<{ id: string; product_id: string; customer_id: string; state: string; overrides: string; seats: number }>`
+    const { rows: held } = await sql<{
+      id: string;
+      product_id: string;
+      customer_id: string;
+      state: string;
+      overrides: string;
+      seats: number;
+    }>`
       SELECT e.id, e.product_id, e.customer_id, e.state, e.overrides, o.seats FROM entitlements e
       JOIN offerings o ON o.account_id = e.account_id AND o.id = e.offering_id WHERE e.account_id = ${h.accountId}`.execute(
       h.services.store.database.db,

@@ -168,7 +168,13 @@ function licensingHistory(): Fact[] {
     const alive = [...devices.keys()];
     if (r < 3 || live.length === 0) {
       const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
-      const e = { product: offerings[offering]!.product, customer: `cus_${pick(3)}`, offering, state: 'active', override: pick(3) === 0 ? 7 : null };
+      const e = {
+        product: offerings[offering]!.product,
+        customer: `cus_${pick(3)}`,
+        offering,
+        state: 'active',
+        override: pick(3) === 0 ? 7 : null,
+      };
       const id = `ent_${n}`;
       entitlements.set(id, e);
       facts.push(snapshot(id, e, 'entitlement.created', at));
@@ -182,9 +188,7 @@ function licensingHistory(): Fact[] {
       const d = devices.get(id)!;
       const was = { platform: d.platform, version: d.version };
       d.version = d.version === '1.0' ? '2.0' : d.version === '2.0' ? null : '1.0';
-      facts.push(
-        fact(n++, 'activation.updated', at, id, { ...about(id), previousPlatform: was.platform, previousVersion: was.version }),
-      );
+      facts.push(fact(n++, 'activation.updated', at, id, { ...about(id), previousPlatform: was.platform, previousVersion: was.version }));
     } else if (r < 14) {
       const id = alive[pick(alive.length)]!;
       facts.push(fact(n++, r === 12 ? 'activation.deactivated' : 'activation.released', at, id, about(id)));
@@ -202,7 +206,11 @@ function licensingHistory(): Fact[] {
         const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
         offerings[offering]!.seats = 1 + pick(12);
         facts.push(
-          fact(n++, 'offering.updated', at, offering, { productId: offerings[offering]!.product, offeringId: offering, seats: offerings[offering]!.seats }),
+          fact(n++, 'offering.updated', at, offering, {
+            productId: offerings[offering]!.product,
+            offeringId: offering,
+            seats: offerings[offering]!.seats,
+          }),
         );
       } else if (r === 17) {
         e.offering = e.product === 'prod_0' ? (e.offering === 'off_a' ? 'off_b' : 'off_a') : 'off_c';

@@ -133,7 +133,17 @@ export class ReportStore implements ReportStorePort {
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
       // Everything but meta is the log's, projected: an older shape is dropped and projected again.
-      for (const table of ['facts', 'devices', 'validations', 'entitlements_now', 'seat_levels', 'seat_levels_now', 'purchase_inputs', 'seat_purchases', 'checkpoint'])
+      for (const table of [
+        'facts',
+        'devices',
+        'validations',
+        'entitlements_now',
+        'seat_levels',
+        'seat_levels_now',
+        'purchase_inputs',
+        'seat_purchases',
+        'checkpoint',
+      ])
         await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
       for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);

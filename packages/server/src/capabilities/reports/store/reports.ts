@@ -411,7 +411,8 @@ const PURCHASE_COLUMN: Partial<Record<ActivationDimension, string>> = {
 };
 
 /** Every purchase change of the account from its facts (what `seat_purchases` holds, counted again). */
-const PURCHASES_FROM_FACTS = purchaseChanges(`(SELECT account_id, CASE WHEN starts_with(type, 'entitlement.') THEN subject_id END AS entitlement_id,
+const PURCHASES_FROM_FACTS =
+  purchaseChanges(`(SELECT account_id, CASE WHEN starts_with(type, 'entitlement.') THEN subject_id END AS entitlement_id,
            offering_id, at_ms, lpad(at_ms::VARCHAR, 16, '0') || event_id AS k, product_id,
            CASE WHEN starts_with(type, 'entitlement.') THEN customer_id END AS customer_id,
            CASE WHEN starts_with(type, 'entitlement.') THEN state END AS state, seats
