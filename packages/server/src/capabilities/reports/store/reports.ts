@@ -70,8 +70,6 @@ interface Definition {
   /** SELECT list of measures and the event types they count. */
   select: string;
   types: readonly string[];
-  /** A level carried from the first event on (seats in use), not a count within the range. */
-  running?: true;
   /**
    * Rows to count other than the account's facts in the range: a subquery with `at_ms`,
    * `event_id`, `key` and what `select` reads, given the account's (and filters') conditions.
@@ -123,12 +121,12 @@ export const REPORTS = {
     summary:
       'Seats in use per period, by product, platform, version, customer or entitlement (`by`): the high and low marks within the period and the level at its end, beside the seats purchased at its end (live entitlements, active or suspended, at their effective seats; null by platform or version). Periods where neither changed are left out: the levels carry over',
     measures: ['high', 'low', 'end', 'purchased'],
+    // What deploymentRows computes per period and key from these columns (and purchases beside them).
     key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
              arg_max(level, k)::INTEGER AS "end"`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
-    running: true,
   },
   trials: {
     summary:
