@@ -121,8 +121,8 @@ export const REPORTS = {
     summary:
       'Seats in use per period, by product, platform, version, customer or entitlement (`by`): the high and low marks within the period and the level at its end, beside the seats purchased at its end (live entitlements, active or suspended, at their effective seats; null by platform or version). Periods where neither changed are left out: the levels carry over',
     measures: ['high', 'low', 'end', 'purchased'],
-    // What deploymentRows computes per period and key from these columns (and purchases beside them).
     key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
+    // The marks per period and key of seat changes; deploymentRows sets purchased seats beside them.
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
              arg_max(level, k)::INTEGER AS "end"`,
@@ -392,12 +392,15 @@ function keptWhere(kept: KeptLevels, bind: (v: DuckDBValue) => string): { where:
   return { where: where.join(' AND '), shown };
 }
 
-/** Each kept key's level before the range: its last level less the changes since `from` (those the range reads anyway). */
-function keptStartLevels(kept: KeptLevels, bind: (v: DuckDBValue) => string): string {
+/**
+ * Each kept key's level at `to`: its last level less the changes since `to` (none for a range
+ * that ends now, and few for a recent one: the scan is pruned by time).
+ */
+function keptLevelsAtTo(kept: KeptLevels, bind: (v: DuckDBValue) => string): string {
   const { where, shown } = keptWhere(kept, bind);
   return `(SELECT ${shown} AS key, n.level - coalesce(l.delta, 0) AS level
            FROM (SELECT key, level FROM seat_levels_now WHERE ${where}) n
-           LEFT JOIN (SELECT key, sum(delta) AS delta FROM seat_levels WHERE ${where} AND at_ms >= $2 GROUP BY key) l USING (key))`;
+           LEFT JOIN (SELECT key, sum(delta) AS delta FROM seat_levels WHERE ${where} AND at_ms >= $3 GROUP BY key) l USING (key))`;
 }
 
 /** The purchase key of a grouping: what an entitlement's purchased seats are counted under (none by platform or version). */
@@ -420,16 +423,18 @@ const PURCHASES_FROM_FACTS =
  * `deployment`: per period and key with a change of seats in use or of seats purchased in the
  * range, the high and low marks and the end level of seats in use (a period with only a purchase
  * change shows the level it carried), and the seats purchased at the period's end.
- * `usage`: seat changes in the range (`at_ms`, `key`, `delta`, `level`, `k`); `start`: each key's
- * level before the range (`key`, `level`); `purchases`: purchase changes before `to` (`at_ms`,
- * `key`, `delta`), or null where purchases have no meaning (by platform or version).
+ * `usage`: seat changes in the range (`at_ms`, `key`, `delta`, `level`, `k`); `atTo`: each key's
+ * level at `to` (`key`, `level`), the level all through the range of a key without a change in it;
+ * `purchases`: purchase changes before `to` (`at_ms`, `key`, `delta`), or null where purchases have
+ * no meaning (by platform or version). A period with a purchase change only carries the level of
+ * the key's last change before it, or else the level before its first change in the range.
  */
-function deploymentRows(granularity: Granularity, usage: string, start: string, purchases: string | null): string {
+function deploymentRows(granularity: Granularity, usage: string, atTo: string, purchases: string | null): string {
   const period = `epoch_ms(date_trunc('${granularity}', epoch_ms(at_ms)))`;
   const bought = purchases ?? '(SELECT NULL::BIGINT AS at_ms, NULL::VARCHAR AS key, 0 AS delta WHERE false)';
-  return `WITH u AS (SELECT ${period} AS period, coalesce(key, chr(0)) AS key, max(greatest(level, level - delta)) AS high,
-                          min(least(level, level - delta)) AS low, arg_max(level, k) AS "end"
-                   FROM ${usage} GROUP BY ALL),
+  return `WITH c AS ${usage},
+       u AS (SELECT ${period} AS period, coalesce(key, chr(0)) AS key, ${REPORTS.deployment.select} FROM c GROUP BY ALL),
+       first AS (SELECT coalesce(key, chr(0)) AS key, arg_min(level - delta, k) AS level FROM c GROUP BY ALL),
        b AS (SELECT ${period} AS period, coalesce(key, chr(0)) AS key, sum(delta) AS d, bool_or(at_ms >= $2) AS shown
              FROM ${bought} GROUP BY ALL),
        bl AS (SELECT period, key, shown, sum(d) OVER (PARTITION BY key ORDER BY period ROWS UNBOUNDED PRECEDING) AS purchased FROM b),
@@ -437,10 +442,12 @@ function deploymentRows(granularity: Granularity, usage: string, start: string, 
        rb AS (SELECT r.period, r.key, bl.purchased FROM r ASOF LEFT JOIN bl ON bl.key = r.key AND r.period >= bl.period),
        ru AS (SELECT rb.period, rb.key, rb.purchased, pu."end" AS carried FROM rb ASOF LEFT JOIN u pu ON pu.key = rb.key AND rb.period > pu.period)
   SELECT ru.period, nullif(ru.key, chr(0)) AS key,
-         coalesce(u.high, ru.carried, s.level, 0)::INTEGER AS high, coalesce(u.low, ru.carried, s.level, 0)::INTEGER AS low,
-         coalesce(u."end", ru.carried, s.level, 0)::INTEGER AS "end",
+         coalesce(u.high, ru.carried, f.level, t.level, 0)::INTEGER AS high,
+         coalesce(u.low, ru.carried, f.level, t.level, 0)::INTEGER AS low,
+         coalesce(u."end", ru.carried, f.level, t.level, 0)::INTEGER AS "end",
          ${purchases ? 'coalesce(ru.purchased, 0)::INTEGER' : 'NULL::INTEGER'} AS purchased
-  FROM ru LEFT JOIN u ON u.period = ru.period AND u.key = ru.key LEFT JOIN ${start} s ON s.key = ru.key
+  FROM ru LEFT JOIN u ON u.period = ru.period AND u.key = ru.key
+  LEFT JOIN first f ON f.key = ru.key LEFT JOIN ${atTo} t ON t.key = ru.key
   ORDER BY ru.period, key NULLS FIRST`;
 }
 
@@ -501,13 +508,13 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
       ? deploymentRows(
           q.granularity,
           `(SELECT at_ms, nullif(key, chr(0)) AS key, delta, level, k FROM ${levelRows(levels)} WHERE at_ms >= $2)`,
-          keptStartLevels(levels, bind),
+          keptLevelsAtTo(levels, bind),
           purchases,
         )
       : deploymentRows(
           q.granularity,
           `(SELECT * FROM ${changes} WHERE at_ms >= $2)`,
-          `(SELECT coalesce(key, chr(0)) AS key, arg_max(level, k) AS level FROM ${changes} WHERE at_ms < $2 GROUP BY ALL)`,
+          `(SELECT coalesce(key, chr(0)) AS key, arg_max(level, k) AS level FROM ${changes} GROUP BY ALL)`,
           purchases,
         );
   } else {
