@@ -90,7 +90,7 @@ export const NULL_KEY = String.fromCharCode(0);
 
 /**
  * Between the product and the second part of a composite key of `seat_levels` (`product+platform`,
- * `product+version`, `product+entitlement`): a product filter reads the keys that start with the
+ * `product+version`, `product+entitlement`, `product+customer`): a product filter reads the keys that start with the
  * product and this, instead of counting from the facts.
  */
 export const PAIR = String.fromCharCode(2);
@@ -301,6 +301,7 @@ export class ReportStore implements ReportStorePort {
           'product+platform': p + (f.platform ?? NULL_KEY),
           'product+version': p + (f.version ?? NULL_KEY),
           'product+entitlement': p + (f.entitlementId ?? NULL_KEY),
+          'product+customer': p + (f.customerId ?? NULL_KEY),
         };
         for (const [dim, key] of Object.entries(keys)) rows.push([f.accountId, dim, key, f.at, `${k}${PART}0`, delta]);
       } else if (f.type === 'activation.updated') {

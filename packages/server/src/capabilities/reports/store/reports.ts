@@ -55,6 +55,8 @@ interface KeptLevels {
   key?: string;
   /** Only keys starting with this product and PAIR (a composite dimension under a product filter). */
   product?: string;
+  /** With `product`: only the key of this customer (`product+customer` under both filters). */
+  customer?: string;
   /** The key shown is the part after PAIR (composite dimensions). */
   composite?: true;
   /** The key shown is null (by=none). */
@@ -361,19 +363,19 @@ function levelsAtPeriodEndsKept(granularity: Granularity, levels: string): strin
 /**
  * Which `seat_levels` answer a level report grouped `by`, under the caller's product (a key's and
  * the `product` filter) and customer filter; null when none do and the report counts from the
- * facts (a customer filter with another grouping than customer or none, a product filter by
- * customer, two different products).
+ * facts (a customer filter with another grouping than customer or none, two different products).
  */
 function keptLevelsOf(by: ActivationDimension, products: readonly string[], customer: string | undefined): KeptLevels | null {
   if (products.length > 1) return null;
   const product = products[0];
+  const none = by === 'none' ? { none: true as const } : {};
   if (customer !== undefined) {
-    if (product !== undefined || (by !== 'customer' && by !== 'none')) return null;
-    return { dim: 'customer', key: customer, ...(by === 'none' ? { none: true as const } : {}) };
+    if (by !== 'customer' && by !== 'none') return null;
+    if (product !== undefined) return { dim: 'product+customer', product, customer, composite: true, ...none };
+    return { dim: 'customer', key: customer, ...none };
   }
   if (product !== undefined) {
-    if (by === 'product' || by === 'none') return { dim: 'product', key: product, ...(by === 'none' ? { none: true as const } : {}) };
-    if (by === 'customer') return null;
+    if (by === 'product' || by === 'none') return { dim: 'product', key: product, ...none };
     return { dim: `product+${by}`, product, composite: true };
   }
   if (by === 'entitlement') return { dim: 'product+entitlement', composite: true };
@@ -387,7 +389,9 @@ const PAIR_SQL = `chr(${PAIR.charCodeAt(0)})`;
 function keptWhere(kept: KeptLevels, bind: (v: DuckDBValue) => string): { where: string; shown: string } {
   const where = ['account_id = $1', `dim = ${bind(kept.dim)}`];
   if (kept.key !== undefined) where.push(`key = ${bind(kept.key)}`);
-  if (kept.product !== undefined) where.push(`starts_with(key, ${bind(kept.product)} || ${PAIR_SQL})`);
+  if (kept.product !== undefined && kept.customer !== undefined)
+    where.push(`key = ${bind(kept.product)} || ${PAIR_SQL} || ${bind(kept.customer)}`);
+  else if (kept.product !== undefined) where.push(`starts_with(key, ${bind(kept.product)} || ${PAIR_SQL})`);
   const shown = kept.none ? 'chr(0)' : kept.composite ? `substr(key, strpos(key, ${PAIR_SQL}) + 1)` : 'key';
   return { where: where.join(' AND '), shown };
 }
