@@ -204,7 +204,8 @@ function licensingHistory(): Fact[] {
         facts.push(snapshot(id, e, 'entitlement.updated', at));
       } else if (r === 16) {
         const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
-        offerings[offering]!.seats = 1 + pick(12);
+        // A quarter of the updates leave the seats alone (a rename): they change no entitlement's seats.
+        if (pick(4) > 0) offerings[offering]!.seats = 1 + pick(12);
         facts.push(
           fact(n++, 'offering.updated', at, offering, {
             productId: offerings[offering]!.product,

@@ -370,8 +370,9 @@ export class ReportStore implements ReportStorePort {
   /**
    * Moves `seat_purchases` on: the batch's entitlement and offering events join `purchase_inputs`,
    * and every entitlement the batch touched, or that was ever on an offering whose seats the batch
-   * set, has its purchase rows recomputed from all its inputs. An offering's seat change reaches
-   * its entitlements without an override this way, and a late event lands where its time puts it.
+   * changed, has its purchase rows recomputed from all its inputs. An offering's seat change reaches
+   * its entitlements without an override this way, and a late event lands where its time puts it;
+   * an offering event that leaves the seats as they stood at its time (a rename) recomputes none.
    */
   private async mergePurchases(facts: readonly Fact[]): Promise<void> {
     const inputs = facts.filter((f) => f.type.startsWith('entitlement.') || (f.type.startsWith('offering.') && f.seats !== null));
@@ -400,7 +401,9 @@ export class ReportStore implements ReportStorePort {
        SELECT DISTINCT account_id, entitlement_id FROM purchase_batch WHERE entitlement_id IS NOT NULL
        UNION
        SELECT DISTINCT p.account_id, p.entitlement_id FROM purchase_inputs p
-       SEMI JOIN (SELECT account_id, offering_id FROM purchase_batch WHERE entitlement_id IS NULL) o
+       SEMI JOIN (SELECT account_id, offering_id FROM purchase_batch o WHERE entitlement_id IS NULL AND seats IS DISTINCT FROM
+                    (SELECT arg_max(seats, k) FROM purchase_inputs q WHERE q.account_id = o.account_id AND q.offering_id = o.offering_id
+                       AND q.entitlement_id IS NULL AND q.k < o.k)) o
          ON o.account_id = p.account_id AND o.offering_id = p.offering_id
        WHERE p.entitlement_id IS NOT NULL`,
     );
