@@ -9,7 +9,7 @@ import { useUrlFilters } from '../url-state';
 /** The built-in reports the server answers (GET /v1/reports/{name}), as the console names them. */
 const REPORTS = [
   { value: 'activations', label: 'Activations and deactivations' },
-  { value: 'deployment', label: 'Seats in use (high and low marks)' },
+  { value: 'deployment', label: 'Seats in use (high and low marks) and purchased' },
   { value: 'adoption', label: 'Adoption by version' },
   { value: 'rehosts', label: 'Rehosts' },
   { value: 'returns', label: 'Returns' },
@@ -22,7 +22,7 @@ const REPORTS = [
   { value: 'validations', label: 'Validation outcomes (who is refused, and why)' },
   { value: 'upgrades', label: 'Upgrade eligibility (at the end of the range)' },
 ];
-const BY = ['product', 'platform', 'version', 'customer', 'none'];
+const BY = ['product', 'platform', 'version', 'customer', 'entitlement', 'none'];
 /** The groupings of the validations report (by code by default). */
 const VALIDATION_BY = ['code', 'product', 'customer', 'none'];
 const GRANULARITIES = ['hour', 'day', 'week', 'month'];

@@ -5,6 +5,7 @@ import { storeKinds } from '../support/stores.js';
 import { projectAll } from './support.js';
 import { fp, licensed } from '../support/client.js';
 import { reportingOf, rebuildReports } from '../../src/capabilities/reports/routes/runtime.js';
+import { runReport } from '../../src/capabilities/reports/store/reports.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -111,6 +112,102 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     const last = (await h.call('GET', `/v1/reports/deployment?from=${iso(h.clock.now() - HOUR)}&to=${iso(h.clock.now() + HOUR)}&by=none`))
       .body.rows;
     expect(last.at(-1).end).toBe(12);
+  });
+
+  it('deployment: seats purchased per product, customer and entitlement equal the main database, after an override, an offering seat change, a suspension and a revocation', async () => {
+    const overridden = await licensed(h, { seats: 4 }, { product: 'cad' });
+    const onOffering = await licensed(h, { seats: 6 }, { product: 'cad' });
+    const suspended = await licensed(h, { seats: 3 }, { product: 'viewer' });
+    const revoked = await licensed(h, { seats: 5 }, { product: 'viewer' });
+    h.clock.advance(DAY);
+    expect((await h.call('PATCH', `/v1/entitlements/${overridden.entitlement.id}`, { overrides: { seats: 9 } })).status).toBe(200);
+    expect((await overridden.client('activate', { fingerprint: fp('bought-1'), platform: 'linux', meta: {} })).status).toBe(201);
+    h.clock.advance(DAY);
+    // Reaches the entitlement without an override only.
+    expect((await h.call('PATCH', `/v1/offerings/${onOffering.offering.id}`, { seats: 8 })).status).toBe(200);
+    expect((await h.call('PATCH', `/v1/offerings/${overridden.offering.id}`, { seats: 2 })).status).toBe(200);
+    expect((await h.call('POST', `/v1/entitlements/${suspended.entitlement.id}/suspend`, {})).status).toBe(200);
+    expect((await h.call('POST', `/v1/entitlements/${revoked.entitlement.id}/revoke`, {})).status).toBe(200);
+    await project(h);
+    const { rows: held } = await sql<{
+      id: string;
+      product_id: string;
+      customer_id: string;
+      state: string;
+      overrides: string;
+      seats: number;
+    }>`
+      SELECT e.id, e.product_id, e.customer_id, e.state, e.overrides, o.seats FROM entitlements e
+      JOIN offerings o ON o.account_id = e.account_id AND o.id = e.offering_id WHERE e.account_id = ${h.accountId}`.execute(
+      h.services.store.database.db,
+    );
+    const { rows: live } = await sql<{ entitlement_id: string; n: number | string }>`
+      SELECT entitlement_id, count(*) AS n FROM activations WHERE account_id = ${h.accountId} AND ended_at IS NULL
+      GROUP BY entitlement_id`.execute(h.services.store.database.db);
+    const inUse = new Map(live.map((r) => [r.entitlement_id, Number(r.n)]));
+    for (const [by, column] of [
+      ['product', 'product_id'],
+      ['customer', 'customer_id'],
+      ['entitlement', 'id'],
+    ] as const) {
+      // The main database: live entitlements (active or suspended) at their effective seats.
+      const expected = new Map<string, number>();
+      for (const e of held) {
+        const seats = (JSON.parse(e.overrides) as { seats?: number }).seats ?? Number(e.seats);
+        expected.set(e[column], (expected.get(e[column]) ?? 0) + (e.state === 'active' || e.state === 'suspended' ? seats : 0));
+      }
+      const res = await h.call('GET', `/v1/reports/deployment?${range()}&by=${by}`);
+      expect(res.body.measures).toEqual(['high', 'low', 'end', 'purchased']);
+      const last = new Map<string, Json>(res.body.rows.map((r: Json) => [r.key, r]));
+      expect(new Map([...last].map(([k, r]) => [k, r.purchased]))).toEqual(expected);
+      if (by === 'entitlement') {
+        for (const e of held) expect(last.get(e.id).end).toBe(inUse.get(e.id) ?? 0);
+        expect(last.get(overridden.entitlement.id)).toMatchObject({ purchased: 9, end: 1 });
+        expect(last.get(onOffering.entitlement.id)).toMatchObject({ purchased: 8, end: 0 });
+        expect(last.get(suspended.entitlement.id).purchased).toBe(3);
+        expect(last.get(revoked.entitlement.id).purchased).toBe(0);
+      }
+    }
+    // The same from every fact (the rollups' reference), by product and by entitlement, filtered or not.
+    const { store } = await reportingOf(h.services);
+    const scope = { accountId: h.accountId, productId: null };
+    const q = { from: T0 - DAY, to: h.clock.now() + DAY, now: h.clock.now(), granularity: 'day' as const };
+    for (const by of ['product', 'customer', 'entitlement', 'platform', 'none'] as const)
+      for (const filter of [{}, { product: products['cad'] }, { customer: overridden.customer.id }])
+        expect(await runReport(store, 'deployment', scope, { ...q, ...filter, by })).toEqual(
+          await runReport(store, 'deployment', scope, { ...q, ...filter, by, fromFacts: true }),
+        );
+    const platforms = (await h.call('GET', `/v1/reports/deployment?${range()}&by=platform`)).body.rows;
+    expect(platforms.every((r: Json) => r.purchased === null)).toBe(true);
+  });
+
+  it('deployment filtered by product, by platform and by version, equals a replay of the main database', async () => {
+    const { rows } = await sql<{ key: string | null; created_at: string | number; ended_at: string | number | null }>`
+      SELECT platform AS key, created_at, ended_at FROM activations WHERE account_id = ${h.accountId} AND product_id = ${products['cad']}`.execute(
+      h.services.store.database.db,
+    );
+    const changes = rows
+      .flatMap((r) => [
+        { at: Number(r.created_at), key: r.key, d: 1 },
+        ...(r.ended_at === null ? [] : [{ at: Number(r.ended_at), key: r.key, d: -1 }]),
+      ])
+      .sort((a, b) => a.at - b.at);
+    const level = new Map<string | null, number>();
+    const expected = new Map<string, { high: number; low: number; end: number }>();
+    for (const c of changes) {
+      const before = level.get(c.key) ?? 0;
+      const after = before + c.d;
+      level.set(c.key, after);
+      const id = `${iso(Math.floor(c.at / DAY) * DAY)}|${c.key}`;
+      const cell = expected.get(id) ?? { high: before, low: before, end: before };
+      expected.set(id, { high: Math.max(cell.high, after), low: Math.min(cell.low, after), end: after });
+    }
+    const res = await h.call('GET', `/v1/reports/deployment?${range()}&by=platform&product=${products['cad']}`);
+    expect(res.status).toBe(200);
+    expect(new Map(res.body.rows.map((r: Json) => [`${r.period}|${r.key}`, { high: r.high, low: r.low, end: r.end }]))).toEqual(expected);
+    // A key limited to the product sees the same.
+    const key = (await h.call('POST', '/v1/api-keys', { name: 'cad deployment', role: 'readonly', productId: 'cad' })).body.key;
+    expect((await h.call('GET', `/v1/reports/deployment?${range()}&by=platform`, undefined, { key })).body.rows).toEqual(res.body.rows);
   });
 
   it('the trials report counts trials started and converted, as the main database holds them', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReportStore } from '../../src/capabilities/reports/store/duck.js';
 import { runReport, type ReportRow } from '../../src/capabilities/reports/store/reports.js';
-import type { Checkpoint, Fact } from '../../src/capabilities/reports/ports.js';
+import { NO_OVERRIDE, type Checkpoint, type Fact } from '../../src/capabilities/reports/ports.js';
 
 /**
  * The rollups the projector keeps (seat levels, entitlements as they stand now) against the
@@ -42,6 +42,7 @@ function fact(n: number, type: string, at: number, subjectId: string, extra: Par
     channel: null,
     upgradePaths: null,
     validations: null,
+    seats: null,
     ...extra,
   };
 }
@@ -115,6 +116,172 @@ function history(): Fact[] {
     }
   }
   return facts;
+}
+
+interface Entitlement {
+  product: string;
+  customer: string;
+  offering: string;
+  state: string;
+  override: number | null;
+}
+
+/**
+ * Offerings and entitlements beside the devices: seat overrides set and cleared, offering seat
+ * changes (reaching the entitlements without an override), offering changes, suspensions,
+ * resumptions, revocations, transfers to another customer, and events that carry no snapshot.
+ */
+function licensingHistory(): Fact[] {
+  const facts: Fact[] = [];
+  let n = 0;
+  let seed = 11;
+  // The high bits of the generator (its low bits repeat with a short period).
+  const pick = (k: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * k);
+  };
+  const offerings: Record<string, { product: string; seats: number }> = {
+    off_a: { product: 'prod_0', seats: 5 },
+    off_b: { product: 'prod_0', seats: 10 },
+    off_c: { product: 'prod_1', seats: 3 },
+  };
+  for (const [id, o] of Object.entries(offerings))
+    facts.push(fact(n++, 'offering.created', T0 - 10 * HOUR, id, { productId: o.product, offeringId: id, seats: o.seats }));
+  const entitlements = new Map<string, Entitlement>();
+  const devices = new Map<string, { entitlement: string; platform: string; version: string | null }>();
+  const snapshot = (id: string, e: Entitlement, type: string, at: number) =>
+    fact(n++, type, at, id, {
+      productId: e.product,
+      customerId: e.customer,
+      entitlementId: id,
+      offeringId: e.offering,
+      state: e.state,
+      seats: e.override ?? NO_OVERRIDE,
+    });
+  const about = (id: string) => {
+    const d = devices.get(id)!;
+    const e = entitlements.get(d.entitlement)!;
+    return { productId: e.product, customerId: e.customer, entitlementId: d.entitlement, platform: d.platform, version: d.version };
+  };
+  for (let i = 0; i < 260; i++) {
+    const at = T0 + i * 3 * HOUR + (i % 3) * 1000;
+    const r = pick(20);
+    const ids = [...entitlements.keys()];
+    const live = ids.filter((id) => entitlements.get(id)!.state !== 'revoked');
+    const alive = [...devices.keys()];
+    if (r < 3 || live.length === 0) {
+      const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
+      const e = {
+        product: offerings[offering]!.product,
+        customer: `cus_${pick(3)}`,
+        offering,
+        state: 'active',
+        override: pick(3) === 0 ? 7 : null,
+      };
+      const id = `ent_${n}`;
+      entitlements.set(id, e);
+      facts.push(snapshot(id, e, 'entitlement.created', at));
+    } else if (r < 10 || alive.length === 0) {
+      const entitlement = live[pick(live.length)]!;
+      const id = `act_${n}`;
+      devices.set(id, { entitlement, platform: ['linux', 'macos'][pick(2)]!, version: ['1.0', '2.0'][pick(2)]! });
+      facts.push(fact(n++, 'activation.created', at, id, about(id)));
+    } else if (r < 12) {
+      const id = alive[pick(alive.length)]!;
+      const d = devices.get(id)!;
+      const was = { platform: d.platform, version: d.version };
+      d.version = d.version === '1.0' ? '2.0' : d.version === '2.0' ? null : '1.0';
+      facts.push(fact(n++, 'activation.updated', at, id, { ...about(id), previousPlatform: was.platform, previousVersion: was.version }));
+    } else if (r < 14) {
+      const id = alive[pick(alive.length)]!;
+      facts.push(fact(n++, r === 12 ? 'activation.deactivated' : 'activation.released', at, id, about(id)));
+      devices.delete(id);
+    } else {
+      const id = live[pick(live.length)]!;
+      const e = entitlements.get(id)!;
+      if (r === 14) {
+        e.state = e.state === 'active' ? 'suspended' : 'active';
+        facts.push(snapshot(id, e, e.state === 'suspended' ? 'entitlement.suspended' : 'entitlement.resumed', at));
+      } else if (r === 15) {
+        e.override = pick(2) === 0 ? null : 2 + pick(8);
+        facts.push(snapshot(id, e, 'entitlement.updated', at));
+      } else if (r === 16) {
+        const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
+        // A quarter of the updates leave the seats alone (a rename): they change no entitlement's seats.
+        if (pick(4) > 0) offerings[offering]!.seats = 1 + pick(12);
+        facts.push(
+          fact(n++, 'offering.updated', at, offering, {
+            productId: offerings[offering]!.product,
+            offeringId: offering,
+            seats: offerings[offering]!.seats,
+          }),
+        );
+      } else if (r === 17) {
+        e.offering = e.product === 'prod_0' ? (e.offering === 'off_a' ? 'off_b' : 'off_a') : 'off_c';
+        facts.push(snapshot(id, e, 'entitlement.offering_changed', at));
+      } else if (r === 18) {
+        e.state = 'revoked';
+        facts.push(snapshot(id, e, 'entitlement.revoked', at));
+      } else if (pick(2) === 0) {
+        e.customer = `cus_${pick(3)}`;
+        facts.push(snapshot(id, e, 'entitlement.transferred', at));
+      } else {
+        facts.push(fact(n++, 'entitlement.key_issued', at, id, { productId: e.product, customerId: e.customer, entitlementId: id }));
+      }
+    }
+  }
+  return facts;
+}
+
+/** Seats purchased and in use per key of `by` before `t`, replayed from the facts in (time, id) order: the oracle. */
+function replay(facts: readonly Fact[], t: number, by: 'product' | 'customer' | 'entitlement' | 'none') {
+  const ordered = [...facts].filter((f) => f.at < t).sort((a, b) => a.at - b.at || (a.eventId < b.eventId ? -1 : 1));
+  const offeringSeats = new Map<string, number>();
+  const entitlements = new Map<string, Entitlement>();
+  const inUse = new Map<string | null, number>();
+  for (const f of ordered) {
+    if (f.type.startsWith('offering.') && f.seats !== null) offeringSeats.set(f.subjectId, f.seats);
+    if (f.type.startsWith('entitlement.')) {
+      const e = entitlements.get(f.subjectId) ?? { product: f.productId!, customer: '', offering: '', state: '', override: null };
+      e.customer = f.customerId ?? e.customer;
+      e.offering = f.offeringId ?? e.offering;
+      e.state = f.state ?? e.state;
+      if (f.seats !== null) e.override = f.seats === NO_OVERRIDE ? null : f.seats;
+      entitlements.set(f.subjectId, e);
+    }
+    if (f.type === 'activation.created' || f.type === 'activation.deactivated' || f.type === 'activation.released') {
+      const key = by === 'none' ? null : by === 'entitlement' ? f.entitlementId : by === 'product' ? f.productId : f.customerId;
+      inUse.set(key, (inUse.get(key) ?? 0) + (f.type === 'activation.created' ? 1 : -1));
+    }
+  }
+  const purchased = new Map<string | null, number>();
+  for (const [id, e] of entitlements) {
+    const key = by === 'none' ? null : by === 'entitlement' ? id : by === 'product' ? e.product : e.customer;
+    const seats = e.state === 'active' || e.state === 'suspended' ? (e.override ?? offeringSeats.get(e.offering) ?? 0) : 0;
+    purchased.set(key, (purchased.get(key) ?? 0) + seats);
+  }
+  return { purchased, inUse };
+}
+
+/** Deployment and adoption with every filter the rollups answer, and those still counted from the facts. */
+async function filtered(store: ReportStore, fromFacts = false): Promise<Record<string, ReportRow[]>> {
+  const q = { from: T0 + 50 * HOUR, to: T0 + 800 * HOUR, now: T0 + 800 * HOUR, granularity: 'day' as const, fromFacts };
+  const out: Record<string, ReportRow[]> = {};
+  for (const [name, scope, filter] of [
+    ['all', { accountId: ACCOUNT, productId: null }, {}],
+    ['product', { accountId: ACCOUNT, productId: null }, { product: 'prod_0' }],
+    ['key', { accountId: ACCOUNT, productId: 'prod_1' }, {}],
+    ['key+product', { accountId: ACCOUNT, productId: 'prod_0' }, { product: 'prod_0' }],
+    ['other products', { accountId: ACCOUNT, productId: 'prod_1' }, { product: 'prod_0' }],
+    ['customer', { accountId: ACCOUNT, productId: null }, { customer: 'cus_1' }],
+    ['product+customer', { accountId: ACCOUNT, productId: null }, { product: 'prod_0', customer: 'cus_2' }],
+  ] as const) {
+    for (const by of ['product', 'platform', 'version', 'customer', 'entitlement', 'none'] as const)
+      out[`deployment/${name}/${by}`] = await runReport(store, 'deployment', scope, { ...q, ...filter, by });
+    out[`adoption/${name}`] = await runReport(store, 'adoption', scope, { ...q, ...filter });
+    out[`activations/${name}`] = await runReport(store, 'activations', scope, { ...q, ...filter, by: 'entitlement' });
+  }
+  return out;
 }
 
 async function project(batches: Fact[][]): Promise<ReportStore> {
@@ -201,6 +368,85 @@ describe('rollups kept by the projector', () => {
     const fromFacts = await reports(store, true);
     expect(fromFacts['deployment/platform']!.length).toBeGreaterThan(10);
     expect(await reports(store)).toEqual(fromFacts);
+    store.close();
+  });
+
+  it('keep purchased seats and the levels per entitlement and per product the same whether batches arrive in time order or late', async () => {
+    const facts = licensingHistory();
+    const chunks: Fact[][] = [];
+    for (let i = 0; i < facts.length; i += 9) chunks.push(facts.slice(i, i + 9));
+    const inOrder = await project(chunks);
+    // Late: every other batch is delivered after the two that follow it.
+    const late = [...chunks];
+    for (let i = 0; i + 2 < late.length; i += 4) [late[i], late[i + 1], late[i + 2]] = [late[i + 1]!, late[i + 2]!, late[i]!];
+    const shuffled = await project(late);
+    const purchases = (s: ReportStore) => s.rows(`SELECT * FROM seat_purchases ORDER BY entitlement_id, k`);
+    const levels = (s: ReportStore) => s.rows(`SELECT * FROM seat_levels ORDER BY dim, key, k`);
+    expect((await purchases(inOrder)).length).toBeGreaterThan(30);
+    expect(await purchases(shuffled)).toEqual(await purchases(inOrder));
+    expect(await levels(shuffled)).toEqual(await levels(inOrder));
+    expect(await filtered(shuffled)).toEqual(await filtered(inOrder));
+    inOrder.close();
+    shuffled.close();
+  });
+
+  it('answer filtered deployment and adoption, and purchased seats, as the aggregation over every fact does', async () => {
+    const facts = licensingHistory();
+    const chunks: Fact[][] = [];
+    for (let i = 0; i < facts.length; i += 13) chunks.push(facts.slice(i, i + 13));
+    const store = await project(chunks);
+    const fromFacts = await filtered(store, true);
+    expect(fromFacts['deployment/product/platform']!.length).toBeGreaterThan(10);
+    expect(fromFacts['deployment/key/entitlement']!.some((r) => (r['purchased'] as number) > 0)).toBe(true);
+    expect(fromFacts['deployment/other products/product']).toEqual([]);
+    const kept = await filtered(store);
+    expect(kept).toEqual(fromFacts);
+    // What the rollups answer reads no fact: with the facts gone it answers the same. A customer
+    // filter by another key than customer or none still counts from the facts (then empty).
+    await store.rows('DELETE FROM facts');
+    const bare = await filtered(store);
+    const fromRollups = (name: string) =>
+      /^deployment\/(all|product|key|key\+product)\//.test(name) ||
+      /^deployment\/(customer|product\+customer)\/(customer|none)$/.test(name) ||
+      /^adoption\/(all|product|key|key\+product)$/.test(name);
+    const answered = Object.keys(kept).filter(fromRollups);
+    expect(answered.length).toBe(32);
+    for (const name of answered) expect(bare[name], name).toEqual(kept[name]);
+    expect(kept['deployment/customer/platform']!.length).toBeGreaterThan(0);
+    expect(bare['deployment/customer/platform']).toEqual([]);
+    store.close();
+  });
+
+  it('count purchased seats and seats in use at each period end as a replay of the events does', async () => {
+    const facts = licensingHistory();
+    const types = new Set(facts.map((f) => f.type));
+    for (const t of ['offering.updated', 'entitlement.updated', 'entitlement.suspended', 'entitlement.revoked', 'entitlement.transferred'])
+      expect(types).toContain(t);
+    const chunks: Fact[][] = [];
+    for (let i = 0; i < facts.length; i += 10) chunks.push(facts.slice(i, i + 10));
+    const store = await project(chunks.reverse());
+    const from = T0 + 50 * HOUR;
+    const to = T0 + 800 * HOUR;
+    const DAY = 24 * HOUR;
+    const scope = { accountId: ACCOUNT, productId: null };
+    for (const by of ['product', 'customer', 'entitlement', 'none'] as const) {
+      const rows = await runReport(store, 'deployment', scope, { from, to, now: to, granularity: 'day', by });
+      const shown = new Set(rows.map((r) => `${r.period}|${r.key}`));
+      for (const r of rows) {
+        const { purchased, inUse } = replay(facts, Math.min(r.period + DAY, to), by);
+        expect({ purchased: r['purchased'], end: r['end'] }).toEqual({ purchased: purchased.get(r.key) ?? 0, end: inUse.get(r.key) ?? 0 });
+      }
+      // Every day on which a key's purchased seats changed has its row (with or without a device's change).
+      for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) {
+        const before = replay(facts, Math.max(day, from), by).purchased;
+        for (const [key, seats] of replay(facts, Math.min(day + DAY, to), by).purchased)
+          if (seats !== (before.get(key) ?? 0)) expect(shown).toContain(`${day}|${key}`);
+      }
+      expect(rows.length).toBeGreaterThan(20);
+    }
+    const byPlatform = await runReport(store, 'deployment', scope, { from, to, now: to, granularity: 'day', by: 'platform' });
+    expect(byPlatform.length).toBeGreaterThan(0);
+    expect(byPlatform.every((r) => r['purchased'] === null)).toBe(true);
     store.close();
   });
 });

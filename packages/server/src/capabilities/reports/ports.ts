@@ -79,6 +79,12 @@ export interface Fact {
   channel: string | null;
   /** How many upgrade paths an offering has, when the event set them (offering events). */
   upgradePaths: number | null;
+  /**
+   * Seats: an offering's (offering events), or an entitlement's seat override (entitlement events
+   * that carry its overrides; NO_OVERRIDE when it has none, so the offering's count applies).
+   * Null: the event left them alone.
+   */
+  seats: number | null;
   /** A `validation.summary`'s counts: one row each in the store's `validations` table. */
   validations: ValidationCountFact[] | null;
 }
@@ -93,6 +99,9 @@ export interface ValidationCountFact {
 
 /** An end cleared by the event (the entitlement runs forever from then on), beside null for "unchanged". */
 export const NO_END = -1;
+
+/** An entitlement without a seat override (it has its offering's seats), beside null for "unchanged". */
+export const NO_OVERRIDE = -1;
 
 export interface Checkpoint {
   position: FeedPosition;

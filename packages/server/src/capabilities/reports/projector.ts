@@ -15,6 +15,7 @@
 import { parseVersion, versionKey } from '@leasehold/contract';
 import {
   NO_END,
+  NO_OVERRIDE,
   type Checkpoint,
   type DeviceFacts,
   type EventFeed,
@@ -106,7 +107,19 @@ export function factOf(e: FeedEvent): Fact {
     upgradePaths:
       e.type.startsWith('offering.') && Array.isArray(after?.['upgradePaths']) ? (after['upgradePaths'] as unknown[]).length : null,
     validations: e.type === 'validation.summary' ? validationCounts(after) : null,
+    seats: e.type.startsWith('offering.') ? whole(after?.['seats']) : entitlement ? seatOverride(after) : null,
   };
+}
+
+/**
+ * The seat override an entitlement event carries: its snapshot's `overrides.seats`, NO_OVERRIDE
+ * when the snapshot has overrides without seats, null when the event carries no snapshot (a key
+ * issued, a seat assigned in the portal) and so changed nothing.
+ */
+function seatOverride(after: Record<string, unknown> | null): number | null {
+  const overrides = after?.['overrides'];
+  if (!overrides || typeof overrides !== 'object') return null;
+  return whole((overrides as Record<string, unknown>)['seats']) ?? NO_OVERRIDE;
 }
 
 /** The counts a `validation.summary` carries (rows that are not well formed are left out). */

@@ -70,7 +70,7 @@ const ReportQuerystring = Type.Object({
       [...new Set<string>([...ACTIVATION_DIMENSIONS, ...VALIDATION_DIMENSIONS])].map((d) => Type.Literal(d)),
       {
         description:
-          '`activations` and `deployment`: product (default), platform, version, customer or none; `validations`: code (default), product, customer or none',
+          '`activations` and `deployment`: product (default), platform, version, customer, entitlement or none; `validations`: code (default), product, customer or none',
       },
     ),
   ),
@@ -87,8 +87,9 @@ const ReportOut = Type.Object({
     Type.Object(
       { period: Timestamp, key: Type.Union([Type.String(), Type.Null()]) },
       {
-        additionalProperties: Type.Number(),
-        description: 'One period and key, with each measure (counts are whole numbers; a share is a percentage)',
+        additionalProperties: Type.Union([Type.Number(), Type.Null()]),
+        description:
+          'One period and key, with each measure (counts are whole numbers; a share is a percentage; null where a measure has no meaning for the key, e.g. purchased seats by platform)',
       },
     ),
   ),

@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Checkpoint, DeviceFacts, Fact, FeedPosition, ReportStorePort } from '../ports.js';
 import { Recall } from '../../../platform/recall.js';
+import { purchaseChanges } from './purchases.js';
 
 /** Ids per device lookup: below DuckDB's index_scan_max_count (2048), so the index answers. */
 const DEVICE_CHUNK = 1000;
@@ -21,7 +22,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -32,7 +33,7 @@ const TABLES = [
      offering_id VARCHAR, model VARCHAR, previous_model VARCHAR,
      previous_platform VARCHAR, previous_version VARCHAR, feature VARCHAR, quantity BIGINT,
      ends_at BIGINT, maintenance_until BIGINT, state VARCHAR,
-     version_key VARCHAR, channel VARCHAR, upgrade_paths INTEGER)`,
+     version_key VARCHAR, channel VARCHAR, upgrade_paths INTEGER, seats INTEGER)`,
   // Validation outcomes: a row per entitlement and code of each `validation.summary` event.
   `CREATE TABLE IF NOT EXISTS validations (
      account_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, at_ms BIGINT NOT NULL,
@@ -68,12 +69,34 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS seat_levels_now (
      account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, seq BIGINT NOT NULL, k VARCHAR NOT NULL, level INTEGER NOT NULL)`,
   `CREATE TEMP TABLE IF NOT EXISTS seat_keys (account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL)`,
+  // Seats purchased. `purchase_inputs`: what of each entitlement and offering event decides an
+  // entitlement's seats (its state, seat override, offering, customer; an offering's seats; null:
+  // left alone), a row per event. `seat_purchases`: each change of an entitlement's purchased seats
+  // (its effective seats while active or suspended, else 0) as a delta under its customer at the
+  // time, in (at_ms, event id, part) order (`k`); an entitlement's rows are recomputed from its
+  // inputs whenever a batch touches it or an offering it was ever on (see store/purchases.ts).
+  `CREATE TABLE IF NOT EXISTS purchase_inputs (
+     account_id VARCHAR NOT NULL, entitlement_id VARCHAR, offering_id VARCHAR, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
+     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER)`,
+  `CREATE TEMP TABLE IF NOT EXISTS purchase_batch (
+     account_id VARCHAR NOT NULL, entitlement_id VARCHAR, offering_id VARCHAR, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
+     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS seat_purchases (
+     account_id VARCHAR NOT NULL, entitlement_id VARCHAR NOT NULL, product_id VARCHAR, customer_id VARCHAR,
+     at_ms BIGINT NOT NULL, k VARCHAR NOT NULL, delta INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS checkpoint (
      id INTEGER PRIMARY KEY, major BIGINT NOT NULL, minor VARCHAR NOT NULL, events BIGINT NOT NULL, last_event_at BIGINT)`,
 ];
 
 /** The key a seat change is counted under when its dimension is null (a device with no version). */
 export const NULL_KEY = String.fromCharCode(0);
+
+/**
+ * Between the product and the second part of a composite key of `seat_levels` (`product+platform`,
+ * `product+version`, `product+entitlement`, `product+customer`): a product filter reads the keys that start with the
+ * product and this, instead of counting from the facts.
+ */
+export const PAIR = String.fromCharCode(2);
 
 /** Between an event id and the part of its change: below any id's characters, so `k` orders as (event id, part) does. */
 const PART = String.fromCharCode(1);
@@ -98,11 +121,16 @@ interface LastLevel {
   level: number;
 }
 
-/** Between the parts of a seat key in memory (account, dimension, key): no id or key holds it. */
-const SEP = String.fromCharCode(2);
+/** What a level is kept under: the account, the dimension and the key (NULL_KEY for none). */
+interface SeatKey {
+  account: string;
+  dim: string;
+  key: string;
+}
 
-function levelId(account: string, dim: string, key: string): string {
-  return `${account}${SEP}${dim}${SEP}${key}`;
+/** A seat key as one string, for maps (JSON, so no character a key may hold can run two together). */
+function levelId(k: SeatKey): string {
+  return JSON.stringify([k.account, k.dim, k.key]);
 }
 
 /** By `k`, as DuckDB orders VARCHARs (the keys are ASCII, so code units order as bytes do). */
@@ -110,10 +138,14 @@ function byK(a: SeatChange, b: SeatChange): number {
   return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
 }
 
-function appendLevel(appender: DuckDBAppender, account: string, dim: string, key: string, c: SeatChange, level: number): void {
-  appender.appendVarchar(account);
-  appender.appendVarchar(dim);
-  appender.appendVarchar(key);
+function appendKey(appender: DuckDBAppender, at: SeatKey): void {
+  appender.appendVarchar(at.account);
+  appender.appendVarchar(at.dim);
+  appender.appendVarchar(at.key);
+}
+
+function appendLevel(appender: DuckDBAppender, at: SeatKey, c: SeatChange, level: number): void {
+  appendKey(appender, at);
   appender.appendBigInt(BigInt(c.at));
   appender.appendVarchar(c.k);
   appender.appendInteger(c.delta);
@@ -129,7 +161,7 @@ export class ReportStore implements ReportStorePort {
   private readonly levels = new Recall<LastLevel>();
   private levelsAt: number | null = null;
   /** The levels the batch being appended sets: remembered once it commits. */
-  private readonly pendingLevels = new Map<string, LastLevel>();
+  private readonly pendingLevels = new Map<string, LastLevel & { at: SeatKey }>();
   /** Rows of `seat_levels_now`, and how many it had when last compacted (null: not counted yet). */
   private levelRows: { now: number; compacted: number } | null = null;
 
@@ -162,7 +194,17 @@ export class ReportStore implements ReportStorePort {
     const rows = await this.rows<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`);
     if (rows[0]?.value !== String(SCHEMA_VERSION)) {
       // Everything but meta is the log's, projected: an older shape is dropped and projected again.
-      for (const table of ['facts', 'devices', 'validations', 'entitlements_now', 'seat_levels', 'seat_levels_now', 'checkpoint'])
+      for (const table of [
+        'facts',
+        'devices',
+        'validations',
+        'entitlements_now',
+        'seat_levels',
+        'seat_levels_now',
+        'purchase_inputs',
+        'seat_purchases',
+        'checkpoint',
+      ])
         await this.conn.run(`DROP TABLE IF EXISTS ${table}`);
       for (const ddl of TABLES) await this.conn.run(ddl);
       await this.conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
@@ -231,8 +273,10 @@ export class ReportStore implements ReportStorePort {
           if (v === null) appender.appendNull();
           else appender.appendVarchar(v);
         }
-        if (f.upgradePaths === null) appender.appendNull();
-        else appender.appendInteger(f.upgradePaths);
+        for (const v of [f.upgradePaths, f.seats]) {
+          if (v === null) appender.appendNull();
+          else appender.appendInteger(v);
+        }
         appender.endRow();
       }
       appender.closeSync();
@@ -240,6 +284,7 @@ export class ReportStore implements ReportStorePort {
       await this.appendDevices(facts, expected.events);
       await this.mergeEntitlements(facts);
       await this.mergeSeatLevels(facts, expected);
+      await this.mergePurchases(facts);
       const lastEventAt = facts.reduce<number | null>((m, f) => (m === null || f.at > m ? f.at : m), expected.lastEventAt);
       const events = expected.events + facts.length;
       await this.conn.run('INSERT OR REPLACE INTO checkpoint VALUES (1, $1, $2, $3, $4)', [
@@ -250,7 +295,7 @@ export class ReportStore implements ReportStorePort {
       ]);
       if (beforeCommit) await beforeCommit();
       await this.conn.run('COMMIT');
-      for (const [id, last] of this.pendingLevels) this.levels.set(id, last);
+      for (const [id, { k, level }] of this.pendingLevels) this.levels.set(id, { k, level });
       this.levelsAt = events;
       return { position: next, events, lastEventAt };
     } catch (error) {
@@ -303,8 +348,9 @@ export class ReportStore implements ReportStorePort {
    * or release, under each dimension's key, and for an update that moved a device to another
    * platform or version, -1 under the old and +1 under the new. A key's new rows continue from its
    * last level (remembered, or read from `seat_levels_now`), counted here rather than by a window
-   * and an update in SQL (which grew with the table: 70 ms and more a batch, measured). A change older than the key's last (the feed delivered it late) recomputes that
-   * key's levels from all its rows, so the levels are always those of (at_ms, event id) order.
+   * and an update in SQL (which grew with the table: 70 ms and more a batch, measured). A change
+   * older than the key's last (the feed delivered it late) recomputes that key's levels from all
+   * its rows, so the levels are always those of (at_ms, event id) order.
    */
   private async mergeSeatLevels(facts: readonly Fact[], expected: Checkpoint): Promise<void> {
     const rows: Array<[string, string, string | null, number, string, number]> = [];
@@ -312,7 +358,18 @@ export class ReportStore implements ReportStorePort {
       const k = sortKey(f.at, f.eventId);
       if (f.type === 'activation.created' || DEACTIVATED.has(f.type)) {
         const delta = f.type === 'activation.created' ? 1 : -1;
-        const keys = { none: null, product: f.productId, platform: f.platform, version: f.version, customer: f.customerId };
+        const p = (f.productId ?? NULL_KEY) + PAIR;
+        const keys = {
+          none: null,
+          product: f.productId,
+          platform: f.platform,
+          version: f.version,
+          customer: f.customerId,
+          'product+platform': p + (f.platform ?? NULL_KEY),
+          'product+version': p + (f.version ?? NULL_KEY),
+          'product+entitlement': p + (f.entitlementId ?? NULL_KEY),
+          'product+customer': p + (f.customerId ?? NULL_KEY),
+        };
         for (const [dim, key] of Object.entries(keys)) rows.push([f.accountId, dim, key, f.at, `${k}${PART}0`, delta]);
       } else if (f.type === 'activation.updated') {
         for (const [dim, was, is] of [
@@ -321,39 +378,45 @@ export class ReportStore implements ReportStorePort {
         ] as const) {
           if (was === is) continue;
           rows.push([f.accountId, dim, was, f.at, `${k}${PART}0`, -1], [f.accountId, dim, is, f.at, `${k}${PART}1`, 1]);
+          const p = (f.productId ?? NULL_KEY) + PAIR;
+          rows.push(
+            [f.accountId, `product+${dim}`, p + (was ?? NULL_KEY), f.at, `${k}${PART}0`, -1],
+            [f.accountId, `product+${dim}`, p + (is ?? NULL_KEY), f.at, `${k}${PART}1`, 1],
+          );
         }
       }
     }
     if (rows.length === 0) return;
     // The batch's changes per key, each key's in (at_ms, event id, part) order.
-    const byKey = new Map<string, SeatChange[]>();
+    const byKey = new Map<string, { at: SeatKey; changes: SeatChange[] }>();
     for (const [account, dim, key, at, k, delta] of rows) {
-      const id = levelId(account, dim, key ?? NULL_KEY);
-      const changes = byKey.get(id);
-      if (changes) changes.push({ at, k, delta });
-      else byKey.set(id, [{ at, k, delta }]);
+      const seat = { account, dim, key: key ?? NULL_KEY };
+      const id = levelId(seat);
+      const entry = byKey.get(id);
+      if (entry) entry.changes.push({ at, k, delta });
+      else byKey.set(id, { at: seat, changes: [{ at, k, delta }] });
     }
-    const last = await this.lastLevels([...byKey.keys()], expected);
-    const late: string[] = [];
+    const last = await this.lastLevels(byKey, expected);
+    const late = new Map<string, { at: SeatKey; changes: SeatChange[] }>();
     const appender = await this.conn.createAppender('seat_levels');
-    for (const [id, changes] of byKey) {
+    for (const [id, entry] of byKey) {
+      const { at, changes } = entry;
       changes.sort(byK);
       const was = last.get(id);
       // A change older than the key's last one (the feed delivered it late): recomputed below.
       if (was && changes[0]!.k < was.k) {
-        late.push(id);
+        late.set(id, entry);
         continue;
       }
       let level = was?.level ?? 0;
-      const [account, dim, key] = id.split(SEP) as [string, string, string];
       for (const c of changes) {
         level += c.delta;
-        appendLevel(appender, account, dim, key, c, level);
+        appendLevel(appender, at, c, level);
       }
-      this.pendingLevels.set(id, { k: changes.at(-1)!.k, level });
+      this.pendingLevels.set(id, { at, k: changes.at(-1)!.k, level });
     }
     appender.closeSync();
-    if (late.length > 0) await this.redoLevels(late, byKey);
+    if (late.size > 0) await this.redoLevels(late);
     await this.appendLastLevels(expected.events);
   }
 
@@ -362,13 +425,13 @@ export class ReportStore implements ReportStorePort {
    * `seat_levels_now` in one query. The memory is this store object's: it is dropped when the
    * store moved without it (another writer of the file, a reset), so it never runs ahead.
    */
-  private async lastLevels(ids: readonly string[], expected: Checkpoint): Promise<Map<string, LastLevel>> {
+  private async lastLevels(wanted: ReadonlyMap<string, { at: SeatKey }>, expected: Checkpoint): Promise<Map<string, LastLevel>> {
     if (this.levelsAt !== expected.events) this.levels.clear();
     const out = new Map<string, LastLevel>();
-    const missing: string[] = [];
-    for (const id of ids) {
+    const missing: SeatKey[] = [];
+    for (const [id, { at }] of wanted) {
       const known = this.levels.get(id);
-      if (known === undefined) missing.push(id);
+      if (known === undefined) missing.push(at);
       else out.set(id, known);
     }
     if (missing.length === 0) return out;
@@ -377,45 +440,47 @@ export class ReportStore implements ReportStorePort {
       `SELECT account_id, dim, key, arg_max(k, seq) AS k, arg_max(level, seq) AS level
        FROM seat_levels_now JOIN seat_keys USING (account_id, dim, key) GROUP BY ALL`,
     );
-    for (const r of rows) out.set(levelId(r.account_id, r.dim, r.key), { k: r.k, level: Number(r.level) });
+    for (const r of rows) out.set(levelId({ account: r.account_id, dim: r.dim, key: r.key }), { k: r.k, level: Number(r.level) });
     return out;
   }
 
-  /** Puts `ids` in the temporary `seat_keys` table (what a lookup or a recomputation joins on). */
-  private async fillKeys(ids: readonly string[]): Promise<void> {
+  /** Puts `keys` in the temporary `seat_keys` table (what a lookup or a recomputation joins on). */
+  private async fillKeys(keys: Iterable<SeatKey>): Promise<void> {
     await this.conn.run('DELETE FROM seat_keys');
-    const keys = await this.conn.createAppender('seat_keys');
-    for (const id of ids) {
-      for (const part of id.split(SEP)) keys.appendVarchar(part);
-      keys.endRow();
+    const appender = await this.conn.createAppender('seat_keys');
+    for (const at of keys) {
+      appendKey(appender, at);
+      appender.endRow();
     }
-    keys.closeSync();
+    appender.closeSync();
   }
 
   /**
    * Recomputes the levels of keys a batch reached behind their last change (rare: a late event),
    * from all their changes, kept and new, in (at_ms, event id, part) order.
    */
-  private async redoLevels(ids: readonly string[], byKey: ReadonlyMap<string, SeatChange[]>): Promise<void> {
-    await this.fillKeys(ids);
+  private async redoLevels(late: ReadonlyMap<string, { at: SeatKey; changes: SeatChange[] }>): Promise<void> {
+    await this.fillKeys([...late.values()].map((e) => e.at));
     const kept = await this.rows<{ account_id: string; dim: string; key: string; at_ms: bigint; k: string; delta: number }>(
       `SELECT account_id, dim, key, at_ms, k, delta FROM seat_levels JOIN seat_keys USING (account_id, dim, key)`,
     );
     await this.conn.run(
       `DELETE FROM seat_levels s WHERE EXISTS (SELECT 1 FROM seat_keys w WHERE w.account_id = s.account_id AND w.dim = s.dim AND w.key = s.key)`,
     );
-    const all = new Map(ids.map((id) => [id, [...byKey.get(id)!]]));
-    for (const r of kept) all.get(levelId(r.account_id, r.dim, r.key))!.push({ at: Number(r.at_ms), k: r.k, delta: Number(r.delta) });
+    const all = new Map([...late].map(([id, e]) => [id, { at: e.at, changes: [...e.changes] }]));
+    for (const r of kept)
+      all
+        .get(levelId({ account: r.account_id, dim: r.dim, key: r.key }))!
+        .changes.push({ at: Number(r.at_ms), k: r.k, delta: Number(r.delta) });
     const appender = await this.conn.createAppender('seat_levels');
-    for (const [id, changes] of all) {
+    for (const [id, { at, changes }] of all) {
       changes.sort(byK);
-      const [account, dim, key] = id.split(SEP) as [string, string, string];
       let level = 0;
       for (const c of changes) {
         level += c.delta;
-        appendLevel(appender, account, dim, key, c, level);
+        appendLevel(appender, at, c, level);
       }
-      this.pendingLevels.set(id, { k: changes.at(-1)!.k, level });
+      this.pendingLevels.set(id, { at, k: changes.at(-1)!.k, level });
     }
     appender.closeSync();
   }
@@ -426,8 +491,8 @@ export class ReportStore implements ReportStorePort {
    */
   private async appendLastLevels(seq: number): Promise<void> {
     const appender = await this.conn.createAppender('seat_levels_now');
-    for (const [id, last] of this.pendingLevels) {
-      for (const part of id.split(SEP)) appender.appendVarchar(part);
+    for (const last of this.pendingLevels.values()) {
+      appendKey(appender, last.at);
       appender.appendBigInt(BigInt(seq));
       appender.appendVarchar(last.k);
       appender.appendInteger(last.level);
@@ -448,6 +513,58 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run('DROP TABLE seat_compact');
     const [row] = await this.rows<{ n: bigint }>('SELECT count(*) AS n FROM seat_levels_now');
     this.levelRows = { now: Number(row?.n ?? 0), compacted: Number(row?.n ?? 0) };
+  }
+
+  /**
+   * Moves `seat_purchases` on: the batch's entitlement and offering events join `purchase_inputs`,
+   * and every entitlement the batch touched, or that was ever on an offering whose seats the batch
+   * changed, has its purchase rows recomputed from all its inputs. An offering's seat change reaches
+   * its entitlements without an override this way, and a late event lands where its time puts it;
+   * an offering event that leaves the seats as they stood at its time (a rename) recomputes none.
+   */
+  private async mergePurchases(facts: readonly Fact[]): Promise<void> {
+    const inputs = facts.filter((f) => f.type.startsWith('entitlement.') || (f.type.startsWith('offering.') && f.seats !== null));
+    if (inputs.length === 0) return;
+    await this.conn.run('DELETE FROM purchase_batch');
+    const appender = await this.conn.createAppender('purchase_batch');
+    const text = (v: string | null) => (v === null ? appender.appendNull() : appender.appendVarchar(v));
+    for (const f of inputs) {
+      const entitlement = f.type.startsWith('entitlement.');
+      appender.appendVarchar(f.accountId);
+      text(entitlement ? f.subjectId : null);
+      text(entitlement ? f.offeringId : f.subjectId);
+      appender.appendBigInt(BigInt(f.at));
+      appender.appendVarchar(sortKey(f.at, f.eventId));
+      text(f.productId);
+      text(entitlement ? f.customerId : null);
+      text(entitlement ? f.state : null);
+      if (f.seats === null) appender.appendNull();
+      else appender.appendInteger(f.seats);
+      appender.endRow();
+    }
+    appender.closeSync();
+    await this.conn.run('INSERT INTO purchase_inputs SELECT * FROM purchase_batch');
+    await this.conn.run(
+      `CREATE OR REPLACE TEMP TABLE purchase_redo AS
+       SELECT DISTINCT account_id, entitlement_id FROM purchase_batch WHERE entitlement_id IS NOT NULL
+       UNION
+       SELECT DISTINCT p.account_id, p.entitlement_id FROM purchase_inputs p
+       SEMI JOIN (SELECT account_id, offering_id FROM purchase_batch o WHERE entitlement_id IS NULL AND seats IS DISTINCT FROM
+                    (SELECT arg_max(seats, k) FROM purchase_inputs q WHERE q.account_id = o.account_id AND q.offering_id = o.offering_id
+                       AND q.entitlement_id IS NULL AND q.k < o.k)) o
+         ON o.account_id = p.account_id AND o.offering_id = p.offering_id
+       WHERE p.entitlement_id IS NOT NULL`,
+    );
+    const redo = 'EXISTS (SELECT 1 FROM purchase_redo r WHERE r.account_id = p.account_id AND r.entitlement_id = p.entitlement_id)';
+    await this.conn.run(`DELETE FROM seat_purchases p WHERE ${redo}`);
+    // The offerings' rows of the accounts concerned (few: one per offering event) beside the entitlements'.
+    await this.conn.run(
+      `INSERT INTO seat_purchases SELECT * FROM ${purchaseChanges(
+        `(SELECT * FROM purchase_inputs p WHERE ${redo}
+          UNION ALL
+          SELECT * FROM purchase_inputs p WHERE entitlement_id IS NULL AND account_id IN (SELECT account_id FROM purchase_redo))`,
+      )}`,
+    );
   }
 
   /**
@@ -572,6 +689,8 @@ export class ReportStore implements ReportStorePort {
     await this.conn.run('DELETE FROM entitlements_now');
     await this.conn.run('DELETE FROM seat_levels');
     await this.conn.run('DELETE FROM seat_levels_now');
+    await this.conn.run('DELETE FROM purchase_inputs');
+    await this.conn.run('DELETE FROM seat_purchases');
     await this.conn.run('DELETE FROM checkpoint');
     await this.conn.run('COMMIT');
   }

@@ -4,12 +4,13 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { SERVER_VALIDATION_CODES } from '@leasehold/contract';
-import type { ReportStore } from './duck.js';
+import { PAIR, type ReportStore } from './duck.js';
+import { purchaseChanges } from './purchases.js';
 
 export const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
-export const ACTIVATION_DIMENSIONS = ['product', 'platform', 'version', 'customer', 'none'] as const;
+export const ACTIVATION_DIMENSIONS = ['product', 'platform', 'version', 'customer', 'entitlement', 'none'] as const;
 export type ActivationDimension = (typeof ACTIVATION_DIMENSIONS)[number];
 
 /** The groupings of the validations report (`by`). */
@@ -47,6 +48,21 @@ export interface ReportQuery {
 
 export type ReportRow = Record<string, string | number | null> & { period: number; key: string | null };
 
+/** Where the `seat_levels` of a (possibly filtered) level report are: its dimension and which of its keys. */
+interface KeptLevels {
+  dim: string;
+  /** Only this key (a filter that is the grouping itself, e.g. product=P by product or none). */
+  key?: string;
+  /** Only keys starting with this product and PAIR (a composite dimension under a product filter). */
+  product?: string;
+  /** With `product`: only the key of this customer (`product+customer` under both filters). */
+  customer?: string;
+  /** The key shown is the part after PAIR (composite dimensions). */
+  composite?: true;
+  /** The key shown is null (by=none). */
+  none?: true;
+}
+
 interface Definition {
   summary: string;
   /** The row's measures, in CSV column order. */
@@ -56,8 +72,6 @@ interface Definition {
   /** SELECT list of measures and the event types they count. */
   select: string;
   types: readonly string[];
-  /** A level carried from the first event on (seats in use), not a count within the range. */
-  running?: true;
   /**
    * Rows to count other than the account's facts in the range: a subquery with `at_ms`,
    * `event_id`, `key` and what `select` reads, given the account's (and filters') conditions.
@@ -82,6 +96,7 @@ const DIMENSION_COLUMN: Record<ActivationDimension, string | null> = {
   platform: 'platform',
   version: 'version',
   customer: 'customer_id',
+  entitlement: 'entitlement_id',
   none: null,
 };
 
@@ -97,7 +112,7 @@ const REFUSALS = SERVER_VALIDATION_CODES.filter((c) => c !== 'VALID');
 
 export const REPORTS = {
   activations: {
-    summary: 'Seats taken and given up per period, by product, platform, version or customer (`by`)',
+    summary: 'Seats taken and given up per period, by product, platform, version, customer or entitlement (`by`)',
     measures: ['activations', 'deactivations'],
     key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
     select: `count(*) FILTER (WHERE type = 'activation.created')::INTEGER AS activations,
@@ -106,14 +121,14 @@ export const REPORTS = {
   },
   deployment: {
     summary:
-      'Seats in use per period, by product, platform, version or customer (`by`): the high and low marks within the period and the level at its end (periods without a change are left out: the level carries over)',
-    measures: ['high', 'low', 'end'],
+      'Seats in use per period, by product, platform, version, customer or entitlement (`by`): the high and low marks within the period and the level at its end, beside the seats purchased at its end (live entitlements, active or suspended, at their effective seats; null by platform or version). Periods where neither changed are left out: the levels carry over',
+    measures: ['high', 'low', 'end', 'purchased'],
     key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
+    // The marks per period and key of seat changes; deploymentRows sets purchased seats beside them.
     select: `max(greatest(level, level - delta))::INTEGER AS high,
              min(least(level, level - delta))::INTEGER AS low,
              arg_max(level, k)::INTEGER AS "end"`,
     types: ['activation.created', 'activation.deactivated', 'activation.released'],
-    running: true,
   },
   trials: {
     summary:
@@ -331,11 +346,12 @@ function levelsAtPeriodEnds(s: Source, granularity: Granularity): string {
 /**
  * The same levels from the projector's `seat_levels` (the level after each change, per key of
  * each dimension): each period's last level per key, carried over periods without a change.
+ * `levels` gives `key` (chr(0) for none), `at_ms`, `level` and `k`.
  */
-function levelsAtPeriodEndsKept(granularity: Granularity): string {
+function levelsAtPeriodEndsKept(granularity: Granularity, levels: string): string {
   return `(WITH periods AS (SELECT p AS start FROM range(date_trunc('${granularity}', epoch_ms($2::BIGINT)), epoch_ms($3::BIGINT), INTERVAL 1 ${granularity}) t(p)),
-           per AS (SELECT key, date_trunc('${granularity}', epoch_ms(at_ms)) AS b, arg_max(level, k) AS level FROM seat_levels
-                   WHERE account_id = $1 AND dim = 'version' AND at_ms < $3 GROUP BY ALL),
+           per AS (SELECT key, date_trunc('${granularity}', epoch_ms(at_ms)) AS b, arg_max(level, k) AS level FROM ${levels} l
+                   WHERE at_ms < $3 GROUP BY ALL),
            keys AS (SELECT DISTINCT key FROM per),
            levels AS (SELECT epoch_ms(periods.start) AS at_ms, nullif(keys.key, chr(0)) AS key, c.level
                       FROM periods CROSS JOIN keys ASOF JOIN per c ON c.key = keys.key AND periods.start >= c.b)
@@ -344,12 +360,113 @@ function levelsAtPeriodEndsKept(granularity: Granularity): string {
       FROM levels WHERE level > 0)`;
 }
 
+/**
+ * Which `seat_levels` answer a level report grouped `by`, under the caller's product (a key's and
+ * the `product` filter) and customer filter; null when none do and the report counts from the
+ * facts (a customer filter with another grouping than customer or none, two different products).
+ */
+function keptLevelsOf(by: ActivationDimension, products: readonly string[], customer: string | undefined): KeptLevels | null {
+  if (products.length > 1) return null;
+  const product = products[0];
+  const none = by === 'none' ? { none: true as const } : {};
+  if (customer !== undefined) {
+    if (by !== 'customer' && by !== 'none') return null;
+    if (product !== undefined) return { dim: 'product+customer', product, customer, composite: true, ...none };
+    return { dim: 'customer', key: customer, ...none };
+  }
+  if (product !== undefined) {
+    if (by === 'product' || by === 'none') return { dim: 'product', key: product, ...none };
+    return { dim: `product+${by}`, product, composite: true };
+  }
+  if (by === 'entitlement') return { dim: 'product+entitlement', composite: true };
+  return { dim: by, ...(by === 'none' ? { none: true as const } : {}) };
+}
+
+/** PAIR in SQL. */
+const PAIR_SQL = `chr(${PAIR.charCodeAt(0)})`;
+
+/** The conditions on `seat_levels` (or `seat_levels_now`) a KeptLevels picks, and the key it shows (chr(0) for none). */
+function keptWhere(kept: KeptLevels, bind: (v: DuckDBValue) => string): { where: string; shown: string } {
+  const where = ['account_id = $1', `dim = ${bind(kept.dim)}`];
+  if (kept.key !== undefined) where.push(`key = ${bind(kept.key)}`);
+  if (kept.product !== undefined && kept.customer !== undefined)
+    where.push(`key = ${bind(kept.product)} || ${PAIR_SQL} || ${bind(kept.customer)}`);
+  else if (kept.product !== undefined) where.push(`starts_with(key, ${bind(kept.product)} || ${PAIR_SQL})`);
+  const shown = kept.none ? 'chr(0)' : kept.composite ? `substr(key, strpos(key, ${PAIR_SQL}) + 1)` : 'key';
+  return { where: where.join(' AND '), shown };
+}
+
+/**
+ * Each kept key's level at `to`: its last level less the changes since `to` (none for a range
+ * that ends now, and few for a recent one: the scan is pruned by time).
+ */
+function keptLevelsAtTo(kept: KeptLevels, bind: (v: DuckDBValue) => string): string {
+  const { where, shown } = keptWhere(kept, bind);
+  return `(SELECT ${shown} AS key, n.level - coalesce(l.delta, 0) AS level
+           FROM (SELECT key, arg_max(level, seq) AS level FROM seat_levels_now WHERE ${where} GROUP BY key) n
+           LEFT JOIN (SELECT key, sum(delta) AS delta FROM seat_levels WHERE ${where} AND at_ms >= $3 GROUP BY key) l USING (key))`;
+}
+
+/** The purchase key of a grouping: what an entitlement's purchased seats are counted under (none by platform or version). */
+const PURCHASE_COLUMN: Partial<Record<ActivationDimension, string>> = {
+  product: 'product_id',
+  customer: 'customer_id',
+  entitlement: 'entitlement_id',
+  none: 'NULL::VARCHAR',
+};
+
+/** Every purchase change of the account from its facts (what `seat_purchases` holds, counted again). */
+const PURCHASES_FROM_FACTS =
+  purchaseChanges(`(SELECT account_id, CASE WHEN starts_with(type, 'entitlement.') THEN subject_id END AS entitlement_id,
+           offering_id, at_ms, lpad(at_ms::VARCHAR, 16, '0') || event_id AS k, product_id,
+           CASE WHEN starts_with(type, 'entitlement.') THEN customer_id END AS customer_id,
+           CASE WHEN starts_with(type, 'entitlement.') THEN state END AS state, seats
+    FROM facts WHERE account_id = $1 AND (starts_with(type, 'entitlement.') OR (starts_with(type, 'offering.') AND seats IS NOT NULL)))`);
+
+/**
+ * `deployment`: per period and key with a change of seats in use or of seats purchased in the
+ * range, the high and low marks and the end level of seats in use (a period with only a purchase
+ * change shows the level it carried), and the seats purchased at the period's end.
+ * `usage`: seat changes in the range (`at_ms`, `key`, `delta`, `level`, `k`); `atTo`: each key's
+ * level at `to` (`key`, `level`), the level all through the range of a key without a change in it;
+ * `purchases`: purchase changes before `to` (`at_ms`, `key`, `delta`), or null where purchases have
+ * no meaning (by platform or version). A period with a purchase change only carries the level of
+ * the key's last change before it, or else the level before its first change in the range.
+ */
+function deploymentRows(granularity: Granularity, usage: string, atTo: string, purchases: string | null): string {
+  const period = `epoch_ms(date_trunc('${granularity}', epoch_ms(at_ms)))`;
+  const bought = purchases ?? '(SELECT NULL::BIGINT AS at_ms, NULL::VARCHAR AS key, 0 AS delta WHERE false)';
+  return `WITH c AS ${usage},
+       u AS (SELECT ${period} AS period, coalesce(key, chr(0)) AS key, ${REPORTS.deployment.select} FROM c GROUP BY ALL),
+       first AS (SELECT coalesce(key, chr(0)) AS key, arg_min(level - delta, k) AS level FROM c GROUP BY ALL),
+       b AS (SELECT ${period} AS period, coalesce(key, chr(0)) AS key, sum(delta) AS d, bool_or(at_ms >= $2) AS shown
+             FROM ${bought} GROUP BY ALL),
+       bl AS (SELECT period, key, shown, sum(d) OVER (PARTITION BY key ORDER BY period ROWS UNBOUNDED PRECEDING) AS purchased FROM b),
+       r AS (SELECT period, key FROM u UNION SELECT period, key FROM bl WHERE shown),
+       rb AS (SELECT r.period, r.key, bl.purchased FROM r ASOF LEFT JOIN bl ON bl.key = r.key AND r.period >= bl.period),
+       ru AS (SELECT rb.period, rb.key, rb.purchased, pu."end" AS carried FROM rb ASOF LEFT JOIN u pu ON pu.key = rb.key AND rb.period > pu.period)
+  SELECT ru.period, nullif(ru.key, chr(0)) AS key,
+         coalesce(u.high, ru.carried, f.level, t.level, 0)::INTEGER AS high,
+         coalesce(u.low, ru.carried, f.level, t.level, 0)::INTEGER AS low,
+         coalesce(u."end", ru.carried, f.level, t.level, 0)::INTEGER AS "end",
+         ${purchases ? 'coalesce(ru.purchased, 0)::INTEGER' : 'NULL::INTEGER'} AS purchased
+  FROM ru LEFT JOIN u ON u.period = ru.period AND u.key = ru.key
+  LEFT JOIN first f ON f.key = ru.key LEFT JOIN ${atTo} t ON t.key = ru.key
+  ORDER BY ru.period, key NULLS FIRST`;
+}
+
 /** One report's rows, oldest period first, then by key. */
 export async function runReport(store: ReportStore, name: ReportName, scope: ReportScope, q: ReportQuery): Promise<ReportRow[]> {
   const def: Definition = REPORTS[name];
   const params: DuckDBValue[] = [scope.accountId, BigInt(q.from), BigInt(q.to)];
+  // A value bound twice is one parameter: DuckDB refuses a parameter the query leaves unused, and
+  // the rollups name the product and customer of the filters (already bound) in their own way.
+  const bound = new Map<DuckDBValue, string>();
   const bind = (v: DuckDBValue) => {
+    const known = bound.get(v);
+    if (known !== undefined) return known;
     params.push(v);
+    bound.set(v, `$${params.length}`);
     return `$${params.length}`;
   };
   const scoped = ['account_id = $1'];
@@ -373,29 +490,52 @@ export async function runReport(store: ReportStore, name: ReportName, scope: Rep
   // The granularity is one of four words checked by the route's schema, never the caller's text.
   const period = `epoch_ms(date_trunc('${q.granularity}', epoch_ms(at_ms)))`;
   // A running level starts from the first event; the range only picks the periods shown. The
-  // projector keeps the levels of the whole account (seat_levels); a product or customer filter
-  // counts its own from the facts.
-  const kept = scoped.length === 1 && q.fromFacts !== true;
-  const from =
-    name === 'adoption'
-      ? kept
-        ? levelsAtPeriodEndsKept(q.granularity)
-        : levelsAtPeriodEnds(source, q.granularity)
-      : def.running
-        ? kept
-          ? `(SELECT at_ms, nullif(key, chr(0)) AS key, delta, level, k FROM seat_levels
-              WHERE account_id = $1 AND dim = ${bind(q.by ?? 'product')} AND at_ms >= $2 AND at_ms < $3)`
-          : `(SELECT * FROM ${seatChanges(source)} WHERE at_ms >= $2)`
+  // projector keeps the levels (seat_levels) of the whole account per dimension, and per product
+  // by platform, version and entitlement; what they do not cover counts from the facts.
+  const products = [...new Set([scope.productId, q.product].filter((p): p is string => !!p))];
+  const by: ActivationDimension = name === 'adoption' ? 'version' : ((q.by as ActivationDimension | undefined) ?? 'product');
+  const levels = q.fromFacts === true ? null : keptLevelsOf(by, products, q.customer || undefined);
+  const levelRows = (l: KeptLevels) => {
+    const { where, shown } = keptWhere(l, bind);
+    return `(SELECT at_ms, ${shown} AS key, delta, level, k FROM seat_levels WHERE ${where} AND at_ms < $3)`;
+  };
+  let query: string;
+  if (name === 'deployment') {
+    const purchaseKey = PURCHASE_COLUMN[by];
+    const purchases =
+      purchaseKey === undefined
+        ? null
+        : `(SELECT at_ms, ${purchaseKey} AS key, delta FROM ${q.fromFacts === true ? PURCHASES_FROM_FACTS : 'seat_purchases'} p
+            WHERE ${source.scoped} AND at_ms < $3)`;
+    const changes = seatChanges(source);
+    query = levels
+      ? deploymentRows(
+          q.granularity,
+          `(SELECT at_ms, nullif(key, chr(0)) AS key, delta, level, k FROM ${levelRows(levels)} WHERE at_ms >= $2)`,
+          keptLevelsAtTo(levels, bind),
+          purchases,
+        )
+      : deploymentRows(
+          q.granularity,
+          `(SELECT * FROM ${changes} WHERE at_ms >= $2)`,
+          `(SELECT coalesce(key, chr(0)) AS key, arg_max(level, k) AS level FROM ${changes} GROUP BY ALL)`,
+          purchases,
+        );
+  } else {
+    const from =
+      name === 'adoption'
+        ? levels
+          ? levelsAtPeriodEndsKept(q.granularity, levelRows(levels))
+          : levelsAtPeriodEnds(source, q.granularity)
         : def.source
           ? def.source(source)
           : counted();
-  const rows = await store.rows<Record<string, unknown>>(
-    `SELECT ${period} AS period, key, ${def.select} FROM ${from} GROUP BY ALL ORDER BY period, key NULLS FIRST`,
-    params,
-  );
+    query = `SELECT ${period} AS period, key, ${def.select} FROM ${from} GROUP BY ALL ORDER BY period, key NULLS FIRST`;
+  }
+  const rows = await store.rows<Record<string, unknown>>(query, params);
   return rows.map((r) => {
     const row: ReportRow = { period: Number(r['period']), key: (r['key'] as string | null) ?? null };
-    for (const m of def.measures) row[m] = Number(r[m]);
+    for (const m of def.measures) row[m] = r[m] === null ? null : Number(r[m]);
     return row;
   });
 }
