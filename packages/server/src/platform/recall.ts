@@ -1,4 +1,4 @@
-/** Most entries each memory keeps (in two generations); past it, the oldest go (the store answers misses). */
+/** Most entries a memory keeps by default (in two generations); past it, the oldest go (the store answers misses). */
 export const RECALL = 500_000;
 
 /**
@@ -10,11 +10,21 @@ export const RECALL = 500_000;
 export class Recall<T> {
   private newer = new Map<string, T>();
   private older = new Map<string, T>();
+  private dropped = false;
+
+  constructor(private readonly limit = RECALL) {}
+
+  /** True while nothing set since the last clear has been dropped: a key it lacks was never set. */
+  get whole(): boolean {
+    return !this.dropped;
+  }
+
   get(key: string): T | undefined {
     return this.newer.get(key) ?? this.older.get(key);
   }
   set(key: string, value: T): void {
-    if (this.newer.size >= RECALL / 2 && !this.newer.has(key)) {
+    if (this.newer.size >= this.limit / 2 && !this.newer.has(key)) {
+      if (this.older.size > 0) this.dropped = true;
       this.older = this.newer;
       this.newer = new Map();
     }
@@ -23,5 +33,6 @@ export class Recall<T> {
   clear(): void {
     this.newer.clear();
     this.older.clear();
+    this.dropped = false;
   }
 }

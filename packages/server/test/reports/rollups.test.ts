@@ -334,12 +334,13 @@ describe('rollups kept by the projector', () => {
     const dir = mkdtempSync(join(tmpdir(), 'leasehold-rollups-'));
     try {
       const file = join(dir, 'reports.duckdb');
+      // `a` remembers every key it meets; `b` and `c` hold 8, so they ask the store for the rest.
       const a = await ReportStore.open(file, { compactLevelsAfter: 25 });
-      const b = await ReportStore.open(file, { compactLevelsAfter: 25 });
+      const b = await ReportStore.open(file, { compactLevelsAfter: 25, rememberLevels: 8 });
       let c: ReportStore | null = null;
       let i = 0n;
       for (const [n, batch] of chunks.entries()) {
-        if (n === Math.floor(chunks.length / 2)) c = await ReportStore.open(file, { compactLevelsAfter: 25 });
+        if (n === Math.floor(chunks.length / 2)) c = await ReportStore.open(file, { compactLevelsAfter: 25, rememberLevels: 8 });
         const writer = c && n % 3 === 0 ? c : n % 2 === 0 ? a : b;
         await writer.append(batch, await writer.checkpoint(), { major: ++i, minor: '' });
       }

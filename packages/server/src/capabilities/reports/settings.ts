@@ -65,7 +65,7 @@ export function reportSettings(env: NodeJS.ProcessEnv = process.env): ReportSett
       'LEASEHOLD_REPORTS_URL names one process; with several workers each worker advertises an internal address of its own (leave it unset)',
     );
   return {
-    batch: whole(env, 'LEASEHOLD_REPORTS_BATCH', 5000, 1, 100_000),
+    batch: whole(env, 'LEASEHOLD_REPORTS_BATCH', 20_000, 1, 100_000),
     holdMs: whole(env, 'LEASEHOLD_REPORTS_HOLD_MS', 0, 0, 600_000),
     threads: whole(env, 'LEASEHOLD_REPORTS_THREADS', 1, 1, 256),
     role,
@@ -92,7 +92,7 @@ export const REPORT_SETTINGS_TABLE = [
     meaning:
       'The reporting store (DuckDB), rebuilt from the event log when missing; each cluster worker keeps its own (name.N.duckdb); :memory: keeps it in memory',
   },
-  { name: 'LEASEHOLD_REPORTS_BATCH', default: '5000', meaning: 'Events the reporting projector reads and appends per transaction' },
+  { name: 'LEASEHOLD_REPORTS_BATCH', default: '20000', meaning: 'Events the reporting projector reads and appends per transaction' },
   {
     name: 'LEASEHOLD_REPORTS_THREADS',
     default: '1',

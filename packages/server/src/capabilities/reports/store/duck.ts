@@ -156,10 +156,19 @@ function appendLevel(appender: DuckDBAppender, at: SeatKey, c: SeatChange, level
 /** Rows appended to `seat_levels_now` since it was last compacted before it is compacted again. */
 const COMPACT_AFTER = 1_000_000;
 
+/**
+ * Seat keys the store remembers (two generations): a key per account and product, platform,
+ * version, customer and entitlement, and per product and each of those; ~200 bytes each, so
+ * 400 MB at most. Past it, batches ask `seat_levels_now` for the keys they lack.
+ */
+const LEVEL_RECALL = 2_000_000;
+
 export class ReportStore implements ReportStorePort {
   /** Each seat key's last level, as of the checkpoint's `levelsAt` events (what this object last committed). */
-  private readonly levels = new Recall<LastLevel>();
+  private readonly levels: Recall<LastLevel>;
   private levelsAt: number | null = null;
+  /** The memory holds every key the store has (it started from an empty store, or read them all): a key it lacks is new. */
+  private levelsWhole = false;
   /** The levels the batch being appended sets: remembered once it commits. */
   private readonly pendingLevels = new Map<string, LastLevel & { at: SeatKey }>();
   /** Rows of `seat_levels_now`, and how many it had when last compacted (null: not counted yet). */
@@ -170,21 +179,31 @@ export class ReportStore implements ReportStorePort {
     private readonly conn: DuckDBConnection,
     readonly file: string,
     private readonly compactAfter: number,
-  ) {}
+    private readonly levelRecall: number,
+  ) {
+    this.levels = new Recall<LastLevel>(levelRecall);
+  }
 
   /**
    * Opens (or creates) the store; `:memory:` for a store that lives with the process. `threads`
    * bounds DuckDB's worker threads (its default is one per core, which a report query then takes
    * from the licensing requests served by the same process). `compactLevelsAfter` is for tests:
-   * how many rows `seat_levels_now` takes before it is compacted (COMPACT_AFTER).
+   * how many rows `seat_levels_now` takes before it is compacted (COMPACT_AFTER), and how many
+   * seat keys the store remembers (LEVEL_RECALL).
    */
-  static async open(file: string, opts: { threads?: number; compactLevelsAfter?: number } = {}): Promise<ReportStore> {
+  static async open(
+    file: string,
+    opts: { threads?: number; compactLevelsAfter?: number; rememberLevels?: number } = {},
+  ): Promise<ReportStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     // One instance per file and process (several servers in one test process share it).
     const instance = file === ':memory:' ? await DuckDBInstance.create(file) : await DuckDBInstance.fromCache(file);
     const conn = await instance.connect();
     if (opts.threads !== undefined) await conn.run(`SET threads = ${Math.trunc(opts.threads)}`);
-    const store = new ReportStore(instance, conn, file, opts.compactLevelsAfter ?? COMPACT_AFTER);
+    // Fewer checkpoints: each one rewrites the tables' last, partly filled row groups, and at the
+    // default (16 MB of WAL, every few batches) they were a fifth of projection's time (measured).
+    await conn.run(`SET checkpoint_threshold = '256MB'`);
+    const store = new ReportStore(instance, conn, file, opts.compactLevelsAfter ?? COMPACT_AFTER, opts.rememberLevels ?? LEVEL_RECALL);
     await store.migrate();
     return store;
   }
@@ -426,7 +445,8 @@ export class ReportStore implements ReportStorePort {
    * store moved without it (another writer of the file, a reset), so it never runs ahead.
    */
   private async lastLevels(wanted: ReadonlyMap<string, { at: SeatKey }>, expected: Checkpoint): Promise<Map<string, LastLevel>> {
-    if (this.levelsAt !== expected.events) this.levels.clear();
+    if (this.levelsAt !== expected.events) await this.recallLevels(expected);
+    const whole = this.levelsWhole && this.levels.whole;
     const out = new Map<string, LastLevel>();
     const missing: SeatKey[] = [];
     for (const [id, { at }] of wanted) {
@@ -434,7 +454,7 @@ export class ReportStore implements ReportStorePort {
       if (known === undefined) missing.push(at);
       else out.set(id, known);
     }
-    if (missing.length === 0) return out;
+    if (missing.length === 0 || whole) return out;
     await this.fillKeys(missing);
     const rows = await this.rows<{ account_id: string; dim: string; key: string; k: string; level: number }>(
       `SELECT account_id, dim, key, arg_max(k, seq) AS k, arg_max(level, seq) AS level
@@ -442,6 +462,25 @@ export class ReportStore implements ReportStorePort {
     );
     for (const r of rows) out.set(levelId({ account: r.account_id, dim: r.dim, key: r.key }), { k: r.k, level: Number(r.level) });
     return out;
+  }
+
+  /**
+   * Starts the memory of levels again (this object had none, or another moved the store): empty
+   * for an empty store, else every key's last level if there are few enough keys to hold, else
+   * nothing (and each batch asks the store for the keys it lacks).
+   */
+  private async recallLevels(expected: Checkpoint): Promise<void> {
+    this.levels.clear();
+    this.levelsWhole = expected.events === 0;
+    if (this.levelsWhole) return;
+    const [count] = await this.rows<{ n: bigint }>('SELECT count(*) AS n FROM seat_levels_now');
+    if (Number(count?.n ?? 0) > this.levelRecall / 2 + this.compactAfter) return;
+    const rows = await this.rows<{ account_id: string; dim: string; key: string; k: string; level: number }>(
+      `SELECT account_id, dim, key, arg_max(k, seq) AS k, arg_max(level, seq) AS level FROM seat_levels_now GROUP BY ALL`,
+    );
+    if (rows.length > this.levelRecall / 2) return;
+    for (const r of rows) this.levels.set(levelId({ account: r.account_id, dim: r.dim, key: r.key }), { k: r.k, level: Number(r.level) });
+    this.levelsWhole = true;
   }
 
   /** Puts `keys` in the temporary `seat_keys` table (what a lookup or a recomputation joins on). */
@@ -675,6 +714,7 @@ export class ReportStore implements ReportStorePort {
   private forgetLevels(): void {
     this.levels.clear();
     this.levelsAt = null;
+    this.levelsWhole = false;
     this.levelRows = null;
     this.pendingLevels.clear();
   }
