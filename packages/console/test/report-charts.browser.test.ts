@@ -174,8 +174,12 @@ describe.skipIf(!available)('report chart, filters and dashboard figures, in a b
     await page.goBack();
     await figure('Devices in use now').click();
     await expect.poll(() => page.url(), soon).toContain('report=deployment');
-    // Seats in use, by none: the latest period's closing level (the last column) is the figure.
-    await expect.poll(async () => (await cells()).at(-1)?.at(-1), soon).toBe(String(inUse));
+    // Seats in use, by none: the latest period's closing level (the `end` column) is the figure.
+    const column = async (name: string) =>
+      (await reportRows.locator('thead th').allInnerTexts()).map((t) => t.trim().toLowerCase()).indexOf(name);
+    await expect.poll(() => column('end'), soon).toBeGreaterThan(1);
+    const end = await column('end');
+    await expect.poll(async () => (await cells()).at(-1)?.[end], soon).toBe(String(inUse));
 
     await page.goBack();
     await figure('Activations this week').click();
