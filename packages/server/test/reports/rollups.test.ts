@@ -461,7 +461,14 @@ describe('rollups kept by the projector', () => {
         ...extra,
       });
     const later = (n: number, type: string, at: number, id: string, extra: Partial<Fact>) =>
-      fact(n, type, at, id, { productId: 'prod_0', customerId: 'cus_0', entitlementId: id, offeringId: 'off_x', seats: NO_OVERRIDE, ...extra });
+      fact(n, type, at, id, {
+        productId: 'prod_0',
+        customerId: 'cus_0',
+        entitlementId: id,
+        offeringId: 'off_x',
+        seats: NO_OVERRIDE,
+        ...extra,
+      });
     const facts = [
       fact(0, 'offering.created', T0 - 10 * HOUR, 'off_x', { productId: 'prod_0', offeringId: 'off_x', seats: 5 }),
       // Lapses on day 1, renewed on day 3 (from then: it had lapsed), lapses again on day 7.
@@ -499,7 +506,7 @@ describe('rollups kept by the projector', () => {
       { entitlement_id: 'ent_lapse', at_ms: BigInt(T0 + 80 * HOUR), k: `${pad(T0 + 80 * HOUR)}evt_0010\u00011`, delta: 5 },
       { entitlement_id: 'ent_lapse', at_ms: BigInt(T0 + 180 * HOUR), k: `${pad(T0 + 180 * HOUR)}evt_0010\u00012`, delta: -5 },
     ]);
-    const q = { from: T0, to: T0 + 50 * DAY, now: T0 + 50 * DAY, granularity: 'day' as const, by: 'entitlement' };
+    const q = { from: T0, to: T0 + 50 * DAY, now: T0 + 50 * DAY, granularity: 'day' as const, by: 'entitlement' as const };
     const scope = { accountId: ACCOUNT, productId: null };
     const rows = await runReport(inOrder, 'deployment', scope, q);
     const shown = new Map(rows.map((r) => [`${(r.period - T0) / DAY}|${r.key}`, r['purchased']]));

@@ -9,7 +9,10 @@
  * reports' `fromFacts` path (every fact), so the two agree by construction and the tests check
  * the incremental upkeep (late batches, offering changes, renewals after a lapse) instead.
  */
-import { NO_END } from '../ports.js';
+import type { NO_END as FACT_NO_END } from '../ports.js';
+
+/** A fact's `ends_at` for "no end" (ports.ts NO_END; the store names its type, the compiler holds the two equal). */
+const NO_END: typeof FACT_NO_END = -1;
 
 /**
  * Purchase changes from `inputs`, a relation with `account_id`, `entitlement_id` (null for an
