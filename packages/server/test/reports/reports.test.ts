@@ -114,11 +114,16 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     expect(last.at(-1).end).toBe(12);
   });
 
-  it('deployment: seats purchased per product, customer and entitlement equal the main database, after an override, an offering seat change, a suspension and a revocation', async () => {
+  it('deployment: seats purchased per product, customer and entitlement equal the main database, after an override, an offering seat change, a suspension, a revocation, a term that ended, one renewed after it ended and one ending ahead', async () => {
     const overridden = await licensed(h, { seats: 4 }, { product: 'cad' });
     const onOffering = await licensed(h, { seats: 6 }, { product: 'cad' });
     const suspended = await licensed(h, { seats: 3 }, { product: 'viewer' });
     const revoked = await licensed(h, { seats: 5 }, { product: 'viewer' });
+    // Terms that end 30 hours on (a day after the one they start in): one lapses, one is renewed after it lapsed.
+    const bought = h.clock.now();
+    const term = { endsAt: iso(bought + 30 * HOUR) };
+    const lapsed = await licensed(h, { seats: 4 }, { product: 'viewer', entitlement: term });
+    const renewed = await licensed(h, { seats: 2 }, { product: 'cad', entitlement: term });
     h.clock.advance(DAY);
     expect((await h.call('PATCH', `/v1/entitlements/${overridden.entitlement.id}`, { overrides: { seats: 9 } })).status).toBe(200);
     expect((await overridden.client('activate', { fingerprint: fp('bought-1'), platform: 'linux', meta: {} })).status).toBe(201);
@@ -128,6 +133,16 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
     expect((await h.call('PATCH', `/v1/offerings/${overridden.offering.id}`, { seats: 2 })).status).toBe(200);
     expect((await h.call('POST', `/v1/entitlements/${suspended.entitlement.id}/suspend`, {})).status).toBe(200);
     expect((await h.call('POST', `/v1/entitlements/${revoked.entitlement.id}/revoke`, {})).status).toBe(200);
+    h.clock.advance(DAY);
+    // Renewed 42 hours after its end (from now, since it had lapsed): its seats are back from here.
+    const renewal = h.clock.now();
+    const again = await h.call('POST', `/v1/entitlements/${renewed.entitlement.id}/renew`, {});
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    // Its term ends early tomorrow, ahead of the clock: the drop shows in that (future) period.
+    const aheadEnd = Math.floor(h.clock.now() / DAY) * DAY + DAY + HOUR;
+    const ahead = await licensed(h, { seats: 6 }, { product: 'cad', entitlement: { endsAt: iso(aheadEnd) } });
+    // Starts in five days: bought now (counted from its grant, as a suspended one is).
+    const notStarted = await licensed(h, { seats: 3 }, { product: 'viewer', entitlement: { startsAt: iso(h.clock.now() + 5 * DAY) } });
     await project(h);
     const { rows: held } = await sql<{
       id: string;
@@ -136,8 +151,9 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
       state: string;
       overrides: string;
       seats: number;
+      ends_at: string | number | null;
     }>`
-      SELECT e.id, e.product_id, e.customer_id, e.state, e.overrides, o.seats FROM entitlements e
+      SELECT e.id, e.product_id, e.customer_id, e.state, e.overrides, e.ends_at, o.seats FROM entitlements e
       JOIN offerings o ON o.account_id = e.account_id AND o.id = e.offering_id WHERE e.account_id = ${h.accountId}`.execute(
       h.services.store.database.db,
     );
@@ -150,11 +166,14 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
       ['customer', 'customer_id'],
       ['entitlement', 'id'],
     ] as const) {
-      // The main database: live entitlements (active or suspended) at their effective seats.
+      // The main database: live entitlements (active or suspended) at their effective seats, unless
+      // their end comes before the range's end (the last row of each key is as of then).
+      const to = h.clock.now() + DAY;
       const expected = new Map<string, number>();
       for (const e of held) {
         const seats = (JSON.parse(e.overrides) as { seats?: number }).seats ?? Number(e.seats);
-        expected.set(e[column], (expected.get(e[column]) ?? 0) + (e.state === 'active' || e.state === 'suspended' ? seats : 0));
+        const bought = (e.state === 'active' || e.state === 'suspended') && (e.ends_at === null || Number(e.ends_at) >= to);
+        expected.set(e[column], (expected.get(e[column]) ?? 0) + (bought ? seats : 0));
       }
       const res = await h.call('GET', `/v1/reports/deployment?${range()}&by=${by}`);
       expect(res.body.measures).toEqual(['high', 'low', 'end', 'purchased']);
@@ -166,8 +185,41 @@ describe.each(await storeKinds())('reports on %s', (kind) => {
         expect(last.get(onOffering.entitlement.id)).toMatchObject({ purchased: 8, end: 0 });
         expect(last.get(suspended.entitlement.id).purchased).toBe(3);
         expect(last.get(revoked.entitlement.id).purchased).toBe(0);
+        expect(last.get(lapsed.entitlement.id).purchased).toBe(0);
+        expect(last.get(renewed.entitlement.id).purchased).toBe(2);
+        expect(last.get(notStarted.entitlement.id).purchased).toBe(3);
       }
     }
+    // Per day: bought from the grant, 0 from the day its term ended, back from the renewal's day.
+    const day = (at: number) => iso(Math.floor(at / DAY) * DAY);
+    const perDay = async (id: string, to = h.clock.now() + DAY) =>
+      new Map(
+        (await h.call('GET', `/v1/reports/deployment?from=${iso(T0 - DAY)}&to=${iso(to)}&by=entitlement`)).body.rows
+          .filter((r: Json) => r.key === id)
+          .map((r: Json) => [r.period, r.purchased]),
+      );
+    expect(await perDay(lapsed.entitlement.id)).toEqual(
+      new Map([
+        [day(bought), 4],
+        [day(bought + 30 * HOUR), 0],
+      ]),
+    );
+    expect(await perDay(renewed.entitlement.id)).toEqual(
+      new Map([
+        [day(bought), 2],
+        [day(bought + 30 * HOUR), 0],
+        [day(renewal), 2],
+      ]),
+    );
+    // An end ahead of the clock, in a range that reaches it: the drop in that future period.
+    expect(day(aheadEnd) > day(h.clock.now())).toBe(true);
+    expect(await perDay(ahead.entitlement.id, aheadEnd + DAY)).toEqual(
+      new Map([
+        [day(h.clock.now()), 6],
+        [day(aheadEnd), 0],
+      ]),
+    );
+    expect(await perDay(notStarted.entitlement.id)).toEqual(new Map([[day(h.clock.now()), 3]]));
     // The same from every fact (the rollups' reference), by product and by entitlement, filtered or not.
     const { store } = await reportingOf(h.services);
     const scope = { accountId: h.accountId, productId: null };

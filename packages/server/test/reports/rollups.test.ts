@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReportStore } from '../../src/capabilities/reports/store/duck.js';
 import { runReport, type ReportRow } from '../../src/capabilities/reports/store/reports.js';
-import { NO_OVERRIDE, type Checkpoint, type Fact } from '../../src/capabilities/reports/ports.js';
+import { NO_END, NO_OVERRIDE, type Checkpoint, type Fact } from '../../src/capabilities/reports/ports.js';
 
 /**
  * The rollups the projector keeps (seat levels, entitlements as they stand now) against the
@@ -124,12 +124,16 @@ interface Entitlement {
   offering: string;
   state: string;
   override: number | null;
+  /** The term's end (null: none); its seats stop counting there unless a later event moves it. */
+  endsAt: number | null;
 }
 
 /**
  * Offerings and entitlements beside the devices: seat overrides set and cleared, offering seat
  * changes (reaching the entitlements without an override), offering changes, suspensions,
- * resumptions, revocations, transfers to another customer, and events that carry no snapshot.
+ * resumptions, revocations, transfers to another customer, events that carry no snapshot, and
+ * terms: ends within the history, past the reports' range or none, renewals before and after
+ * the end (a lapse, then the seats back), ends moved or cleared by an update.
  */
 function licensingHistory(): Fact[] {
   const facts: Fact[] = [];
@@ -157,6 +161,7 @@ function licensingHistory(): Fact[] {
       offeringId: e.offering,
       state: e.state,
       seats: e.override ?? NO_OVERRIDE,
+      endsAt: e.endsAt ?? NO_END,
     });
   const about = (id: string) => {
     const d = devices.get(id)!;
@@ -169,6 +174,8 @@ function licensingHistory(): Fact[] {
     const ids = [...entitlements.keys()];
     const live = ids.filter((id) => entitlements.get(id)!.state !== 'revoked');
     const alive = [...devices.keys()];
+    const termed = live.filter((id) => entitlements.get(id)!.endsAt !== null);
+    const lapsed = termed.filter((id) => entitlements.get(id)!.endsAt! < at);
     if (r < 3 || live.length === 0) {
       const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
       const e = {
@@ -177,6 +184,8 @@ function licensingHistory(): Fact[] {
         offering,
         state: 'active',
         override: pick(3) === 0 ? 7 : null,
+        // No end, an end within the history (one to thirteen days on), or one past the reports' range.
+        endsAt: [null, at + (24 + pick(300)) * HOUR, at + 2000 * HOUR][pick(3)]!,
       };
       const id = `ent_${n}`;
       entitlements.set(id, e);
@@ -204,6 +213,8 @@ function licensingHistory(): Fact[] {
         facts.push(snapshot(id, e, e.state === 'suspended' ? 'entitlement.suspended' : 'entitlement.resumed', at));
       } else if (r === 15) {
         e.override = pick(2) === 0 ? null : 2 + pick(8);
+        // A fifth of the updates move the end (earlier, later, or away).
+        if (pick(5) === 0) e.endsAt = [null, at + (1 + pick(100)) * HOUR][pick(2)]!;
         facts.push(snapshot(id, e, 'entitlement.updated', at));
       } else if (r === 16) {
         const offering = ['off_a', 'off_b', 'off_c'][pick(3)]!;
@@ -222,9 +233,17 @@ function licensingHistory(): Fact[] {
       } else if (r === 18) {
         e.state = 'revoked';
         facts.push(snapshot(id, e, 'entitlement.revoked', at));
-      } else if (pick(2) === 0) {
+      } else if (pick(3) === 0) {
         e.customer = `cus_${pick(3)}`;
         facts.push(snapshot(id, e, 'entitlement.transferred', at));
+      } else if (termed.length > 0 && pick(3) > 0) {
+        // Half the time one that has lapsed (when there is one), renewed from now (renewEntitlement's
+        // rule): its seats come back. Else any with a term, renewed from its end.
+        const pool = lapsed.length > 0 && pick(2) === 0 ? lapsed : termed;
+        const renewed = pool[pick(pool.length)]!;
+        const t = entitlements.get(renewed)!;
+        t.endsAt = Math.max(t.endsAt!, at) + (24 + pick(200)) * HOUR;
+        facts.push(snapshot(renewed, t, 'entitlement.renewed', at));
       } else {
         facts.push(fact(n++, 'entitlement.key_issued', at, id, { productId: e.product, customerId: e.customer, entitlementId: id }));
       }
@@ -242,11 +261,19 @@ function replay(facts: readonly Fact[], t: number, by: 'product' | 'customer' | 
   for (const f of ordered) {
     if (f.type.startsWith('offering.') && f.seats !== null) offeringSeats.set(f.subjectId, f.seats);
     if (f.type.startsWith('entitlement.')) {
-      const e = entitlements.get(f.subjectId) ?? { product: f.productId!, customer: '', offering: '', state: '', override: null };
+      const e = entitlements.get(f.subjectId) ?? {
+        product: f.productId!,
+        customer: '',
+        offering: '',
+        state: '',
+        override: null,
+        endsAt: null,
+      };
       e.customer = f.customerId ?? e.customer;
       e.offering = f.offeringId ?? e.offering;
       e.state = f.state ?? e.state;
       if (f.seats !== null) e.override = f.seats === NO_OVERRIDE ? null : f.seats;
+      if (f.endsAt !== null) e.endsAt = f.endsAt === NO_END ? null : f.endsAt;
       entitlements.set(f.subjectId, e);
     }
     if (f.type === 'activation.created' || f.type === 'activation.deactivated' || f.type === 'activation.released') {
@@ -257,7 +284,9 @@ function replay(facts: readonly Fact[], t: number, by: 'product' | 'customer' | 
   const purchased = new Map<string | null, number>();
   for (const [id, e] of entitlements) {
     const key = by === 'none' ? null : by === 'entitlement' ? id : by === 'product' ? e.product : e.customer;
-    const seats = e.state === 'active' || e.state === 'suspended' ? (e.override ?? offeringSeats.get(e.offering) ?? 0) : 0;
+    // Bought just before `t`: live, and its end (as the events before `t` left it) not passed by then.
+    const ended = e.endsAt !== null && e.endsAt < t;
+    const seats = (e.state === 'active' || e.state === 'suspended') && !ended ? (e.override ?? offeringSeats.get(e.offering) ?? 0) : 0;
     purchased.set(key, (purchased.get(key) ?? 0) + seats);
   }
   return { purchased, inUse };
@@ -418,14 +447,128 @@ describe('rollups kept by the projector', () => {
     store.close();
   });
 
+  it('drop purchased seats at the end of a term as it stood then, and bring them back from a renewal after the lapse, batches late or not', async () => {
+    const DAY = 24 * HOUR;
+    const live = (n: number, id: string, at: number, endsAt: number | null, extra: Partial<Fact> = {}) =>
+      fact(n, 'entitlement.created', at, id, {
+        productId: 'prod_0',
+        customerId: 'cus_0',
+        entitlementId: id,
+        offeringId: 'off_x',
+        state: 'active',
+        seats: NO_OVERRIDE,
+        endsAt: endsAt ?? NO_END,
+        ...extra,
+      });
+    const later = (n: number, type: string, at: number, id: string, extra: Partial<Fact>) =>
+      fact(n, type, at, id, {
+        productId: 'prod_0',
+        customerId: 'cus_0',
+        entitlementId: id,
+        offeringId: 'off_x',
+        seats: NO_OVERRIDE,
+        ...extra,
+      });
+    const facts = [
+      fact(0, 'offering.created', T0 - 10 * HOUR, 'off_x', { productId: 'prod_0', offeringId: 'off_x', seats: 5 }),
+      // Lapses on day 1, renewed on day 3 (from then: it had lapsed), lapses again on day 7.
+      live(1, 'ent_lapse', T0, T0 + 30 * HOUR),
+      // Renewed before its end: no drop at the old end, one at the new.
+      live(2, 'ent_early', T0 + HOUR, T0 + 50 * HOUR),
+      // Its end cleared by an update before it came: bought throughout.
+      live(3, 'ent_cleared', T0 + 2 * HOUR, T0 + 20 * HOUR),
+      // Suspended before its end: still bought until the end.
+      live(4, 'ent_paused', T0 + 3 * HOUR, T0 + 60 * HOUR, { seats: 3 }),
+      // Its end far ahead (as it stands): a drop in that period.
+      live(5, 'ent_ahead', T0 + 4 * HOUR, T0 + 1000 * HOUR),
+      // Imported with its term already over: never bought in the reports.
+      live(6, 'ent_over', T0 + 5 * HOUR, T0 + 3 * HOUR),
+      later(7, 'entitlement.updated', T0 + 10 * HOUR, 'ent_cleared', { state: 'active', endsAt: NO_END }),
+      later(8, 'entitlement.suspended', T0 + 30 * HOUR, 'ent_paused', { state: 'suspended', endsAt: T0 + 60 * HOUR, seats: 3 }),
+      later(9, 'entitlement.renewed', T0 + 40 * HOUR, 'ent_early', { state: 'active', endsAt: T0 + 150 * HOUR }),
+      later(10, 'entitlement.renewed', T0 + 80 * HOUR, 'ent_lapse', { state: 'active', endsAt: T0 + 180 * HOUR }),
+      later(11, 'entitlement.key_issued', T0 + 90 * HOUR, 'ent_lapse', { offeringId: null, seats: null }),
+    ];
+    const inOrder = await project(facts.map((f) => [f]));
+    // Late: the renewals and the update before the events they follow.
+    const late = await project([facts.slice(7), facts.slice(0, 7)]);
+    const purchases = (s: ReportStore) =>
+      s.rows<{ entitlement_id: string; at_ms: bigint; k: string; delta: number }>(
+        `SELECT entitlement_id, at_ms, k, delta FROM seat_purchases ORDER BY entitlement_id, k`,
+      );
+    const kept = await purchases(inOrder);
+    expect(await purchases(late)).toEqual(kept);
+    const pad = (at: number) => String(at).padStart(16, '0');
+    expect(kept.filter((r) => r.entitlement_id === 'ent_lapse')).toEqual([
+      { entitlement_id: 'ent_lapse', at_ms: BigInt(T0), k: `${pad(T0)}evt_0001\u00011`, delta: 5 },
+      // The end's drop: at the end's time, keyed by the event that set the end, part 2.
+      { entitlement_id: 'ent_lapse', at_ms: BigInt(T0 + 30 * HOUR), k: `${pad(T0 + 30 * HOUR)}evt_0001\u00012`, delta: -5 },
+      { entitlement_id: 'ent_lapse', at_ms: BigInt(T0 + 80 * HOUR), k: `${pad(T0 + 80 * HOUR)}evt_0010\u00011`, delta: 5 },
+      { entitlement_id: 'ent_lapse', at_ms: BigInt(T0 + 180 * HOUR), k: `${pad(T0 + 180 * HOUR)}evt_0010\u00012`, delta: -5 },
+    ]);
+    const q = { from: T0, to: T0 + 50 * DAY, now: T0 + 50 * DAY, granularity: 'day' as const, by: 'entitlement' as const };
+    const scope = { accountId: ACCOUNT, productId: null };
+    const rows = await runReport(inOrder, 'deployment', scope, q);
+    const shown = new Map(rows.map((r) => [`${(r.period - T0) / DAY}|${r.key}`, r['purchased']]));
+    expect(shown).toEqual(
+      new Map([
+        ['0|ent_lapse', 5],
+        ['0|ent_early', 5],
+        ['0|ent_cleared', 5],
+        ['0|ent_paused', 3],
+        ['0|ent_ahead', 5],
+        ['1|ent_lapse', 0],
+        ['2|ent_paused', 0],
+        ['3|ent_lapse', 5],
+        ['6|ent_early', 0],
+        ['7|ent_lapse', 0],
+        ['41|ent_ahead', 0],
+      ]),
+    );
+    // By product: each day's end is the sum of the entitlements bought then.
+    const byProduct = await runReport(inOrder, 'deployment', scope, { ...q, by: 'product' });
+    expect(byProduct.map((r) => [(r.period - T0) / DAY, r['purchased']])).toEqual([
+      [0, 23],
+      [1, 18],
+      [2, 15],
+      [3, 20],
+      [6, 15],
+      [7, 10],
+      [41, 5],
+    ]);
+    for (const s of [inOrder, late])
+      for (const by of ['entitlement', 'product', 'customer', 'none'] as const)
+        expect(await runReport(s, 'deployment', scope, { ...q, by })).toEqual(
+          await runReport(s, 'deployment', scope, { ...q, by, fromFacts: true }),
+        );
+    inOrder.close();
+    late.close();
+  });
+
   it('count purchased seats and seats in use at each period end as a replay of the events does', async () => {
     const facts = licensingHistory();
     const types = new Set(facts.map((f) => f.type));
-    for (const t of ['offering.updated', 'entitlement.updated', 'entitlement.suspended', 'entitlement.revoked', 'entitlement.transferred'])
+    for (const t of [
+      'offering.updated',
+      'entitlement.updated',
+      'entitlement.suspended',
+      'entitlement.revoked',
+      'entitlement.transferred',
+      'entitlement.renewed',
+    ])
       expect(types).toContain(t);
+    // Terms end within the range: some entitlements lapse, and some of those are renewed after it.
+    const ends = facts.filter((f) => f.endsAt !== null && f.endsAt !== NO_END && f.endsAt > f.at && f.endsAt < T0 + 800 * HOUR);
+    expect(new Set(ends.map((f) => `${f.subjectId}|${f.endsAt}`)).size).toBeGreaterThanOrEqual(5);
+    expect(facts.some((f) => f.type === 'entitlement.renewed' && ends.some((e) => e.subjectId === f.subjectId && e.endsAt! < f.at))).toBe(
+      true,
+    );
     const chunks: Fact[][] = [];
     for (let i = 0; i < facts.length; i += 10) chunks.push(facts.slice(i, i + 10));
     const store = await project(chunks.reverse());
+    // Drops at a term's end (part 2 of the sort key), some of them followed by a renewal's seats.
+    const drops = await store.rows<{ n: bigint }>(`SELECT count(*) AS n FROM seat_purchases WHERE ends_with(k, chr(1) || '2')`);
+    expect(Number(drops[0]!.n)).toBeGreaterThanOrEqual(3);
     const from = T0 + 50 * HOUR;
     const to = T0 + 800 * HOUR;
     const DAY = 24 * HOUR;

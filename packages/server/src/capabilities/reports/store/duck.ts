@@ -22,7 +22,7 @@ const DEVICE_CHUNK = 1000;
 const FEED_START: FeedPosition = { major: -1n, minor: '' };
 
 /** Bump when the tables below change: an older file is rebuilt from the log at start. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -70,17 +70,18 @@ const TABLES = [
      account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL, seq BIGINT NOT NULL, k VARCHAR NOT NULL, level INTEGER NOT NULL)`,
   `CREATE TEMP TABLE IF NOT EXISTS seat_keys (account_id VARCHAR NOT NULL, dim VARCHAR NOT NULL, key VARCHAR NOT NULL)`,
   // Seats purchased. `purchase_inputs`: what of each entitlement and offering event decides an
-  // entitlement's seats (its state, seat override, offering, customer; an offering's seats; null:
-  // left alone), a row per event. `seat_purchases`: each change of an entitlement's purchased seats
-  // (its effective seats while active or suspended, else 0) as a delta under its customer at the
-  // time, in (at_ms, event id, part) order (`k`); an entitlement's rows are recomputed from its
-  // inputs whenever a batch touches it or an offering it was ever on (see store/purchases.ts).
+  // entitlement's seats (its state, seat override, offering, customer, end; an offering's seats;
+  // null: left alone), a row per event. `seat_purchases`: each change of an entitlement's purchased
+  // seats (its effective seats while active or suspended and before its end, else 0) as a delta
+  // under its customer at the time, in (at_ms, event id, part) order (`k`; an end's drop is keyed
+  // by the end's time and the id of the event that set it); an entitlement's rows are recomputed
+  // from its inputs whenever a batch touches it or an offering it was ever on (store/purchases.ts).
   `CREATE TABLE IF NOT EXISTS purchase_inputs (
      account_id VARCHAR NOT NULL, entitlement_id VARCHAR, offering_id VARCHAR, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
-     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER)`,
+     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER, ends_at BIGINT)`,
   `CREATE TEMP TABLE IF NOT EXISTS purchase_batch (
      account_id VARCHAR NOT NULL, entitlement_id VARCHAR, offering_id VARCHAR, at_ms BIGINT NOT NULL, k VARCHAR NOT NULL,
-     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER)`,
+     product_id VARCHAR, customer_id VARCHAR, state VARCHAR, seats INTEGER, ends_at BIGINT)`,
   `CREATE TABLE IF NOT EXISTS seat_purchases (
      account_id VARCHAR NOT NULL, entitlement_id VARCHAR NOT NULL, product_id VARCHAR, customer_id VARCHAR,
      at_ms BIGINT NOT NULL, k VARCHAR NOT NULL, delta INTEGER NOT NULL)`,
@@ -579,6 +580,8 @@ export class ReportStore implements ReportStorePort {
       text(entitlement ? f.state : null);
       if (f.seats === null) appender.appendNull();
       else appender.appendInteger(f.seats);
+      if (!entitlement || f.endsAt === null) appender.appendNull();
+      else appender.appendBigInt(BigInt(Math.trunc(f.endsAt)));
       appender.endRow();
     }
     appender.closeSync();

@@ -121,7 +121,7 @@ export const REPORTS = {
   },
   deployment: {
     summary:
-      'Seats in use per period, by product, platform, version, customer or entitlement (`by`): the high and low marks within the period and the level at its end, beside the seats purchased at its end (live entitlements, active or suspended, at their effective seats; null by platform or version). Periods where neither changed are left out: the levels carry over',
+      'Seats in use per period, by product, platform, version, customer or entitlement (`by`): the high and low marks within the period and the level at its end, beside the seats purchased at its end (live entitlements, active or suspended and before their end as it stood then, at their effective seats; an end still ahead, as the entitlement stands now, drops them in its period; null by platform or version). Periods where neither changed are left out: the levels carry over',
     measures: ['high', 'low', 'end', 'purchased'],
     key: (q) => DIMENSION_COLUMN[(q.by as ActivationDimension | undefined) ?? 'product'],
     // The marks per period and key of seat changes; deploymentRows sets purchased seats beside them.
@@ -420,7 +420,8 @@ const PURCHASES_FROM_FACTS =
   purchaseChanges(`(SELECT account_id, CASE WHEN starts_with(type, 'entitlement.') THEN subject_id END AS entitlement_id,
            offering_id, at_ms, lpad(at_ms::VARCHAR, 16, '0') || event_id AS k, product_id,
            CASE WHEN starts_with(type, 'entitlement.') THEN customer_id END AS customer_id,
-           CASE WHEN starts_with(type, 'entitlement.') THEN state END AS state, seats
+           CASE WHEN starts_with(type, 'entitlement.') THEN state END AS state, seats,
+           CASE WHEN starts_with(type, 'entitlement.') THEN ends_at END AS ends_at
     FROM facts WHERE account_id = $1 AND (starts_with(type, 'entitlement.') OR (starts_with(type, 'offering.') AND seats IS NOT NULL)))`);
 
 /**
